@@ -1,0 +1,139 @@
+//! ARM resource ids: normalisation and the few structural questions the engine asks of them.
+//! Ids compare case-insensitively, ignoring one trailing `/` (baseline.md §1.3).
+
+/// The comparison key of an id: trimmed, one trailing `/` removed, lower-cased.
+pub fn key(id: &str) -> String {
+    let id = id.trim();
+    id.strip_suffix('/').unwrap_or(id).to_ascii_lowercase()
+}
+
+/// Whether two ids name the same resource.
+pub fn same(a: &str, b: &str) -> bool {
+    key(a) == key(b)
+}
+
+/// The last segment of an id (a resource's name, a role or policy GUID).
+pub fn last_segment(id: &str) -> &str {
+    let id = id.trim();
+    let id = id.strip_suffix('/').unwrap_or(id);
+    id.rsplit('/').next().unwrap_or(id)
+}
+
+/// The id without its last segment: the collection a child lives in
+/// (`{ws}/computes/c1` → `{ws}/computes`), as a comparison key.
+pub fn collection_key(id: &str) -> String {
+    let k = key(id);
+    match k.rfind('/') {
+        Some(i) => k[..i].to_string(),
+        None => String::new(),
+    }
+}
+
+/// `/subscriptions/{sub}` of an id, as written in the id.
+pub fn subscription(id: &str) -> Option<String> {
+    let segs: Vec<&str> = segments(id).collect();
+    (segs.len() >= 2 && segs[0].eq_ignore_ascii_case("subscriptions"))
+        .then(|| format!("/subscriptions/{}", segs[1]))
+}
+
+/// `/subscriptions/{sub}/resourceGroups/{rg}` of an id, as written in the id.
+pub fn resource_group(id: &str) -> Option<String> {
+    let segs: Vec<&str> = segments(id).collect();
+    (segs.len() >= 4
+        && segs[0].eq_ignore_ascii_case("subscriptions")
+        && segs[2].eq_ignore_ascii_case("resourcegroups"))
+    .then(|| format!("/subscriptions/{}/resourceGroups/{}", segs[1], segs[3]))
+}
+
+/// Whether `ancestor` is `id` or a segment-aligned prefix of it
+/// (`/rg-ml` is not an ancestor of `/rg-ml-edge`).
+pub fn is_self_or_ancestor(ancestor: &str, id: &str) -> bool {
+    let (a, i) = (key(ancestor), key(id));
+    a.is_empty() || i == a || (i.starts_with(&a) && i.as_bytes().get(a.len()) == Some(&b'/'))
+}
+
+/// The resource type an id denotes, e.g.
+/// `/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/privateEndpoints/pe/privateDnsZoneGroups/d`
+/// → `Microsoft.Network/privateEndpoints/privateDnsZoneGroups`. Types nest under the last
+/// `providers` segment, so extension resources (diagnostic settings, locks) get their own type.
+pub fn derive_type(id: &str) -> Option<String> {
+    let segs: Vec<&str> = segments(id).collect();
+    let provider_at = segs
+        .iter()
+        .rposition(|s| s.eq_ignore_ascii_case("providers"));
+    match provider_at {
+        Some(p) => {
+            let namespace = segs.get(p + 1)?;
+            let rest = &segs[p + 2..];
+            if rest.is_empty() || rest.len() % 2 != 0 {
+                return None;
+            }
+            let types: Vec<&str> = rest.iter().step_by(2).copied().collect();
+            Some(format!("{namespace}/{}", types.join("/")))
+        }
+        None => match segs.len() {
+            2 if segs[0].eq_ignore_ascii_case("subscriptions") => {
+                Some("Microsoft.Resources/subscriptions".into())
+            }
+            4 if segs[2].eq_ignore_ascii_case("resourcegroups") => {
+                Some("Microsoft.Resources/resourceGroups".into())
+            }
+            _ => None,
+        },
+    }
+}
+
+/// The VNet id of a subnet id (`…/virtualNetworks/v/subnets/s` → `…/virtualNetworks/v`).
+pub fn vnet_of_subnet(subnet_id: &str) -> Option<String> {
+    let trimmed = subnet_id.trim().trim_end_matches('/');
+    let lower = trimmed.to_ascii_lowercase();
+    let at = lower.rfind("/subnets/")?;
+    Some(trimmed[..at].to_string())
+}
+
+fn segments(id: &str) -> impl Iterator<Item = &str> {
+    id.trim().split('/').filter(|s| !s.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const WS: &str = "/subscriptions/S1/resourceGroups/RG-ML/providers/Microsoft.MachineLearningServices/workspaces/ws";
+
+    #[test]
+    fn keys_ignore_case_and_one_trailing_slash() {
+        assert!(same(WS, &format!("{}/", WS.to_uppercase())));
+        assert_eq!(last_segment("/a/b/GUID/"), "GUID");
+    }
+
+    #[test]
+    fn ancestors_are_segment_aligned() {
+        assert!(is_self_or_ancestor("/subscriptions/s1/resourceGroups/rg-ml", WS));
+        assert!(is_self_or_ancestor(WS, WS));
+        assert!(!is_self_or_ancestor(
+            "/subscriptions/s1/resourceGroups/rg-ml",
+            "/subscriptions/s1/resourceGroups/rg-ml-edge/providers/X/y/z"
+        ));
+        assert_eq!(subscription(WS).unwrap(), "/subscriptions/S1");
+        assert_eq!(resource_group(WS).unwrap(), "/subscriptions/S1/resourceGroups/RG-ML");
+    }
+
+    #[test]
+    fn types_are_derived_from_ids() {
+        assert_eq!(
+            derive_type("/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/privateEndpoints/pe/privateDnsZoneGroups/default").unwrap(),
+            "Microsoft.Network/privateEndpoints/privateDnsZoneGroups"
+        );
+        assert_eq!(
+            derive_type(&format!("{WS}/providers/Microsoft.Insights/diagnosticSettings/d")).unwrap(),
+            "Microsoft.Insights/diagnosticSettings"
+        );
+        assert_eq!(derive_type("/subscriptions/s").unwrap(), "Microsoft.Resources/subscriptions");
+        assert_eq!(derive_type("/subscriptions/s/resourceGroups/rg/providers/X.Y/z"), None);
+        assert_eq!(
+            vnet_of_subnet("/s/virtualNetworks/v/subnets/a").unwrap(),
+            "/s/virtualNetworks/v"
+        );
+    }
+}

@@ -1,0 +1,11 @@
+//! amlsec: a security-baseline auditor for Azure Machine Learning workspaces.
+//!
+//! Data flows one way: a [`source`] yields ARM documents, [`estate`] resolves each workspace's
+//! targets from them by id, [`rules`] say what passes, [`audit`] evaluates and rolls up, and
+//! [`report`] renders the result.
+
+pub mod arm_id;
+pub mod error;
+pub mod source;
+pub mod estate;
+pub mod rules;

@@ -1,0 +1,502 @@
+//! The condition grammar (DESIGN §9), modelled on Azure Policy: a `field`, `value` or `count`
+//! compared with one operator, combined with `allOf` / `anyOf` / `not`. Evaluation is
+//! three-valued: a condition that needs a failed read is unreadable, never true or false.
+
+use std::collections::BTreeMap;
+
+use regex_lite::Regex;
+use serde_json::Value;
+
+use super::path::{Found, Path, Root};
+use crate::source::ReadFailure;
+
+pub type Params = BTreeMap<String, Value>;
+
+#[derive(Debug, Clone)]
+pub enum Condition {
+    AllOf(Vec<Condition>),
+    AnyOf(Vec<Condition>),
+    Not(Box<Condition>),
+    Compare(Box<Comparison>),
+}
+
+#[derive(Debug, Clone)]
+pub struct Comparison {
+    pub left: Operand,
+    pub op: Op,
+    /// What a missing value stands for; without it a missing value equals nothing.
+    pub missing: Option<Value>,
+}
+
+#[derive(Debug, Clone)]
+pub enum Operand {
+    Field(Path),
+    Value(Arg),
+    Count(Box<Count>),
+}
+
+#[derive(Debug, Clone)]
+pub struct Count {
+    pub over: Operand,
+    pub filter: Option<Condition>,
+    /// Count distinct values of this path (relative to each element) instead of elements.
+    pub distinct: Option<Path>,
+}
+
+/// The right-hand side of an operator, or a `value` operand.
+#[derive(Debug, Clone)]
+pub enum Arg {
+    Literal(Value),
+    Param(String),
+    Field(Path),
+}
+
+#[derive(Debug, Clone)]
+pub enum Op {
+    Equals(Arg),
+    NotEquals(Arg),
+    In(Arg),
+    NotIn(Arg),
+    Contains(Arg),
+    NotContains(Arg),
+    Greater(Arg),
+    GreaterOrEquals(Arg),
+    Less(Arg),
+    LessOrEquals(Arg),
+    Exists(bool),
+    NonEmpty(bool),
+    Match(Regex),
+    NotMatch(Regex),
+}
+
+/// Documents a path can start from besides the evaluated one (`$workspace`, `$registry`, …).
+pub trait Context {
+    fn context(&self, name: &str) -> Result<Option<&Value>, ReadFailure>;
+}
+
+/// What one evaluation sees.
+#[derive(Clone, Copy)]
+pub struct Scope<'a> {
+    pub root: &'a Value,
+    pub current: &'a Value,
+    pub context: &'a dyn Context,
+    pub params: &'a Params,
+}
+
+pub type Outcome = Result<bool, ReadFailure>;
+
+impl<'a> Scope<'a> {
+    pub fn new(root: &'a Value, context: &'a dyn Context, params: &'a Params) -> Self {
+        Scope { root, current: root, context, params }
+    }
+
+    pub fn resolve(&self, path: &Path) -> Result<Found<'a>, ReadFailure> {
+        let start = match path.root() {
+            Root::Current => Some(self.current),
+            Root::Context(name) if name == "root" => Some(self.root),
+            Root::Context(name) => self.context.context(name)?,
+        };
+        path.resolve(start)
+    }
+
+    fn arg(&self, arg: &'a Arg) -> Result<Option<Value>, ReadFailure> {
+        Ok(match arg {
+            Arg::Literal(v) => Some(v.clone()),
+            Arg::Param(name) => self.params.get(name).cloned(),
+            Arg::Field(path) => match self.resolve(path)? {
+                Found::One(v) => v.cloned(),
+                Found::Many(vs) => Some(Value::Array(vs.into_iter().flatten().cloned().collect())),
+            },
+        })
+    }
+}
+
+impl Condition {
+    pub fn eval(&self, scope: &Scope<'_>) -> Outcome {
+        match self {
+            Condition::AllOf(items) => {
+                let mut unreadable = None;
+                for c in items {
+                    match c.eval(scope) {
+                        Ok(false) => return Ok(false),
+                        Ok(true) => {}
+                        Err(e) => unreadable = unreadable.or(Some(e)),
+                    }
+                }
+                unreadable.map_or(Ok(true), Err)
+            }
+            Condition::AnyOf(items) => {
+                let mut unreadable = None;
+                for c in items {
+                    match c.eval(scope) {
+                        Ok(true) => return Ok(true),
+                        Ok(false) => {}
+                        Err(e) => unreadable = unreadable.or(Some(e)),
+                    }
+                }
+                unreadable.map_or(Ok(false), Err)
+            }
+            Condition::Not(c) => c.eval(scope).map(|b| !b),
+            Condition::Compare(c) => c.eval(scope),
+        }
+    }
+
+    /// Every path, parameter name and count source in the condition, for validation.
+    pub fn visit(&self, f: &mut dyn FnMut(Reference<'_>)) {
+        match self {
+            Condition::AllOf(items) | Condition::AnyOf(items) => items.iter().for_each(|c| c.visit(f)),
+            Condition::Not(c) => c.visit(f),
+            Condition::Compare(c) => {
+                visit_operand(&c.left, f);
+                if let Some(arg) = c.op.arg() {
+                    visit_arg(arg, f);
+                }
+            }
+        }
+    }
+}
+
+/// A name a condition refers to.
+pub enum Reference<'a> {
+    Path(&'a Path),
+    Param(&'a str),
+}
+
+fn visit_operand(op: &Operand, f: &mut dyn FnMut(Reference<'_>)) {
+    match op {
+        Operand::Field(p) => f(Reference::Path(p)),
+        Operand::Value(a) => visit_arg(a, f),
+        Operand::Count(c) => {
+            visit_operand(&c.over, f);
+            if let Some(w) = &c.filter {
+                w.visit(f);
+            }
+            if let Some(d) = &c.distinct {
+                f(Reference::Path(d));
+            }
+        }
+    }
+}
+
+fn visit_arg(arg: &Arg, f: &mut dyn FnMut(Reference<'_>)) {
+    match arg {
+        Arg::Literal(_) => {}
+        Arg::Param(p) => f(Reference::Param(p)),
+        Arg::Field(p) => f(Reference::Path(p)),
+    }
+}
+
+impl Op {
+    pub fn arg(&self) -> Option<&Arg> {
+        match self {
+            Op::Equals(a)
+            | Op::NotEquals(a)
+            | Op::In(a)
+            | Op::NotIn(a)
+            | Op::Contains(a)
+            | Op::NotContains(a)
+            | Op::Greater(a)
+            | Op::GreaterOrEquals(a)
+            | Op::Less(a)
+            | Op::LessOrEquals(a) => Some(a),
+            Op::Exists(_) | Op::NonEmpty(_) | Op::Match(_) | Op::NotMatch(_) => None,
+        }
+    }
+
+    /// The operator applied to one value; `None` is a missing value.
+    fn test(&self, value: Option<&Value>, arg: Option<&Value>) -> bool {
+        let value = value.filter(|v| !v.is_null());
+        match self {
+            Op::Exists(want) => value.is_some() == *want,
+            Op::NonEmpty(want) => value.is_some_and(non_empty) == *want,
+            Op::Equals(_) => matches!((value, arg), (Some(v), Some(a)) if equal(v, a)),
+            Op::NotEquals(_) => !matches!((value, arg), (Some(v), Some(a)) if equal(v, a)),
+            Op::In(_) => matches!((value, arg), (Some(v), Some(a)) if within(v, a)),
+            Op::NotIn(_) => !matches!((value, arg), (Some(v), Some(a)) if within(v, a)),
+            Op::Contains(_) => matches!((value, arg), (Some(v), Some(a)) if contains(v, a)),
+            Op::NotContains(_) => !matches!((value, arg), (Some(v), Some(a)) if contains(v, a)),
+            Op::Greater(_) => order(value, arg).is_some_and(|o| o.is_gt()),
+            Op::GreaterOrEquals(_) => order(value, arg).is_some_and(|o| o.is_ge()),
+            Op::Less(_) => order(value, arg).is_some_and(|o| o.is_lt()),
+            Op::LessOrEquals(_) => order(value, arg).is_some_and(|o| o.is_le()),
+            Op::Match(re) => value.and_then(as_text).is_some_and(|s| re.is_match(&s)),
+            Op::NotMatch(re) => !value.and_then(as_text).is_some_and(|s| re.is_match(&s)),
+        }
+    }
+}
+
+impl Comparison {
+    fn eval(&self, scope: &Scope<'_>) -> Outcome {
+        let arg = match self.op.arg() {
+            Some(a) => scope.arg(a)?,
+            None => None,
+        };
+        let test = |v: Option<&Value>| {
+            let v = v.filter(|v| !v.is_null()).or(self.missing.as_ref());
+            self.op.test(v, arg.as_ref())
+        };
+        match &self.left {
+            Operand::Field(path) => match scope.resolve(path)? {
+                Found::One(v) => Ok(test(v)),
+                // A wildcard path holds when every value does (vacuously on none), as in Azure Policy.
+                Found::Many(vs) => Ok(vs.into_iter().all(test)),
+            },
+            Operand::Value(a) => Ok(test(scope.arg(a)?.as_ref())),
+            Operand::Count(count) => {
+                let (known, unknown) = count.eval(scope)?;
+                let mut first = None;
+                for n in known..=known + unknown.len() {
+                    let r = test(Some(&Value::from(n)));
+                    match first {
+                        None => first = Some(r),
+                        Some(f) if f != r => return Err(unknown[0].clone()),
+                        Some(_) => {}
+                    }
+                }
+                Ok(first.unwrap_or(false))
+            }
+        }
+    }
+}
+
+impl Count {
+    /// How many elements match for certain, and the failures of those that cannot be judged.
+    fn eval(&self, scope: &Scope<'_>) -> Result<(usize, Vec<ReadFailure>), ReadFailure> {
+        let owned;
+        let elements: Vec<&Value> = match &self.over {
+            Operand::Field(path) => match scope.resolve(path)? {
+                Found::Many(vs) => vs.into_iter().flatten().collect(),
+                Found::One(Some(Value::Array(items))) => items.iter().collect(),
+                Found::One(other) => other.into_iter().collect(),
+            },
+            Operand::Value(a) => {
+                owned = scope.arg(a)?;
+                match &owned {
+                    Some(Value::Array(items)) => items.iter().collect(),
+                    Some(v) => vec![v],
+                    None => vec![],
+                }
+            }
+            Operand::Count(_) => unreachable!("the loader rejects a count over a count"),
+        };
+        let mut matched: Vec<&Value> = Vec::new();
+        let mut unknown = Vec::new();
+        for element in elements {
+            let inner = Scope { current: element, ..*scope };
+            match self.filter.as_ref().map_or(Ok(true), |w| w.eval(&inner)) {
+                Ok(true) => matched.push(element),
+                Ok(false) => {}
+                Err(e) => unknown.push(e),
+            }
+        }
+        let known = match &self.distinct {
+            None => matched.len(),
+            Some(path) => {
+                let mut keys: Vec<String> = Vec::new();
+                for element in matched {
+                    let inner = Scope { current: element, ..*scope };
+                    let key = match inner.resolve(path)? {
+                        Found::One(v) => v.map(comparable).unwrap_or_default(),
+                        Found::Many(vs) => vs.iter().flatten().map(|v| comparable(v)).collect::<Vec<_>>().join(","),
+                    };
+                    if !keys.contains(&key) {
+                        keys.push(key);
+                    }
+                }
+                keys.len()
+            }
+        };
+        Ok((known, unknown))
+    }
+}
+
+/// "non-empty" of baseline.md §1.3: not `""` after trimming, not `[]`, not `{}`.
+pub fn non_empty(v: &Value) -> bool {
+    match v {
+        Value::Null => false,
+        Value::String(s) => !s.trim().is_empty(),
+        Value::Array(a) => !a.is_empty(),
+        Value::Object(o) => !o.is_empty(),
+        _ => true,
+    }
+}
+
+fn as_text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.trim().to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// The form in which scalars compare: trimmed, lower-cased, an ARM id without a trailing `/`.
+/// Booleans and numbers compare with their string forms, because ARM returns
+/// `isEnabled: "True"` and TLS versions as strings.
+fn comparable(v: &Value) -> String {
+    match as_text(v) {
+        Some(s) => {
+            let s = s.to_ascii_lowercase();
+            match s.strip_suffix('/') {
+                Some(stripped) if s.starts_with('/') => stripped.to_string(),
+                _ => s,
+            }
+        }
+        None => v.to_string(),
+    }
+}
+
+fn equal(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
+        (Value::Array(_) | Value::Object(_), _) | (_, Value::Array(_) | Value::Object(_)) => a == b,
+        _ => comparable(a) == comparable(b),
+    }
+}
+
+fn within(v: &Value, list: &Value) -> bool {
+    match list {
+        Value::Array(items) => items.iter().any(|i| equal(v, i)),
+        single => equal(v, single),
+    }
+}
+
+fn contains(v: &Value, needle: &Value) -> bool {
+    match v {
+        Value::Array(items) => items.iter().any(|i| equal(i, needle)),
+        Value::String(s) => as_text(needle)
+            .is_some_and(|n| s.to_ascii_lowercase().contains(&n.to_ascii_lowercase())),
+        _ => false,
+    }
+}
+
+fn number(v: &Value) -> Option<f64> {
+    match v {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+fn order(v: Option<&Value>, arg: Option<&Value>) -> Option<std::cmp::Ordering> {
+    number(v?)?.partial_cmp(&number(arg?)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::load::parse_condition;
+    use serde_json::json;
+
+    struct NoContext;
+    impl Context for NoContext {
+        fn context(&self, name: &str) -> Result<Option<&Value>, ReadFailure> {
+            Err(ReadFailure::not_in_source(&format!("${name}")))
+        }
+    }
+
+    fn eval_with(yaml: &str, doc: &Value, params: &Params) -> Outcome {
+        let cond = parse_condition(yaml).unwrap();
+        cond.eval(&Scope::new(doc, &NoContext, params))
+    }
+
+    fn eval(yaml: &str, doc: &Value) -> Outcome {
+        eval_with(yaml, doc, &Params::new())
+    }
+
+    #[test]
+    fn equals_ignores_case_whitespace_and_boolean_strings() {
+        let doc = json!({"properties": {"pna": " disabled ", "on": "True", "tls": "1.2", "id": "/A/B/"}});
+        assert_eq!(eval("{field: properties.pna, equals: Disabled}", &doc), Ok(true));
+        assert_eq!(eval("{field: Properties.PNA, notEquals: Disabled}", &doc), Ok(false));
+        assert_eq!(eval("{field: properties.on, equals: true}", &doc), Ok(true));
+        assert_eq!(eval("{field: properties.tls, in: [\"1.2\", \"1.3\"]}", &doc), Ok(true));
+        assert_eq!(eval("{field: properties.tls, in: [1.2]}", &doc), Ok(true));
+        assert_eq!(eval("{field: properties.id, equals: /a/b}", &doc), Ok(true));
+    }
+
+    #[test]
+    fn missing_values_equal_nothing_unless_declared() {
+        let doc = json!({"properties": {"nullish": null}});
+        assert_eq!(eval("{field: properties.x, equals: Disabled}", &doc), Ok(false));
+        assert_eq!(eval("{field: properties.x, notEquals: true}", &doc), Ok(true));
+        assert_eq!(eval("{field: properties.x, in: [a]}", &doc), Ok(false));
+        assert_eq!(eval("{field: properties.x, notIn: [a]}", &doc), Ok(true));
+        assert_eq!(eval("{field: properties.nullish, exists: true}", &doc), Ok(false));
+        assert_eq!(eval("{field: properties.x.y, exists: false}", &doc), Ok(true));
+        assert_eq!(eval("{field: properties.x, greater: 1}", &doc), Ok(false));
+        assert_eq!(eval("{field: properties.x, match: '.*'}", &doc), Ok(false));
+        assert_eq!(eval("{field: properties.x, contains: a}", &doc), Ok(false));
+        assert_eq!(eval("{field: properties.x, equals: Disabled, missing: Disabled}", &doc), Ok(true));
+        assert_eq!(eval("{field: properties.x, notEquals: false, missing: true}", &doc), Ok(true));
+    }
+
+    #[test]
+    fn non_empty_follows_the_spec() {
+        let doc = json!({"a": "  ", "b": [], "c": {}, "d": "x", "e": [1], "f": 0});
+        for (path, want) in [("a", false), ("b", false), ("c", false), ("d", true), ("e", true), ("f", true), ("z", false)] {
+            assert_eq!(eval(&format!("{{field: {path}, nonEmpty: true}}"), &doc), Ok(want), "{path}");
+        }
+    }
+
+    #[test]
+    fn ordering_contains_and_match() {
+        let doc = json!({"n": 3, "s": "12", "t": "AllowOnlyApprovedOutbound", "l": ["A", "b"]});
+        assert_eq!(eval("{field: n, greater: 2}", &doc), Ok(true));
+        assert_eq!(eval("{field: n, lessOrEquals: 3}", &doc), Ok(true));
+        assert_eq!(eval("{field: s, greaterOrEquals: 12}", &doc), Ok(true));
+        assert_eq!(eval("{field: n, less: 3}", &doc), Ok(false));
+        assert_eq!(eval("{field: t, contains: approved}", &doc), Ok(true));
+        assert_eq!(eval("{field: l, contains: a}", &doc), Ok(true));
+        assert_eq!(eval("{field: l, notContains: c}", &doc), Ok(true));
+        assert_eq!(eval("{field: t, match: '^allow.*outbound$'}", &doc), Ok(true));
+        assert_eq!(eval("{field: t, notMatch: '^Deny'}", &doc), Ok(true));
+    }
+
+    #[test]
+    fn wildcard_fields_hold_for_every_element_and_vacuously() {
+        let doc = json!({"links": [{"reg": false}, {"reg": true}], "none": []});
+        assert_eq!(eval("{field: 'links[*].reg', notEquals: true}", &doc), Ok(false));
+        assert_eq!(eval("{field: 'none[*].reg', notEquals: true}", &doc), Ok(true));
+        assert_eq!(eval("{field: 'absent[*].reg', equals: true}", &doc), Ok(true));
+    }
+
+    #[test]
+    fn combinators_and_count() {
+        let doc = json!({"pecs": [
+            {"properties": {"state": {"status": "Pending"}}},
+            {"properties": {"state": {"status": "approved"}}}]});
+        let approved = "{count: {field: 'pecs[*]', where: {field: properties.state.status, equals: Approved}}, greater: 0}";
+        assert_eq!(eval(approved, &doc), Ok(true));
+        assert_eq!(eval(approved, &json!({})), Ok(false));
+        assert_eq!(eval("{count: {field: 'pecs[*]'}, equals: 2}", &doc), Ok(true));
+        assert_eq!(eval("{not: {anyOf: [{field: a, exists: true}, {field: pecs, exists: true}]}}", &doc), Ok(false));
+        assert_eq!(eval("{allOf: []}", &doc), Ok(true));
+        assert_eq!(eval("{anyOf: []}", &doc), Ok(false));
+    }
+
+    #[test]
+    fn count_distinct_and_params() {
+        let doc = json!({"value": [
+            {"p": "u1", "r": "owner"}, {"p": "U1", "r": "owner"}, {"p": "u2", "r": "owner"}, {"p": "u3", "r": "reader"}]});
+        let params = Params::from([("max".to_string(), json!(2)), ("keys".to_string(), json!(["owner", "cost"]))]);
+        let c = "{count: {field: 'value[*]', where: {field: r, equals: owner}, distinct: p}, lessOrEquals: {param: max}}";
+        assert_eq!(eval_with(c, &doc, &params), Ok(true));
+        let tags = json!({"tagKeys": ["owner"]});
+        let every_key = "{count: {value: {param: keys}, where: {field: ., notIn: {field: $root.tagKeys}}}, equals: 0}";
+        assert_eq!(eval_with(every_key, &tags, &params), Ok(false));
+        assert_eq!(eval_with("{value: {param: keys}, contains: cost}", &tags, &params), Ok(true));
+    }
+
+    #[test]
+    fn unreadable_data_is_neither_true_nor_false() {
+        let failure = ReadFailure::not_in_source("/set");
+        let doc = json!({"value": [{"ok": true}, {"ok": crate::rules::path::hole(&failure)}]});
+        let any = "{count: {field: 'value[*]', where: {field: ok, equals: true}}, greater: 0}";
+        assert_eq!(eval(any, &doc), Ok(true));
+        let all = "{count: {field: 'value[*]', where: {field: ok, equals: true}}, equals: 2}";
+        assert_eq!(eval(all, &doc), Err(failure.clone()));
+        assert_eq!(eval("{anyOf: [{field: $registry.id, exists: true}, {field: value, exists: true}]}", &doc), Ok(true));
+        assert!(eval("{allOf: [{field: $registry.id, exists: true}, {field: value, exists: true}]}", &doc).is_err());
+    }
+}

@@ -1,0 +1,645 @@
+//! Strict loading of rule files: unknown keys, duplicate ids, unknown targets, bad paths,
+//! regexes and parameters are diagnostics with file, line and column.
+
+use std::collections::BTreeMap;
+use std::path::{Path as FsPath, PathBuf};
+
+use regex_lite::RegexBuilder;
+use serde::Deserialize;
+use serde_json::Value;
+use serde_saphyr::Spanned;
+
+use super::condition::{Arg, Comparison, Condition, Count, Op, Operand, Params, Reference};
+use super::path::{Path, Root};
+use super::{CATEGORIES, Control, Evidence, Mode, References, Severity};
+use crate::error::{Diagnostic, Error, Position, Result};
+use crate::estate::{CONTEXTS, TargetKind};
+
+/// The text of one rule file and the name diagnostics give it.
+#[derive(Debug, Clone)]
+pub struct RuleSource {
+    pub name: String,
+    pub text: String,
+    pub builtin: bool,
+}
+
+impl RuleSource {
+    /// Reads a rule file, or every `.yaml`/`.yml` file of a folder (sorted by name).
+    pub fn read(path: &FsPath) -> Result<Vec<RuleSource>> {
+        let io = |source| Error::Io { path: path.to_path_buf(), source };
+        let files: Vec<PathBuf> = if path.is_dir() {
+            let mut files: Vec<PathBuf> = std::fs::read_dir(path)
+                .map_err(io)?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|e| e == "yaml" || e == "yml"))
+                .collect();
+            files.sort();
+            files
+        } else {
+            vec![path.to_path_buf()]
+        };
+        files
+            .into_iter()
+            .map(|file| {
+                let text = std::fs::read_to_string(&file)
+                    .map_err(|source| Error::Io { path: file.clone(), source })?;
+                Ok(RuleSource { name: file.display().to_string(), text, builtin: false })
+            })
+            .collect()
+    }
+}
+
+/// Controls (sorted by id) and parameter values, ready to audit with.
+#[derive(Debug, Clone, Default)]
+pub struct RuleSet {
+    pub controls: Vec<Control>,
+    pub params: Params,
+    /// What the user's files changed: replaced built-in controls, overridden parameters.
+    pub notices: Vec<String>,
+}
+
+impl RuleSet {
+    /// Loads built-in files first, then the user's; a user control with a built-in id replaces
+    /// it, a user `parameters` entry overrides the default. Every problem is reported at once.
+    pub fn load(sources: &[RuleSource]) -> Result<RuleSet> {
+        let mut diagnostics = Vec::new();
+        let mut set = RuleSet::default();
+        let mut defined: BTreeMap<String, (String, bool)> = BTreeMap::new();
+        let mut param_refs: Vec<(String, Diagnostic)> = Vec::new();
+        for source in sources {
+            let file = match parse_file(source) {
+                Ok(f) => f,
+                Err(d) => {
+                    diagnostics.push(d);
+                    continue;
+                }
+            };
+            for (name, value) in file.parameters {
+                if let Some(old) = set.params.insert(name.clone(), value) {
+                    if !source.builtin && Some(&old) != set.params.get(&name) {
+                        set.notices.push(format!("{}: parameter {name} overridden", source.name));
+                    }
+                }
+            }
+            for loaded in file.controls {
+                param_refs.extend(loaded.params);
+                let control = loaded.control;
+                match defined.get(&control.id) {
+                    Some((origin, true)) if !source.builtin => {
+                        set.notices.push(format!("{}: replaces built-in control {} ({origin})", control.origin, control.id));
+                        set.controls.retain(|c| c.id != control.id);
+                    }
+                    Some((origin, _)) => {
+                        diagnostics.push(diagnostic_at(&control.origin, format!("duplicate control id {} (first defined at {origin})", control.id)));
+                        continue;
+                    }
+                    None => {}
+                }
+                defined.insert(control.id.clone(), (control.origin.clone(), source.builtin));
+                set.controls.push(control);
+            }
+        }
+        for (name, mut diagnostic) in param_refs {
+            if !set.params.contains_key(&name) {
+                diagnostic.message = format!("unknown parameter `{name}`; declare it under `parameters:`");
+                diagnostics.push(diagnostic);
+            }
+        }
+        if !diagnostics.is_empty() {
+            return Err(Error::Rules(diagnostics));
+        }
+        set.controls.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(set)
+    }
+
+    /// Applies `--param NAME=VALUE` overrides (VALUE is YAML: `3`, `[a, b]`, `text`).
+    pub fn set_param(&mut self, assignment: &str) -> Result<()> {
+        let usage = |m: String| Error::Usage(format!("--param {assignment}: {m}"));
+        let (name, value) = assignment
+            .split_once('=')
+            .ok_or_else(|| usage("expected NAME=VALUE".into()))?;
+        let name = name.trim();
+        if !self.params.contains_key(name) {
+            let known: Vec<&str> = self.params.keys().map(String::as_str).collect();
+            return Err(usage(format!("unknown parameter; known: {}", known.join(", "))));
+        }
+        let value: Value = if value.trim().is_empty() {
+            Value::String(String::new())
+        } else {
+            serde_saphyr::from_str_with_options(value, yaml_options())
+                .map_err(|e| usage(format!("not a YAML value: {}", plain_message(&e))))?
+        };
+        self.params.insert(name.to_string(), value);
+        Ok(())
+    }
+}
+
+fn yaml_options() -> serde_saphyr::Options {
+    serde_saphyr::options! { strict_booleans: true }
+}
+
+// ---- the file format, as written -------------------------------------------------------
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    category: Spanned<String>,
+    #[serde(default)]
+    title: Option<String>,
+    #[serde(default)]
+    parameters: BTreeMap<String, Value>,
+    #[serde(default)]
+    controls: Vec<Spanned<RawControl>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawControl {
+    id: Spanned<String>,
+    title: String,
+    #[serde(default)]
+    section: Option<String>,
+    severity: Severity,
+    level: Spanned<u8>,
+    mode: Mode,
+    target: Spanned<String>,
+    #[serde(default)]
+    applies: Option<Spanned<RawCondition>>,
+    #[serde(default)]
+    pass: Option<Spanned<RawCondition>>,
+    #[serde(default)]
+    evidence: Vec<Spanned<RawEvidence>>,
+    #[serde(default)]
+    remediation: Option<String>,
+    #[serde(default)]
+    guidance: Option<String>,
+    #[serde(default)]
+    references: References,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEvidence {
+    path: String,
+    #[serde(default)]
+    expected: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct RawCondition {
+    all_of: Option<Vec<Spanned<RawCondition>>>,
+    any_of: Option<Vec<Spanned<RawCondition>>>,
+    not: Option<Box<Spanned<RawCondition>>>,
+    field: Option<String>,
+    value: Option<Value>,
+    count: Option<Box<RawCount>>,
+    equals: Option<Value>,
+    not_equals: Option<Value>,
+    #[serde(rename = "in")]
+    in_: Option<Value>,
+    not_in: Option<Value>,
+    contains: Option<Value>,
+    not_contains: Option<Value>,
+    greater: Option<Value>,
+    greater_or_equals: Option<Value>,
+    less: Option<Value>,
+    less_or_equals: Option<Value>,
+    exists: Option<bool>,
+    non_empty: Option<bool>,
+    #[serde(rename = "match")]
+    match_: Option<String>,
+    not_match: Option<String>,
+    missing: Option<Value>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCount {
+    field: Option<String>,
+    value: Option<Value>,
+    #[serde(rename = "where")]
+    filter: Option<Spanned<RawCondition>>,
+    distinct: Option<String>,
+}
+
+// ---- conversion -------------------------------------------------------------------------
+
+struct ParsedFile {
+    parameters: BTreeMap<String, Value>,
+    controls: Vec<LoadedControl>,
+}
+
+struct LoadedControl {
+    control: Control,
+    /// Parameters the control names, with where, checked once every file is loaded.
+    params: Vec<(String, Diagnostic)>,
+}
+
+fn position(loc: &serde_saphyr::Location) -> Option<Position> {
+    (loc.line() > 0).then(|| Position { line: loc.line(), column: loc.column() })
+}
+
+fn diagnostic_at(origin: &str, message: String) -> Diagnostic {
+    // `origin` is `file:line:column`, as built by `Cx::origin`.
+    let mut parts = origin.rsplitn(3, ':');
+    let (column, line, file) = (parts.next(), parts.next(), parts.next());
+    match (file, line.and_then(|l| l.parse().ok()), column.and_then(|c| c.parse().ok())) {
+        (Some(file), Some(line), Some(column)) => Diagnostic {
+            file: file.to_string(),
+            position: Some(Position { line, column }),
+            message,
+        },
+        _ => Diagnostic { file: origin.to_string(), position: None, message },
+    }
+}
+
+/// serde-saphyr's message without its own location prefix and snippet.
+fn plain_message(e: &serde_saphyr::Error) -> String {
+    let text = e.without_snippet().to_string();
+    let first = text.lines().next().unwrap_or_default();
+    match first.strip_prefix("line ").and_then(|rest| rest.split_once(": ")) {
+        Some((_, message)) => message.to_string(),
+        None => first.trim_start_matches("error: ").to_string(),
+    }
+}
+
+fn parse_file(source: &RuleSource) -> Result<ParsedFile, Diagnostic> {
+    let raw: RawFile = serde_saphyr::from_str_with_options(&source.text, yaml_options()).map_err(|e| Diagnostic {
+        file: source.name.clone(),
+        position: e.location().as_ref().and_then(position),
+        message: plain_message(&e),
+    })?;
+    let cx = Cx { file: &source.name };
+    let category = raw.category.value.trim().to_string();
+    let category_title = match (CATEGORIES.iter().find(|(id, _)| *id == category), raw.title) {
+        (_, Some(title)) => title,
+        (Some((_, title)), None) => title.to_string(),
+        (None, None) => {
+            return Err(cx.at(
+                &raw.category.referenced,
+                format!("category `{category}` is not a baseline category; give it a `title:` (baseline categories: {})",
+                    CATEGORIES.iter().map(|(id, _)| *id).collect::<Vec<_>>().join(", ")),
+            ));
+        }
+    };
+    let mut controls = Vec::new();
+    for raw in raw.controls {
+        controls.push(cx.control(raw, &category, &category_title)?);
+    }
+    Ok(ParsedFile { parameters: raw.parameters, controls })
+}
+
+struct Cx<'a> {
+    file: &'a str,
+}
+
+impl Cx<'_> {
+    fn at(&self, loc: &serde_saphyr::Location, message: String) -> Diagnostic {
+        Diagnostic { file: self.file.to_string(), position: position(loc), message }
+    }
+
+    fn origin(&self, loc: &serde_saphyr::Location) -> String {
+        format!("{}:{}:{}", self.file, loc.line(), loc.column())
+    }
+
+    fn control(&self, raw: Spanned<RawControl>, category: &str, category_title: &str) -> Result<LoadedControl, Diagnostic> {
+        let loc = raw.referenced;
+        let raw = raw.value;
+        let id = raw.id.value.trim().to_string();
+        if id.is_empty() || id.chars().any(char::is_whitespace) {
+            return Err(self.at(&raw.id.referenced, format!("invalid control id {:?}: non-empty, no spaces", raw.id.value)));
+        }
+        if !matches!(raw.level.value, 1 | 2) {
+            return Err(self.at(&raw.level.referenced, format!("{id}: level must be 1 or 2, not {}", raw.level.value)));
+        }
+        let target = TargetKind::parse(&raw.target.value).map_err(|m| self.at(&raw.target.referenced, format!("{id}: {m}")))?;
+        match raw.mode {
+            Mode::Manual => {
+                if let Some(c) = raw.applies.as_ref().or(raw.pass.as_ref()) {
+                    return Err(self.at(&c.referenced, format!("{id}: a manual control has no `applies` or `pass` condition; it always needs a human answer")));
+                }
+                if raw.guidance.as_deref().is_none_or(|g| g.trim().is_empty()) {
+                    return Err(self.at(&loc, format!("{id}: a manual control needs `guidance`")));
+                }
+            }
+            Mode::Automated => {
+                if raw.pass.is_none() {
+                    return Err(self.at(&loc, format!("{id}: an automated control needs a `pass` condition")));
+                }
+                if raw.remediation.as_deref().is_none_or(|r| r.trim().is_empty()) {
+                    return Err(self.at(&loc, format!("{id}: an automated control needs `remediation`")));
+                }
+            }
+        }
+        let mut params = Vec::new();
+        let mut condition = |c: Option<Spanned<RawCondition>>| -> Result<Option<Condition>, Diagnostic> {
+            c.map(|c| self.condition(c, &id, &mut params)).transpose()
+        };
+        let applies = condition(raw.applies)?;
+        let pass = condition(raw.pass)?;
+        let evidence = raw
+            .evidence
+            .into_iter()
+            .map(|e| {
+                let path = self.path(&e.value.path, &e.referenced, &id)?;
+                Ok(Evidence { path, expected: e.value.expected })
+            })
+            .collect::<Result<_, Diagnostic>>()?;
+        Ok(LoadedControl {
+            control: Control {
+                id,
+                title: raw.title,
+                category: category.to_string(),
+                category_title: category_title.to_string(),
+                section: raw.section,
+                severity: raw.severity,
+                level: raw.level.value,
+                mode: raw.mode,
+                target,
+                applies,
+                pass,
+                evidence,
+                remediation: raw.remediation,
+                guidance: raw.guidance,
+                references: raw.references,
+                origin: self.origin(&loc),
+            },
+            params,
+        })
+    }
+
+    fn path(&self, text: &str, loc: &serde_saphyr::Location, id: &str) -> Result<Path, Diagnostic> {
+        let path = Path::parse(text).map_err(|m| self.at(loc, format!("{id}: {m}")))?;
+        if let Root::Context(name) = path.root() {
+            if !CONTEXTS.contains(&name.as_str()) {
+                return Err(self.at(loc, format!("{id}: unknown context `${name}` in path `{text}`; known: ${}", CONTEXTS.join(", $"))));
+            }
+        }
+        Ok(path)
+    }
+
+    fn condition(&self, raw: Spanned<RawCondition>, id: &str, params: &mut Vec<(String, Diagnostic)>) -> Result<Condition, Diagnostic> {
+        let loc = raw.referenced;
+        let raw = raw.value;
+        let err = |m: String| self.at(&loc, format!("{id}: {m}"));
+        let combinators = [raw.all_of.is_some(), raw.any_of.is_some(), raw.not.is_some()];
+        let operands = [raw.field.is_some(), raw.value.is_some(), raw.count.is_some()];
+        let n_comb = combinators.iter().filter(|b| **b).count();
+        let n_oper = operands.iter().filter(|b| **b).count();
+        let condition = if n_comb > 0 {
+            if n_comb + n_oper > 1 || raw.missing.is_some() || has_operator(&raw) {
+                return Err(err("a condition is either one of allOf / anyOf / not, or one field / value / count with one operator".into()));
+            }
+            let mut list = |items: Vec<Spanned<RawCondition>>| {
+                items.into_iter().map(|c| self.condition(c, id, params)).collect::<Result<Vec<_>, _>>()
+            };
+            if let Some(items) = raw.all_of {
+                Condition::AllOf(list(items)?)
+            } else if let Some(items) = raw.any_of {
+                Condition::AnyOf(list(items)?)
+            } else {
+                Condition::Not(Box::new(self.condition(*raw.not.expect("checked"), id, params)?))
+            }
+        } else {
+            if n_oper != 1 {
+                return Err(err("a comparison needs exactly one of `field`, `value` or `count`, or use allOf / anyOf / not".into()));
+            }
+            let is_count = raw.count.is_some();
+            let left = if let Some(f) = &raw.field {
+                Operand::Field(self.path(f, &loc, id)?)
+            } else if let Some(v) = raw.value.clone() {
+                Operand::Value(self.arg(v, &loc, id, params)?)
+            } else {
+                let count = raw.count.as_ref().expect("checked");
+                let over = match (&count.field, &count.value) {
+                    (Some(f), None) => {
+                        let path = self.path(f, &loc, id)?;
+                        if !path.has_wildcard() {
+                            return Err(err(format!("count field `{f}` must name elements with `[*]` or `{{*}}`")));
+                        }
+                        Operand::Field(path)
+                    }
+                    (None, Some(v)) => Operand::Value(self.arg(v.clone(), &loc, id, params)?),
+                    _ => return Err(err("a count needs exactly one of `field` or `value`".into())),
+                };
+                Operand::Count(Box::new(Count {
+                    over,
+                    filter: None,
+                    distinct: count.distinct.as_deref().map(|d| self.path(d, &loc, id)).transpose()?,
+                }))
+            };
+            let op = self.operator(&raw, &loc, id, params)?;
+            let left = match (left, raw.count.map(|c| c.filter)) {
+                (Operand::Count(mut c), Some(Some(w))) => {
+                    c.filter = Some(self.condition(w, id, params)?);
+                    Operand::Count(c)
+                }
+                (left, _) => left,
+            };
+            if is_count && !matches!(op, Op::Equals(_) | Op::NotEquals(_) | Op::Greater(_) | Op::GreaterOrEquals(_) | Op::Less(_) | Op::LessOrEquals(_) | Op::In(_) | Op::NotIn(_)) {
+                return Err(err("a count compares with equals, notEquals, in, notIn, greater, greaterOrEquals, less or lessOrEquals".into()));
+            }
+            Condition::Compare(Box::new(Comparison { left, op, missing: raw.missing }))
+        };
+        Ok(condition)
+    }
+
+    fn operator(&self, raw: &RawCondition, loc: &serde_saphyr::Location, id: &str, params: &mut Vec<(String, Diagnostic)>) -> Result<Op, Diagnostic> {
+        let err = |m: String| self.at(loc, format!("{id}: {m}"));
+        let mut ops: Vec<Op> = Vec::new();
+        let mut arg = |v: &Option<Value>, make: fn(Arg) -> Op, ops: &mut Vec<Op>| -> Result<(), Diagnostic> {
+            if let Some(v) = v {
+                ops.push(make(self.arg(v.clone(), loc, id, params)?));
+            }
+            Ok(())
+        };
+        arg(&raw.equals, Op::Equals, &mut ops)?;
+        arg(&raw.not_equals, Op::NotEquals, &mut ops)?;
+        arg(&raw.in_, Op::In, &mut ops)?;
+        arg(&raw.not_in, Op::NotIn, &mut ops)?;
+        arg(&raw.contains, Op::Contains, &mut ops)?;
+        arg(&raw.not_contains, Op::NotContains, &mut ops)?;
+        arg(&raw.greater, Op::Greater, &mut ops)?;
+        arg(&raw.greater_or_equals, Op::GreaterOrEquals, &mut ops)?;
+        arg(&raw.less, Op::Less, &mut ops)?;
+        arg(&raw.less_or_equals, Op::LessOrEquals, &mut ops)?;
+        if let Some(b) = raw.exists {
+            ops.push(Op::Exists(b));
+        }
+        if let Some(b) = raw.non_empty {
+            ops.push(Op::NonEmpty(b));
+        }
+        for (pattern, negate) in [(&raw.match_, false), (&raw.not_match, true)] {
+            if let Some(p) = pattern {
+                let re = RegexBuilder::new(p)
+                    .case_insensitive(true)
+                    .build()
+                    .map_err(|e| err(format!("invalid regex {p:?}: {e}")))?;
+                ops.push(if negate { Op::NotMatch(re) } else { Op::Match(re) });
+            }
+        }
+        match ops.len() {
+            1 => Ok(ops.pop().expect("one")),
+            0 => Err(err("the comparison has no operator (equals, notEquals, in, notIn, contains, notContains, greater, greaterOrEquals, less, lessOrEquals, exists, nonEmpty, match, notMatch)".into())),
+            _ => Err(err("a comparison takes exactly one operator; combine several with allOf / anyOf".into())),
+        }
+    }
+
+    fn arg(&self, v: Value, loc: &serde_saphyr::Location, id: &str, params: &mut Vec<(String, Diagnostic)>) -> Result<Arg, Diagnostic> {
+        let err = |m: String| self.at(loc, format!("{id}: {m}"));
+        match v {
+            Value::Object(map) => {
+                let mut entries = map.into_iter();
+                match (entries.next(), entries.next()) {
+                    (Some((k, Value::String(name))), None) if k == "param" => {
+                        params.push((name.clone(), self.at(loc, String::new())));
+                        Ok(Arg::Param(name))
+                    }
+                    (Some((k, Value::String(path))), None) if k == "field" => Ok(Arg::Field(self.path(&path, loc, id)?)),
+                    _ => Err(err("an operand is a literal, a list, {param: NAME} or {field: PATH}".into())),
+                }
+            }
+            literal => Ok(Arg::Literal(literal)),
+        }
+    }
+}
+
+fn has_operator(raw: &RawCondition) -> bool {
+    [&raw.equals, &raw.not_equals, &raw.in_, &raw.not_in, &raw.contains, &raw.not_contains, &raw.greater, &raw.greater_or_equals, &raw.less, &raw.less_or_equals]
+        .iter()
+        .any(|v| v.is_some())
+        || raw.exists.is_some()
+        || raw.non_empty.is_some()
+        || raw.match_.is_some()
+        || raw.not_match.is_some()
+}
+
+/// Parses one condition written in YAML (used by tests of the grammar).
+pub fn parse_condition(yaml: &str) -> Result<Condition, Diagnostic> {
+    let raw: Spanned<RawCondition> = serde_saphyr::from_str_with_options(yaml, yaml_options()).map_err(|e| Diagnostic {
+        file: "<condition>".into(),
+        position: e.location().as_ref().and_then(position),
+        message: plain_message(&e),
+    })?;
+    Cx { file: "<condition>" }.condition(raw, "condition", &mut Vec::new())
+}
+
+/// Every path and parameter a control's conditions use (for `rules show`).
+pub fn references(control: &Control) -> Vec<String> {
+    let mut out = Vec::new();
+    for c in control.applies.iter().chain(control.pass.iter()) {
+        c.visit(&mut |r| match r {
+            Reference::Path(p) => out.push(p.to_string()),
+            Reference::Param(p) => out.push(format!("{{param: {p}}}")),
+        });
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(files: &[(&str, &str)]) -> Result<RuleSet> {
+        let sources: Vec<RuleSource> = files
+            .iter()
+            .map(|(n, t)| RuleSource { name: n.to_string(), text: t.to_string(), builtin: n.starts_with("builtin") })
+            .collect();
+        RuleSet::load(&sources)
+    }
+
+    fn error(files: &[(&str, &str)]) -> String {
+        load(files).unwrap_err().to_string()
+    }
+
+    const GOOD: &str = "category: network
+parameters:
+  zones: [a, b]
+controls:
+  - id: X-01
+    title: t
+    severity: high
+    level: 1
+    mode: automated
+    target: workspace
+    pass: {field: properties.publicNetworkAccess, equals: Disabled, missing: Enabled}
+    evidence:
+      - {path: properties.publicNetworkAccess, expected: Disabled}
+    remediation: r
+  - id: X-02
+    title: t
+    severity: low
+    level: 2
+    mode: manual
+    target: workspace
+    guidance: g
+";
+
+    #[test]
+    fn loads_a_good_file() {
+        let set = load(&[("builtin/network.yaml", GOOD)]).unwrap();
+        assert_eq!(set.controls.len(), 2);
+        assert_eq!(set.controls[0].origin, "builtin/network.yaml:5:5");
+        assert_eq!(set.controls[0].category_title, "Network security");
+        assert_eq!(set.params["zones"], serde_json::json!(["a", "b"]));
+    }
+
+    #[test]
+    fn user_controls_replace_builtins_and_params_override() {
+        let user = "category: network\nparameters: {zones: [c]}\ncontrols:\n  - id: X-02\n    title: mine\n    severity: low\n    level: 1\n    mode: manual\n    target: workspace\n    guidance: g\n";
+        let set = load(&[("builtin/network.yaml", GOOD), ("mine.yaml", user)]).unwrap();
+        assert_eq!(set.controls[1].title, "mine");
+        assert_eq!(set.params["zones"], serde_json::json!(["c"]));
+        assert_eq!(set.notices.len(), 2, "{:?}", set.notices);
+    }
+
+    #[test]
+    fn every_bad_rule_is_located() {
+        assert!(error(&[("r.yaml", "category: network\ncontrols: [\n")]).starts_with("r.yaml:"));
+        let unknown_key = GOOD.replace("    title: t\n    severity: high", "    title: t\n    severty: high");
+        assert!(error(&[("r.yaml", &unknown_key)]).starts_with("r.yaml:7:5: unknown field `severty`"), "{}", error(&[("r.yaml", &unknown_key)]));
+        assert_eq!(
+            error(&[("a.yaml", GOOD), ("b.yaml", GOOD)]),
+            "b.yaml:5:5: duplicate control id X-01 (first defined at a.yaml:5:5)\nb.yaml:15:5: duplicate control id X-02 (first defined at a.yaml:15:5)"
+        );
+        let bad_target = GOOD.replace("target: workspace\n    pass", "target: vm\n    pass");
+        assert!(error(&[("r.yaml", &bad_target)]).starts_with("r.yaml:10:13: X-01: unknown target `vm`"));
+        let bad_path = GOOD.replace("field: properties.publicNetworkAccess,", "field: 'properties..x',");
+        assert!(error(&[("r.yaml", &bad_path)]).starts_with("r.yaml:11:11: X-01: empty segment"));
+        let bad_regex = GOOD.replace("equals: Disabled, missing: Enabled", "match: '(unclosed'");
+        assert!(error(&[("r.yaml", &bad_regex)]).contains("X-01: invalid regex"));
+        let manual_with_pass = GOOD.replace("    guidance: g\n", "    guidance: g\n    pass: {field: a, exists: true}\n");
+        assert!(error(&[("r.yaml", &manual_with_pass)]).contains("X-02: a manual control has no `applies` or `pass`"));
+        let automated_without = GOOD.replace("    pass: {field: properties.publicNetworkAccess, equals: Disabled, missing: Enabled}\n", "");
+        assert!(error(&[("r.yaml", &automated_without)]).starts_with("r.yaml:5:5: X-01: an automated control needs a `pass` condition"));
+        let unknown_param = GOOD.replace("equals: Disabled,", "in: {param: nope},");
+        assert_eq!(error(&[("r.yaml", &unknown_param)]), "r.yaml:11:11: unknown parameter `nope`; declare it under `parameters:`");
+        let two_ops = GOOD.replace("equals: Disabled,", "equals: Disabled, exists: true,");
+        assert!(error(&[("r.yaml", &two_ops)]).contains("exactly one operator"));
+        let context = GOOD.replace("field: properties.publicNetworkAccess,", "field: $vm.x,");
+        assert!(error(&[("r.yaml", &context)]).contains("unknown context `$vm`"));
+        let bare_count = GOOD.replace("field: properties.publicNetworkAccess, equals: Disabled, missing: Enabled", "count: {field: properties}, equals: 1");
+        assert!(error(&[("r.yaml", &bare_count)]).contains("must name elements"));
+        assert!(error(&[("r.yaml", "category: other\n")]).contains("give it a `title:`"));
+    }
+
+    #[test]
+    fn yaml_booleans_are_strict() {
+        let c = parse_condition("{field: x, equals: no}").unwrap();
+        let Condition::Compare(c) = c else { panic!() };
+        let Op::Equals(Arg::Literal(v)) = &c.op else { panic!() };
+        assert_eq!(v, &serde_json::json!("no"));
+    }
+
+    #[test]
+    fn params_can_be_set_from_the_command_line() {
+        let mut set = load(&[("builtin/network.yaml", GOOD)]).unwrap();
+        set.set_param("zones=[x, y]").unwrap();
+        assert_eq!(set.params["zones"], serde_json::json!(["x", "y"]));
+        assert!(set.set_param("nope=1").unwrap_err().to_string().contains("unknown parameter"));
+        assert!(set.set_param("zones").is_err());
+    }
+}

@@ -1,0 +1,99 @@
+//! Rule files (DESIGN §9): the model of a control, strict loading with file:line:column
+//! diagnostics, and the condition grammar.
+
+mod builtin;
+pub mod condition;
+pub mod load;
+pub mod path;
+
+use serde::{Deserialize, Serialize};
+
+pub use builtin::BUILTIN;
+pub use condition::{Condition, Params};
+pub use load::{RuleSet, RuleSource};
+pub use path::Path;
+
+use crate::estate::TargetKind;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    Automated,
+    Manual,
+}
+
+/// The eight baseline categories, in report order, with their titles.
+pub const CATEGORIES: &[(&str, &str)] = &[
+    ("network", "Network security"),
+    ("identity", "Identity management"),
+    ("privileged-access", "Privileged access"),
+    ("data-protection", "Data protection"),
+    ("asset-management", "Asset management"),
+    ("logging", "Logging and threat detection"),
+    ("posture", "Posture and vulnerability management"),
+    ("backup", "Backup and recovery"),
+];
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct References {
+    /// Seed-question tags of the baseline activity (baseline.md §10).
+    #[serde(default)]
+    pub seed: Vec<String>,
+    /// Microsoft cloud security benchmark control ids.
+    #[serde(default)]
+    pub mcsb: Vec<String>,
+    /// Equivalent checks in other tools and Azure Policy.
+    #[serde(default)]
+    pub anchors: Vec<String>,
+}
+
+/// A path shown as evidence, with what a passing resource has there.
+#[derive(Debug, Clone)]
+pub struct Evidence {
+    pub path: Path,
+    pub expected: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Control {
+    pub id: String,
+    pub title: String,
+    pub category: String,
+    pub category_title: String,
+    pub section: Option<String>,
+    pub severity: Severity,
+    pub level: u8,
+    pub mode: Mode,
+    pub target: TargetKind,
+    /// When false, the control is `not_applicable`; absent means always.
+    pub applies: Option<Condition>,
+    /// What passes; absent exactly for manual controls.
+    pub pass: Option<Condition>,
+    pub evidence: Vec<Evidence>,
+    pub remediation: Option<String>,
+    pub guidance: Option<String>,
+    pub references: References,
+    /// `file:line:column` where the control is defined.
+    pub origin: String,
+}
