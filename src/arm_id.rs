@@ -65,7 +65,7 @@ pub fn derive_type(id: &str) -> Option<String> {
         Some(p) => {
             let namespace = segs.get(p + 1)?;
             let rest = &segs[p + 2..];
-            if rest.is_empty() || rest.len() % 2 != 0 {
+            if rest.is_empty() || !rest.len().is_multiple_of(2) {
                 return None;
             }
             let types: Vec<&str> = rest.iter().step_by(2).copied().collect();
@@ -109,14 +109,20 @@ mod tests {
 
     #[test]
     fn ancestors_are_segment_aligned() {
-        assert!(is_self_or_ancestor("/subscriptions/s1/resourceGroups/rg-ml", WS));
+        assert!(is_self_or_ancestor(
+            "/subscriptions/s1/resourceGroups/rg-ml",
+            WS
+        ));
         assert!(is_self_or_ancestor(WS, WS));
         assert!(!is_self_or_ancestor(
             "/subscriptions/s1/resourceGroups/rg-ml",
             "/subscriptions/s1/resourceGroups/rg-ml-edge/providers/X/y/z"
         ));
         assert_eq!(subscription(WS).unwrap(), "/subscriptions/S1");
-        assert_eq!(resource_group(WS).unwrap(), "/subscriptions/S1/resourceGroups/RG-ML");
+        assert_eq!(
+            resource_group(WS).unwrap(),
+            "/subscriptions/S1/resourceGroups/RG-ML"
+        );
     }
 
     #[test]
@@ -126,11 +132,20 @@ mod tests {
             "Microsoft.Network/privateEndpoints/privateDnsZoneGroups"
         );
         assert_eq!(
-            derive_type(&format!("{WS}/providers/Microsoft.Insights/diagnosticSettings/d")).unwrap(),
+            derive_type(&format!(
+                "{WS}/providers/Microsoft.Insights/diagnosticSettings/d"
+            ))
+            .unwrap(),
             "Microsoft.Insights/diagnosticSettings"
         );
-        assert_eq!(derive_type("/subscriptions/s").unwrap(), "Microsoft.Resources/subscriptions");
-        assert_eq!(derive_type("/subscriptions/s/resourceGroups/rg/providers/X.Y/z"), None);
+        assert_eq!(
+            derive_type("/subscriptions/s").unwrap(),
+            "Microsoft.Resources/subscriptions"
+        );
+        assert_eq!(
+            derive_type("/subscriptions/s/resourceGroups/rg/providers/X.Y/z"),
+            None
+        );
         assert_eq!(
             vnet_of_subnet("/s/virtualNetworks/v/subnets/a").unwrap(),
             "/s/virtualNetworks/v"

@@ -5,7 +5,9 @@
 //! [`report`] renders the result.
 
 pub mod arm_id;
+pub mod audit;
 pub mod error;
-pub mod source;
 pub mod estate;
+pub mod report;
 pub mod rules;
+pub mod source;

@@ -1,3 +1,384 @@
-fn main() {
-    println!("Hello, world!");
+//! The `amlsec` command line: argument parsing and wiring only; the work is in the library.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use amlsec::audit::{self, Selection};
+use amlsec::error::{Error, Result};
+use amlsec::report::{self, Format, Report};
+use amlsec::rules::{Mode, RuleSet, RuleSource, Severity, load::references};
+use amlsec::source::snapshot;
+
+const AFTER_HELP: &str = "\
+Examples:
+  amlsec audit --snapshot examples/default-workspace.json
+  amlsec audit --snapshot estate.json --level 2 --output report.json --output sarif:results.sarif
+  amlsec rules list --category network
+  amlsec rules validate my-rules/
+
+Exit codes: 0 no failing control at or above --fail-on; 1 a control failed; 2 usage or input
+error (nothing audited); 3 audit incomplete (a read failed or a control is `error`).";
+
+/// Security-baseline auditor for Azure Machine Learning workspaces.
+#[derive(Parser)]
+#[command(name = "amlsec", version, about, after_help = AFTER_HELP, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Audit workspaces against the baseline and report pass / fail / manual per control.
+    #[command(after_help = "\
+Examples:
+  amlsec audit --snapshot examples/default-workspace.json
+  amlsec audit --snapshot estate.json --workspace ws-prod --level 2 --fail-on high
+  amlsec audit --snapshot - --format json < estate.json
+  amlsec audit --snapshot estate.json --output report.json     # table on stdout, JSON to a file
+  amlsec audit --snapshot estate.json --rules my-rules/ --param 'owner_tag_keys=[owner, costCenter]'
+
+Exit codes: 0 clean; 1 a control failed at or above --fail-on; 2 usage or input error;
+3 audit incomplete (a workspace or a needed document could not be read).")]
+    Audit(AuditArgs),
+    /// Browse and check rule files.
+    #[command(subcommand)]
+    Rules(RulesCommand),
+}
+
+#[derive(Args)]
+struct RuleArgs {
+    /// Add rule files or folders of `*.yaml` (repeatable); a control with a built-in id replaces it.
+    #[arg(long, value_name = "PATH")]
+    rules: Vec<PathBuf>,
+    /// Use only the rules given with --rules.
+    #[arg(long, requires = "rules")]
+    no_builtin_rules: bool,
+}
+
+#[derive(Args)]
+struct AuditArgs {
+    /// Offline input: a JSON file of ARM documents, or `-` for standard input.
+    #[arg(long, value_name = "FILE")]
+    snapshot: PathBuf,
+    /// Audit only this workspace of the snapshot: its full ARM id, or its name when unique.
+    #[arg(long, value_name = "ID|NAME")]
+    workspace: Option<String>,
+    /// 1: controls for every workspace; 2: also those for sensitive data (cost or hard to reverse).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=2))]
+    level: u8,
+    /// Only these categories (repeatable or comma-separated), e.g. network,identity.
+    #[arg(long, value_delimiter = ',', value_name = "CATEGORY")]
+    category: Vec<String>,
+    /// Only these controls (repeatable or comma-separated), e.g. AML-NS-01.
+    #[arg(long, value_delimiter = ',', value_name = "ID")]
+    control: Vec<String>,
+    #[command(flatten)]
+    rules: RuleArgs,
+    /// Override a rule parameter: NAME=VALUE, VALUE in YAML (`3`, `[a, b]`, `text`).
+    #[arg(long, value_name = "NAME=VALUE")]
+    param: Vec<String>,
+    /// Lowest severity whose failure makes the exit code 1.
+    #[arg(long, value_enum, default_value_t = FailOn::Low)]
+    fail_on: FailOn,
+    /// Format printed on standard output.
+    #[arg(long, default_value = "table", value_name = "FORMAT", value_parser = ["table", "json"])]
+    format: String,
+    /// Also write a report file (repeatable): FORMAT:PATH, or PATH with .json or .txt.
+    #[arg(long, value_name = "[FORMAT:]PATH")]
+    output: Vec<String>,
+    /// Colour the table: auto (on a terminal, unless NO_COLOR is set), always or never.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FailOn {
+    Critical,
+    High,
+    Medium,
+    Low,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Subcommand)]
+enum RulesCommand {
+    /// List the controls: id, category, severity, level, mode, target, title.
+    #[command(
+        after_help = "Examples:\n  amlsec rules list\n  amlsec rules list --category network --format json"
+    )]
+    List {
+        #[command(flatten)]
+        rules: RuleArgs,
+        /// Only these categories (repeatable or comma-separated).
+        #[arg(long, value_delimiter = ',')]
+        category: Vec<String>,
+        #[arg(long, default_value = "table", value_parser = ["table", "json"])]
+        format: String,
+    },
+    /// Show one control in full: condition paths, evidence, remediation, guidance, references.
+    #[command(after_help = "Example:\n  amlsec rules show AML-NS-01")]
+    Show {
+        id: String,
+        #[command(flatten)]
+        rules: RuleArgs,
+    },
+    /// Check rule files (with the built-in ones, whose ids they may replace) without auditing.
+    #[command(after_help = "Example:\n  amlsec rules validate my-rules/ extra.yaml")]
+    Validate {
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        /// Validate the files alone, without the built-in rules.
+        #[arg(long)]
+        no_builtin_rules: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Audit(args) => audit(args),
+        Command::Rules(cmd) => rules(cmd),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("amlsec: error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn load_rules(paths: &[PathBuf], builtin: bool) -> Result<RuleSet> {
+    let mut sources = if builtin {
+        RuleSource::builtin()
+    } else {
+        Vec::new()
+    };
+    for p in paths {
+        sources.extend(RuleSource::read(p)?);
+    }
+    RuleSet::load(&sources)
+}
+
+fn audit(args: AuditArgs) -> Result<u8> {
+    let started = Instant::now();
+    let mut rules = load_rules(&args.rules.rules, !args.rules.no_builtin_rules)?;
+    for p in &args.param {
+        rules.set_param(p)?;
+    }
+    for notice in &rules.notices {
+        eprintln!("amlsec: {notice}");
+    }
+    let outputs = args
+        .output
+        .iter()
+        .map(|o| parse_output(o))
+        .collect::<Result<Vec<_>>>()?;
+    let selection = Selection {
+        level: args.level,
+        categories: args.category,
+        controls: args.control,
+    };
+    let controls = selection.apply(&rules)?;
+    let docs = snapshot::load(&args.snapshot)?;
+    let ids = audit::workspaces(&docs, args.workspace.as_deref())?;
+    let workspaces = audit::run(&docs, &ids, &rules, &controls);
+    let fail_on = match args.fail_on {
+        FailOn::Critical => Severity::Critical,
+        FailOn::High => Severity::High,
+        FailOn::Medium => Severity::Medium,
+        FailOn::Low => Severity::Low,
+    };
+    let code = audit::exit_code(&workspaces, fail_on);
+    let report = Report {
+        workspaces,
+        level: args.level,
+        source: report::Source::Snapshot {
+            path: args.snapshot.display().to_string(),
+        },
+        generated_at: report::now_rfc3339(),
+        duration_ms: started.elapsed().as_millis() as u64,
+        requests: 0,
+    };
+    for (format, path) in outputs {
+        std::fs::write(&path, report::render(format, &report, false))
+            .map_err(|source| Error::Io { path, source })?;
+    }
+    let color = match args.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    };
+    print!(
+        "{}",
+        report::render(Format::parse(&args.format)?, &report, color)
+    );
+    Ok(code as u8)
+}
+
+/// `FORMAT:PATH` or a path whose extension names the format.
+fn parse_output(spec: &str) -> Result<(Format, PathBuf)> {
+    if let Some((prefix, path)) = spec.split_once(':')
+        && Format::NAMES.contains(&prefix.to_ascii_lowercase().as_str())
+        && !path.is_empty()
+    {
+        return Ok((Format::parse(prefix)?, PathBuf::from(path)));
+    }
+    let path = PathBuf::from(spec);
+    match Format::from_extension(&path) {
+        Some(f) => Ok((f, path)),
+        None => Err(Error::Usage(format!(
+            "--output {spec}: cannot tell the format; write FORMAT:PATH (formats: {}) or use a .json or .txt name",
+            Format::NAMES.join(", ")
+        ))),
+    }
+}
+
+fn rules(cmd: RulesCommand) -> Result<u8> {
+    match cmd {
+        RulesCommand::List {
+            rules,
+            category,
+            format,
+        } => {
+            let set = load_rules(&rules.rules, !rules.no_builtin_rules)?;
+            let selection = Selection {
+                level: 2,
+                categories: category,
+                controls: vec![],
+            };
+            let controls = selection.apply(&set)?;
+            if format == "json" {
+                let list: Vec<serde_json::Value> = controls
+                    .iter()
+                    .map(|c| {
+                        serde_json::json!({
+                            "id": c.id, "title": c.title, "category": c.category, "section": c.section,
+                            "severity": c.severity, "level": c.level, "mode": c.mode,
+                            "target": c.target.to_string(), "references": c.references,
+                        })
+                    })
+                    .collect();
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&list).expect("serialisable")
+                );
+            } else {
+                let mut t = comfy_table::Table::new();
+                t.load_style(comfy_table::presets::UTF8_FULL_CONDENSED);
+                t.set_header(vec![
+                    "Id", "Category", "Severity", "Level", "Mode", "Target", "Title",
+                ]);
+                for c in &controls {
+                    t.add_row(vec![
+                        c.id.clone(),
+                        c.category.clone(),
+                        c.severity.as_str().to_string(),
+                        c.level.to_string(),
+                        mode_name(c.mode).to_string(),
+                        c.target.to_string(),
+                        c.title.clone(),
+                    ]);
+                }
+                println!("{t}\n{} controls", controls.len());
+            }
+            Ok(0)
+        }
+        RulesCommand::Show { id, rules } => {
+            let set = load_rules(&rules.rules, !rules.no_builtin_rules)?;
+            let c = set
+                .controls
+                .iter()
+                .find(|c| c.id.eq_ignore_ascii_case(&id))
+                .ok_or_else(|| {
+                    Error::Usage(format!("no control {id} (see `amlsec rules list`)"))
+                })?;
+            println!("{} · {}", c.id, c.title);
+            println!(
+                "category   {}{}",
+                c.category_title,
+                c.section
+                    .as_deref()
+                    .map(|s| format!(" / {s}"))
+                    .unwrap_or_default()
+            );
+            println!(
+                "severity   {} · level {} · {}",
+                c.severity.as_str(),
+                c.level,
+                mode_name(c.mode)
+            );
+            println!("target     {}", c.target);
+            println!("defined at {}", c.origin);
+            let paths = references(c);
+            if !paths.is_empty() {
+                println!("reads      {}", paths.join(", "));
+            }
+            for e in &c.evidence {
+                println!(
+                    "evidence   {}{}",
+                    e.path,
+                    e.expected
+                        .as_deref()
+                        .map(|x| format!(" (expected {x})"))
+                        .unwrap_or_default()
+                );
+            }
+            for (label, text) in [("remediation", &c.remediation), ("guidance", &c.guidance)] {
+                if let Some(t) = text {
+                    println!("\n{label}:\n{}", t.trim_end());
+                }
+            }
+            let r = &c.references;
+            println!(
+                "\nseed: {} · mcsb: {}",
+                r.seed.join(", "),
+                r.mcsb.join(", ")
+            );
+            for a in &r.anchors {
+                println!("  {a}");
+            }
+            Ok(0)
+        }
+        RulesCommand::Validate {
+            paths,
+            no_builtin_rules,
+        } => {
+            let set = load_rules(&paths, !no_builtin_rules)?;
+            let files: usize = paths
+                .iter()
+                .map(|p| RuleSource::read(p).map_or(0, |s| s.len()))
+                .sum();
+            for notice in &set.notices {
+                eprintln!("amlsec: {notice}");
+            }
+            let own = set.controls.iter().filter(|c| !c.builtin).count();
+            println!(
+                "ok: {own} controls in {files} file{}",
+                if files == 1 { "" } else { "s" }
+            );
+            Ok(0)
+        }
+    }
+}
+
+fn mode_name(mode: Mode) -> &'static str {
+    match mode {
+        Mode::Automated => "automated",
+        Mode::Manual => "manual",
+    }
 }

@@ -1,5 +1,97 @@
-//! A workspace's estate: every target of baseline.md §1.2 resolved from documents by id.
+//! A workspace's estate: every target of baseline.md §1.2 resolved from documents by id only.
+//!
+//! Instance documents are the ARM bodies, plus what the spec says a target "includes"
+//! (`privateDnsZoneGroups`, `virtualNetworkLinks`) at the root, plus derived facts under
+//! `amlsec` (computed once here, so rules stay declarative).
 
+mod policy;
+mod resolve;
 mod target;
 
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+pub use resolve::resolve;
 pub use target::{CONTEXTS, DiagnosedResource, TargetKind};
+
+use crate::rules::condition::Context;
+use crate::source::ReadFailure;
+
+/// One resource a control is evaluated against.
+#[derive(Debug, Clone)]
+pub struct Instance {
+    pub id: String,
+    pub state: InstanceState,
+}
+
+#[derive(Debug, Clone)]
+pub enum InstanceState {
+    Doc(Value),
+    /// A read this instance needs failed.
+    Failed(ReadFailure),
+    /// The instance cannot be judged from ARM with the current scope (baseline.md §1.4).
+    Manual(String),
+}
+
+/// A resolved target.
+#[derive(Debug, Clone)]
+pub enum Target {
+    /// The workspace has none of these (no registry, no computes, …): why, in words.
+    Absent(String),
+    /// A read the whole target depends on failed.
+    Failed(ReadFailure),
+    Present(Vec<Instance>),
+}
+
+/// The targets of one audited workspace.
+#[derive(Debug)]
+pub struct Estate {
+    /// The id of the workspace as audited (the project, for a project).
+    pub id: String,
+    /// The audited workspace body, when it could be read.
+    pub audited: Result<Value, ReadFailure>,
+    targets: BTreeMap<TargetKind, Target>,
+}
+
+impl Estate {
+    pub fn target(&self, kind: &TargetKind) -> &Target {
+        static UNRESOLVED: std::sync::OnceLock<Target> = std::sync::OnceLock::new();
+        self.targets.get(kind).unwrap_or_else(|| {
+            UNRESOLVED.get_or_init(|| Target::Absent("target was not resolved".into()))
+        })
+    }
+
+    /// The audited workspace's name, from its id.
+    pub fn name(&self) -> &str {
+        crate::arm_id::last_segment(&self.id)
+    }
+
+    /// The document of a single-instance target, for `$name` paths.
+    fn single(&self, kind: &TargetKind) -> Result<Option<&Value>, ReadFailure> {
+        match self.target(kind) {
+            Target::Absent(_) => Ok(None),
+            Target::Failed(f) => Err(f.clone()),
+            Target::Present(instances) => match instances.first().map(|i| &i.state) {
+                Some(InstanceState::Doc(doc)) => Ok(Some(doc)),
+                Some(InstanceState::Failed(f)) => Err(f.clone()),
+                Some(InstanceState::Manual(_)) | None => Ok(None),
+            },
+        }
+    }
+}
+
+impl Context for Estate {
+    fn context(&self, name: &str) -> Result<Option<&Value>, ReadFailure> {
+        let kind = match name {
+            "audited" => return self.audited.as_ref().map(Some).map_err(Clone::clone),
+            "workspace" => TargetKind::Workspace,
+            "storage" => TargetKind::Storage,
+            "keyvault" => TargetKind::KeyVault,
+            "registry" => TargetKind::Registry,
+            "insights" => TargetKind::Insights,
+            _ => return Ok(None),
+        };
+        self.single(&kind)
+    }
+}

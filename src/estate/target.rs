@@ -57,8 +57,14 @@ const SIMPLE: &[(&str, TargetKind)] = &[
     ("registry", TargetKind::Registry),
     ("registry-replications", TargetKind::RegistryReplications),
     ("insights", TargetKind::Insights),
-    ("subscription-diagnostic-settings", TargetKind::SubscriptionDiagnosticSettings),
-    ("workspace-private-endpoint", TargetKind::WorkspacePrivateEndpoint),
+    (
+        "subscription-diagnostic-settings",
+        TargetKind::SubscriptionDiagnosticSettings,
+    ),
+    (
+        "workspace-private-endpoint",
+        TargetKind::WorkspacePrivateEndpoint,
+    ),
     ("private-dns-zone", TargetKind::PrivateDnsZone),
     ("compute-subnet", TargetKind::ComputeSubnet),
     ("compute-nsg", TargetKind::ComputeNsg),
@@ -73,7 +79,10 @@ const SIMPLE: &[(&str, TargetKind)] = &[
 
 const DIAGNOSED: &[(&str, DiagnosedResource)] = &[
     ("workspace", DiagnosedResource::Workspace),
-    ("storage-blob-service", DiagnosedResource::StorageBlobService),
+    (
+        "storage-blob-service",
+        DiagnosedResource::StorageBlobService,
+    ),
     ("keyvault", DiagnosedResource::KeyVault),
     ("registry", DiagnosedResource::Registry),
 ];
@@ -81,7 +90,15 @@ const DIAGNOSED: &[(&str, DiagnosedResource)] = &[
 /// Context documents a rule path can start from (`$workspace.properties…`): the single-instance
 /// targets of the same workspace, plus `$audited` (the workspace as listed: the project, for a
 /// project) and `$root` (the evaluated document, from inside a `count`).
-pub const CONTEXTS: &[&str] = &["root", "audited", "workspace", "storage", "keyvault", "registry", "insights"];
+pub const CONTEXTS: &[&str] = &[
+    "root",
+    "audited",
+    "workspace",
+    "storage",
+    "keyvault",
+    "registry",
+    "insights",
+];
 
 impl TargetKind {
     pub fn parse(text: &str) -> Result<TargetKind, String> {
@@ -118,19 +135,24 @@ impl TargetKind {
             _ => Err(format!("unknown target `{text}`; known targets: {}", known())),
         }
     }
-
 }
 
 impl fmt::Display for TargetKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             TargetKind::DiagnosticSettings(r) => {
-                let name = DIAGNOSED.iter().find(|(_, d)| d == r).map_or("?", |(n, _)| n);
+                let name = DIAGNOSED
+                    .iter()
+                    .find(|(_, d)| d == r)
+                    .map_or("?", |(n, _)| n);
                 write!(f, "diagnostic-settings({name})")
             }
             TargetKind::DefenderPricing(plan) => write!(f, "defender-pricing({plan})"),
             other => {
-                let name = SIMPLE.iter().find(|(_, k)| k == other).map_or("?", |(n, _)| n);
+                let name = SIMPLE
+                    .iter()
+                    .find(|(_, k)| k == other)
+                    .map_or("?", |(n, _)| n);
                 f.write_str(name)
             }
         }
@@ -149,9 +171,18 @@ mod tests {
         }
         let d = TargetKind::parse("diagnostic-settings (keyvault)").unwrap();
         assert_eq!(d.to_string(), "diagnostic-settings(keyvault)");
-        assert_eq!(TargetKind::parse("defender-pricing(Containers)").unwrap().to_string(), "defender-pricing(Containers)");
+        assert_eq!(
+            TargetKind::parse("defender-pricing(Containers)")
+                .unwrap()
+                .to_string(),
+            "defender-pricing(Containers)"
+        );
         assert!(TargetKind::parse("diagnostic-settings(nsg)").is_err());
         assert!(TargetKind::parse("defender-pricing").is_err());
-        assert!(TargetKind::parse("vm").unwrap_err().starts_with("unknown target `vm`"));
+        assert!(
+            TargetKind::parse("vm")
+                .unwrap_err()
+                .starts_with("unknown target `vm`")
+        );
     }
 }

@@ -87,7 +87,12 @@ pub type Outcome = Result<bool, ReadFailure>;
 
 impl<'a> Scope<'a> {
     pub fn new(root: &'a Value, context: &'a dyn Context, params: &'a Params) -> Self {
-        Scope { root, current: root, context, params }
+        Scope {
+            root,
+            current: root,
+            context,
+            params,
+        }
     }
 
     pub fn resolve(&self, path: &Path) -> Result<Found<'a>, ReadFailure> {
@@ -144,7 +149,9 @@ impl Condition {
     /// Every path, parameter name and count source in the condition, for validation.
     pub fn visit(&self, f: &mut dyn FnMut(Reference<'_>)) {
         match self {
-            Condition::AllOf(items) | Condition::AnyOf(items) => items.iter().for_each(|c| c.visit(f)),
+            Condition::AllOf(items) | Condition::AnyOf(items) => {
+                items.iter().for_each(|c| c.visit(f))
+            }
             Condition::Not(c) => c.visit(f),
             Condition::Compare(c) => {
                 visit_operand(&c.left, f);
@@ -282,7 +289,10 @@ impl Count {
         let mut matched: Vec<&Value> = Vec::new();
         let mut unknown = Vec::new();
         for element in elements {
-            let inner = Scope { current: element, ..*scope };
+            let inner = Scope {
+                current: element,
+                ..*scope
+            };
             match self.filter.as_ref().map_or(Ok(true), |w| w.eval(&inner)) {
                 Ok(true) => matched.push(element),
                 Ok(false) => {}
@@ -294,10 +304,18 @@ impl Count {
             Some(path) => {
                 let mut keys: Vec<String> = Vec::new();
                 for element in matched {
-                    let inner = Scope { current: element, ..*scope };
+                    let inner = Scope {
+                        current: element,
+                        ..*scope
+                    };
                     let key = match inner.resolve(path)? {
                         Found::One(v) => v.map(comparable).unwrap_or_default(),
-                        Found::Many(vs) => vs.iter().flatten().map(|v| comparable(v)).collect::<Vec<_>>().join(","),
+                        Found::Many(vs) => vs
+                            .iter()
+                            .flatten()
+                            .map(|v| comparable(v))
+                            .collect::<Vec<_>>()
+                            .join(","),
                     };
                     if !keys.contains(&key) {
                         keys.push(key);
@@ -406,11 +424,21 @@ mod tests {
 
     #[test]
     fn equals_ignores_case_whitespace_and_boolean_strings() {
-        let doc = json!({"properties": {"pna": " disabled ", "on": "True", "tls": "1.2", "id": "/A/B/"}});
-        assert_eq!(eval("{field: properties.pna, equals: Disabled}", &doc), Ok(true));
-        assert_eq!(eval("{field: Properties.PNA, notEquals: Disabled}", &doc), Ok(false));
+        let doc =
+            json!({"properties": {"pna": " disabled ", "on": "True", "tls": "1.2", "id": "/A/B/"}});
+        assert_eq!(
+            eval("{field: properties.pna, equals: Disabled}", &doc),
+            Ok(true)
+        );
+        assert_eq!(
+            eval("{field: Properties.PNA, notEquals: Disabled}", &doc),
+            Ok(false)
+        );
         assert_eq!(eval("{field: properties.on, equals: true}", &doc), Ok(true));
-        assert_eq!(eval("{field: properties.tls, in: [\"1.2\", \"1.3\"]}", &doc), Ok(true));
+        assert_eq!(
+            eval("{field: properties.tls, in: [\"1.2\", \"1.3\"]}", &doc),
+            Ok(true)
+        );
         assert_eq!(eval("{field: properties.tls, in: [1.2]}", &doc), Ok(true));
         assert_eq!(eval("{field: properties.id, equals: /a/b}", &doc), Ok(true));
     }
@@ -418,24 +446,60 @@ mod tests {
     #[test]
     fn missing_values_equal_nothing_unless_declared() {
         let doc = json!({"properties": {"nullish": null}});
-        assert_eq!(eval("{field: properties.x, equals: Disabled}", &doc), Ok(false));
-        assert_eq!(eval("{field: properties.x, notEquals: true}", &doc), Ok(true));
+        assert_eq!(
+            eval("{field: properties.x, equals: Disabled}", &doc),
+            Ok(false)
+        );
+        assert_eq!(
+            eval("{field: properties.x, notEquals: true}", &doc),
+            Ok(true)
+        );
         assert_eq!(eval("{field: properties.x, in: [a]}", &doc), Ok(false));
         assert_eq!(eval("{field: properties.x, notIn: [a]}", &doc), Ok(true));
-        assert_eq!(eval("{field: properties.nullish, exists: true}", &doc), Ok(false));
-        assert_eq!(eval("{field: properties.x.y, exists: false}", &doc), Ok(true));
+        assert_eq!(
+            eval("{field: properties.nullish, exists: true}", &doc),
+            Ok(false)
+        );
+        assert_eq!(
+            eval("{field: properties.x.y, exists: false}", &doc),
+            Ok(true)
+        );
         assert_eq!(eval("{field: properties.x, greater: 1}", &doc), Ok(false));
         assert_eq!(eval("{field: properties.x, match: '.*'}", &doc), Ok(false));
         assert_eq!(eval("{field: properties.x, contains: a}", &doc), Ok(false));
-        assert_eq!(eval("{field: properties.x, equals: Disabled, missing: Disabled}", &doc), Ok(true));
-        assert_eq!(eval("{field: properties.x, notEquals: false, missing: true}", &doc), Ok(true));
+        assert_eq!(
+            eval(
+                "{field: properties.x, equals: Disabled, missing: Disabled}",
+                &doc
+            ),
+            Ok(true)
+        );
+        assert_eq!(
+            eval(
+                "{field: properties.x, notEquals: false, missing: true}",
+                &doc
+            ),
+            Ok(true)
+        );
     }
 
     #[test]
     fn non_empty_follows_the_spec() {
         let doc = json!({"a": "  ", "b": [], "c": {}, "d": "x", "e": [1], "f": 0});
-        for (path, want) in [("a", false), ("b", false), ("c", false), ("d", true), ("e", true), ("f", true), ("z", false)] {
-            assert_eq!(eval(&format!("{{field: {path}, nonEmpty: true}}"), &doc), Ok(want), "{path}");
+        for (path, want) in [
+            ("a", false),
+            ("b", false),
+            ("c", false),
+            ("d", true),
+            ("e", true),
+            ("f", true),
+            ("z", false),
+        ] {
+            assert_eq!(
+                eval(&format!("{{field: {path}, nonEmpty: true}}"), &doc),
+                Ok(want),
+                "{path}"
+            );
         }
     }
 
@@ -449,16 +513,28 @@ mod tests {
         assert_eq!(eval("{field: t, contains: approved}", &doc), Ok(true));
         assert_eq!(eval("{field: l, contains: a}", &doc), Ok(true));
         assert_eq!(eval("{field: l, notContains: c}", &doc), Ok(true));
-        assert_eq!(eval("{field: t, match: '^allow.*outbound$'}", &doc), Ok(true));
+        assert_eq!(
+            eval("{field: t, match: '^allow.*outbound$'}", &doc),
+            Ok(true)
+        );
         assert_eq!(eval("{field: t, notMatch: '^Deny'}", &doc), Ok(true));
     }
 
     #[test]
     fn wildcard_fields_hold_for_every_element_and_vacuously() {
         let doc = json!({"links": [{"reg": false}, {"reg": true}], "none": []});
-        assert_eq!(eval("{field: 'links[*].reg', notEquals: true}", &doc), Ok(false));
-        assert_eq!(eval("{field: 'none[*].reg', notEquals: true}", &doc), Ok(true));
-        assert_eq!(eval("{field: 'absent[*].reg', equals: true}", &doc), Ok(true));
+        assert_eq!(
+            eval("{field: 'links[*].reg', notEquals: true}", &doc),
+            Ok(false)
+        );
+        assert_eq!(
+            eval("{field: 'none[*].reg', notEquals: true}", &doc),
+            Ok(true)
+        );
+        assert_eq!(
+            eval("{field: 'absent[*].reg', equals: true}", &doc),
+            Ok(true)
+        );
     }
 
     #[test]
@@ -469,8 +545,17 @@ mod tests {
         let approved = "{count: {field: 'pecs[*]', where: {field: properties.state.status, equals: Approved}}, greater: 0}";
         assert_eq!(eval(approved, &doc), Ok(true));
         assert_eq!(eval(approved, &json!({})), Ok(false));
-        assert_eq!(eval("{count: {field: 'pecs[*]'}, equals: 2}", &doc), Ok(true));
-        assert_eq!(eval("{not: {anyOf: [{field: a, exists: true}, {field: pecs, exists: true}]}}", &doc), Ok(false));
+        assert_eq!(
+            eval("{count: {field: 'pecs[*]'}, equals: 2}", &doc),
+            Ok(true)
+        );
+        assert_eq!(
+            eval(
+                "{not: {anyOf: [{field: a, exists: true}, {field: pecs, exists: true}]}}",
+                &doc
+            ),
+            Ok(false)
+        );
         assert_eq!(eval("{allOf: []}", &doc), Ok(true));
         assert_eq!(eval("{anyOf: []}", &doc), Ok(false));
     }
@@ -479,13 +564,19 @@ mod tests {
     fn count_distinct_and_params() {
         let doc = json!({"value": [
             {"p": "u1", "r": "owner"}, {"p": "U1", "r": "owner"}, {"p": "u2", "r": "owner"}, {"p": "u3", "r": "reader"}]});
-        let params = Params::from([("max".to_string(), json!(2)), ("keys".to_string(), json!(["owner", "cost"]))]);
+        let params = Params::from([
+            ("max".to_string(), json!(2)),
+            ("keys".to_string(), json!(["owner", "cost"])),
+        ]);
         let c = "{count: {field: 'value[*]', where: {field: r, equals: owner}, distinct: p}, lessOrEquals: {param: max}}";
         assert_eq!(eval_with(c, &doc, &params), Ok(true));
         let tags = json!({"tagKeys": ["owner"]});
         let every_key = "{count: {value: {param: keys}, where: {field: ., notIn: {field: $root.tagKeys}}}, equals: 0}";
         assert_eq!(eval_with(every_key, &tags, &params), Ok(false));
-        assert_eq!(eval_with("{value: {param: keys}, contains: cost}", &tags, &params), Ok(true));
+        assert_eq!(
+            eval_with("{value: {param: keys}, contains: cost}", &tags, &params),
+            Ok(true)
+        );
     }
 
     #[test]
@@ -496,7 +587,19 @@ mod tests {
         assert_eq!(eval(any, &doc), Ok(true));
         let all = "{count: {field: 'value[*]', where: {field: ok, equals: true}}, equals: 2}";
         assert_eq!(eval(all, &doc), Err(failure.clone()));
-        assert_eq!(eval("{anyOf: [{field: $registry.id, exists: true}, {field: value, exists: true}]}", &doc), Ok(true));
-        assert!(eval("{allOf: [{field: $registry.id, exists: true}, {field: value, exists: true}]}", &doc).is_err());
+        assert_eq!(
+            eval(
+                "{anyOf: [{field: $registry.id, exists: true}, {field: value, exists: true}]}",
+                &doc
+            ),
+            Ok(true)
+        );
+        assert!(
+            eval(
+                "{allOf: [{field: $registry.id, exists: true}, {field: value, exists: true}]}",
+                &doc
+            )
+            .is_err()
+        );
     }
 }

@@ -26,7 +26,10 @@ pub struct RuleSource {
 impl RuleSource {
     /// Reads a rule file, or every `.yaml`/`.yml` file of a folder (sorted by name).
     pub fn read(path: &FsPath) -> Result<Vec<RuleSource>> {
-        let io = |source| Error::Io { path: path.to_path_buf(), source };
+        let io = |source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        };
         let files: Vec<PathBuf> = if path.is_dir() {
             let mut files: Vec<PathBuf> = std::fs::read_dir(path)
                 .map_err(io)?
@@ -41,9 +44,15 @@ impl RuleSource {
         files
             .into_iter()
             .map(|file| {
-                let text = std::fs::read_to_string(&file)
-                    .map_err(|source| Error::Io { path: file.clone(), source })?;
-                Ok(RuleSource { name: file.display().to_string(), text, builtin: false })
+                let text = std::fs::read_to_string(&file).map_err(|source| Error::Io {
+                    path: file.clone(),
+                    source,
+                })?;
+                Ok(RuleSource {
+                    name: file.display().to_string(),
+                    text,
+                    builtin: false,
+                })
             })
             .collect()
     }
@@ -75,10 +84,10 @@ impl RuleSet {
                 }
             };
             for (name, value) in file.parameters {
-                if let Some(old) = set.params.insert(name.clone(), value) {
-                    if !source.builtin && Some(&old) != set.params.get(&name) {
-                        set.notices.push(format!("{}: parameter {name} overridden", source.name));
-                    }
+                let old = set.params.insert(name.clone(), value);
+                if !source.builtin && old.is_some() && old.as_ref() != set.params.get(&name) {
+                    set.notices
+                        .push(format!("{}: parameter {name} overridden", source.name));
                 }
             }
             for loaded in file.controls {
@@ -86,11 +95,20 @@ impl RuleSet {
                 let control = loaded.control;
                 match defined.get(&control.id) {
                     Some((origin, true)) if !source.builtin => {
-                        set.notices.push(format!("{}: replaces built-in control {} ({origin})", control.origin, control.id));
+                        set.notices.push(format!(
+                            "{}: replaces built-in control {} ({origin})",
+                            control.origin, control.id
+                        ));
                         set.controls.retain(|c| c.id != control.id);
                     }
                     Some((origin, _)) => {
-                        diagnostics.push(diagnostic_at(&control.origin, format!("duplicate control id {} (first defined at {origin})", control.id)));
+                        diagnostics.push(diagnostic_at(
+                            &control.origin,
+                            format!(
+                                "duplicate control id {} (first defined at {origin})",
+                                control.id
+                            ),
+                        ));
                         continue;
                     }
                     None => {}
@@ -101,7 +119,8 @@ impl RuleSet {
         }
         for (name, mut diagnostic) in param_refs {
             if !set.params.contains_key(&name) {
-                diagnostic.message = format!("unknown parameter `{name}`; declare it under `parameters:`");
+                diagnostic.message =
+                    format!("unknown parameter `{name}`; declare it under `parameters:`");
                 diagnostics.push(diagnostic);
             }
         }
@@ -121,7 +140,10 @@ impl RuleSet {
         let name = name.trim();
         if !self.params.contains_key(name) {
             let known: Vec<&str> = self.params.keys().map(String::as_str).collect();
-            return Err(usage(format!("unknown parameter; known: {}", known.join(", "))));
+            return Err(usage(format!(
+                "unknown parameter; known: {}",
+                known.join(", ")
+            )));
         }
         let value: Value = if value.trim().is_empty() {
             Value::String(String::new())
@@ -237,20 +259,31 @@ struct LoadedControl {
 }
 
 fn position(loc: &serde_saphyr::Location) -> Option<Position> {
-    (loc.line() > 0).then(|| Position { line: loc.line(), column: loc.column() })
+    (loc.line() > 0).then(|| Position {
+        line: loc.line(),
+        column: loc.column(),
+    })
 }
 
 fn diagnostic_at(origin: &str, message: String) -> Diagnostic {
     // `origin` is `file:line:column`, as built by `Cx::origin`.
     let mut parts = origin.rsplitn(3, ':');
     let (column, line, file) = (parts.next(), parts.next(), parts.next());
-    match (file, line.and_then(|l| l.parse().ok()), column.and_then(|c| c.parse().ok())) {
+    match (
+        file,
+        line.and_then(|l| l.parse().ok()),
+        column.and_then(|c| c.parse().ok()),
+    ) {
         (Some(file), Some(line), Some(column)) => Diagnostic {
             file: file.to_string(),
             position: Some(Position { line, column }),
             message,
         },
-        _ => Diagnostic { file: origin.to_string(), position: None, message },
+        _ => Diagnostic {
+            file: origin.to_string(),
+            position: None,
+            message,
+        },
     }
 }
 
@@ -258,19 +291,33 @@ fn diagnostic_at(origin: &str, message: String) -> Diagnostic {
 fn plain_message(e: &serde_saphyr::Error) -> String {
     let text = e.without_snippet().to_string();
     let first = text.lines().next().unwrap_or_default();
-    match first.strip_prefix("line ").and_then(|rest| rest.split_once(": ")) {
-        Some((_, message)) => message.to_string(),
-        None => first.trim_start_matches("error: ").to_string(),
+    let message = match first
+        .strip_prefix("line ")
+        .and_then(|rest| rest.split_once(": "))
+    {
+        Some((_, message)) => message,
+        None => first.trim_start_matches("error: "),
+    };
+    // The location is reported separately, as file:line:column.
+    match message.rfind(" at line ") {
+        Some(i) if message[i..].contains("column") => message[..i].to_string(),
+        _ => message.to_string(),
     }
 }
 
 fn parse_file(source: &RuleSource) -> Result<ParsedFile, Diagnostic> {
-    let raw: RawFile = serde_saphyr::from_str_with_options(&source.text, yaml_options()).map_err(|e| Diagnostic {
-        file: source.name.clone(),
-        position: e.location().as_ref().and_then(position),
-        message: plain_message(&e),
-    })?;
-    let cx = Cx { file: &source.name };
+    let raw: RawFile =
+        serde_saphyr::from_str_with_options(&source.text, yaml_options()).map_err(|e| {
+            Diagnostic {
+                file: source.name.clone(),
+                position: e.location().as_ref().and_then(position),
+                message: plain_message(&e),
+            }
+        })?;
+    let cx = Cx {
+        file: &source.name,
+        builtin: source.builtin,
+    };
     let category = raw.category.value.trim().to_string();
     let category_title = match (CATEGORIES.iter().find(|(id, _)| *id == category), raw.title) {
         (_, Some(title)) => title,
@@ -287,33 +334,56 @@ fn parse_file(source: &RuleSource) -> Result<ParsedFile, Diagnostic> {
     for raw in raw.controls {
         controls.push(cx.control(raw, &category, &category_title)?);
     }
-    Ok(ParsedFile { parameters: raw.parameters, controls })
+    Ok(ParsedFile {
+        parameters: raw.parameters,
+        controls,
+    })
 }
 
 struct Cx<'a> {
     file: &'a str,
+    builtin: bool,
 }
 
 impl Cx<'_> {
     fn at(&self, loc: &serde_saphyr::Location, message: String) -> Diagnostic {
-        Diagnostic { file: self.file.to_string(), position: position(loc), message }
+        Diagnostic {
+            file: self.file.to_string(),
+            position: position(loc),
+            message,
+        }
     }
 
     fn origin(&self, loc: &serde_saphyr::Location) -> String {
         format!("{}:{}:{}", self.file, loc.line(), loc.column())
     }
 
-    fn control(&self, raw: Spanned<RawControl>, category: &str, category_title: &str) -> Result<LoadedControl, Diagnostic> {
+    fn control(
+        &self,
+        raw: Spanned<RawControl>,
+        category: &str,
+        category_title: &str,
+    ) -> Result<LoadedControl, Diagnostic> {
         let loc = raw.referenced;
         let raw = raw.value;
         let id = raw.id.value.trim().to_string();
         if id.is_empty() || id.chars().any(char::is_whitespace) {
-            return Err(self.at(&raw.id.referenced, format!("invalid control id {:?}: non-empty, no spaces", raw.id.value)));
+            return Err(self.at(
+                &raw.id.referenced,
+                format!(
+                    "invalid control id {:?}: non-empty, no spaces",
+                    raw.id.value
+                ),
+            ));
         }
         if !matches!(raw.level.value, 1 | 2) {
-            return Err(self.at(&raw.level.referenced, format!("{id}: level must be 1 or 2, not {}", raw.level.value)));
+            return Err(self.at(
+                &raw.level.referenced,
+                format!("{id}: level must be 1 or 2, not {}", raw.level.value),
+            ));
         }
-        let target = TargetKind::parse(&raw.target.value).map_err(|m| self.at(&raw.target.referenced, format!("{id}: {m}")))?;
+        let target = TargetKind::parse(&raw.target.value)
+            .map_err(|m| self.at(&raw.target.referenced, format!("{id}: {m}")))?;
         match raw.mode {
             Mode::Manual => {
                 if let Some(c) = raw.applies.as_ref().or(raw.pass.as_ref()) {
@@ -325,17 +395,28 @@ impl Cx<'_> {
             }
             Mode::Automated => {
                 if raw.pass.is_none() {
-                    return Err(self.at(&loc, format!("{id}: an automated control needs a `pass` condition")));
+                    return Err(self.at(
+                        &loc,
+                        format!("{id}: an automated control needs a `pass` condition"),
+                    ));
                 }
-                if raw.remediation.as_deref().is_none_or(|r| r.trim().is_empty()) {
-                    return Err(self.at(&loc, format!("{id}: an automated control needs `remediation`")));
+                if raw
+                    .remediation
+                    .as_deref()
+                    .is_none_or(|r| r.trim().is_empty())
+                {
+                    return Err(self.at(
+                        &loc,
+                        format!("{id}: an automated control needs `remediation`"),
+                    ));
                 }
             }
         }
         let mut params = Vec::new();
-        let mut condition = |c: Option<Spanned<RawCondition>>| -> Result<Option<Condition>, Diagnostic> {
-            c.map(|c| self.condition(c, &id, &mut params)).transpose()
-        };
+        let mut condition =
+            |c: Option<Spanned<RawCondition>>| -> Result<Option<Condition>, Diagnostic> {
+                c.map(|c| self.condition(c, &id, &mut params)).transpose()
+            };
         let applies = condition(raw.applies)?;
         let pass = condition(raw.pass)?;
         let evidence = raw
@@ -343,7 +424,10 @@ impl Cx<'_> {
             .into_iter()
             .map(|e| {
                 let path = self.path(&e.value.path, &e.referenced, &id)?;
-                Ok(Evidence { path, expected: e.value.expected })
+                Ok(Evidence {
+                    path,
+                    expected: e.value.expected,
+                })
             })
             .collect::<Result<_, Diagnostic>>()?;
         Ok(LoadedControl {
@@ -364,6 +448,7 @@ impl Cx<'_> {
                 guidance: raw.guidance,
                 references: raw.references,
                 origin: self.origin(&loc),
+                builtin: self.builtin,
             },
             params,
         })
@@ -371,20 +456,39 @@ impl Cx<'_> {
 
     fn path(&self, text: &str, loc: &serde_saphyr::Location, id: &str) -> Result<Path, Diagnostic> {
         let path = Path::parse(text).map_err(|m| self.at(loc, format!("{id}: {m}")))?;
-        if let Root::Context(name) = path.root() {
-            if !CONTEXTS.contains(&name.as_str()) {
-                return Err(self.at(loc, format!("{id}: unknown context `${name}` in path `{text}`; known: ${}", CONTEXTS.join(", $"))));
-            }
+        if let Root::Context(name) = path.root()
+            && !CONTEXTS.contains(&name.as_str())
+        {
+            return Err(self.at(
+                loc,
+                format!(
+                    "{id}: unknown context `${name}` in path `{text}`; known: ${}",
+                    CONTEXTS.join(", $")
+                ),
+            ));
         }
         Ok(path)
     }
 
-    fn condition(&self, raw: Spanned<RawCondition>, id: &str, params: &mut Vec<(String, Diagnostic)>) -> Result<Condition, Diagnostic> {
+    fn condition(
+        &self,
+        raw: Spanned<RawCondition>,
+        id: &str,
+        params: &mut Vec<(String, Diagnostic)>,
+    ) -> Result<Condition, Diagnostic> {
         let loc = raw.referenced;
         let raw = raw.value;
         let err = |m: String| self.at(&loc, format!("{id}: {m}"));
-        let combinators = [raw.all_of.is_some(), raw.any_of.is_some(), raw.not.is_some()];
-        let operands = [raw.field.is_some(), raw.value.is_some(), raw.count.is_some()];
+        let combinators = [
+            raw.all_of.is_some(),
+            raw.any_of.is_some(),
+            raw.not.is_some(),
+        ];
+        let operands = [
+            raw.field.is_some(),
+            raw.value.is_some(),
+            raw.count.is_some(),
+        ];
         let n_comb = combinators.iter().filter(|b| **b).count();
         let n_oper = operands.iter().filter(|b| **b).count();
         let condition = if n_comb > 0 {
@@ -392,14 +496,21 @@ impl Cx<'_> {
                 return Err(err("a condition is either one of allOf / anyOf / not, or one field / value / count with one operator".into()));
             }
             let mut list = |items: Vec<Spanned<RawCondition>>| {
-                items.into_iter().map(|c| self.condition(c, id, params)).collect::<Result<Vec<_>, _>>()
+                items
+                    .into_iter()
+                    .map(|c| self.condition(c, id, params))
+                    .collect::<Result<Vec<_>, _>>()
             };
             if let Some(items) = raw.all_of {
                 Condition::AllOf(list(items)?)
             } else if let Some(items) = raw.any_of {
                 Condition::AnyOf(list(items)?)
             } else {
-                Condition::Not(Box::new(self.condition(*raw.not.expect("checked"), id, params)?))
+                Condition::Not(Box::new(self.condition(
+                    *raw.not.expect("checked"),
+                    id,
+                    params,
+                )?))
             }
         } else {
             if n_oper != 1 {
@@ -416,7 +527,9 @@ impl Cx<'_> {
                     (Some(f), None) => {
                         let path = self.path(f, &loc, id)?;
                         if !path.has_wildcard() {
-                            return Err(err(format!("count field `{f}` must name elements with `[*]` or `{{*}}`")));
+                            return Err(err(format!(
+                                "count field `{f}` must name elements with `[*]` or `{{*}}`"
+                            )));
                         }
                         Operand::Field(path)
                     }
@@ -426,7 +539,11 @@ impl Cx<'_> {
                 Operand::Count(Box::new(Count {
                     over,
                     filter: None,
-                    distinct: count.distinct.as_deref().map(|d| self.path(d, &loc, id)).transpose()?,
+                    distinct: count
+                        .distinct
+                        .as_deref()
+                        .map(|d| self.path(d, &loc, id))
+                        .transpose()?,
                 }))
             };
             let op = self.operator(&raw, &loc, id, params)?;
@@ -437,23 +554,46 @@ impl Cx<'_> {
                 }
                 (left, _) => left,
             };
-            if is_count && !matches!(op, Op::Equals(_) | Op::NotEquals(_) | Op::Greater(_) | Op::GreaterOrEquals(_) | Op::Less(_) | Op::LessOrEquals(_) | Op::In(_) | Op::NotIn(_)) {
+            if is_count
+                && !matches!(
+                    op,
+                    Op::Equals(_)
+                        | Op::NotEquals(_)
+                        | Op::Greater(_)
+                        | Op::GreaterOrEquals(_)
+                        | Op::Less(_)
+                        | Op::LessOrEquals(_)
+                        | Op::In(_)
+                        | Op::NotIn(_)
+                )
+            {
                 return Err(err("a count compares with equals, notEquals, in, notIn, greater, greaterOrEquals, less or lessOrEquals".into()));
             }
-            Condition::Compare(Box::new(Comparison { left, op, missing: raw.missing }))
+            Condition::Compare(Box::new(Comparison {
+                left,
+                op,
+                missing: raw.missing,
+            }))
         };
         Ok(condition)
     }
 
-    fn operator(&self, raw: &RawCondition, loc: &serde_saphyr::Location, id: &str, params: &mut Vec<(String, Diagnostic)>) -> Result<Op, Diagnostic> {
+    fn operator(
+        &self,
+        raw: &RawCondition,
+        loc: &serde_saphyr::Location,
+        id: &str,
+        params: &mut Vec<(String, Diagnostic)>,
+    ) -> Result<Op, Diagnostic> {
         let err = |m: String| self.at(loc, format!("{id}: {m}"));
         let mut ops: Vec<Op> = Vec::new();
-        let mut arg = |v: &Option<Value>, make: fn(Arg) -> Op, ops: &mut Vec<Op>| -> Result<(), Diagnostic> {
-            if let Some(v) = v {
-                ops.push(make(self.arg(v.clone(), loc, id, params)?));
-            }
-            Ok(())
-        };
+        let mut arg =
+            |v: &Option<Value>, make: fn(Arg) -> Op, ops: &mut Vec<Op>| -> Result<(), Diagnostic> {
+                if let Some(v) = v {
+                    ops.push(make(self.arg(v.clone(), loc, id, params)?));
+                }
+                Ok(())
+            };
         arg(&raw.equals, Op::Equals, &mut ops)?;
         arg(&raw.not_equals, Op::NotEquals, &mut ops)?;
         arg(&raw.in_, Op::In, &mut ops)?;
@@ -476,7 +616,11 @@ impl Cx<'_> {
                     .case_insensitive(true)
                     .build()
                     .map_err(|e| err(format!("invalid regex {p:?}: {e}")))?;
-                ops.push(if negate { Op::NotMatch(re) } else { Op::Match(re) });
+                ops.push(if negate {
+                    Op::NotMatch(re)
+                } else {
+                    Op::Match(re)
+                });
             }
         }
         match ops.len() {
@@ -486,7 +630,13 @@ impl Cx<'_> {
         }
     }
 
-    fn arg(&self, v: Value, loc: &serde_saphyr::Location, id: &str, params: &mut Vec<(String, Diagnostic)>) -> Result<Arg, Diagnostic> {
+    fn arg(
+        &self,
+        v: Value,
+        loc: &serde_saphyr::Location,
+        id: &str,
+        params: &mut Vec<(String, Diagnostic)>,
+    ) -> Result<Arg, Diagnostic> {
         let err = |m: String| self.at(loc, format!("{id}: {m}"));
         match v {
             Value::Object(map) => {
@@ -496,8 +646,12 @@ impl Cx<'_> {
                         params.push((name.clone(), self.at(loc, String::new())));
                         Ok(Arg::Param(name))
                     }
-                    (Some((k, Value::String(path))), None) if k == "field" => Ok(Arg::Field(self.path(&path, loc, id)?)),
-                    _ => Err(err("an operand is a literal, a list, {param: NAME} or {field: PATH}".into())),
+                    (Some((k, Value::String(path))), None) if k == "field" => {
+                        Ok(Arg::Field(self.path(&path, loc, id)?))
+                    }
+                    _ => Err(err(
+                        "an operand is a literal, a list, {param: NAME} or {field: PATH}".into(),
+                    )),
                 }
             }
             literal => Ok(Arg::Literal(literal)),
@@ -506,9 +660,20 @@ impl Cx<'_> {
 }
 
 fn has_operator(raw: &RawCondition) -> bool {
-    [&raw.equals, &raw.not_equals, &raw.in_, &raw.not_in, &raw.contains, &raw.not_contains, &raw.greater, &raw.greater_or_equals, &raw.less, &raw.less_or_equals]
-        .iter()
-        .any(|v| v.is_some())
+    [
+        &raw.equals,
+        &raw.not_equals,
+        &raw.in_,
+        &raw.not_in,
+        &raw.contains,
+        &raw.not_contains,
+        &raw.greater,
+        &raw.greater_or_equals,
+        &raw.less,
+        &raw.less_or_equals,
+    ]
+    .iter()
+    .any(|v| v.is_some())
         || raw.exists.is_some()
         || raw.non_empty.is_some()
         || raw.match_.is_some()
@@ -517,12 +682,17 @@ fn has_operator(raw: &RawCondition) -> bool {
 
 /// Parses one condition written in YAML (used by tests of the grammar).
 pub fn parse_condition(yaml: &str) -> Result<Condition, Diagnostic> {
-    let raw: Spanned<RawCondition> = serde_saphyr::from_str_with_options(yaml, yaml_options()).map_err(|e| Diagnostic {
-        file: "<condition>".into(),
-        position: e.location().as_ref().and_then(position),
-        message: plain_message(&e),
-    })?;
-    Cx { file: "<condition>" }.condition(raw, "condition", &mut Vec::new())
+    let raw: Spanned<RawCondition> = serde_saphyr::from_str_with_options(yaml, yaml_options())
+        .map_err(|e| Diagnostic {
+            file: "<condition>".into(),
+            position: e.location().as_ref().and_then(position),
+            message: plain_message(&e),
+        })?;
+    Cx {
+        file: "<condition>",
+        builtin: false,
+    }
+    .condition(raw, "condition", &mut Vec::new())
 }
 
 /// Every path and parameter a control's conditions use (for `rules show`).
@@ -546,7 +716,11 @@ mod tests {
     fn load(files: &[(&str, &str)]) -> Result<RuleSet> {
         let sources: Vec<RuleSource> = files
             .iter()
-            .map(|(n, t)| RuleSource { name: n.to_string(), text: t.to_string(), builtin: n.starts_with("builtin") })
+            .map(|(n, t)| RuleSource {
+                name: n.to_string(),
+                text: t.to_string(),
+                builtin: n.starts_with("builtin"),
+            })
             .collect();
         RuleSet::load(&sources)
     }
@@ -599,29 +773,57 @@ controls:
     #[test]
     fn every_bad_rule_is_located() {
         assert!(error(&[("r.yaml", "category: network\ncontrols: [\n")]).starts_with("r.yaml:"));
-        let unknown_key = GOOD.replace("    title: t\n    severity: high", "    title: t\n    severty: high");
-        assert!(error(&[("r.yaml", &unknown_key)]).starts_with("r.yaml:7:5: unknown field `severty`"), "{}", error(&[("r.yaml", &unknown_key)]));
+        let unknown_key = GOOD.replace(
+            "    title: t\n    severity: high",
+            "    title: t\n    severty: high",
+        );
+        assert!(
+            error(&[("r.yaml", &unknown_key)]).starts_with("r.yaml:7:5: unknown field `severty`"),
+            "{}",
+            error(&[("r.yaml", &unknown_key)])
+        );
         assert_eq!(
             error(&[("a.yaml", GOOD), ("b.yaml", GOOD)]),
             "b.yaml:5:5: duplicate control id X-01 (first defined at a.yaml:5:5)\nb.yaml:15:5: duplicate control id X-02 (first defined at a.yaml:15:5)"
         );
         let bad_target = GOOD.replace("target: workspace\n    pass", "target: vm\n    pass");
-        assert!(error(&[("r.yaml", &bad_target)]).starts_with("r.yaml:10:13: X-01: unknown target `vm`"));
-        let bad_path = GOOD.replace("field: properties.publicNetworkAccess,", "field: 'properties..x',");
+        assert!(
+            error(&[("r.yaml", &bad_target)])
+                .starts_with("r.yaml:10:13: X-01: unknown target `vm`")
+        );
+        let bad_path = GOOD.replace(
+            "field: properties.publicNetworkAccess,",
+            "field: 'properties..x',",
+        );
         assert!(error(&[("r.yaml", &bad_path)]).starts_with("r.yaml:11:11: X-01: empty segment"));
         let bad_regex = GOOD.replace("equals: Disabled, missing: Enabled", "match: '(unclosed'");
         assert!(error(&[("r.yaml", &bad_regex)]).contains("X-01: invalid regex"));
-        let manual_with_pass = GOOD.replace("    guidance: g\n", "    guidance: g\n    pass: {field: a, exists: true}\n");
-        assert!(error(&[("r.yaml", &manual_with_pass)]).contains("X-02: a manual control has no `applies` or `pass`"));
+        let manual_with_pass = GOOD.replace(
+            "    guidance: g\n",
+            "    guidance: g\n    pass: {field: a, exists: true}\n",
+        );
+        assert!(
+            error(&[("r.yaml", &manual_with_pass)])
+                .contains("X-02: a manual control has no `applies` or `pass`")
+        );
         let automated_without = GOOD.replace("    pass: {field: properties.publicNetworkAccess, equals: Disabled, missing: Enabled}\n", "");
-        assert!(error(&[("r.yaml", &automated_without)]).starts_with("r.yaml:5:5: X-01: an automated control needs a `pass` condition"));
+        assert!(
+            error(&[("r.yaml", &automated_without)])
+                .starts_with("r.yaml:5:5: X-01: an automated control needs a `pass` condition")
+        );
         let unknown_param = GOOD.replace("equals: Disabled,", "in: {param: nope},");
-        assert_eq!(error(&[("r.yaml", &unknown_param)]), "r.yaml:11:11: unknown parameter `nope`; declare it under `parameters:`");
+        assert_eq!(
+            error(&[("r.yaml", &unknown_param)]),
+            "r.yaml:11:11: unknown parameter `nope`; declare it under `parameters:`"
+        );
         let two_ops = GOOD.replace("equals: Disabled,", "equals: Disabled, exists: true,");
         assert!(error(&[("r.yaml", &two_ops)]).contains("exactly one operator"));
         let context = GOOD.replace("field: properties.publicNetworkAccess,", "field: $vm.x,");
         assert!(error(&[("r.yaml", &context)]).contains("unknown context `$vm`"));
-        let bare_count = GOOD.replace("field: properties.publicNetworkAccess, equals: Disabled, missing: Enabled", "count: {field: properties}, equals: 1");
+        let bare_count = GOOD.replace(
+            "field: properties.publicNetworkAccess, equals: Disabled, missing: Enabled",
+            "count: {field: properties}, equals: 1",
+        );
         assert!(error(&[("r.yaml", &bare_count)]).contains("must name elements"));
         assert!(error(&[("r.yaml", "category: other\n")]).contains("give it a `title:`"));
     }
@@ -630,7 +832,9 @@ controls:
     fn yaml_booleans_are_strict() {
         let c = parse_condition("{field: x, equals: no}").unwrap();
         let Condition::Compare(c) = c else { panic!() };
-        let Op::Equals(Arg::Literal(v)) = &c.op else { panic!() };
+        let Op::Equals(Arg::Literal(v)) = &c.op else {
+            panic!()
+        };
         assert_eq!(v, &serde_json::json!("no"));
     }
 
@@ -639,7 +843,12 @@ controls:
         let mut set = load(&[("builtin/network.yaml", GOOD)]).unwrap();
         set.set_param("zones=[x, y]").unwrap();
         assert_eq!(set.params["zones"], serde_json::json!(["x", "y"]));
-        assert!(set.set_param("nope=1").unwrap_err().to_string().contains("unknown parameter"));
+        assert!(
+            set.set_param("nope=1")
+                .unwrap_err()
+                .to_string()
+                .contains("unknown parameter")
+        );
         assert!(set.set_param("zones").is_err());
     }
 }

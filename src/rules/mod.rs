@@ -96,4 +96,6 @@ pub struct Control {
     pub references: References,
     /// `file:line:column` where the control is defined.
     pub origin: String,
+    /// Whether it comes from the rule files embedded in the binary.
+    pub builtin: bool,
 }

@@ -59,14 +59,20 @@ impl Path {
             return Err("empty path".into());
         }
         if trimmed == "." {
-            return Ok(Path { text: trimmed.into(), root: Root::Current, segments: vec![] });
+            return Ok(Path {
+                text: trimmed.into(),
+                root: Root::Current,
+                segments: vec![],
+            });
         }
         let mut parts = trimmed.split('.').peekable();
         let root = match parts.peek() {
             Some(first) if first.starts_with('$') => {
                 let name = &first[1..];
                 if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric()) {
-                    return Err(format!("invalid context name `{first}` in path `{trimmed}`"));
+                    return Err(format!(
+                        "invalid context name `{first}` in path `{trimmed}`"
+                    ));
                 }
                 let root = Root::Context(name.to_string());
                 parts.next();
@@ -92,7 +98,10 @@ impl Path {
             if rest.is_empty() && wildcards.is_empty() {
                 return Err(format!("empty segment in path `{trimmed}`"));
             }
-            if rest.chars().any(|c| matches!(c, '[' | ']' | '{' | '}' | '$') || c.is_whitespace()) {
+            if rest
+                .chars()
+                .any(|c| matches!(c, '[' | ']' | '{' | '}' | '$') || c.is_whitespace())
+            {
                 return Err(format!(
                     "invalid segment `{part}` in path `{trimmed}` (use `name`, `name[*]` or `name{{*}}`)"
                 ));
@@ -102,7 +111,11 @@ impl Path {
             }
             segments.extend(wildcards.into_iter().rev());
         }
-        Ok(Path { text: trimmed.to_string(), root, segments })
+        Ok(Path {
+            text: trimmed.to_string(),
+            root,
+            segments,
+        })
     }
 
     pub fn as_str(&self) -> &str {
@@ -191,15 +204,24 @@ mod tests {
     #[test]
     fn names_match_case_insensitively() {
         let doc = json!({"Properties": {"WorkspaceResourceId": "x"}});
-        assert_eq!(found("properties.workspaceResourceId", &doc), Found::One(Some(&json!("x"))));
+        assert_eq!(
+            found("properties.workspaceResourceId", &doc),
+            Found::One(Some(&json!("x")))
+        );
         assert_eq!(found("properties.missing.deeper", &doc), Found::One(None));
     }
 
     #[test]
     fn wildcards_walk_arrays_and_maps() {
         let doc = json!({"a": [{"b": 1}, {"c": 2}], "m": {"x": {"t": "FQDN"}, "y": {"t": "PE"}}});
-        assert_eq!(found("a[*].b", &doc), Found::Many(vec![Some(&json!(1)), None]));
-        assert_eq!(found("m{*}.t", &doc), Found::Many(vec![Some(&json!("FQDN")), Some(&json!("PE"))]));
+        assert_eq!(
+            found("a[*].b", &doc),
+            Found::Many(vec![Some(&json!(1)), None])
+        );
+        assert_eq!(
+            found("m{*}.t", &doc),
+            Found::Many(vec![Some(&json!("FQDN")), Some(&json!("PE"))])
+        );
         assert_eq!(found("missing[*].b", &doc), Found::Many(vec![]));
     }
 
@@ -217,7 +239,13 @@ mod tests {
         assert!(Path::parse("a[0]").is_err());
         assert!(Path::parse("$").is_err());
         assert!(Path::parse("a b").is_err());
-        assert_eq!(Path::parse("$workspace.properties").unwrap().root(), &Root::Context("workspace".into()));
-        assert_eq!(Path::parse("value[*]").unwrap().segments, vec![Segment::Key("value".into()), Segment::Elements]);
+        assert_eq!(
+            Path::parse("$workspace.properties").unwrap().root(),
+            &Root::Context("workspace".into())
+        );
+        assert_eq!(
+            Path::parse("value[*]").unwrap().segments,
+            vec![Segment::Key("value".into()), Segment::Elements]
+        );
     }
 }

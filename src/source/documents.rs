@@ -97,7 +97,8 @@ impl Documents {
         };
         let derived = arm_id::derive_type(&id);
         if let (Some(obj), Some(t)) = (doc.as_object_mut(), &derived) {
-            obj.entry("type").or_insert_with(|| Value::String(t.clone()));
+            obj.entry("type")
+                .or_insert_with(|| Value::String(t.clone()));
         }
         let key = arm_id::key(&id);
         if self.docs.insert(key.clone(), doc).is_none() {
@@ -106,7 +107,10 @@ impl Documents {
                 .or_default()
                 .push(key.clone());
             if let Some(t) = derived {
-                self.types.entry(t.to_ascii_lowercase()).or_default().push(key);
+                self.types
+                    .entry(t.to_ascii_lowercase())
+                    .or_default()
+                    .push(key);
             }
         }
     }
@@ -200,6 +204,9 @@ mod tests {
             err.to_string(),
             "GET https://management.azure.com/s/x/computes?api-version=1 failed: HTTP 403 AuthorizationFailed no (x-ms-request-id r1)"
         );
-        assert_eq!(d.get("/s/y").unwrap_err().message, "referenced, but not in the snapshot");
+        assert_eq!(
+            d.get("/s/y").unwrap_err().message,
+            "referenced, but not in the snapshot"
+        );
     }
 }

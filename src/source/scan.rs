@@ -23,8 +23,14 @@ pub fn position(text: &[u8], path: &[Step<'_>]) -> Option<(u64, u64)> {
 fn line_column(text: &[u8], offset: usize) -> (u64, u64) {
     let before = &text[..offset.min(text.len())];
     let line = before.iter().filter(|&&b| b == b'\n').count() as u64 + 1;
-    let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-    let column = String::from_utf8_lossy(&before[line_start..]).chars().count() as u64 + 1;
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    let column = String::from_utf8_lossy(&before[line_start..])
+        .chars()
+        .count() as u64
+        + 1;
     (line, column)
 }
 
@@ -112,7 +118,10 @@ fn skip_value(text: &[u8], at: usize) -> Option<usize> {
         }
         _ => {
             let mut i = at;
-            while i < text.len() && !matches!(text[i], b',' | b']' | b'}') && !text[i].is_ascii_whitespace() {
+            while i < text.len()
+                && !matches!(text[i], b',' | b']' | b'}')
+                && !text[i].is_ascii_whitespace()
+            {
                 i += 1;
             }
             Some(i)
@@ -128,8 +137,14 @@ mod tests {
     fn finds_nested_elements() {
         let text = b"[\n  {\"id\": \"a\"},\n  {\"value\": [1, {\"x\": \"]\"}, 3]}\n]";
         assert_eq!(position(text, &[Step::Index(0)]), Some((2, 3)));
-        assert_eq!(position(text, &[Step::Index(1), Step::Key("value"), Step::Index(2)]), Some((3, 29)));
+        assert_eq!(
+            position(text, &[Step::Index(1), Step::Key("value"), Step::Index(2)]),
+            Some((3, 29))
+        );
         let obj = b"{\"schema\": \"x\", \"documents\": [ 7 ]}";
-        assert_eq!(position(obj, &[Step::Key("documents"), Step::Index(0)]), Some((1, 32)));
+        assert_eq!(
+            position(obj, &[Step::Key("documents"), Step::Index(0)]),
+            Some((1, 32))
+        );
     }
 }

@@ -59,44 +59,73 @@ pub fn parse(name: &str, text: &[u8]) -> Result<Documents> {
     let mut docs = Documents::default();
     let at = |path: &[Step<'_>]| scan::position(text, path);
     match root {
-        Value::Array(items) => add_documents(&mut docs, items, &[], &at).map_err(|(p, m)| fail(p, m))?,
+        Value::Array(items) => {
+            add_documents(&mut docs, items, &[], text).map_err(|(p, m)| fail(p, m))?
+        }
         Value::Object(mut obj) if obj.contains_key("schema") => {
-            let schema = obj.get("schema").and_then(Value::as_str).unwrap_or_default();
+            let schema = obj
+                .get("schema")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
             if schema != SCHEMA {
                 return Err(fail(
                     at(&[Step::Key("schema")]),
-                    format!("unsupported snapshot schema {:?}; this amlsec reads {SCHEMA:?}", obj["schema"]),
+                    format!(
+                        "unsupported snapshot schema {:?}; this amlsec reads {SCHEMA:?}",
+                        obj["schema"]
+                    ),
                 ));
             }
-            if let Some(unknown) = obj
-                .keys()
-                .find(|k| !matches!(k.as_str(), "schema" | "collectedAt" | "documents" | "errors" | "source"))
-            {
+            if let Some(unknown) = obj.keys().find(|k| {
+                !matches!(
+                    k.as_str(),
+                    "schema" | "collectedAt" | "documents" | "errors" | "source"
+                )
+            }) {
                 return Err(fail(
                     at(&[Step::Key(unknown)]),
-                    format!("unknown key `{unknown}`, expected one of schema, collectedAt, source, documents, errors"),
+                    format!(
+                        "unknown key `{unknown}`, expected one of schema, collectedAt, source, documents, errors"
+                    ),
                 ));
             }
             let Some(Value::Array(items)) = obj.remove("documents") else {
-                return Err(fail(None, "`documents` must be an array of ARM documents".into()));
+                return Err(fail(
+                    None,
+                    "`documents` must be an array of ARM documents".into(),
+                ));
             };
-            add_documents(&mut docs, items, &[Step::Key("documents")], &at).map_err(|(p, m)| fail(p, m))?;
+            add_documents(&mut docs, items, &[Step::Key("documents")], text)
+                .map_err(|(p, m)| fail(p, m))?;
             match obj.remove("errors") {
                 None | Some(Value::Null) => {}
                 Some(Value::Array(errors)) => {
                     for (i, e) in errors.into_iter().enumerate() {
                         let failure: ReadFailure = serde_json::from_value(e).map_err(|e| {
-                            fail(at(&[Step::Key("errors"), Step::Index(i)]), format!("invalid entry in `errors`: {e}"))
+                            fail(
+                                at(&[Step::Key("errors"), Step::Index(i)]),
+                                format!("invalid entry in `errors`: {e}"),
+                            )
                         })?;
                         docs.record_failure(failure);
                     }
                 }
-                Some(_) => return Err(fail(at(&[Step::Key("errors")]), "`errors` must be an array".into())),
+                Some(_) => {
+                    return Err(fail(
+                        at(&[Step::Key("errors")]),
+                        "`errors` must be an array".into(),
+                    ));
+                }
             }
         }
-        Value::Object(mut obj) if obj.get("value").is_some_and(Value::is_array) && !obj.contains_key("id") => {
-            let Some(Value::Array(items)) = obj.remove("value") else { unreachable!() };
-            add_documents(&mut docs, items, &[Step::Key("value")], &at).map_err(|(p, m)| fail(p, m))?;
+        Value::Object(mut obj)
+            if obj.get("value").is_some_and(Value::is_array) && !obj.contains_key("id") =>
+        {
+            let Some(Value::Array(items)) = obj.remove("value") else {
+                unreachable!()
+            };
+            add_documents(&mut docs, items, &[Step::Key("value")], text)
+                .map_err(|(p, m)| fail(p, m))?;
         }
         other => {
             return Err(fail(
@@ -120,7 +149,7 @@ fn add_documents(
     docs: &mut Documents,
     items: Vec<Value>,
     parent: &[Step<'_>],
-    at: &dyn Fn(&[Step<'_>]) -> Option<(u64, u64)>,
+    text: &[u8],
 ) -> Result<(), Located> {
     for (i, item) in items.into_iter().enumerate() {
         let mut path = parent.to_vec();
@@ -128,21 +157,29 @@ fn add_documents(
         let has_id = item.get("id").is_some();
         match item {
             Value::Object(mut obj) if !has_id && obj.get("value").is_some_and(Value::is_array) => {
-                let Some(Value::Array(inner)) = obj.remove("value") else { unreachable!() };
+                let Some(Value::Array(inner)) = obj.remove("value") else {
+                    unreachable!()
+                };
                 path.push(Step::Key("value"));
-                add_documents(docs, inner, &path, at)?;
+                add_documents(docs, inner, &path, text)?;
             }
             Value::Object(_) => match item.get("id").and_then(Value::as_str) {
                 Some(id) if !id.trim().is_empty() => docs.insert(item),
                 _ => {
                     return Err((
-                        at(&path),
+                        scan::position(text, &path),
                         "document has no `id` (every ARM document needs its resource id)".into(),
                     ));
                 }
             },
             other => {
-                return Err((at(&path), format!("expected an ARM document (a JSON object), found a {}", kind(&other))));
+                return Err((
+                    scan::position(text, &path),
+                    format!(
+                        "expected an ARM document (a JSON object), found a {}",
+                        kind(&other)
+                    ),
+                ));
             }
         }
     }
@@ -195,13 +232,22 @@ mod tests {
     fn bad_input_is_located() {
         assert_eq!(err("  \n"), "s.json: the snapshot is empty");
         assert!(err("[{\"id\": 1,}]").starts_with("s.json:1:11: not valid JSON: trailing comma"));
-        assert_eq!(err("42"), "s.json:1:1: a JSON number; expected an array of ARM documents or an amlsec-snapshot/1 object");
+        assert_eq!(
+            err("42"),
+            "s.json:1:1: a JSON number; expected an array of ARM documents or an amlsec-snapshot/1 object"
+        );
         assert_eq!(
             err("[\n {\"id\": \"/a\"},\n {\"name\": \"x\"}\n]"),
             "s.json:3:2: document has no `id` (every ARM document needs its resource id)"
         );
         assert_eq!(err("[]"), "s.json: the snapshot holds no ARM documents");
-        assert!(err(r#"{"schema": "amlsec-snapshot/9", "documents": []}"#).starts_with("s.json:1:12: unsupported snapshot schema"));
-        assert!(err(r#"{"schema": "amlsec-snapshot/1", "document": []}"#).contains("unknown key `document`"));
+        assert!(
+            err(r#"{"schema": "amlsec-snapshot/9", "documents": []}"#)
+                .starts_with("s.json:1:12: unsupported snapshot schema")
+        );
+        assert!(
+            err(r#"{"schema": "amlsec-snapshot/1", "document": []}"#)
+                .contains("unknown key `document`")
+        );
     }
 }

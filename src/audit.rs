@@ -1,0 +1,401 @@
+//! Evaluation: each selected control against each workspace's estate, rolled up across
+//! instances (baseline.md §1.6: fail > error > manual > pass > not_applicable), and scored.
+
+use std::collections::BTreeSet;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::arm_id;
+use crate::error::{Error, Result};
+use crate::estate::{self, Estate, InstanceState, Target, TargetKind};
+use crate::rules::condition::Scope;
+use crate::rules::path::Found;
+use crate::rules::{Control, Mode, RuleSet, Severity};
+use crate::source::{Documents, ReadFailure};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Pass,
+    Fail,
+    Manual,
+    NotApplicable,
+    Error,
+    Waived,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Fail => "fail",
+            Status::Manual => "manual",
+            Status::NotApplicable => "not_applicable",
+            Status::Error => "error",
+            Status::Waived => "waived",
+        }
+    }
+
+    /// Precedence when rolling up instances: fail > error > manual > pass > not_applicable.
+    fn weight(self) -> u8 {
+        match self {
+            Status::Fail => 5,
+            Status::Error => 4,
+            Status::Manual => 3,
+            Status::Waived => 2,
+            Status::Pass => 1,
+            Status::NotApplicable => 0,
+        }
+    }
+}
+
+/// What a path of the evidence list held on one resource.
+#[derive(Debug, Clone, Serialize)]
+pub struct EvidenceItem {
+    pub path: String,
+    pub actual: Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expected: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ResourceResult {
+    pub id: String,
+    pub status: Status,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    pub evidence: Vec<EvidenceItem>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ControlResult<'r> {
+    pub control: &'r Control,
+    pub status: Status,
+    pub message: String,
+    pub resources: Vec<ResourceResult>,
+}
+
+#[derive(Debug, Clone)]
+pub struct WorkspaceResult<'r> {
+    pub id: String,
+    pub name: String,
+    pub location: Option<String>,
+    /// Set when the workspace itself could not be read.
+    pub error: Option<ReadFailure>,
+    pub results: Vec<ControlResult<'r>>,
+}
+
+/// Counts of control results by status, and the score over automated controls.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct Summary {
+    pub pass: usize,
+    pub fail: usize,
+    pub manual: usize,
+    pub not_applicable: usize,
+    pub error: usize,
+    pub waived: usize,
+    /// pass / (pass + fail) × 100, one decimal; null when nothing passed or failed.
+    pub score: Option<f64>,
+}
+
+impl Summary {
+    pub fn of<'a, 'r: 'a>(results: impl IntoIterator<Item = &'a ControlResult<'r>>) -> Summary {
+        let mut s = Summary::default();
+        for r in results {
+            match r.status {
+                Status::Pass => s.pass += 1,
+                Status::Fail => s.fail += 1,
+                Status::Manual => s.manual += 1,
+                Status::NotApplicable => s.not_applicable += 1,
+                Status::Error => s.error += 1,
+                Status::Waived => s.waived += 1,
+            }
+        }
+        s.score = (s.pass + s.fail > 0)
+            .then(|| (s.pass as f64 * 1000.0 / (s.pass + s.fail) as f64).round() / 10.0);
+        s
+    }
+}
+
+/// Which controls run.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    /// 1 runs level-1 controls; 2 runs levels 1 and 2.
+    pub level: u8,
+    pub categories: Vec<String>,
+    pub controls: Vec<String>,
+}
+
+impl Selection {
+    /// The selected controls; a category or control id that matches nothing is a usage error.
+    pub fn apply<'r>(&self, rules: &'r RuleSet) -> Result<Vec<&'r Control>> {
+        for c in &self.categories {
+            if !rules
+                .controls
+                .iter()
+                .any(|r| r.category.eq_ignore_ascii_case(c))
+            {
+                let known: BTreeSet<&str> =
+                    rules.controls.iter().map(|r| r.category.as_str()).collect();
+                return Err(Error::Usage(format!(
+                    "--category {c} matches no control; categories: {}",
+                    known.into_iter().collect::<Vec<_>>().join(", ")
+                )));
+            }
+        }
+        for id in &self.controls {
+            if !rules.controls.iter().any(|r| r.id.eq_ignore_ascii_case(id)) {
+                return Err(Error::Usage(format!(
+                    "--control {id} matches no control (see `amlsec rules list`)"
+                )));
+            }
+        }
+        Ok(rules
+            .controls
+            .iter()
+            .filter(|c| c.level <= self.level.max(1))
+            .filter(|c| {
+                self.categories.is_empty()
+                    || self
+                        .categories
+                        .iter()
+                        .any(|x| x.eq_ignore_ascii_case(&c.category))
+            })
+            .filter(|c| {
+                self.controls.is_empty()
+                    || self.controls.iter().any(|x| x.eq_ignore_ascii_case(&c.id))
+            })
+            .collect())
+    }
+}
+
+/// The workspaces of a source: every workspace document and every workspace read that failed,
+/// or the one `selector` names (a full id, or a name when it is unique).
+pub fn workspaces(docs: &Documents, selector: Option<&str>) -> Result<Vec<String>> {
+    const TYPE: &str = "Microsoft.MachineLearningServices/workspaces";
+    let mut ids: Vec<String> = docs
+        .of_type(TYPE)
+        .iter()
+        .filter_map(|d| d["id"].as_str().map(str::to_string))
+        .collect();
+    let failed = docs
+        .failures()
+        .filter(|f| {
+            arm_id::derive_type(f.path.split('?').next().unwrap_or_default())
+                .is_some_and(|t| t.eq_ignore_ascii_case(TYPE))
+        })
+        .map(|f| f.path.split('?').next().unwrap_or_default().to_string());
+    for id in failed.collect::<Vec<_>>() {
+        if !ids.iter().any(|i| arm_id::same(i, &id)) {
+            ids.push(id);
+        }
+    }
+    ids.sort_by_key(|i| arm_id::key(i));
+    let Some(selector) = selector else {
+        if ids.is_empty() {
+            return Err(Error::Usage("the snapshot holds no Azure ML workspace (type Microsoft.MachineLearningServices/workspaces)".into()));
+        }
+        return Ok(ids);
+    };
+    let matches: Vec<&String> = if selector.contains('/') {
+        ids.iter().filter(|i| arm_id::same(i, selector)).collect()
+    } else {
+        ids.iter()
+            .filter(|i| arm_id::last_segment(i).eq_ignore_ascii_case(selector))
+            .collect()
+    };
+    match matches.as_slice() {
+        [one] => Ok(vec![(*one).clone()]),
+        [] => Err(Error::Usage(format!(
+            "--workspace {selector}: the snapshot has no such workspace; it has: {}",
+            ids.iter()
+                .map(|i| arm_id::last_segment(i))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
+        many => Err(Error::Usage(format!(
+            "--workspace {selector} is ambiguous; give the full id of one of: {}",
+            many.iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
+    }
+}
+
+/// Audits the given workspaces with the selected controls.
+pub fn run<'r>(
+    docs: &Documents,
+    ids: &[String],
+    rules: &'r RuleSet,
+    controls: &[&'r Control],
+) -> Vec<WorkspaceResult<'r>> {
+    let plans: BTreeSet<String> = controls
+        .iter()
+        .filter_map(|c| match &c.target {
+            TargetKind::DefenderPricing(p) => Some(p.clone()),
+            _ => None,
+        })
+        .collect();
+    ids.iter()
+        .map(|id| {
+            let estate = estate::resolve(docs, id, &rules.params, &plans);
+            let results = controls
+                .iter()
+                .map(|c| evaluate(c, &estate, rules))
+                .collect();
+            let audited = estate.audited.as_ref().ok();
+            WorkspaceResult {
+                id: audited
+                    .and_then(|d| d["id"].as_str())
+                    .unwrap_or(id)
+                    .to_string(),
+                name: audited
+                    .and_then(|d| d["name"].as_str())
+                    .unwrap_or(estate.name())
+                    .to_string(),
+                location: audited
+                    .and_then(|d| d["location"].as_str())
+                    .map(str::to_string),
+                error: estate.audited.as_ref().err().cloned(),
+                results,
+            }
+        })
+        .collect()
+}
+
+/// One control on one workspace.
+pub fn evaluate<'r>(control: &'r Control, estate: &Estate, rules: &RuleSet) -> ControlResult<'r> {
+    let result = |status, message: String, resources| ControlResult {
+        control,
+        status,
+        message,
+        resources,
+    };
+    if control.mode == Mode::Manual {
+        return result(
+            Status::Manual,
+            "needs a human answer: see guidance".into(),
+            vec![],
+        );
+    }
+    let instances = match estate.target(&control.target) {
+        Target::Absent(why) => return result(Status::NotApplicable, why.clone(), vec![]),
+        Target::Failed(f) => return result(Status::Error, f.to_string(), vec![]),
+        Target::Present(instances) => instances,
+    };
+    let resources: Vec<ResourceResult> = instances
+        .iter()
+        .map(|instance| match &instance.state {
+            InstanceState::Failed(f) => ResourceResult {
+                id: instance.id.clone(),
+                status: Status::Error,
+                message: Some(f.to_string()),
+                evidence: vec![],
+            },
+            InstanceState::Manual(m) => ResourceResult {
+                id: instance.id.clone(),
+                status: Status::Manual,
+                message: Some(m.clone()),
+                evidence: vec![],
+            },
+            InstanceState::Doc(doc) => judge(control, &instance.id, doc, estate, rules),
+        })
+        .collect();
+    let status = resources
+        .iter()
+        .map(|r| r.status)
+        .max_by_key(|s| s.weight())
+        .unwrap_or(Status::NotApplicable);
+    let count = |s: Status| resources.iter().filter(|r| r.status == s).count();
+    let total = resources.len();
+    let first_message = |s: Status| {
+        resources
+            .iter()
+            .find(|r| r.status == s)
+            .and_then(|r| r.message.clone())
+            .unwrap_or_default()
+    };
+    let message = match status {
+        Status::Fail => format!(
+            "{} of {total} {} fail{}",
+            count(Status::Fail),
+            noun(total),
+            if count(Status::Fail) == 1 { "s" } else { "" }
+        ),
+        Status::Error | Status::Manual => first_message(status),
+        Status::Pass => format!("{} of {total} {} pass", count(Status::Pass), noun(total)),
+        _ => "the control's precondition does not hold".into(),
+    };
+    result(status, message, resources)
+}
+
+fn noun(n: usize) -> &'static str {
+    if n == 1 { "resource" } else { "resources" }
+}
+
+fn judge(
+    control: &Control,
+    id: &str,
+    doc: &Value,
+    estate: &Estate,
+    rules: &RuleSet,
+) -> ResourceResult {
+    let scope = Scope::new(doc, estate, &rules.params);
+    let outcome = match control.applies.as_ref().map(|c| c.eval(&scope)) {
+        Some(Ok(false)) => Ok(None),
+        Some(Err(f)) => Err(f),
+        _ => control
+            .pass
+            .as_ref()
+            .map_or(Ok(Some(true)), |p| p.eval(&scope).map(Some)),
+    };
+    let (status, message) = match outcome {
+        Ok(None) => (
+            Status::NotApplicable,
+            Some("precondition does not hold".into()),
+        ),
+        Ok(Some(true)) => (Status::Pass, None),
+        Ok(Some(false)) => (Status::Fail, None),
+        Err(f) => (Status::Error, Some(f.to_string())),
+    };
+    let evidence = control
+        .evidence
+        .iter()
+        .map(|e| EvidenceItem {
+            path: e.path.to_string(),
+            actual: match scope.resolve(&e.path) {
+                Ok(Found::One(v)) => v.cloned().unwrap_or(Value::Null),
+                Ok(Found::Many(vs)) => Value::Array(
+                    vs.into_iter()
+                        .map(|v| v.cloned().unwrap_or(Value::Null))
+                        .collect(),
+                ),
+                Err(f) => Value::String(format!("unreadable: {f}")),
+            },
+            expected: e.expected.clone(),
+        })
+        .collect();
+    ResourceResult {
+        id: id.to_string(),
+        status,
+        message,
+        evidence,
+    }
+}
+
+/// The exit code of DESIGN §4: 1 if a control failed at or above `fail_on`, else 3 if the
+/// audit is incomplete (a workspace unreadable or a control `error`), else 0.
+pub fn exit_code(workspaces: &[WorkspaceResult<'_>], fail_on: Severity) -> i32 {
+    let results = || workspaces.iter().flat_map(|w| &w.results);
+    if results().any(|r| r.status == Status::Fail && r.control.severity >= fail_on) {
+        1
+    } else if workspaces.iter().any(|w| w.error.is_some())
+        || results().any(|r| r.status == Status::Error)
+    {
+        3
+    } else {
+        0
+    }
+}

@@ -1,0 +1,165 @@
+//! The JSON report (DESIGN §7): stable field names, results sorted by control id, byte-for-byte
+//! deterministic for the same input apart from `generatedAt` and `stats`.
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::{Report, Source};
+use crate::audit::{ResourceResult, Status, Summary, WorkspaceResult};
+use crate::rules::{Mode, References, Severity};
+use crate::source::ReadFailure;
+
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JsonReport<'a> {
+    schema_version: u32,
+    tool: Tool,
+    generated_at: &'a str,
+    level: u8,
+    source: &'a Source,
+    summary: Summary,
+    workspaces: Vec<JsonWorkspace<'a>>,
+    stats: Stats,
+}
+
+#[derive(Serialize)]
+struct Tool {
+    name: &'static str,
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Stats {
+    requests: u64,
+    duration_ms: u64,
+}
+
+#[derive(Serialize)]
+struct JsonWorkspace<'a> {
+    id: &'a str,
+    name: &'a str,
+    location: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<&'a ReadFailure>,
+    summary: Summary,
+    categories: Vec<JsonCategory<'a>>,
+    results: Vec<JsonResult<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonCategory<'a> {
+    id: &'a str,
+    title: &'a str,
+    summary: Summary,
+}
+
+#[derive(Serialize)]
+struct JsonResult<'a> {
+    control: &'a str,
+    title: &'a str,
+    category: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    section: Option<&'a str>,
+    severity: Severity,
+    level: u8,
+    mode: Mode,
+    target: String,
+    status: Status,
+    message: &'a str,
+    resources: &'a [ResourceResult],
+    remediation: Option<&'a str>,
+    guidance: Option<&'a str>,
+    references: &'a References,
+    waiver: Option<Value>,
+}
+
+/// The categories of a workspace's results, in baseline order, with their summaries.
+pub fn categories<'a>(w: &'a WorkspaceResult<'_>) -> Vec<(&'a str, &'a str, Summary)> {
+    let mut ids: Vec<(&str, &str)> = Vec::new();
+    for r in &w.results {
+        let c = (
+            r.control.category.as_str(),
+            r.control.category_title.as_str(),
+        );
+        if !ids.contains(&c) {
+            ids.push(c);
+        }
+    }
+    let rank = |id: &str| {
+        crate::rules::CATEGORIES
+            .iter()
+            .position(|(c, _)| *c == id)
+            .unwrap_or(usize::MAX)
+    };
+    ids.sort_by(|a, b| rank(a.0).cmp(&rank(b.0)).then(a.0.cmp(b.0)));
+    ids.into_iter()
+        .map(|(id, title)| {
+            (
+                id,
+                title,
+                Summary::of(w.results.iter().filter(|r| r.control.category == id)),
+            )
+        })
+        .collect()
+}
+
+pub fn to_json(report: &Report<'_>) -> String {
+    let workspaces = report
+        .workspaces
+        .iter()
+        .map(|w| JsonWorkspace {
+            id: &w.id,
+            name: &w.name,
+            location: w.location.as_deref(),
+            error: w.error.as_ref(),
+            summary: Summary::of(&w.results),
+            categories: categories(w)
+                .into_iter()
+                .map(|(id, title, summary)| JsonCategory { id, title, summary })
+                .collect(),
+            results: w
+                .results
+                .iter()
+                .map(|r| JsonResult {
+                    control: &r.control.id,
+                    title: &r.control.title,
+                    category: &r.control.category,
+                    section: r.control.section.as_deref(),
+                    severity: r.control.severity,
+                    level: r.control.level,
+                    mode: r.control.mode,
+                    target: r.control.target.to_string(),
+                    status: r.status,
+                    message: &r.message,
+                    resources: &r.resources,
+                    remediation: r.control.remediation.as_deref(),
+                    guidance: r.control.guidance.as_deref(),
+                    references: &r.control.references,
+                    waiver: None,
+                })
+                .collect(),
+        })
+        .collect();
+    let json = JsonReport {
+        schema_version: SCHEMA_VERSION,
+        tool: Tool {
+            name: "amlsec",
+            version: env!("CARGO_PKG_VERSION"),
+        },
+        generated_at: &report.generated_at,
+        level: report.level,
+        source: &report.source,
+        summary: report.summary(),
+        workspaces,
+        stats: Stats {
+            requests: report.requests,
+            duration_ms: report.duration_ms,
+        },
+    };
+    let mut text = serde_json::to_string_pretty(&json).expect("the report serialises");
+    text.push('\n');
+    text
+}

@@ -1,0 +1,185 @@
+//! The terminal report: per workspace, a summary by category, then the failing and error
+//! controls with their evidence, then the manual controls with their guidance.
+
+use comfy_table::presets::UTF8_FULL_CONDENSED;
+use comfy_table::{Cell, Color, ContentArrangement, Table};
+use serde_json::Value;
+
+use super::Report;
+use super::json::categories;
+use crate::audit::{ControlResult, Status, Summary};
+
+const WIDTH_OFF_TERMINAL: u16 = 120;
+
+fn table(color: bool) -> Table {
+    let mut t = Table::new();
+    t.load_style(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic);
+    if color {
+        t.enforce_styling();
+    } else {
+        t.force_no_tty().set_width(WIDTH_OFF_TERMINAL);
+    }
+    t
+}
+
+fn status_cell(status: Status, color: bool) -> Cell {
+    let cell = Cell::new(status.as_str());
+    if !color {
+        return cell;
+    }
+    cell.fg(match status {
+        Status::Pass => Color::Green,
+        Status::Fail => Color::Red,
+        Status::Error => Color::Magenta,
+        Status::Manual => Color::Yellow,
+        Status::NotApplicable | Status::Waived => Color::DarkGrey,
+    })
+}
+
+fn score(s: &Summary) -> String {
+    s.score.map_or("-".into(), |v| format!("{v:.1}%"))
+}
+
+fn short(v: &Value) -> String {
+    let text = match v {
+        Value::Null => "(missing)".to_string(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    if text.chars().count() > 80 {
+        format!("{}…", text.chars().take(79).collect::<String>())
+    } else {
+        text
+    }
+}
+
+pub fn to_table(report: &Report<'_>, color: bool) -> String {
+    let mut out = String::new();
+    for w in &report.workspaces {
+        out.push_str(&format!(
+            "Workspace {} ({})\n  {}\n",
+            w.name,
+            w.location.as_deref().unwrap_or("location unknown"),
+            w.id
+        ));
+        if let Some(e) = &w.error {
+            out.push_str(&format!("  could not be read: {e}\n"));
+        }
+        let mut summary = table(color);
+        summary.set_header(vec![
+            "Category", "Pass", "Fail", "Manual", "N/A", "Error", "Score",
+        ]);
+        for (_, title, s) in categories(w) {
+            summary.add_row(vec![
+                title.to_string(),
+                s.pass.to_string(),
+                s.fail.to_string(),
+                s.manual.to_string(),
+                s.not_applicable.to_string(),
+                s.error.to_string(),
+                score(&s),
+            ]);
+        }
+        let total = Summary::of(&w.results);
+        summary.add_row(vec![
+            "Total".to_string(),
+            total.pass.to_string(),
+            total.fail.to_string(),
+            total.manual.to_string(),
+            total.not_applicable.to_string(),
+            total.error.to_string(),
+            score(&total),
+        ]);
+        out.push_str(&format!("{summary}\n"));
+
+        let findings: Vec<&ControlResult<'_>> = w
+            .results
+            .iter()
+            .filter(|r| matches!(r.status, Status::Fail | Status::Error))
+            .collect();
+        if !findings.is_empty() {
+            let mut t = table(color);
+            t.set_header(vec![
+                "Control", "Severity", "Status", "Resource", "Evidence",
+            ]);
+            for r in findings {
+                let bad: Vec<_> = r
+                    .resources
+                    .iter()
+                    .filter(|x| matches!(x.status, Status::Fail | Status::Error))
+                    .collect();
+                let title = format!("{}\n{}", r.control.id, r.control.title);
+                if bad.is_empty() {
+                    t.add_row(vec![
+                        Cell::new(&title),
+                        Cell::new(r.control.severity.as_str()),
+                        status_cell(r.status, color),
+                        Cell::new(r.control.target.to_string()),
+                        Cell::new(&r.message),
+                    ]);
+                }
+                for res in bad {
+                    let mut evidence: Vec<String> = res
+                        .evidence
+                        .iter()
+                        .map(|e| match &e.expected {
+                            Some(x) => format!("{} = {} (expected {x})", e.path, short(&e.actual)),
+                            None => format!("{} = {}", e.path, short(&e.actual)),
+                        })
+                        .collect();
+                    if let Some(m) = &res.message {
+                        evidence.insert(0, m.clone());
+                    }
+                    t.add_row(vec![
+                        Cell::new(&title),
+                        Cell::new(r.control.severity.as_str()),
+                        status_cell(res.status, color),
+                        Cell::new(&res.id),
+                        Cell::new(evidence.join("\n")),
+                    ]);
+                }
+            }
+            out.push_str(&format!("Findings\n{t}\n"));
+        }
+
+        let manual: Vec<&ControlResult<'_>> = w
+            .results
+            .iter()
+            .filter(|r| r.status == Status::Manual)
+            .collect();
+        if !manual.is_empty() {
+            let mut t = table(color);
+            t.set_header(vec!["Control", "Question", "Guidance"]);
+            for r in manual {
+                let guidance = r.control.guidance.clone().unwrap_or_else(|| {
+                    r.resources
+                        .iter()
+                        .filter_map(|x| x.message.clone())
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                });
+                t.add_row(vec![
+                    r.control.id.clone(),
+                    r.control.title.clone(),
+                    guidance.trim().to_string(),
+                ]);
+            }
+            out.push_str(&format!("Manual controls (a person must answer)\n{t}\n"));
+        }
+    }
+    let s = report.summary();
+    out.push_str(&format!(
+        "{} workspace{} · level {} · {} pass · {} fail · {} manual · {} not applicable · {} error · score {}\n",
+        report.workspaces.len(),
+        if report.workspaces.len() == 1 { "" } else { "s" },
+        report.level,
+        s.pass,
+        s.fail,
+        s.manual,
+        s.not_applicable,
+        s.error,
+        score(&s)
+    ));
+    out
+}
