@@ -37,24 +37,20 @@ pub fn resolve(docs: &Documents, id: &str, params: &Params, plans: &BTreeSet<Str
                     )
                 })),
             );
-            let storage = r.referenced(&body, "storageAccount", "a storage account", false);
-            let keyvault = r.referenced(&body, "keyVault", "a key vault", false);
-            let registry = r.referenced(&body, "containerRegistry", "a container registry", true);
+            let storage = r.referenced(&body, "storageAccount", "storage account", false);
+            let keyvault = r.referenced(&body, "keyVault", "key vault", false);
+            let registry = r.referenced(&body, "containerRegistry", "container registry", true);
             let insights = r.referenced(&body, "applicationInsights", "Application Insights", true);
-            let storage_child = |child: &str| match reference(
-                &body,
-                "storageAccount",
-                "a storage account",
-                false,
-            ) {
-                Ok(Some(sid)) => single(
-                    r.docs
-                        .get(&format!("{sid}/{child}"))
-                        .map(|d| (format!("{sid}/{child}"), d.clone())),
-                ),
-                Ok(None) => Target::Absent("the workspace has no storage account".into()),
-                Err(f) => Target::Failed(f),
-            };
+            let storage_child =
+                |child: &str| match reference(&body, "storageAccount", "storage account", false) {
+                    Ok(Some(sid)) => single(
+                        r.docs
+                            .get(&format!("{sid}/{child}"))
+                            .map(|d| (format!("{sid}/{child}"), d.clone())),
+                    ),
+                    Ok(None) => Target::Absent("the workspace has no storage account".into()),
+                    Err(f) => Target::Failed(f),
+                };
             put(
                 TargetKind::StorageBlobService,
                 storage_child("blobServices/default"),

@@ -9,7 +9,7 @@ use super::Report;
 use super::json::categories;
 use crate::audit::{ControlResult, Status, Summary};
 
-const WIDTH_OFF_TERMINAL: u16 = 120;
+const WIDTH_OFF_TERMINAL: u16 = 140;
 
 fn table(color: bool) -> Table {
     let mut t = Table::new();
@@ -35,6 +35,22 @@ fn status_cell(status: Status, color: bool) -> Cell {
         Status::Manual => Color::Yellow,
         Status::NotApplicable | Status::Waived => Color::DarkGrey,
     })
+}
+
+/// An ARM id without its subscription, resource group and provider prefix: the part a
+/// reader scans for (`vaults/kv-hub/providers/Microsoft.Insights/diagnosticSettings`).
+fn short_id(id: &str) -> &str {
+    let lower = id.to_ascii_lowercase();
+    match lower.find("/providers/") {
+        Some(at) => {
+            let rest = &id[at + "/providers/".len()..];
+            match rest.find('/') {
+                Some(slash) if slash + 1 < rest.len() => &rest[slash + 1..],
+                _ => id,
+            }
+        }
+        None => id,
+    }
 }
 
 fn score(s: &Summary) -> String {
@@ -135,7 +151,7 @@ pub fn to_table(report: &Report<'_>, color: bool) -> String {
                         Cell::new(&title),
                         Cell::new(r.control.severity.as_str()),
                         status_cell(res.status, color),
-                        Cell::new(&res.id),
+                        Cell::new(short_id(&res.id)),
                         Cell::new(evidence.join("\n")),
                     ]);
                 }
@@ -182,4 +198,18 @@ pub fn to_table(report: &Report<'_>, color: bool) -> String {
         score(&s)
     ));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn ids_are_shortened_after_the_provider() {
+        assert_eq!(
+            super::short_id(
+                "/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv/providers/Microsoft.Insights/diagnosticSettings"
+            ),
+            "vaults/kv/providers/Microsoft.Insights/diagnosticSettings"
+        );
+        assert_eq!(super::short_id("/subscriptions/s"), "/subscriptions/s");
+    }
 }
