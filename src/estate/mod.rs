@@ -7,6 +7,8 @@
 mod policy;
 mod resolve;
 mod target;
+#[cfg(test)]
+mod tests;
 
 use std::collections::BTreeMap;
 
