@@ -325,7 +325,12 @@ pub fn evaluate<'r>(control: &'r Control, estate: &Estate, rules: &RuleSet) -> C
             if count(Status::Fail) == 1 { "s" } else { "" }
         ),
         Status::Error | Status::Manual => first_message(status),
-        Status::Pass => format!("{} of {total} {} pass", count(Status::Pass), noun(total)),
+        Status::Pass => format!(
+            "{} of {total} {} pass{}",
+            count(Status::Pass),
+            noun(total),
+            if count(Status::Pass) == 1 { "es" } else { "" }
+        ),
         _ => "the control's precondition does not hold".into(),
     };
     result(status, message, resources)
@@ -397,5 +402,285 @@ pub fn exit_code(workspaces: &[WorkspaceResult<'_>], fail_on: Severity) -> i32 {
         3
     } else {
         0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::RuleSource;
+    use serde_json::json;
+
+    const WS: &str = "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws";
+
+    fn rules(controls: &str) -> RuleSet {
+        let text = format!(
+            "category: network\nparameters: {{sql_host_suffixes: [.database.windows.net]}}\ncontrols:\n{controls}"
+        );
+        RuleSet::load(&[RuleSource {
+            name: "t.yaml".into(),
+            text,
+            builtin: true,
+        }])
+        .unwrap()
+    }
+
+    const NO_PUBLIC_IP: &str = "  - {id: T-01, title: t, severity: high, level: 1, mode: automated, target: compute, remediation: r,
+       pass: {field: properties.properties.enableNodePublicIp, equals: false, missing: true},
+       evidence: [{path: properties.properties.enableNodePublicIp, expected: 'false'}]}
+";
+
+    fn compute(name: &str, public_ip: Value) -> Value {
+        json!({"id": format!("{WS}/computes/{name}"), "properties": {"computeType": "AmlCompute", "properties": {"enableNodePublicIp": public_ip}}})
+    }
+
+    fn audit_with(
+        rules: &RuleSet,
+        docs: Vec<Value>,
+        failures: Vec<ReadFailure>,
+    ) -> Vec<(Status, Vec<Status>)> {
+        let mut d = Documents::default();
+        docs.into_iter().for_each(|x| d.insert(x));
+        failures.into_iter().for_each(|f| d.record_failure(f));
+        let controls: Vec<&Control> = rules.controls.iter().collect();
+        run(&d, &[WS.to_string()], rules, &controls)[0]
+            .results
+            .iter()
+            .map(|r| (r.status, r.resources.iter().map(|x| x.status).collect()))
+            .collect()
+    }
+
+    #[test]
+    fn rolls_up_fail_over_pass_with_evidence_per_resource() {
+        let rules = rules(NO_PUBLIC_IP);
+        let mut d = Documents::default();
+        for doc in [
+            json!({"id": WS}),
+            compute("a", json!(false)),
+            compute("b", json!(true)),
+            compute("c", Value::Null),
+        ] {
+            d.insert(doc);
+        }
+        let controls: Vec<&Control> = rules.controls.iter().collect();
+        let ws = run(&d, &[WS.to_string()], &rules, &controls);
+        let r = &ws[0].results[0];
+        assert_eq!(r.status, Status::Fail);
+        assert_eq!(r.message, "2 of 3 resources fail");
+        let statuses: Vec<Status> = r.resources.iter().map(|x| x.status).collect();
+        assert_eq!(statuses, [Status::Pass, Status::Fail, Status::Fail]);
+        assert_eq!(r.resources[1].evidence[0].actual, json!(true));
+        assert_eq!(
+            r.resources[2].evidence[0].actual,
+            Value::Null,
+            "missing is shown as null"
+        );
+        assert_eq!(
+            r.resources[2].evidence[0].expected.as_deref(),
+            Some("false")
+        );
+    }
+
+    #[test]
+    fn roll_up_order_is_fail_error_manual_pass_not_applicable() {
+        let sql = "  - {id: T-02, title: t, severity: high, level: 1, mode: automated, target: sql-server, remediation: r,
+       pass: {field: properties.publicNetworkAccess, equals: Disabled}}
+";
+        let rules = rules(sql);
+        let conn = |n: &str, host: &str| json!({"id": format!("{WS}/connections/{n}"), "properties": {"category": "AzureSqlDb", "target": host}});
+        let server = |n: &str, pna: &str| {
+            json!({"id": format!("/subscriptions/s1/resourceGroups/d/providers/Microsoft.Sql/servers/{n}"),
+            "properties": {"fullyQualifiedDomainName": format!("{n}.database.windows.net"), "publicNetworkAccess": pna}})
+        };
+        let base = || {
+            vec![
+                json!({"id": WS}),
+                server("good", "Disabled"),
+                server("bad", "Enabled"),
+            ]
+        };
+        let with = |extra: Vec<Value>| {
+            let mut v = base();
+            v.extend(extra);
+            audit_with(&rules, v, vec![])[0].0
+        };
+        assert_eq!(
+            with(vec![conn("g", "good.database.windows.net")]),
+            Status::Pass
+        );
+        assert_eq!(
+            with(vec![
+                conn("g", "good.database.windows.net"),
+                conn("x", "gone.database.windows.net")
+            ]),
+            Status::Manual
+        );
+        assert_eq!(
+            with(vec![
+                conn("b", "bad.database.windows.net"),
+                conn("x", "gone.database.windows.net")
+            ]),
+            Status::Fail
+        );
+        assert_eq!(
+            with(vec![conn("o", "sql.contoso.local")]),
+            Status::NotApplicable,
+            "not Azure SQL"
+        );
+        assert_eq!(
+            with(vec![]),
+            Status::NotApplicable,
+            "an absent target never passes"
+        );
+        let failure = ReadFailure {
+            path: "/subscriptions/s1/resourceGroups/d/providers/Microsoft.Sql/servers/good".into(),
+            status: Some(403),
+            code: None,
+            message: String::new(),
+            request_id: None,
+        };
+        let mut v = base();
+        v.push(conn("g", "good.database.windows.net"));
+        v.push(conn("x", "gone.database.windows.net"));
+        assert_eq!(
+            audit_with(&rules, v, vec![failure])[0],
+            (Status::Error, vec![Status::Error, Status::Manual])
+        );
+    }
+
+    #[test]
+    fn applicability_that_needs_a_failed_read_is_error() {
+        let pv = "  - {id: T-03, title: t, severity: medium, level: 1, mode: automated, target: defender-pricing(Containers), remediation: r,
+       applies: {field: $registry.id, exists: true}, pass: {field: properties.pricingTier, equals: Standard}}
+";
+        let rules = rules(pv);
+        let acr = "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/acr";
+        let ws = json!({"id": WS, "properties": {"containerRegistry": acr}});
+        assert_eq!(
+            audit_with(&rules, vec![ws.clone()], vec![])[0].0,
+            Status::Error,
+            "registry referenced, not readable"
+        );
+        assert_eq!(
+            audit_with(&rules, vec![ws, json!({"id": acr})], vec![])[0].0,
+            Status::Fail,
+            "pricing missing means Free"
+        );
+        assert_eq!(
+            audit_with(&rules, vec![json!({"id": WS})], vec![])[0].0,
+            Status::NotApplicable
+        );
+    }
+
+    #[test]
+    fn manual_controls_are_always_manual_and_scores_count_automated_only() {
+        let rules = rules(&format!(
+            "{NO_PUBLIC_IP}  - {{id: T-09, title: m, severity: low, level: 1, mode: manual, target: registry, guidance: g}}\n"
+        ));
+        let statuses = audit_with(
+            &rules,
+            vec![json!({"id": WS}), compute("a", json!(false))],
+            vec![],
+        );
+        assert_eq!(
+            statuses[1].0,
+            Status::Manual,
+            "even though the registry is absent"
+        );
+        let mut d = Documents::default();
+        d.insert(json!({"id": WS}));
+        d.insert(compute("a", json!(false)));
+        let controls: Vec<&Control> = rules.controls.iter().collect();
+        let ws = run(&d, &[WS.to_string()], &rules, &controls);
+        let s = Summary::of(&ws[0].results);
+        assert_eq!((s.pass, s.manual, s.score), (1, 1, Some(100.0)));
+        assert_eq!(Summary::default().score, None);
+    }
+
+    #[test]
+    fn exit_codes_follow_the_contract() {
+        let rules = rules(NO_PUBLIC_IP);
+        let controls: Vec<&Control> = rules.controls.iter().collect();
+        let code = |docs: Vec<Value>, fail_on: Severity| {
+            let mut d = Documents::default();
+            docs.into_iter().for_each(|x| d.insert(x));
+            exit_code(&run(&d, &[WS.to_string()], &rules, &controls), fail_on)
+        };
+        assert_eq!(
+            code(
+                vec![json!({"id": WS}), compute("a", json!(false))],
+                Severity::Low
+            ),
+            0
+        );
+        assert_eq!(
+            code(
+                vec![json!({"id": WS}), compute("a", json!(true))],
+                Severity::Low
+            ),
+            1
+        );
+        assert_eq!(
+            code(
+                vec![json!({"id": WS}), compute("a", json!(true))],
+                Severity::High
+            ),
+            1
+        );
+        assert_eq!(
+            code(
+                vec![json!({"id": WS}), compute("a", json!(true))],
+                Severity::Critical
+            ),
+            0
+        );
+        assert_eq!(code(vec![], Severity::Low), 3, "an unreadable workspace");
+    }
+
+    #[test]
+    fn selection_filters_and_rejects_unknown_names() {
+        let rules = rules(&format!(
+            "{NO_PUBLIC_IP}  - {{id: T-09, title: m, severity: low, level: 2, mode: manual, target: workspace, guidance: g}}\n"
+        ));
+        let pick = |level, categories: &[&str], controls: &[&str]| {
+            Selection {
+                level,
+                categories: categories.iter().map(|s| s.to_string()).collect(),
+                controls: controls.iter().map(|s| s.to_string()).collect(),
+            }
+            .apply(&rules)
+            .map(|c| c.iter().map(|c| c.id.clone()).collect::<Vec<_>>())
+        };
+        assert_eq!(pick(1, &[], &[]).unwrap(), ["T-01"]);
+        assert_eq!(pick(2, &[], &[]).unwrap(), ["T-01", "T-09"]);
+        assert_eq!(pick(2, &["NETWORK"], &["t-09"]).unwrap(), ["T-09"]);
+        assert!(pick(1, &["nope"], &[]).is_err());
+        assert!(pick(1, &[], &["T-99"]).is_err());
+    }
+
+    #[test]
+    fn workspaces_are_found_by_id_or_unique_name() {
+        let mut d = Documents::default();
+        d.insert(json!({"id": WS}));
+        d.record_failure(ReadFailure {
+            path: format!("{}2", WS),
+            status: Some(404),
+            code: None,
+            message: String::new(),
+            request_id: None,
+        });
+        assert_eq!(
+            workspaces(&d, None).unwrap().len(),
+            2,
+            "an unreadable workspace is still audited"
+        );
+        assert_eq!(workspaces(&d, Some("WS")).unwrap(), [WS]);
+        assert!(
+            workspaces(&d, Some("other"))
+                .unwrap_err()
+                .to_string()
+                .contains("has: ws, ws2")
+        );
+        assert!(workspaces(&Documents::default(), None).is_err());
     }
 }

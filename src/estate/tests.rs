@@ -12,9 +12,11 @@ use crate::source::{Documents, ReadFailure};
 const SUB: &str = "/subscriptions/s1";
 const RG: &str = "/subscriptions/s1/resourceGroups/rg-ml";
 const WS: &str = "/subscriptions/s1/resourceGroups/rg-ml/providers/Microsoft.MachineLearningServices/workspaces/ws";
-const ST: &str = "/subscriptions/s1/resourceGroups/rg-ml/providers/Microsoft.Storage/storageAccounts/st";
+const ST: &str =
+    "/subscriptions/s1/resourceGroups/rg-ml/providers/Microsoft.Storage/storageAccounts/st";
 const KV: &str = "/subscriptions/s1/resourceGroups/rg-ml/providers/Microsoft.KeyVault/vaults/kv";
-const ACR: &str = "/subscriptions/s1/resourceGroups/rg-ml/providers/Microsoft.ContainerRegistry/registries/acr";
+const ACR: &str =
+    "/subscriptions/s1/resourceGroups/rg-ml/providers/Microsoft.ContainerRegistry/registries/acr";
 
 fn workspace(extra: Value) -> Value {
     let mut ws = json!({"id": WS, "name": "ws", "location": "westeurope", "properties": {
@@ -42,13 +44,24 @@ fn docs(items: Vec<Value>) -> Documents {
 
 fn params() -> Params {
     Params::from([
-        ("aml_private_dns_zones".into(), json!(["privatelink.api.azureml.ms", "privatelink.notebooks.azure.net"])),
+        (
+            "aml_private_dns_zones".into(),
+            json!([
+                "privatelink.api.azureml.ms",
+                "privatelink.notebooks.azure.net"
+            ]),
+        ),
         ("sql_host_suffixes".into(), json!([".database.windows.net"])),
     ])
 }
 
 fn estate(d: &Documents, id: &str) -> Estate {
-    resolve(d, id, &params(), &BTreeSet::from(["StorageAccounts".to_string()]))
+    resolve(
+        d,
+        id,
+        &params(),
+        &BTreeSet::from(["StorageAccounts".to_string()]),
+    )
 }
 
 fn present(e: &Estate, kind: TargetKind) -> Vec<Instance> {
@@ -75,40 +88,70 @@ fn is_absent(e: &Estate, kind: TargetKind) -> bool {
 
 #[test]
 fn referenced_documents_missing_from_the_source_are_failed_reads() {
-    let d = docs(vec![workspace(json!({})), json!({"id": format!("{ST}/blobServices/default")})]);
+    let d = docs(vec![
+        workspace(json!({})),
+        json!({"id": format!("{ST}/blobServices/default")}),
+    ]);
     let e = estate(&d, WS);
-    assert!(is_failed(&e, TargetKind::Storage), "storage is referenced but absent");
+    assert!(
+        is_failed(&e, TargetKind::Storage),
+        "storage is referenced but absent"
+    );
     assert!(is_failed(&e, TargetKind::KeyVault));
     // Independent reads stay independent: the blob service has its own document.
     assert_eq!(present(&e, TargetKind::StorageBlobService).len(), 1);
     assert!(is_failed(&e, TargetKind::StorageFileService));
     // diagnostic-settings (X) is error when X is error, not_applicable when X is absent.
-    assert!(is_failed(&e, TargetKind::DiagnosticSettings(DiagnosedResource::KeyVault)));
-    assert!(is_absent(&e, TargetKind::Insights), "an empty applicationInsights is no reference");
+    assert!(is_failed(
+        &e,
+        TargetKind::DiagnosticSettings(DiagnosedResource::KeyVault)
+    ));
+    assert!(
+        is_absent(&e, TargetKind::Insights),
+        "an empty applicationInsights is no reference"
+    );
     assert!(is_failed(&e, TargetKind::RegistryReplications));
 }
 
 #[test]
 fn an_optional_registry_can_be_absent() {
-    let d = docs(vec![workspace(json!({"properties": {"containerRegistry": null}}))]);
+    let d = docs(vec![workspace(
+        json!({"properties": {"containerRegistry": null}}),
+    )]);
     let e = estate(&d, WS);
     assert!(is_absent(&e, TargetKind::Registry));
     assert!(is_absent(&e, TargetKind::RegistryReplications));
-    assert!(is_absent(&e, TargetKind::DiagnosticSettings(DiagnosedResource::Registry)));
+    assert!(is_absent(
+        &e,
+        TargetKind::DiagnosticSettings(DiagnosedResource::Registry)
+    ));
 }
 
 #[test]
 fn lists_are_evaluated_even_when_empty() {
-    let d = docs(vec![workspace(json!({})), json!({"id": ACR, "location": "West Europe", "sku": {"name": "Premium"}}),
-        json!({"id": format!("{ACR}/replications/northeurope"), "location": "northeurope", "properties": {"provisioningState": "Succeeded"}})]);
+    let d = docs(vec![
+        workspace(json!({})),
+        json!({"id": ACR, "location": "West Europe", "sku": {"name": "Premium"}}),
+        json!({"id": format!("{ACR}/replications/northeurope"), "location": "northeurope", "properties": {"provisioningState": "Succeeded"}}),
+    ]);
     let e = estate(&d, WS);
-    let diag = present(&e, TargetKind::DiagnosticSettings(DiagnosedResource::Registry));
+    let diag = present(
+        &e,
+        TargetKind::DiagnosticSettings(DiagnosedResource::Registry),
+    );
     assert_eq!(doc(&diag[0])["value"], json!([]));
     let reps = present(&e, TargetKind::RegistryReplications);
     assert_eq!(doc(&reps[0])["amlsec"]["registryLocation"], "westeurope");
-    assert_eq!(doc(&reps[0])["value"][0]["amlsec"]["location"], "northeurope");
+    assert_eq!(
+        doc(&reps[0])["value"][0]["amlsec"]["location"],
+        "northeurope"
+    );
     let pricing = present(&e, TargetKind::DefenderPricing("StorageAccounts".into()));
-    assert_eq!(doc(&pricing[0])["properties"]["pricingTier"], "Free", "a plan missing from the list is Free");
+    assert_eq!(
+        doc(&pricing[0])["properties"]["pricingTier"],
+        "Free",
+        "a plan missing from the list is Free"
+    );
 }
 
 #[test]
@@ -131,15 +174,32 @@ fn computes_keep_instances_and_clusters_only() {
     ]);
     let e = estate(&d, WS);
     assert_eq!(present(&e, TargetKind::Compute).len(), 3, "AKS is ignored");
-    assert_eq!(present(&e, TargetKind::ComputeInstance).len(), 1, "computeType matches case-insensitively");
+    assert_eq!(
+        present(&e, TargetKind::ComputeInstance).len(),
+        1,
+        "computeType matches case-insensitively"
+    );
     assert_eq!(present(&e, TargetKind::ComputeCluster).len(), 2);
     let subnets = present(&e, TargetKind::ComputeSubnet);
     assert_eq!(subnets.len(), 2, "distinct subnets");
-    assert!(matches!(subnets[0].state, InstanceState::Failed(_)), "the missing subnet is a failed read");
-    assert_eq!(doc(&subnets[1])["amlsec"]["computeNames"], json!(["ci", "cluster2"]));
+    assert!(
+        matches!(subnets[0].state, InstanceState::Failed(_)),
+        "the missing subnet is a failed read"
+    );
+    assert_eq!(
+        doc(&subnets[1])["amlsec"]["computeNames"],
+        json!(["ci", "cluster2"])
+    );
     let nsgs = present(&e, TargetKind::ComputeNsg);
-    assert_eq!(nsgs.len(), 2, "the NSG of the unreadable subnet is unknown, and says so");
-    assert!(nsgs.iter().any(|n| matches!(n.state, InstanceState::Failed(_))));
+    assert_eq!(
+        nsgs.len(),
+        2,
+        "the NSG of the unreadable subnet is unknown, and says so"
+    );
+    assert!(
+        nsgs.iter()
+            .any(|n| matches!(n.state, InstanceState::Failed(_)))
+    );
 
     let none = docs(vec![workspace(json!({})), c("aks", "AKS", None)]);
     assert!(is_absent(&estate(&none, WS), TargetKind::Compute));
@@ -148,13 +208,35 @@ fn computes_keep_instances_and_clusters_only() {
 #[test]
 fn failed_lists_fail_their_targets() {
     let mut d = docs(vec![workspace(json!({}))]);
-    d.record_failure(ReadFailure { path: format!("{WS}/computes"), status: Some(403), code: Some("AuthorizationFailed".into()), message: String::new(), request_id: None });
-    d.record_failure(ReadFailure { path: format!("{WS}/providers/Microsoft.Authorization/roleAssignments"), status: Some(403), code: None, message: String::new(), request_id: None });
+    d.record_failure(ReadFailure {
+        path: format!("{WS}/computes"),
+        status: Some(403),
+        code: Some("AuthorizationFailed".into()),
+        message: String::new(),
+        request_id: None,
+    });
+    d.record_failure(ReadFailure {
+        path: format!("{WS}/providers/Microsoft.Authorization/roleAssignments"),
+        status: Some(403),
+        code: None,
+        message: String::new(),
+        request_id: None,
+    });
     let e = estate(&d, WS);
-    for kind in [TargetKind::Compute, TargetKind::ComputeInstance, TargetKind::ComputeSubnet, TargetKind::ComputeNsg, TargetKind::RoleAssignment, TargetKind::RoleDefinition] {
+    for kind in [
+        TargetKind::Compute,
+        TargetKind::ComputeInstance,
+        TargetKind::ComputeSubnet,
+        TargetKind::ComputeNsg,
+        TargetKind::RoleAssignment,
+        TargetKind::RoleDefinition,
+    ] {
         assert!(is_failed(&e, kind.clone()), "{kind}");
     }
-    assert!(is_absent(&e, TargetKind::Datastore), "other lists are untouched");
+    assert!(
+        is_absent(&e, TargetKind::Datastore),
+        "other lists are untouched"
+    );
 }
 
 #[test]
@@ -163,14 +245,18 @@ fn an_unreadable_workspace_fails_every_target() {
     assert!(e.audited.is_err());
     assert!(is_failed(&e, TargetKind::Workspace));
     assert!(is_failed(&e, TargetKind::Lock));
-    assert!(is_failed(&e, TargetKind::DefenderPricing("StorageAccounts".into())));
+    assert!(is_failed(
+        &e,
+        TargetKind::DefenderPricing("StorageAccounts".into())
+    ));
 }
 
 #[test]
 fn a_project_is_evaluated_through_its_hub() {
     let hub = "/subscriptions/s1/resourceGroups/rg-hub/providers/Microsoft.MachineLearningServices/workspaces/hub";
     let project = json!({"id": WS, "kind": "Project", "properties": {"hubResourceId": hub}});
-    let hub_doc = json!({"id": hub, "kind": "hub", "properties": {"storageAccount": ST, "keyVault": KV}});
+    let hub_doc =
+        json!({"id": hub, "kind": "hub", "properties": {"storageAccount": ST, "keyVault": KV}});
     let d = docs(vec![
         project.clone(),
         hub_doc,
@@ -182,17 +268,34 @@ fn a_project_is_evaluated_through_its_hub() {
     let e = estate(&d, WS);
     assert_eq!(doc(&present(&e, TargetKind::Workspace)[0])["id"], hub);
     assert_eq!(present(&e, TargetKind::Storage)[0].id, ST);
-    assert_eq!(present(&e, TargetKind::Compute).len(), 1, "computes are listed on the project");
-    assert!(is_absent(&e, TargetKind::Registry), "the hub has no registry");
+    assert_eq!(
+        present(&e, TargetKind::Compute).len(),
+        1,
+        "computes are listed on the project"
+    );
+    assert!(
+        is_absent(&e, TargetKind::Registry),
+        "the hub has no registry"
+    );
     let locks = present(&e, TargetKind::Lock);
     let value = doc(&locks[0])["value"].as_array().unwrap().clone();
-    assert_eq!(value.len(), 1, "a lock on the hub does not protect the project");
+    assert_eq!(
+        value.len(),
+        1,
+        "a lock on the hub does not protect the project"
+    );
     assert_eq!(value[0]["amlsec"]["scope"], RG);
     assert_eq!(e.context("audited").unwrap().unwrap()["kind"], "Project");
 
-    let orphan = docs(vec![project, json!({"id": format!("{WS}/computes/ci"), "properties": {"computeType": "AmlCompute"}})]);
+    let orphan = docs(vec![
+        project,
+        json!({"id": format!("{WS}/computes/ci"), "properties": {"computeType": "AmlCompute"}}),
+    ]);
     let e = estate(&orphan, WS);
-    assert!(is_failed(&e, TargetKind::Workspace), "an unreadable hub is an error");
+    assert!(
+        is_failed(&e, TargetKind::Workspace),
+        "an unreadable hub is an error"
+    );
     assert!(is_failed(&e, TargetKind::Storage));
     assert!(e.context("workspace").is_err());
     assert_eq!(present(&e, TargetKind::Compute).len(), 1);
@@ -201,12 +304,19 @@ fn a_project_is_evaluated_through_its_hub() {
 #[test]
 fn private_endpoints_zones_and_links() {
     let pe = "/subscriptions/s1/resourceGroups/net/providers/Microsoft.Network/privateEndpoints/pe";
-    let pending = "/subscriptions/s1/resourceGroups/net/providers/Microsoft.Network/privateEndpoints/pending";
+    let pending =
+        "/subscriptions/s1/resourceGroups/net/providers/Microsoft.Network/privateEndpoints/pending";
     let vnet = "/subscriptions/s1/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/v";
-    let zone = |name: &str| format!("/subscriptions/hub/resourceGroups/dns/providers/Microsoft.Network/privateDnsZones/{name}");
+    let zone = |name: &str| {
+        format!(
+            "/subscriptions/hub/resourceGroups/dns/providers/Microsoft.Network/privateDnsZones/{name}"
+        )
+    };
     let pec = |id: &str, status: &str| json!({"properties": {"privateEndpoint": {"id": id}, "privateLinkServiceConnectionState": {"status": status}}});
     let d = docs(vec![
-        workspace(json!({"properties": {"privateEndpointConnections": [pec(pe, "Approved"), pec(pending, "Pending")]}})),
+        workspace(
+            json!({"properties": {"privateEndpointConnections": [pec(pe, "Approved"), pec(pending, "Pending")]}}),
+        ),
         json!({"id": pe, "properties": {"subnet": {"id": format!("{vnet}/subnets/pe")}}}),
         json!({"id": format!("{pe}/privateDnsZoneGroups/default"), "properties": {"privateDnsZoneConfigs": [
             {"properties": {"privateDnsZoneId": zone("privatelink.api.azureml.ms")}},
@@ -217,7 +327,13 @@ fn private_endpoints_zones_and_links() {
     let pes = present(&e, TargetKind::WorkspacePrivateEndpoint);
     assert_eq!(pes.len(), 1, "only approved connections count");
     let pe_doc = doc(&pes[0]);
-    assert_eq!(pe_doc["amlsec"]["privateDnsZoneNames"], json!(["privatelink.api.azureml.ms", "privatelink.blob.core.windows.net"]));
+    assert_eq!(
+        pe_doc["amlsec"]["privateDnsZoneNames"],
+        json!([
+            "privatelink.api.azureml.ms",
+            "privatelink.blob.core.windows.net"
+        ])
+    );
     assert_eq!(pe_doc["amlsec"]["vnetId"], vnet);
     assert_eq!(pe_doc["privateDnsZoneGroups"].as_array().unwrap().len(), 1);
     let zones = present(&e, TargetKind::PrivateDnsZone);
@@ -238,30 +354,65 @@ fn role_assignments_are_scoped_segment_by_segment() {
         ra("at-ws", WS, "OWNER-GUID"),
         ra("at-rg", RG, "r2"),
         ra("at-sub", SUB, "r2"),
-        ra("at-mg", "/providers/Microsoft.Management/managementGroups/root", "r3"),
-        ra("elsewhere", "/subscriptions/s1/resourceGroups/rg-ml-edge", "r4"),
+        ra(
+            "at-mg",
+            "/providers/Microsoft.Management/managementGroups/root",
+            "r3",
+        ),
+        ra(
+            "elsewhere",
+            "/subscriptions/s1/resourceGroups/rg-ml-edge",
+            "r4",
+        ),
         json!({"id": "/subscriptions/s1/providers/Microsoft.Authorization/roleDefinitions/r2", "properties": {"type": "CustomRole"}}),
     ]);
     let e = estate(&d, WS);
     let list = doc(&present(&e, TargetKind::RoleAssignment)[0]).clone();
-    let levels: Vec<&str> = list["value"].as_array().unwrap().iter().map(|a| a["amlsec"]["scopeLevel"].as_str().unwrap()).collect();
-    assert_eq!(levels, ["managementGroup", "subscription", "resourceGroup", "workspace"]);
-    assert_eq!(list["value"][3]["amlsec"]["roleDefinitionGuid"], "owner-guid");
+    let levels: Vec<&str> = list["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["amlsec"]["scopeLevel"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        levels,
+        [
+            "managementGroup",
+            "subscription",
+            "resourceGroup",
+            "workspace"
+        ]
+    );
+    assert_eq!(
+        list["value"][3]["amlsec"]["roleDefinitionGuid"],
+        "owner-guid"
+    );
     let defs = present(&e, TargetKind::RoleDefinition);
     assert_eq!(defs.len(), 3, "distinct role definitions");
-    assert_eq!(defs.iter().filter(|d| matches!(d.state, InstanceState::Failed(_))).count(), 2);
+    assert_eq!(
+        defs.iter()
+            .filter(|d| matches!(d.state, InstanceState::Failed(_)))
+            .count(),
+        2
+    );
 }
 
 #[test]
 fn sql_connections_resolve_to_servers_by_host() {
-    let conn = |name: &str, category: &str, target: &str| {
-        json!({"id": format!("{WS}/connections/{name}"), "properties": {"category": category, "target": target}})
-    };
+    let conn = |name: &str, category: &str, target: &str| json!({"id": format!("{WS}/connections/{name}"), "properties": {"category": category, "target": target}});
     let server = "/subscriptions/s2/resourceGroups/data/providers/Microsoft.Sql/servers/sql1";
     let d = docs(vec![
         workspace(json!({})),
-        conn("known", "AzureSqlDb", "Server=tcp:SQL1.database.windows.net,1433;Database=x"),
-        conn("unknown", "SqlServer", "Data Source=other.database.windows.net;"),
+        conn(
+            "known",
+            "AzureSqlDb",
+            "Server=tcp:SQL1.database.windows.net,1433;Database=x",
+        ),
+        conn(
+            "unknown",
+            "SqlServer",
+            "Data Source=other.database.windows.net;",
+        ),
         conn("onprem", "SqlServer", "Server=sql.contoso.local"),
         conn("blob", "AzureBlob", "https://x.blob.core.windows.net"),
         json!({"id": server, "properties": {"fullyQualifiedDomainName": "sql1.database.windows.net"}}),
@@ -270,14 +421,33 @@ fn sql_connections_resolve_to_servers_by_host() {
     let servers = present(&e, TargetKind::SqlServer);
     assert_eq!(servers.len(), 2, "the on-premises host is not Azure SQL");
     assert_eq!(servers[1].id, server);
-    assert_eq!(doc(&servers[1])["amlsec"]["host"], "sql1.database.windows.net");
+    assert_eq!(
+        doc(&servers[1])["amlsec"]["host"],
+        "sql1.database.windows.net"
+    );
     assert!(matches!(&servers[0].state, InstanceState::Manual(m) if m.contains("not resolvable")));
     let entra = present(&e, TargetKind::SqlServerEntraOnly);
-    assert_eq!(doc(&entra[1])["amlsec"]["notConfigured"], true, "a missing Entra-only setting is not configured");
+    assert_eq!(
+        doc(&entra[1])["amlsec"]["notConfigured"],
+        true,
+        "a missing Entra-only setting is not configured"
+    );
 
-    let mut forbidden = docs(vec![workspace(json!({})), conn("known", "AzureSqlDb", "sql1.database.windows.net"),
-        json!({"id": server, "properties": {"fullyQualifiedDomainName": "sql1.database.windows.net"}})]);
-    forbidden.record_failure(ReadFailure { path: format!("{server}/azureADOnlyAuthentications/Default"), status: Some(403), code: None, message: String::new(), request_id: None });
+    let mut forbidden = docs(vec![
+        workspace(json!({})),
+        conn("known", "AzureSqlDb", "sql1.database.windows.net"),
+        json!({"id": server, "properties": {"fullyQualifiedDomainName": "sql1.database.windows.net"}}),
+    ]);
+    forbidden.record_failure(ReadFailure {
+        path: format!("{server}/azureADOnlyAuthentications/Default"),
+        status: Some(403),
+        code: None,
+        message: String::new(),
+        request_id: None,
+    });
     let entra = present(&estate(&forbidden, WS), TargetKind::SqlServerEntraOnly);
-    assert!(matches!(entra[0].state, InstanceState::Failed(_)), "a 403 is an error, not 'not configured'");
+    assert!(
+        matches!(entra[0].state, InstanceState::Failed(_)),
+        "a 403 is an error, not 'not configured'"
+    );
 }

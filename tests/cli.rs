@@ -1,0 +1,541 @@
+//! The binary end to end: exit codes, output formats, and a clear exit-2 error for every bad
+//! input the core issue names.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use assert_cmd::cargo::cargo_bin_cmd;
+use predicates::prelude::*;
+use serde_json::{Value, json};
+
+const HARDENED: &str = "examples/hardened-workspace.json";
+const DEFAULT: &str = "examples/default-workspace.json";
+const HUB: &str = "examples/hub-and-project.json";
+
+fn amlsec() -> Command {
+    let mut cmd = cargo_bin_cmd!("amlsec");
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("NO_COLOR");
+    cmd
+}
+
+/// A scratch file under the target directory.
+fn scratch(name: &str, content: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, content).unwrap();
+    path
+}
+
+fn json_report(args: &[&str]) -> Value {
+    let out = amlsec()
+        .args(["audit", "--format", "json"])
+        .args(args)
+        .output()
+        .unwrap();
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stderr)))
+}
+
+fn status_of(report: &Value, workspace: usize, control: &str) -> String {
+    report["workspaces"][workspace]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["control"] == control)
+        .unwrap_or_else(|| panic!("no {control}"))["status"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+/// Asserts an input error: exit 2, nothing on stdout, a message that contains `expected`.
+fn rejects(args: &[&str], expected: &str) {
+    amlsec()
+        .args(args)
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::contains(expected));
+}
+
+#[test]
+fn json_reports_match_the_golden_files() {
+    for example in [HARDENED, DEFAULT, HUB] {
+        let mut report = json_report(&["--snapshot", example, "--level", "2"]);
+        report["generatedAt"] = json!("<generatedAt>");
+        report["stats"]["durationMs"] = json!(0);
+        let text = serde_json::to_string_pretty(&report).unwrap() + "\n";
+        let stem = Path::new(example).file_stem().unwrap().to_str().unwrap();
+        let golden =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/golden/{stem}.level2.json"));
+        if std::env::var_os("UPDATE_GOLDEN").is_some() {
+            std::fs::write(&golden, &text).unwrap();
+        }
+        let expected = std::fs::read_to_string(&golden).unwrap_or_default();
+        assert!(
+            text == expected,
+            "{example}: the report differs from {}; rerun with UPDATE_GOLDEN=1 and review the diff",
+            golden.display()
+        );
+    }
+}
+
+#[test]
+fn json_output_is_deterministic() {
+    let strip = |mut r: Value| {
+        r["generatedAt"] = Value::Null;
+        r["stats"] = Value::Null;
+        r
+    };
+    assert_eq!(
+        strip(json_report(&["--snapshot", HUB])),
+        strip(json_report(&["--snapshot", HUB]))
+    );
+}
+
+#[test]
+fn exit_codes() {
+    amlsec()
+        .args(["audit", "--snapshot", HARDENED, "--level", "2"])
+        .assert()
+        .code(0);
+    amlsec()
+        .args(["audit", "--snapshot", DEFAULT])
+        .assert()
+        .code(1);
+    // The quick-create workspace fails high-severity controls, but none is critical.
+    amlsec()
+        .args(["audit", "--snapshot", DEFAULT, "--fail-on", "critical"])
+        .assert()
+        .code(0);
+    amlsec()
+        .args(["audit", "--snapshot", DEFAULT, "--fail-on", "high"])
+        .assert()
+        .code(1);
+}
+
+/// The hardened example as `amlsec collect` would write it, with some reads failed.
+fn with_failures(errors: Value) -> PathBuf {
+    let docs: Value = serde_json::from_str(
+        &std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(HARDENED)).unwrap(),
+    )
+    .unwrap();
+    let snapshot = json!({"schema": "amlsec-snapshot/1", "collectedAt": "2026-11-26T00:00:00Z", "documents": docs, "errors": errors});
+    let name = format!(
+        "failures-{:x}.json",
+        errors.to_string().len() * 31 + errors.to_string().bytes().map(usize::from).sum::<usize>()
+    );
+    scratch(&name, &snapshot.to_string())
+}
+
+#[test]
+fn a_failed_read_marks_only_the_controls_that_need_it() {
+    let ws = "/subscriptions/5b1c8a3e-0d4f-4c7e-9a61-2f3e4d5c6b7a/resourceGroups/rg-ml-prod/providers/Microsoft.MachineLearningServices/workspaces/mlw-hardened";
+    let file = with_failures(
+        json!([{"path": format!("{ws}/providers/Microsoft.Authorization/roleAssignments?$filter=atScope()&api-version=2022-04-01"),
+        "status": 403, "code": "AuthorizationFailed", "message": "no access", "requestId": "req-1"}]),
+    );
+    let path = file.to_str().unwrap();
+    amlsec()
+        .args(["audit", "--snapshot", path])
+        .assert()
+        .code(3);
+    let report = json_report(&["--snapshot", path]);
+    assert_eq!(status_of(&report, 0, "AML-PA-01"), "error");
+    assert_eq!(status_of(&report, 0, "AML-PA-02"), "error");
+    assert_eq!(status_of(&report, 0, "AML-PA-04"), "pass");
+    assert_eq!(status_of(&report, 0, "AML-NS-01"), "pass");
+    let message = report["workspaces"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["control"] == "AML-PA-01")
+        .unwrap()["message"]
+        .clone();
+    assert!(
+        message
+            .as_str()
+            .unwrap()
+            .contains("HTTP 403 AuthorizationFailed no access (x-ms-request-id req-1)"),
+        "{message}"
+    );
+    // A failing control outranks an incomplete audit.
+    let both = with_failures(json!([{"path": format!("{ws}/computes"), "status": 500}]));
+    let report = json_report(&["--snapshot", both.to_str().unwrap()]);
+    assert_eq!(status_of(&report, 0, "AML-NS-25"), "error");
+}
+
+#[test]
+fn an_unreadable_workspace_is_reported_and_exits_3() {
+    let ws = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/gone";
+    let file = scratch("unreadable.json", &json!({"schema": "amlsec-snapshot/1", "documents": [],
+        "errors": [{"path": ws, "status": 404, "code": "ResourceNotFound", "message": "not found"}]}).to_string());
+    amlsec().args(["audit", "--snapshot", file.to_str().unwrap()]).assert().code(3)
+        .stdout(predicate::str::contains("could not be read: GET /subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/gone failed: HTTP 404 ResourceNotFound"));
+}
+
+#[test]
+fn hub_and_project_are_audited_separately() {
+    let report = json_report(&["--snapshot", HUB]);
+    let names: Vec<&str> = report["workspaces"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["mlw-hub", "proj-fraud"]);
+    // The hub's lock does not protect the project.
+    assert_eq!(status_of(&report, 0, "AML-BR-06"), "pass");
+    assert_eq!(status_of(&report, 1, "AML-BR-06"), "fail");
+    // Workspace-derived controls judge the hub for the project.
+    assert_eq!(status_of(&report, 1, "AML-NS-02"), "pass");
+    let one = json_report(&["--snapshot", HUB, "--workspace", "proj-fraud"]);
+    assert_eq!(one["workspaces"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn the_table_goes_to_stdout_while_json_goes_to_a_file() {
+    let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli/report.json");
+    let _ = std::fs::remove_file(&out);
+    amlsec()
+        .args([
+            "audit",
+            "--snapshot",
+            DEFAULT,
+            "--output",
+            out.to_str().unwrap(),
+        ])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "Workspace mlw-quickstart (eastus)",
+        ))
+        .stdout(predicate::str::contains("Findings"))
+        .stdout(predicate::str::contains("Manual controls"))
+        .stdout(predicate::str::contains("\u{1b}[").not());
+    let written: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(written["schemaVersion"], 1);
+    let txt = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli/report.out");
+    amlsec()
+        .args([
+            "audit",
+            "--snapshot",
+            DEFAULT,
+            "--format",
+            "json",
+            "--output",
+            &format!("table:{}", txt.display()),
+        ])
+        .assert()
+        .code(1);
+    assert!(std::fs::read_to_string(&txt).unwrap().contains("Findings"));
+}
+
+#[test]
+fn colour_only_when_asked_or_on_a_terminal() {
+    amlsec()
+        .args(["audit", "--snapshot", DEFAULT, "--color", "always"])
+        .assert()
+        .stdout(predicate::str::contains("\u{1b}["));
+    amlsec()
+        .args(["audit", "--snapshot", DEFAULT])
+        .env("NO_COLOR", "1")
+        .assert()
+        .stdout(predicate::str::contains("\u{1b}[").not());
+}
+
+#[test]
+fn snapshots_can_come_from_stdin() {
+    let text =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(HARDENED)).unwrap();
+    amlsec()
+        .args(["audit", "--snapshot", "-", "--control", "AML-NS-01"])
+        .write_stdin(text)
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("1 pass"));
+}
+
+#[test]
+fn level_category_and_control_select_controls() {
+    let report = json_report(&[
+        "--snapshot",
+        HARDENED,
+        "--category",
+        "network,identity",
+        "--control",
+        "AML-NS-01",
+        "--control",
+        "AML-IM-06",
+    ]);
+    let ids: Vec<&str> = report["workspaces"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["control"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["AML-NS-01"], "AML-IM-06 is level 2");
+    let report = json_report(&[
+        "--snapshot",
+        HARDENED,
+        "--level",
+        "2",
+        "--control",
+        "AML-IM-06",
+    ]);
+    assert_eq!(report["level"], 2);
+    assert_eq!(status_of(&report, 0, "AML-IM-06"), "pass");
+}
+
+#[test]
+fn custom_rules_and_parameters() {
+    let rule = scratch(
+        "custom.yaml",
+        "category: identity
+controls:
+  - id: CORP-01
+    title: Workspace has a cost centre tag
+    severity: medium
+    level: 1
+    mode: automated
+    target: workspace
+    pass: {field: tags.costCenter, nonEmpty: true}
+    remediation: az resource tag --ids <workspaceId> --tags costCenter=<id> --is-incremental
+",
+    );
+    let report = json_report(&[
+        "--snapshot",
+        HARDENED,
+        "--rules",
+        rule.to_str().unwrap(),
+        "--control",
+        "CORP-01",
+    ]);
+    assert_eq!(status_of(&report, 0, "CORP-01"), "fail");
+    let only = json_report(&[
+        "--snapshot",
+        HARDENED,
+        "--rules",
+        rule.to_str().unwrap(),
+        "--no-builtin-rules",
+    ]);
+    assert_eq!(
+        only["workspaces"][0]["results"].as_array().unwrap().len(),
+        1
+    );
+    let report = json_report(&[
+        "--snapshot",
+        HARDENED,
+        "--control",
+        "AML-AM-03",
+        "--param",
+        "owner_tag_keys=[owner, costCenter]",
+    ]);
+    assert_eq!(status_of(&report, 0, "AML-AM-03"), "fail");
+    let replaced = scratch("replace.yaml", "category: network
+controls:
+  - {id: AML-NS-01, title: mine, severity: low, level: 1, mode: manual, target: workspace, guidance: ask}
+");
+    amlsec()
+        .args([
+            "audit",
+            "--snapshot",
+            HARDENED,
+            "--rules",
+            replaced.to_str().unwrap(),
+            "--control",
+            "AML-NS-01",
+        ])
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains(
+            "replaces built-in control AML-NS-01",
+        ));
+}
+
+#[test]
+fn bad_rule_files_are_located() {
+    let good = "category: network\ncontrols:\n  - id: X-01\n    title: t\n    severity: high\n    level: 1\n    mode: automated\n    target: workspace\n    pass: {field: properties.publicNetworkAccess, equals: Disabled}\n    remediation: r\n";
+    let cases: Vec<(&str, String, &str)> = vec![
+        (
+            "malformed.yaml",
+            "category: network\ncontrols: [\n".into(),
+            "malformed.yaml:",
+        ),
+        (
+            "unknown-key.yaml",
+            good.replace("    severity: high", "    severty: high"),
+            "unknown-key.yaml:5:5: unknown field `severty`",
+        ),
+        (
+            "unknown-target.yaml",
+            good.replace("target: workspace", "target: vm"),
+            "unknown-target.yaml:8:13: X-01: unknown target `vm`",
+        ),
+        (
+            "bad-path.yaml",
+            good.replace(
+                "field: properties.publicNetworkAccess",
+                "field: 'properties..x'",
+            ),
+            "bad-path.yaml:9:11: X-01: empty segment",
+        ),
+        (
+            "bad-regex.yaml",
+            good.replace("equals: Disabled", "match: '(open'"),
+            "bad-regex.yaml:9:11: X-01: invalid regex",
+        ),
+        (
+            "manual-with-pass.yaml",
+            good.replace("mode: automated", "mode: manual\n    guidance: g"),
+            "manual-with-pass.yaml:10:11: X-01: a manual control has no `applies` or `pass`",
+        ),
+        (
+            "automated-without.yaml",
+            good.replace(
+                "    pass: {field: properties.publicNetworkAccess, equals: Disabled}\n",
+                "",
+            ),
+            "automated-without.yaml:3:5: X-01: an automated control needs a `pass` condition",
+        ),
+    ];
+    for (name, text, expected) in cases {
+        let path = scratch(name, &text);
+        rejects(
+            &[
+                "audit",
+                "--snapshot",
+                HARDENED,
+                "--rules",
+                path.to_str().unwrap(),
+            ],
+            expected,
+        );
+        rejects(&["rules", "validate", path.to_str().unwrap()], expected);
+    }
+    let a = scratch("dup-a.yaml", good);
+    let b = scratch("dup-b.yaml", good);
+    rejects(
+        &[
+            "rules",
+            "validate",
+            a.to_str().unwrap(),
+            b.to_str().unwrap(),
+        ],
+        "dup-b.yaml:3:5: duplicate control id X-01 (first defined at",
+    );
+    amlsec()
+        .args(["rules", "validate", a.to_str().unwrap()])
+        .assert()
+        .code(0)
+        .stdout("ok: 1 controls in 1 file\n");
+}
+
+#[test]
+fn bad_snapshots_are_located() {
+    let cases = [
+        (
+            "not-json.json",
+            "[{\"id\": \"/a\",]",
+            "not-json.json:1:14: not valid JSON",
+        ),
+        ("empty.json", "", "empty.json: the snapshot is empty"),
+        (
+            "no-id.json",
+            "[\n  {\"name\": \"ws\"}\n]",
+            "no-id.json:2:3: document has no `id`",
+        ),
+        ("scalar.json", "\"text\"", "scalar.json:1:1: a JSON string"),
+    ];
+    for (name, text, expected) in cases {
+        let path = scratch(name, text);
+        rejects(&["audit", "--snapshot", path.to_str().unwrap()], expected);
+    }
+    rejects(
+        &["audit", "--snapshot", "does/not/exist.json"],
+        "cannot read does/not/exist.json",
+    );
+    rejects(
+        &["audit", "--snapshot", HARDENED, "--workspace", "nope"],
+        "--workspace nope: the snapshot has no such workspace; it has: mlw-hardened",
+    );
+}
+
+#[test]
+fn conflicting_or_invalid_flags_are_usage_errors() {
+    rejects(
+        &["audit", "--snapshot", HARDENED, "--no-builtin-rules"],
+        "--rules",
+    );
+    rejects(
+        &["audit", "--snapshot", HARDENED, "--level", "3"],
+        "3 is not in 1..=2",
+    );
+    rejects(
+        &["audit", "--snapshot", HARDENED, "--format", "xml"],
+        "invalid value 'xml'",
+    );
+    rejects(
+        &["audit", "--snapshot", HARDENED, "--output", "report.xyz"],
+        "cannot tell the format",
+    );
+    rejects(
+        &["audit", "--snapshot", HARDENED, "--category", "nope"],
+        "--category nope matches no control",
+    );
+    rejects(
+        &["audit", "--snapshot", HARDENED, "--param", "nope=1"],
+        "unknown parameter",
+    );
+    rejects(&["audit", "--workspace", "x"], "--snapshot");
+}
+
+#[test]
+fn rules_list_show_and_validate() {
+    amlsec()
+        .args(["rules", "list"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("AML-NS-01"))
+        .stdout(predicate::str::contains("controls"));
+    let out = amlsec()
+        .args(["rules", "list", "--format", "json", "--category", "backup"])
+        .output()
+        .unwrap();
+    let list: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(list.iter().all(|c| c["category"] == "backup"));
+    assert!(list.iter().any(|c| c["mode"] == "manual"));
+    amlsec()
+        .args(["rules", "show", "aml-ns-01"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains(
+            "AML-NS-01 · Workspace public network access is disabled",
+        ))
+        .stdout(predicate::str::contains(
+            "reads      properties.allowPublicAccessWhenBehindVnet, properties.publicNetworkAccess",
+        ));
+    rejects(&["rules", "show", "AML-XX-99"], "no control AML-XX-99");
+    amlsec()
+        .args(["rules", "validate", "rules/"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("ok: "));
+}
+
+#[test]
+fn help_has_examples() {
+    amlsec()
+        .args(["audit", "--help"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("Examples:"))
+        .stdout(predicate::str::contains("Exit codes"));
+    amlsec()
+        .arg("--version")
+        .assert()
+        .code(0)
+        .stdout(predicate::str::starts_with("amlsec "));
+}
