@@ -41,6 +41,12 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    #[error("cannot write {}: {source}", path.display())]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("{}", join_lines(.0))]
     Rules(Vec<Diagnostic>),
     #[error("{0}")]

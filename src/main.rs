@@ -212,8 +212,9 @@ fn audit(args: AuditArgs) -> Result<u8> {
         requests: 0,
     };
     for (format, path) in outputs {
-        std::fs::write(&path, report::render(format, &report, false))
-            .map_err(|source| Error::Io { path, source })?;
+        std::fs::File::create(&path)
+            .and_then(|mut file| report::write(format, &report, false, &mut file))
+            .map_err(|source| Error::Write { path, source })?;
     }
     let color = match args.color {
         ColorChoice::Always => true,
@@ -223,10 +224,13 @@ fn audit(args: AuditArgs) -> Result<u8> {
                 && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
         }
     };
-    print!(
-        "{}",
-        report::render(Format::parse(&args.format)?, &report, color)
-    );
+    let format = Format::parse(&args.format)?;
+    report::write(format, &report, color, &mut std::io::stdout().lock()).map_err(|source| {
+        Error::Write {
+            path: PathBuf::from("<stdout>"),
+            source,
+        }
+    })?;
     Ok(code as u8)
 }
 

@@ -20,7 +20,7 @@ pub fn assignments(docs: &Documents, ws: &str) -> (Target, Target) {
     }
     let mut sets: BTreeMap<String, Instance> = BTreeMap::new();
     let mut items = Vec::new();
-    for a in docs.of_type("Microsoft.Authorization/policyAssignments") {
+    for a in &docs.scoped(&rg, "Microsoft.Authorization/policyAssignments") {
         let scope = text(a, "properties.scope");
         let in_scope = !scope.is_empty()
             && (arm_id::is_self_or_ancestor(scope, &rg)
@@ -47,12 +47,12 @@ pub fn assignments(docs: &Documents, ws: &str) -> (Target, Target) {
                 .or_insert_with(|| Instance {
                     id: definition.to_string(),
                     state: match &set {
-                        Ok(d) => InstanceState::Doc((*d).clone()),
+                        Ok(d) => InstanceState::Doc(d.clone()),
                         Err(f) => InstanceState::Failed(f.clone()),
                     },
                 });
             match set {
-                Ok(set) => initiative_members(a, set),
+                Ok(set) => initiative_members(a, &set),
                 Err(f) => hole(&f),
             }
         } else {

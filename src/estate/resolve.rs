@@ -13,7 +13,7 @@ use crate::source::{Documents, ReadFailure};
 
 /// Resolves every target of the workspace `id` (plus the Defender plans in `plans`).
 pub fn resolve(docs: &Documents, id: &str, params: &Params, plans: &BTreeSet<String>) -> Estate {
-    let audited = docs.get(id).cloned();
+    let audited = docs.get(id);
     let mut targets = BTreeMap::new();
     let r = Resolver { docs, id, params };
     match &audited {
@@ -294,7 +294,7 @@ impl Resolver<'_> {
                 "project workspace without properties.hubResourceId",
             ));
         }
-        self.docs.get(hub).cloned()
+        self.docs.get(hub)
     }
 
     fn referenced(
@@ -332,7 +332,7 @@ impl Resolver<'_> {
                 items
                     .into_iter()
                     .map(|d| Instance {
-                        id: arm_id_of(d, collection),
+                        id: arm_id_of(&d, collection),
                         state: InstanceState::Doc(d.clone()),
                     })
                     .collect(),
@@ -354,7 +354,7 @@ impl Resolver<'_> {
                 items
                     .into_iter()
                     .filter(|d| keep(d))
-                    .map(|d| augment(d, &facts))
+                    .map(|d| augment(&d, &facts))
                     .collect(),
             ),
         }
@@ -528,21 +528,23 @@ impl Resolver<'_> {
                     let state = match self.docs.get(&id) {
                         Err(f) => InstanceState::Failed(f),
                         Ok(pe) => {
-                            let (groups, names) = match self.docs.list(&format!("{id}/privateDnsZoneGroups")) {
-                                Ok(groups) => {
-                                    let names: BTreeSet<String> = groups
-                                        .iter()
-                                        .flat_map(|g| zone_ids(g))
-                                        .map(|z| arm_id::last_segment(&z).to_ascii_lowercase())
-                                        .collect();
-                                    (Value::Array(groups.into_iter().cloned().collect()), json!(names))
-                                }
-                                Err(f) => (hole(&f), hole(&f)),
-                            };
-                            let mut doc = with_facts(pe.clone(), json!({
-                                "privateDnsZoneNames": names,
-                                "vnetId": arm_id::vnet_of_subnet(text(pe, "properties.subnet.id")),
-                            }));
+                            let (groups, names) =
+                                match self.docs.list(&format!("{id}/privateDnsZoneGroups")) {
+                                    Ok(groups) => {
+                                        let names: BTreeSet<String> = groups
+                                            .iter()
+                                            .flat_map(zone_ids)
+                                            .map(|z| arm_id::last_segment(&z).to_ascii_lowercase())
+                                            .collect();
+                                        (Value::Array(groups), json!(names))
+                                    }
+                                    Err(f) => (hole(&f), hole(&f)),
+                                };
+                            let vnet = arm_id::vnet_of_subnet(text(&pe, "properties.subnet.id"));
+                            let mut doc = with_facts(
+                                pe,
+                                json!({"privateDnsZoneNames": names, "vnetId": vnet}),
+                            );
                             doc["privateDnsZoneGroups"] = groups;
                             InstanceState::Doc(doc)
                         }
@@ -598,13 +600,12 @@ impl Resolver<'_> {
                     let state = match self.docs.list(&format!("{id}/virtualNetworkLinks")) {
                         Err(f) => InstanceState::Failed(f),
                         Ok(links) => {
-                            let base = self.docs.find(&id).cloned().unwrap_or_else(
+                            let base = self.docs.find(&id).unwrap_or_else(
                                 || json!({"id": id, "name": arm_id::last_segment(&id)}),
                             );
                             let mut doc =
                                 with_facts(base, json!({"privateEndpointVnetIds": vnets}));
-                            doc["virtualNetworkLinks"] =
-                                Value::Array(links.into_iter().cloned().collect());
+                            doc["virtualNetworkLinks"] = Value::Array(links);
                             InstanceState::Doc(doc)
                         }
                     };
@@ -623,7 +624,7 @@ impl Resolver<'_> {
                     .into_iter()
                     .find(|d| text(d, "name").eq_ignore_ascii_case(plan));
                 // A plan missing from the list is read as Free (§1.2).
-                let doc = found.cloned().unwrap_or_else(|| {
+                let doc = found.unwrap_or_else(|| {
                     json!({"id": format!("{collection}/{plan}"), "name": plan, "properties": {"pricingTier": "Free"},
                            "amlsec": {"planMissing": true}})
                 });
@@ -663,14 +664,14 @@ impl Resolver<'_> {
         };
         let items = self
             .docs
-            .of_type("Microsoft.Authorization/roleAssignments")
+            .scoped(ws, "Microsoft.Authorization/roleAssignments")
             .into_iter()
             .filter_map(|d| {
-                let scope = text(d, "properties.scope");
+                let scope = text(&d, "properties.scope");
                 let level = level(scope)?;
                 Some(with_facts(d.clone(), json!({
                     "scopeLevel": level,
-                    "roleDefinitionGuid": arm_id::last_segment(text(d, "properties.roleDefinitionId")).to_ascii_lowercase(),
+                    "roleDefinitionGuid": arm_id::last_segment(text(&d, "properties.roleDefinitionId")).to_ascii_lowercase(),
                 })))
             })
             .collect();
@@ -718,33 +719,20 @@ impl Resolver<'_> {
                 .map(|i| id[..i].to_string())
                 .unwrap_or_default()
         };
-        self.list_doc_by_type(
-            &collection,
-            "Microsoft.Authorization/locks",
-            |d| scopes.iter().any(|s| arm_id::same(s, &scope_of(d))),
-            |d| json!({"scope": scope_of(d)}),
-        )
-    }
-
-    /// Like `list_doc` for extension resources listed by type rather than by collection path.
-    fn list_doc_by_type(
-        &self,
-        collection: &str,
-        resource_type: &str,
-        keep: impl Fn(&Value) -> bool,
-        facts: impl Fn(&Value) -> Value,
-    ) -> Target {
-        if let Some(f) = self.docs.failure(collection) {
+        if let Some(f) = self.docs.failure(&collection) {
             return Target::Failed(f.clone());
         }
         let items = self
             .docs
-            .of_type(resource_type)
+            .scoped(self.id, "Microsoft.Authorization/locks")
             .into_iter()
-            .filter(|d| keep(d))
-            .map(|d| augment(d, &facts))
+            .filter(|d| scopes.iter().any(|s| arm_id::same(s, &scope_of(d))))
+            .map(|d| {
+                let scope = scope_of(&d);
+                with_facts(d, json!({"scope": scope}))
+            })
             .collect();
-        list_target(collection, items)
+        list_target(&collection, items)
     }
 
     fn sql_servers(&self, connections: &Target) -> Target {
@@ -767,19 +755,17 @@ impl Resolver<'_> {
             }
             let conn_id = arm_id_of(conn, "");
             let facts = json!({"connectionId": conn_id, "connectionTarget": text(conn, "properties.target"), "host": host});
-            let server = self
-                .docs
-                .of_type("Microsoft.Sql/servers")
-                .into_iter()
-                .find(|s| {
-                    text(s, "properties.fullyQualifiedDomainName").eq_ignore_ascii_case(&host)
-                });
+            let server = self.docs.find_by(
+                "Microsoft.Sql/servers",
+                "properties.fullyQualifiedDomainName",
+                &host,
+            );
             let instance = match server {
                 Some(s) => {
-                    let id = arm_id_of(s, "");
+                    let id = arm_id_of(&s, "");
                     let state = match self.docs.failure(&id) {
                         Some(f) => InstanceState::Failed(f.clone()),
-                        None => InstanceState::Doc(with_facts(s.clone(), facts)),
+                        None => InstanceState::Doc(with_facts(s, facts)),
                     };
                     Instance { id, state }
                 }

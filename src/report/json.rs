@@ -106,7 +106,15 @@ pub fn categories<'a>(w: &'a WorkspaceResult<'_>) -> Vec<(&'a str, &'a str, Summ
         .collect()
 }
 
+/// The JSON report as a string.
 pub fn to_json(report: &Report<'_>) -> String {
+    let mut out = Vec::new();
+    write_json(report, &mut out).expect("writing to memory");
+    String::from_utf8(out).expect("JSON is UTF-8")
+}
+
+/// Streams the JSON report to `out`.
+pub fn write_json(report: &Report<'_>, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     let workspaces = report
         .workspaces
         .iter()
@@ -159,7 +167,6 @@ pub fn to_json(report: &Report<'_>) -> String {
             duration_ms: report.duration_ms,
         },
     };
-    let mut text = serde_json::to_string_pretty(&json).expect("the report serialises");
-    text.push('\n');
-    text
+    serde_json::to_writer_pretty(&mut *out, &json)?;
+    out.write_all(b"\n")
 }

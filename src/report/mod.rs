@@ -64,12 +64,20 @@ impl Format {
     }
 }
 
-/// Renders a report; `color` only matters for the table.
-pub fn render(format: Format, report: &Report<'_>, color: bool) -> String {
+/// Writes a report; `color` only matters for the table. JSON is streamed, so a report on
+/// thousands of workspaces is never held in memory as one string.
+pub fn write(
+    format: Format,
+    report: &Report<'_>,
+    color: bool,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    let mut out = std::io::BufWriter::new(out);
     match format {
-        Format::Table => to_table(report, color),
-        Format::Json => to_json(report),
+        Format::Table => std::io::Write::write_all(&mut out, to_table(report, color).as_bytes())?,
+        Format::Json => json::write_json(report, &mut out)?,
     }
+    std::io::Write::flush(&mut out)
 }
 
 /// Now, as RFC 3339 UTC with seconds (no date crate needed for one timestamp).

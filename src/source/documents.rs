@@ -1,7 +1,9 @@
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 use crate::arm_id;
 
@@ -68,14 +70,24 @@ impl std::fmt::Display for ReadFailure {
     }
 }
 
+/// Property value (lower-cased) -> ids of the documents that have it.
+type Lookup = HashMap<String, Vec<String>>;
+
 /// ARM documents keyed by id (case-insensitive), indexed by collection and by type, plus the
-/// reads that failed.
+/// reads that failed. Documents are kept as JSON text and parsed when asked for: a parsed
+/// `Value` tree takes several times the text's size, and each document is read by one or two
+/// workspaces only.
 #[derive(Debug, Default)]
 pub struct Documents {
-    docs: HashMap<String, Value>,
+    docs: HashMap<String, Box<RawValue>>,
     collections: HashMap<String, Vec<String>>,
     types: HashMap<String, Vec<String>>,
     failures: HashMap<String, ReadFailure>,
+    /// Documents at management-group scope, which are ancestors of every subscription.
+    management_group_scoped: Vec<String>,
+    /// Lazily built `(type, property) -> value -> ids` lookups, so a search by property value
+    /// (a SQL server by host name) costs one pass over the type, not one per workspace.
+    lookups: Mutex<HashMap<(String, String), Arc<Lookup>>>,
 }
 
 /// The comparison key of a request path: no scheme and host, no query, as an id key.
@@ -89,30 +101,49 @@ fn path_key(path: &str) -> String {
 }
 
 impl Documents {
-    /// Adds a document that has a string `id`; fills in `type` from the id when it is absent.
-    /// A later document with the same id replaces an earlier one.
-    pub fn insert(&mut self, mut doc: Value) {
-        let Some(id) = doc.get("id").and_then(Value::as_str).map(str::to_string) else {
-            return;
-        };
-        let derived = arm_id::derive_type(&id);
-        if let (Some(obj), Some(t)) = (doc.as_object_mut(), &derived) {
-            obj.entry("type")
-                .or_insert_with(|| Value::String(t.clone()));
+    /// Adds a document that has a string `id`. A later document with the same id replaces an
+    /// earlier one.
+    pub fn insert(&mut self, doc: Value) {
+        if let Some(id) = doc.get("id").and_then(Value::as_str).map(str::to_string) {
+            let raw = serde_json::value::to_raw_value(&doc).expect("a Value serialises");
+            self.insert_raw(&id, raw);
         }
-        let key = arm_id::key(&id);
-        if self.docs.insert(key.clone(), doc).is_none() {
+    }
+
+    /// Adds a document's JSON text under its id.
+    pub fn insert_raw(&mut self, id: &str, raw: Box<RawValue>) {
+        let key = arm_id::key(id);
+        if self.docs.insert(key.clone(), raw).is_none() {
             self.collections
-                .entry(arm_id::collection_key(&id))
+                .entry(arm_id::collection_key(id))
                 .or_default()
                 .push(key.clone());
-            if let Some(t) = derived {
+            if key.starts_with("/providers/microsoft.management/managementgroups/") {
+                self.management_group_scoped.push(key.clone());
+            }
+            if let Some(t) = arm_id::derive_type(id) {
                 self.types
                     .entry(t.to_ascii_lowercase())
                     .or_default()
                     .push(key);
             }
         }
+    }
+
+    /// The parsed document; a missing `type` is derived from the id (some ARM children, such
+    /// as `privateDnsZoneGroups`, omit it).
+    fn parse(&self, key: &str) -> Option<Value> {
+        let mut doc: Value = serde_json::from_str(self.docs.get(key)?.get()).ok()?;
+        if let Some(obj) = doc.as_object_mut()
+            && !obj.contains_key("type")
+            && let Some(t) = obj
+                .get("id")
+                .and_then(Value::as_str)
+                .and_then(arm_id::derive_type)
+        {
+            obj.insert("type".into(), Value::String(t));
+        }
+        Some(doc)
     }
 
     pub fn record_failure(&mut self, failure: ReadFailure) {
@@ -136,12 +167,12 @@ impl Documents {
     }
 
     /// The document with this id, if the source holds it.
-    pub fn find(&self, id: &str) -> Option<&Value> {
-        self.docs.get(&arm_id::key(id))
+    pub fn find(&self, id: &str) -> Option<Value> {
+        self.parse(&arm_id::key(id))
     }
 
     /// A document that something references: absent means a failed read (baseline.md §1.6).
-    pub fn get(&self, id: &str) -> Result<&Value, ReadFailure> {
+    pub fn get(&self, id: &str) -> Result<Value, ReadFailure> {
         if let Some(doc) = self.find(id) {
             return Ok(doc);
         }
@@ -153,7 +184,7 @@ impl Documents {
 
     /// The children listed under `collection` (e.g. `{ws}/computes`), sorted by id; an
     /// unlisted collection is empty unless its read is recorded as failed.
-    pub fn list(&self, collection: &str) -> Result<Vec<&Value>, ReadFailure> {
+    pub fn list(&self, collection: &str) -> Result<Vec<Value>, ReadFailure> {
         if let Some(f) = self.failure(collection) {
             return Err(f.clone());
         }
@@ -161,14 +192,74 @@ impl Documents {
     }
 
     /// Every document of a resource type (case-insensitive), sorted by id.
-    pub fn of_type(&self, resource_type: &str) -> Vec<&Value> {
+    pub fn of_type(&self, resource_type: &str) -> Vec<Value> {
         self.sorted(self.types.get(&resource_type.to_ascii_lowercase()))
     }
 
-    fn sorted(&self, keys: Option<&Vec<String>>) -> Vec<&Value> {
+    /// Extension resources of `resource_type` (e.g. `Microsoft.Authorization/locks`) whose scope
+    /// is `id` or one of its ancestors, including management groups and the tenant root.
+    pub fn scoped(&self, id: &str, resource_type: &str) -> Vec<Value> {
+        let suffix = format!("/providers/{}", resource_type.to_ascii_lowercase());
+        let id = arm_id::key(id);
+        let mut keys: Vec<&String> = Vec::new();
+        let mut prefixes: Vec<&str> = vec![""];
+        prefixes.extend(id.match_indices('/').skip(1).map(|(i, _)| &id[..i]));
+        prefixes.push(&id);
+        for prefix in prefixes {
+            if let Some(children) = self.collections.get(&format!("{prefix}{suffix}")) {
+                keys.extend(children);
+            }
+        }
+        let mg_type = format!("{suffix}/");
+        keys.extend(self.management_group_scoped.iter().filter(|k| {
+            k.find(&mg_type)
+                .is_some_and(|at| !k[at + mg_type.len()..].contains('/'))
+        }));
+        keys.sort();
+        keys.dedup();
+        keys.into_iter().filter_map(|k| self.parse(k)).collect()
+    }
+
+    /// The document (first by id) of a type whose string property at `path` (dotted,
+    /// case-insensitive names) equals `value`, ignoring case.
+    pub fn find_by(&self, resource_type: &str, path: &str, value: &str) -> Option<Value> {
+        let index = {
+            let mut cache = self.lookups.lock().unwrap_or_else(|e| e.into_inner());
+            let entry = cache.entry((resource_type.to_ascii_lowercase(), path.to_string()));
+            Arc::clone(entry.or_insert_with(|| {
+                let mut index: HashMap<String, Vec<String>> = HashMap::new();
+                for key in self
+                    .types
+                    .get(&resource_type.to_ascii_lowercase())
+                    .into_iter()
+                    .flatten()
+                {
+                    let doc = self.parse(key);
+                    let mut v = doc.as_ref();
+                    for seg in path.split('.') {
+                        v = v.and_then(|x| crate::rules::path::member(x, seg));
+                    }
+                    if let Some(text) = v.and_then(Value::as_str) {
+                        index
+                            .entry(text.trim().to_ascii_lowercase())
+                            .or_default()
+                            .push(key.clone());
+                    }
+                }
+                Arc::new(index)
+            }))
+        };
+        let first = index
+            .get(&value.trim().to_ascii_lowercase())?
+            .iter()
+            .min()?;
+        self.parse(first)
+    }
+
+    fn sorted(&self, keys: Option<&Vec<String>>) -> Vec<Value> {
         let mut keys: Vec<&String> = keys.map(|k| k.iter().collect()).unwrap_or_default();
         keys.sort();
-        keys.into_iter().filter_map(|k| self.docs.get(k)).collect()
+        keys.into_iter().filter_map(|k| self.parse(k)).collect()
     }
 }
 
@@ -187,6 +278,44 @@ mod tests {
         assert_eq!(list[0]["type"], "Given");
         assert_eq!(list[1]["type"], "M.X/ws/computes");
         assert_eq!(d.of_type("m.x/WS/computes").len(), 2);
+    }
+
+    #[test]
+    fn scoped_documents_come_from_the_id_and_its_ancestors() {
+        let mut d = Documents::default();
+        let lock = |scope: &str| json!({"id": format!("{scope}/providers/Microsoft.Authorization/locks/l")});
+        for scope in [
+            "/subscriptions/s",
+            "/subscriptions/s/resourceGroups/rg",
+            "/subscriptions/s/resourceGroups/rg-edge",
+            "/subscriptions/s/resourceGroups/rg/providers/M.X/ws/w",
+            "/providers/Microsoft.Management/managementGroups/root",
+            "",
+        ] {
+            d.insert(lock(scope));
+        }
+        d.insert(json!({"id": "/providers/Microsoft.Management/managementGroups/root/providers/Microsoft.Authorization/roleAssignments/r"}));
+        let found = d.scoped(
+            "/subscriptions/S/resourceGroups/RG/providers/M.X/ws/w",
+            "Microsoft.Authorization/locks",
+        );
+        assert_eq!(found.len(), 5, "not rg-edge, not the role assignment");
+        assert_eq!(
+            d.scoped("/subscriptions/s", "Microsoft.Authorization/locks")
+                .len(),
+            3
+        );
+    }
+
+    #[test]
+    fn finds_documents_by_property() {
+        let mut d = Documents::default();
+        d.insert(json!({"id": "/s/providers/Microsoft.Sql/servers/a", "properties": {"fullyQualifiedDomainName": "A.database.windows.net"}}));
+        d.insert(json!({"id": "/s/providers/Microsoft.Sql/servers/b", "properties": {"fullyQualifiedDomainName": "b.database.windows.net"}}));
+        let fqdn = "properties.fullyQualifiedDomainName";
+        let found = d.find_by("microsoft.sql/servers", fqdn, "a.DATABASE.windows.net");
+        assert_eq!(found.unwrap()["id"], "/s/providers/Microsoft.Sql/servers/a");
+        assert!(d.find_by("Microsoft.Sql/servers", fqdn, "c").is_none());
     }
 
     #[test]

@@ -20,7 +20,7 @@ pub fn position(text: &[u8], path: &[Step<'_>]) -> Option<(u64, u64)> {
     Some(line_column(text, at))
 }
 
-fn line_column(text: &[u8], offset: usize) -> (u64, u64) {
+pub fn line_column(text: &[u8], offset: usize) -> (u64, u64) {
     let before = &text[..offset.min(text.len())];
     let line = before.iter().filter(|&&b| b == b'\n').count() as u64 + 1;
     let line_start = before

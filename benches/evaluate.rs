@@ -1,0 +1,113 @@
+//! Evaluation speed (DESIGN §11: the full baseline on one workspace under 5 ms; a
+//! 1,000-workspace snapshot under 2 s on one core) and the memory a large snapshot takes.
+//!
+//! Run: cargo bench --bench evaluate   (release build; prints a small table)
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use amlsec::audit::{self, Selection};
+use amlsec::rules::{RuleSet, RuleSource};
+use amlsec::source::snapshot;
+
+const EXAMPLE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/examples/hardened-workspace.json"
+);
+
+/// The hardened example copied `n` times, each copy in its own resource group and names.
+fn estate(n: usize) -> String {
+    let text = std::fs::read_to_string(EXAMPLE).expect("example");
+    let docs: Vec<serde_json::Value> = serde_json::from_str(&text).expect("json");
+    let mut out = Vec::with_capacity(docs.len() * n);
+    for i in 0..n {
+        for d in &docs {
+            let s = d
+                .to_string()
+                .replace("rg-ml-prod", &format!("rg-ml-{i}"))
+                .replace("mlw-hardened", &format!("mlw-{i}"))
+                .replace("sql-ml-training", &format!("sql-{i}"));
+            out.push(serde_json::from_str::<serde_json::Value>(&s).expect("json"));
+        }
+    }
+    serde_json::to_string(&out).expect("json")
+}
+
+fn time<T>(runs: u32, mut f: impl FnMut() -> T) -> Duration {
+    let started = Instant::now();
+    for _ in 0..runs {
+        std::hint::black_box(f());
+    }
+    started.elapsed() / runs
+}
+
+fn main() {
+    let mut rules = RuleSet::load(&RuleSource::builtin()).expect("rules");
+    rules
+        .params
+        .insert("dns_vnet_ids".into(), serde_json::json!([]));
+    let selection = Selection {
+        level: 2,
+        ..Default::default()
+    };
+    let controls = selection.apply(&rules).expect("controls");
+    println!("{} controls (level 2)", controls.len());
+
+    let one = snapshot::parse("one", std::fs::read_to_string(EXAMPLE).unwrap().as_bytes()).unwrap();
+    let ids = audit::workspaces(&one, None).unwrap();
+    let per = time(2_000, || audit::run(&one, &ids, &rules, &controls));
+    println!("one workspace: evaluate {:.3} ms", per.as_secs_f64() * 1e3);
+
+    let big = estate(1_000);
+    println!("1,000-workspace snapshot: {:.1} MB", big.len() as f64 / 1e6);
+    let parse = time(3, || snapshot::parse("big", big.as_bytes()).unwrap());
+    let docs = snapshot::parse("big", big.as_bytes()).unwrap();
+    let ids = audit::workspaces(&docs, None).unwrap();
+    let eval = time(3, || audit::run(&docs, &ids, &rules, &controls));
+    let fails: BTreeSet<usize> = audit::run(&docs, &ids, &rules, &controls)
+        .iter()
+        .map(|w| w.results.len())
+        .collect();
+    println!(
+        "1,000 workspaces: parse {:.0} ms, evaluate {:.0} ms ({} workspaces x {:?} results)",
+        parse.as_secs_f64() * 1e3,
+        eval.as_secs_f64() * 1e3,
+        ids.len(),
+        fails
+    );
+
+    // Peak memory of the real binary on the large snapshot, through GNU time where present.
+    let file = Path::new(env!("CARGO_TARGET_TMPDIR")).join("bench-1000-workspaces.json");
+    std::fs::write(&file, &big).unwrap();
+    let size_mb = big.len() as f64 / 1e6;
+    drop(big);
+    let bin = env!("CARGO_BIN_EXE_amlsec");
+    match Command::new("/usr/bin/time")
+        .args(["-f", "%M %e"])
+        .arg(bin)
+        .args(["audit", "--snapshot"])
+        .arg(&file)
+        .args(["--format", "json", "--level", "2"])
+        .output()
+    {
+        Ok(out) => {
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            let last = stderr.lines().last().unwrap_or_default();
+            let mut parts = last.split_whitespace();
+            let kb: f64 = parts
+                .next()
+                .and_then(|k| k.parse().ok())
+                .unwrap_or(f64::NAN);
+            let secs = parts.next().unwrap_or("?");
+            println!(
+                "amlsec audit on the {size_mb:.0} MB snapshot: peak RSS {:.0} MB ({:.1}x the file), {secs} s wall, report {:.0} MB",
+                kb / 1e3,
+                kb / 1e3 / size_mb,
+                out.stdout.len() as f64 / 1e6
+            );
+        }
+        Err(e) => println!("peak memory not measured: /usr/bin/time unavailable ({e})"),
+    }
+}
