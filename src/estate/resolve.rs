@@ -19,7 +19,7 @@ pub fn resolve(docs: &Documents, id: &str, params: &Params, plans: &BTreeSet<Str
     match &audited {
         Err(failure) => {
             // Nothing about an unreadable workspace can be judged.
-            for kind in all_kinds(plans) {
+            for kind in TargetKind::every(plans.iter().cloned()) {
                 targets.insert(kind, Target::Failed(failure.clone()));
             }
         }
@@ -136,47 +136,6 @@ pub fn resolve(docs: &Documents, id: &str, params: &Params, plans: &BTreeSet<Str
         audited,
         targets,
     }
-}
-
-fn all_kinds(plans: &BTreeSet<String>) -> Vec<TargetKind> {
-    use TargetKind::*;
-    let mut kinds = vec![
-        Workspace,
-        Compute,
-        ComputeInstance,
-        ComputeCluster,
-        Datastore,
-        Connection,
-        Storage,
-        StorageBlobService,
-        StorageFileService,
-        KeyVault,
-        Registry,
-        RegistryReplications,
-        Insights,
-        SubscriptionDiagnosticSettings,
-        WorkspacePrivateEndpoint,
-        PrivateDnsZone,
-        ComputeSubnet,
-        ComputeNsg,
-        RoleAssignment,
-        RoleDefinition,
-        PolicyAssignment,
-        PolicySetDefinition,
-        Lock,
-        SqlServer,
-        SqlServerEntraOnly,
-    ];
-    for r in [
-        DiagnosedResource::Workspace,
-        DiagnosedResource::StorageBlobService,
-        DiagnosedResource::KeyVault,
-        DiagnosedResource::Registry,
-    ] {
-        kinds.push(DiagnosticSettings(r));
-    }
-    kinds.extend(plans.iter().map(|p| DefenderPricing(p.clone())));
-    kinds
 }
 
 /// A string at a dotted path of a document ("" when missing or not a string).

@@ -101,6 +101,18 @@ pub const CONTEXTS: &[&str] = &[
 ];
 
 impl TargetKind {
+    /// Every target kind, with the Defender plans named in `plans`.
+    pub fn every(plans: impl IntoIterator<Item = String>) -> Vec<TargetKind> {
+        let mut kinds: Vec<TargetKind> = SIMPLE.iter().map(|(_, k)| k.clone()).collect();
+        kinds.extend(
+            DIAGNOSED
+                .iter()
+                .map(|(_, r)| TargetKind::DiagnosticSettings(*r)),
+        );
+        kinds.extend(plans.into_iter().map(TargetKind::DefenderPricing));
+        kinds
+    }
+
     pub fn parse(text: &str) -> Result<TargetKind, String> {
         let text = text.trim();
         let (name, arg) = match text.split_once('(') {

@@ -122,13 +122,9 @@ pub fn parse(name: &str, text: &[u8]) -> Result<Documents> {
                 };
                 for (i, e) in errors.into_iter().enumerate() {
                     let failure: ReadFailure = serde_json::from_str(e.get()).map_err(|e| {
-                        let message = e.to_string();
-                        let message = message
-                            .rsplit_once(" at line ")
-                            .map_or(message.as_str(), |(m, _)| m);
                         fail(
                             at(&[Step::Key("errors"), Step::Index(i)]),
-                            format!("invalid entry in `errors`: {message}"),
+                            format!("invalid entry in `errors`: {}", without_position(&e)),
                         )
                     })?;
                     docs.record_failure(failure);
@@ -169,6 +165,14 @@ pub fn parse(name: &str, text: &[u8]) -> Result<Documents> {
 }
 
 type Located = (Option<(u64, u64)>, String);
+
+/// serde_json's message without its " at line L column C" (reported as file:line:column).
+fn without_position(e: &serde_json::Error) -> String {
+    let message = e.to_string();
+    message
+        .rsplit_once(" at line ")
+        .map_or(message.clone(), |(m, _)| m.to_string())
+}
 
 /// The two members that decide what an element is: a document (with `id`) or a list envelope.
 #[derive(Deserialize)]
