@@ -78,8 +78,14 @@ fn main() {
         fails
     );
 
-    // Peak memory of the real binary on the large snapshot, through GNU time where present.
-    let file = Path::new(env!("CARGO_TARGET_TMPDIR")).join("bench-1000-workspaces.json");
+    // Peak memory of the real binary on a large snapshot (AMLSEC_BENCH_WORKSPACES copies,
+    // default 1,000: 40 MB; 2,500 make 100 MB), through GNU time where present.
+    let n: usize = std::env::var("AMLSEC_BENCH_WORKSPACES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000);
+    let big = if n == 1_000 { big } else { estate(n) };
+    let file = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("bench-{n}-workspaces.json"));
     std::fs::write(&file, &big).unwrap();
     let size_mb = big.len() as f64 / 1e6;
     drop(big);
