@@ -21,6 +21,7 @@ LA = f"{SUB}/resourceGroups/rg-monitoring/providers/Microsoft.OperationalInsight
 ROLE = f"{SUB}/providers/Microsoft.Authorization/roleDefinitions"
 OWNER, CONTRIBUTOR = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635", "b24988ac-6180-42a0-ab88-20f7382dd24c"
 DATA_SCIENTIST = "f6c7c914-8db3-469d-8ca1-694a8f32e121"
+MLOPS_DEPLOYER = "5d3c1a7e-2b4f-4e8a-9c6d-7f1e2a3b4c5d"  # a custom role of the example
 
 
 def shape(name):
@@ -243,9 +244,13 @@ def private_endpoint_docs(n):
     return [pe, group, *links]
 
 
-def compute_network(n):
+def compute_network(n, *, endpoint_policy=False):
     subnet = ident(shape("network/subnet-get"), n.snet_compute)
     subnet["properties"]["networkSecurityGroup"] = {"id": n.nsg}
+    if endpoint_policy:
+        # Storage service endpoint limited to approved accounts (AML-NS-19).
+        subnet["properties"]["serviceEndpoints"] = [{"service": "Microsoft.Storage", "locations": ["westeurope"], "provisioningState": "Succeeded"}]
+        subnet["properties"]["serviceEndpointPolicies"] = [{"id": f"{SUB}/resourceGroups/rg-network/providers/Microsoft.Network/serviceEndpointPolicies/sep-approved-storage"}]
     nsg = ident(shape("network/networksecuritygroup-get"), n.nsg, "westeurope")
     rule = nsg["properties"]["securityRules"][0]
     ident(rule, f"{n.nsg}/securityRules/allow-vnet-https")
@@ -366,7 +371,7 @@ def hardened():
         diagnostic_setting(f"{n.storage}/blobServices/default", "to-central", ALL_LOGS),
         diagnostic_setting(SUB, "activity-to-central", ACTIVITY),
         *private_endpoint_docs(n),
-        *compute_network(n),
+        *compute_network(n, endpoint_policy=True),
         *pricings(hardened=True),
         role_assignment(SUB, "7d1b1c1e-0001-4a5b-9c1d-000000000001", OWNER, "11111111-aaaa-4bbb-8ccc-000000000001", "Group"),
         role_assignment(SUB, "7d1b1c1e-0002-4a5b-9c1d-000000000002", OWNER, "11111111-aaaa-4bbb-8ccc-000000000002", "User"),
@@ -375,6 +380,8 @@ def hardened():
         role_definition(OWNER, "Owner", ["*"]),
         role_definition(CONTRIBUTOR, "Contributor", ["*"]),
         role_definition(DATA_SCIENTIST, "AzureML Data Scientist", ["Microsoft.MachineLearningServices/workspaces/*/read"]),
+        role_assignment(n.ws, "7d1b1c1e-0005-4a5b-9c1d-000000000005", MLOPS_DEPLOYER, "33333333-aaaa-4bbb-8ccc-000000000005", "Group"),
+        role_definition(MLOPS_DEPLOYER, "AML MLOps deployer", ["Microsoft.MachineLearningServices/workspaces/onlineEndpoints/*", "Microsoft.MachineLearningServices/workspaces/read"], "CustomRole"),
         policy_assignment(n.rg, "allowed-resource-types", "/providers/Microsoft.Authorization/policyDefinitions/a08ec900-254a-4555-9bf5-e42af04b5c5c",
                           "Allowed resource types", {"listOfResourceTypesAllowed": {"value": ["Microsoft.MachineLearningServices/workspaces", "Microsoft.Storage/storageAccounts"]}}),
         policy_assignment(n.rg, "aml-compute-local-auth", "/providers/Microsoft.Authorization/policyDefinitions/e96a9a5f-07ca-471b-9bc5-6a0f33cbd68f",

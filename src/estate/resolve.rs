@@ -129,6 +129,7 @@ pub fn resolve(docs: &Documents, id: &str, params: &Params, plans: &BTreeSet<Str
             put(TargetKind::PolicyAssignment, assignments);
             put(TargetKind::PolicySetDefinition, sets);
             put(TargetKind::Lock, r.locks(&subscription));
+            add_log_destinations(&mut targets);
         }
     }
     Estate {
@@ -777,6 +778,72 @@ impl Resolver<'_> {
                 })
                 .collect(),
         )
+    }
+}
+
+/// The Log Analytics workspaces the estate's logs go to (AML-LT-07's set D), as facts on the
+/// workspace target: `amlsec.logAnalyticsWorkspaceIds` (distinct, lower-cased) and
+/// `amlsec.logAnalyticsSources`; a hole when a read they come from failed.
+fn add_log_destinations(targets: &mut BTreeMap<TargetKind, Target>) {
+    let mut sources: Vec<(String, String)> = Vec::new();
+    let mut failure = None;
+    let settings = [
+        TargetKind::DiagnosticSettings(DiagnosedResource::Workspace),
+        TargetKind::DiagnosticSettings(DiagnosedResource::StorageBlobService),
+        TargetKind::DiagnosticSettings(DiagnosedResource::KeyVault),
+        TargetKind::DiagnosticSettings(DiagnosedResource::Registry),
+        TargetKind::SubscriptionDiagnosticSettings,
+    ];
+    for kind in settings {
+        match targets.get(&kind) {
+            Some(Target::Failed(f)) => failure = failure.or(Some(f.clone())),
+            Some(target) => {
+                for list in docs_of(target) {
+                    for setting in list["value"].as_array().into_iter().flatten() {
+                        let la = text(setting, "properties.workspaceId");
+                        if !la.is_empty() {
+                            sources.push((
+                                la.to_string(),
+                                format!("{kind} {}", text(setting, "name")),
+                            ));
+                        }
+                    }
+                }
+            }
+            None => {}
+        }
+    }
+    match targets.get(&TargetKind::Insights) {
+        Some(Target::Failed(f)) => failure = failure.or(Some(f.clone())),
+        Some(target) => {
+            for doc in docs_of(target) {
+                let la = text(doc, "properties.WorkspaceResourceId");
+                if !la.is_empty() {
+                    sources.push((la.to_string(), "insights".into()));
+                }
+            }
+        }
+        None => {}
+    }
+    let ids: BTreeSet<String> = sources.iter().map(|(id, _)| arm_id::key(id)).collect();
+    let (ids, sources) = match failure {
+        Some(f) => (hole(&f), hole(&f)),
+        None => (
+            json!(ids),
+            Value::Array(
+                sources
+                    .into_iter()
+                    .map(|(id, source)| json!({"id": id, "source": source}))
+                    .collect(),
+            ),
+        ),
+    };
+    if let Some(Target::Present(items)) = targets.get_mut(&TargetKind::Workspace)
+        && let Some(InstanceState::Doc(doc)) = items.first_mut().map(|i| &mut i.state)
+        && let Some(facts) = doc.get_mut("amlsec").and_then(Value::as_object_mut)
+    {
+        facts.insert("logAnalyticsWorkspaceIds".into(), ids);
+        facts.insert("logAnalyticsSources".into(), sources);
     }
 }
 
