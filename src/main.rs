@@ -10,7 +10,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use amlsec::audit::{self, Selection};
 use amlsec::error::{Error, Result};
 use amlsec::report::{self, Format, Report};
-use amlsec::rules::{Mode, RuleSet, RuleSource, Severity, load::references};
+use amlsec::rules::{Mode, RuleSet, RuleSource, Severity};
 use amlsec::source::snapshot;
 
 const AFTER_HELP: &str = "\
@@ -123,7 +123,8 @@ enum RulesCommand {
         /// Only these categories (repeatable or comma-separated).
         #[arg(long, value_delimiter = ',')]
         category: Vec<String>,
-        #[arg(long, default_value = "table", value_parser = ["table", "json"])]
+        /// table, json, or markdown (the control reference of docs/controls.md).
+        #[arg(long, default_value = "table", value_parser = ["table", "json", "markdown"])]
         format: String,
     },
     /// Show one control in full: condition paths, evidence, remediation, guidance, references.
@@ -266,7 +267,9 @@ fn rules(cmd: RulesCommand) -> Result<u8> {
                 controls: vec![],
             };
             let controls = selection.apply(&set)?;
-            if format == "json" {
+            if format == "markdown" {
+                print!("{}", amlsec::rules::reference::markdown(&controls));
+            } else if format == "json" {
                 let list: Vec<serde_json::Value> = controls
                     .iter()
                     .map(|c| {
@@ -328,9 +331,11 @@ fn rules(cmd: RulesCommand) -> Result<u8> {
             );
             println!("target     {}", c.target);
             println!("defined at {}", c.origin);
-            let paths = references(c);
-            if !paths.is_empty() {
-                println!("reads      {}", paths.join(", "));
+            if let Some(a) = &c.applies {
+                println!("applies    {a}");
+            }
+            if let Some(p) = &c.pass {
+                println!("passes     {p}");
             }
             for e in &c.evidence {
                 println!(

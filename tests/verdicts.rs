@@ -57,7 +57,12 @@ fn base(name: &str) -> Vec<Value> {
         "hub" => "hub-and-project.json",
         other => panic!("unknown base {other}"),
     };
-    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples").join(file)).unwrap();
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("examples")
+            .join(file),
+    )
+    .unwrap();
     serde_json::from_str(&text).unwrap()
 }
 
@@ -66,27 +71,41 @@ fn select<'a>(docs: &'a mut [Value], suffix: &str, case: &str) -> &'a mut Value 
     let wanted = format!("/{}", suffix.to_ascii_lowercase());
     let mut hits: Vec<&'a mut Value> = docs
         .iter_mut()
-        .filter(|d| d["id"].as_str().is_some_and(|id| id.to_ascii_lowercase().ends_with(&wanted)))
+        .filter(|d| {
+            d["id"]
+                .as_str()
+                .is_some_and(|id| id.to_ascii_lowercase().ends_with(&wanted))
+        })
         .collect();
-    assert_eq!(hits.len(), 1, "{case}: `{suffix}` names {} documents", hits.len());
+    assert_eq!(
+        hits.len(),
+        1,
+        "{case}: `{suffix}` names {} documents",
+        hits.len()
+    );
     hits.pop().unwrap()
 }
 
 fn slot<'a>(doc: &'a mut Value, path: &str) -> &'a mut Value {
-    path.split('.').fold(doc, |v, seg| match seg.parse::<usize>() {
-        Ok(i) if v.is_array() => &mut v[i],
-        _ => {
-            if !v.is_object() {
-                *v = Value::Object(Default::default());
+    path.split('.')
+        .fold(doc, |v, seg| match seg.parse::<usize>() {
+            Ok(i) if v.is_array() => &mut v[i],
+            _ => {
+                if !v.is_object() {
+                    *v = Value::Object(Default::default());
+                }
+                v.as_object_mut().unwrap().entry(seg).or_insert(Value::Null)
             }
-            v.as_object_mut().unwrap().entry(seg).or_insert(Value::Null)
-        }
-    })
+        })
 }
 
 fn unset(doc: &mut Value, path: &str) {
     let (parent, last) = path.rsplit_once('.').map_or(("", path), |(p, l)| (p, l));
-    let target = if parent.is_empty() { doc } else { slot(doc, parent) };
+    let target = if parent.is_empty() {
+        doc
+    } else {
+        slot(doc, parent)
+    };
     match (target, last.parse::<usize>()) {
         (Value::Array(items), Ok(i)) => {
             items.remove(i);
@@ -117,7 +136,10 @@ fn run(case: &Case, label: &str, builtin: &RuleSet) -> Result<(), String> {
     }
     let mut documents = Documents::default();
     docs.into_iter().for_each(|d| documents.insert(d));
-    case.fail.iter().cloned().for_each(|f| documents.record_failure(f));
+    case.fail
+        .iter()
+        .cloned()
+        .for_each(|f| documents.record_failure(f));
 
     let mut rules = builtin.clone();
     for (name, value) in &case.param {
@@ -127,17 +149,33 @@ fn run(case: &Case, label: &str, builtin: &RuleSet) -> Result<(), String> {
         };
         rules.set_param(&format!("{name}={text}")).unwrap();
     }
-    let selection = Selection { level: case.level.unwrap_or(2), categories: vec![], controls: vec![case.control.clone()] };
+    let selection = Selection {
+        level: case.level.unwrap_or(2),
+        categories: vec![],
+        controls: vec![case.control.clone()],
+    };
     let controls = selection.apply(&rules).map_err(|e| e.to_string())?;
-    let ids = audit::workspaces(&documents, case.workspace.as_deref()).map_err(|e| e.to_string())?;
+    let ids =
+        audit::workspaces(&documents, case.workspace.as_deref()).map_err(|e| e.to_string())?;
     if ids.len() != 1 {
-        return Err(format!("the case audits {} workspaces; name one with `workspace:`", ids.len()));
+        return Err(format!(
+            "the case audits {} workspaces; name one with `workspace:`",
+            ids.len()
+        ));
     }
     let workspaces = audit::run(&documents, &ids, &rules, &controls);
-    let result = workspaces[0].results.first().ok_or("the control was not selected")?;
+    let result = workspaces[0]
+        .results
+        .first()
+        .ok_or("the control was not selected")?;
     let mut problems = Vec::new();
     if result.status.as_str() != case.expect {
-        problems.push(format!("status {} (expected {}): {}", result.status.as_str(), case.expect, result.message));
+        problems.push(format!(
+            "status {} (expected {}): {}",
+            result.status.as_str(),
+            case.expect,
+            result.message
+        ));
     }
     if let Some(want) = &case.resources {
         let got: Vec<&str> = result.resources.iter().map(|r| r.status.as_str()).collect();
@@ -146,50 +184,99 @@ fn run(case: &Case, label: &str, builtin: &RuleSet) -> Result<(), String> {
         }
     }
     if !case.actual.is_empty() {
-        let resource = result.resources.iter().find(|r| r.status.as_str() != "pass").or(result.resources.first());
+        let resource = result
+            .resources
+            .iter()
+            .find(|r| r.status.as_str() != "pass")
+            .or(result.resources.first());
         let Some(resource) = resource else {
             return Err("no resource to read evidence from".into());
         };
         for (path, want) in &case.actual {
             match resource.evidence.iter().find(|e| e.path == *path) {
-                None => problems.push(format!("no evidence for {path}; evidence: {:?}", resource.evidence.iter().map(|e| &e.path).collect::<Vec<_>>())),
-                Some(e) if e.actual != *want => problems.push(format!("evidence {path} = {} (expected {want})", e.actual)),
+                None => problems.push(format!(
+                    "no evidence for {path}; evidence: {:?}",
+                    resource
+                        .evidence
+                        .iter()
+                        .map(|e| &e.path)
+                        .collect::<Vec<_>>()
+                )),
+                Some(e) if e.actual != *want => {
+                    problems.push(format!("evidence {path} = {} (expected {want})", e.actual))
+                }
                 Some(_) => {}
             }
         }
     }
     // Evidence lists exactly the control's declared paths, for every resource that was read.
-    let declared: Vec<String> = controls[0].evidence.iter().map(|e| e.path.to_string()).collect();
+    let declared: Vec<String> = controls[0]
+        .evidence
+        .iter()
+        .map(|e| e.path.to_string())
+        .collect();
     for r in result.resources.iter().filter(|r| !r.evidence.is_empty()) {
         let paths: Vec<&String> = r.evidence.iter().map(|e| &e.path).collect();
-        if paths.iter().map(|p| p.as_str()).ne(declared.iter().map(String::as_str)) {
-            problems.push(format!("{}: evidence paths {paths:?} differ from the control's", r.id));
+        if paths
+            .iter()
+            .map(|p| p.as_str())
+            .ne(declared.iter().map(String::as_str))
+        {
+            problems.push(format!(
+                "{}: evidence paths {paths:?} differ from the control's",
+                r.id
+            ));
         }
     }
-    if problems.is_empty() { Ok(()) } else { Err(problems.join("; ")) }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems.join("; "))
+    }
 }
 
 #[test]
 fn every_case_gives_the_verdict_the_spec_prescribes() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/verdicts");
-    let mut files: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     files.sort();
     let (mut total, mut failures) = (0, Vec::new());
     let builtin = RuleSet::load(&RuleSource::builtin()).unwrap();
     let mut per_control: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for file in files {
         let text = std::fs::read_to_string(&file).unwrap();
-        let cases: Vec<Case> = serde_saphyr::from_str_with_options(&text, serde_saphyr::options! { strict_booleans: true }).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        let cases: Vec<Case> = serde_saphyr::from_str_with_options(
+            &text,
+            serde_saphyr::options! { strict_booleans: true },
+        )
+        .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
         for (i, case) in cases.iter().enumerate() {
             total += 1;
-            let label = format!("{}#{} {} {}", file.file_name().unwrap().to_string_lossy(), i + 1, case.control, case.name.as_deref().unwrap_or(""));
-            per_control.entry(case.control.clone()).or_default().push(case.expect.clone());
+            let label = format!(
+                "{}#{} {} {}",
+                file.file_name().unwrap().to_string_lossy(),
+                i + 1,
+                case.control,
+                case.name.as_deref().unwrap_or("")
+            );
+            per_control
+                .entry(case.control.clone())
+                .or_default()
+                .push(case.expect.clone());
             if let Err(e) = run(case, &label, &builtin) {
                 failures.push(format!("{label}: {e}"));
             }
         }
     }
-    assert!(failures.is_empty(), "{} of {total} cases failed:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {total} cases failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 
     // Every automated control has a passing and a failing fixture.
     let mut missing = Vec::new();

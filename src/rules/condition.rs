@@ -145,52 +145,6 @@ impl Condition {
             Condition::Compare(c) => c.eval(scope),
         }
     }
-
-    /// Every path, parameter name and count source in the condition, for validation.
-    pub fn visit(&self, f: &mut dyn FnMut(Reference<'_>)) {
-        match self {
-            Condition::AllOf(items) | Condition::AnyOf(items) => {
-                items.iter().for_each(|c| c.visit(f))
-            }
-            Condition::Not(c) => c.visit(f),
-            Condition::Compare(c) => {
-                visit_operand(&c.left, f);
-                if let Some(arg) = c.op.arg() {
-                    visit_arg(arg, f);
-                }
-            }
-        }
-    }
-}
-
-/// A name a condition refers to.
-pub enum Reference<'a> {
-    Path(&'a Path),
-    Param(&'a str),
-}
-
-fn visit_operand(op: &Operand, f: &mut dyn FnMut(Reference<'_>)) {
-    match op {
-        Operand::Field(p) => f(Reference::Path(p)),
-        Operand::Value(a) => visit_arg(a, f),
-        Operand::Count(c) => {
-            visit_operand(&c.over, f);
-            if let Some(w) = &c.filter {
-                w.visit(f);
-            }
-            if let Some(d) = &c.distinct {
-                f(Reference::Path(d));
-            }
-        }
-    }
-}
-
-fn visit_arg(arg: &Arg, f: &mut dyn FnMut(Reference<'_>)) {
-    match arg {
-        Arg::Literal(_) => {}
-        Arg::Param(p) => f(Reference::Param(p)),
-        Arg::Field(p) => f(Reference::Path(p)),
-    }
 }
 
 impl Op {
@@ -400,6 +354,92 @@ fn order(v: Option<&Value>, arg: Option<&Value>) -> Option<std::cmp::Ordering> {
     number(v?)?.partial_cmp(&number(arg?)?)
 }
 
+// ---- text form, for `rules show` and the generated control reference ----------------------
+
+impl std::fmt::Display for Condition {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let join = |f: &mut std::fmt::Formatter<'_>, items: &[Condition], word: &str| {
+            write!(f, "(")?;
+            for (i, c) in items.iter().enumerate() {
+                if i > 0 {
+                    write!(f, " {word} ")?;
+                }
+                write!(f, "{c}")?;
+            }
+            write!(f, ")")
+        };
+        match self {
+            Condition::AllOf(items) => join(f, items, "and"),
+            Condition::AnyOf(items) => join(f, items, "or"),
+            Condition::Not(c) => write!(f, "not {c}"),
+            Condition::Compare(c) => {
+                write!(f, "{} {}", c.left, c.op)?;
+                match &c.missing {
+                    Some(m) => write!(f, " [missing = {m}]"),
+                    None => Ok(()),
+                }
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for Operand {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Operand::Field(p) => write!(f, "{p}"),
+            Operand::Value(a) => write!(f, "{a}"),
+            Operand::Count(c) => {
+                write!(f, "count(")?;
+                if let Some(d) = &c.distinct {
+                    write!(f, "distinct {d} of ")?;
+                }
+                write!(f, "{}", c.over)?;
+                if let Some(w) = &c.filter {
+                    write!(f, " where {w}")?;
+                }
+                write!(f, ")")
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for Arg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Arg::Literal(v) => write!(f, "{v}"),
+            Arg::Param(p) => write!(f, "param({p})"),
+            Arg::Field(p) => write!(f, "field({p})"),
+        }
+    }
+}
+
+impl std::fmt::Display for Op {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (word, arg): (&str, Option<&Arg>) = match self {
+            Op::Equals(a) => ("==", Some(a)),
+            Op::NotEquals(a) => ("!=", Some(a)),
+            Op::In(a) => ("in", Some(a)),
+            Op::NotIn(a) => ("not in", Some(a)),
+            Op::Contains(a) => ("contains", Some(a)),
+            Op::NotContains(a) => ("does not contain", Some(a)),
+            Op::Greater(a) => (">", Some(a)),
+            Op::GreaterOrEquals(a) => (">=", Some(a)),
+            Op::Less(a) => ("<", Some(a)),
+            Op::LessOrEquals(a) => ("<=", Some(a)),
+            Op::Exists(true) => ("exists", None),
+            Op::Exists(false) => ("does not exist", None),
+            Op::NonEmpty(true) => ("is non-empty", None),
+            Op::NonEmpty(false) => ("is empty", None),
+            Op::Match(re) => return write!(f, "matches /{}/", re.as_str()),
+            Op::NotMatch(re) => return write!(f, "does not match /{}/", re.as_str()),
+        };
+        match arg {
+            Some(a) => write!(f, "{word} {a}"),
+            None => write!(f, "{word}"),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -420,6 +460,18 @@ mod tests {
 
     fn eval(yaml: &str, doc: &Value) -> Outcome {
         eval_with(yaml, doc, &Params::new())
+    }
+
+    #[test]
+    fn conditions_print_as_text() {
+        let c = parse_condition(
+            "{allOf: [{field: a.b, equals: Disabled, missing: Enabled}, {count: {field: 'x[*]', where: {field: ., in: {param: p}}}, greater: 0}]}",
+        )
+        .unwrap();
+        assert_eq!(
+            c.to_string(),
+            r#"(a.b == "Disabled" [missing = "Enabled"] and count(x[*] where . in param(p)) > 0)"#
+        );
     }
 
     #[test]

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use serde_saphyr::Spanned;
 
-use super::condition::{Arg, Comparison, Condition, Count, Op, Operand, Params, Reference};
+use super::condition::{Arg, Comparison, Condition, Count, Op, Operand, Params};
 use super::path::{Path, Root};
 use super::{CATEGORIES, Control, Evidence, Mode, References, Severity};
 use crate::error::{Diagnostic, Error, Position, Result};
@@ -693,20 +693,6 @@ pub fn parse_condition(yaml: &str) -> Result<Condition, Diagnostic> {
         builtin: false,
     }
     .condition(raw, "condition", &mut Vec::new())
-}
-
-/// Every path and parameter a control's conditions use (for `rules show`).
-pub fn references(control: &Control) -> Vec<String> {
-    let mut out = Vec::new();
-    for c in control.applies.iter().chain(control.pass.iter()) {
-        c.visit(&mut |r| match r {
-            Reference::Path(p) => out.push(p.to_string()),
-            Reference::Param(p) => out.push(format!("{{param: {p}}}")),
-        });
-    }
-    out.sort();
-    out.dedup();
-    out
 }
 
 #[cfg(test)]

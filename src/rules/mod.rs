@@ -5,6 +5,7 @@ mod builtin;
 pub mod condition;
 pub mod load;
 pub mod path;
+pub mod reference;
 
 use serde::{Deserialize, Serialize};
 
