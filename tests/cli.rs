@@ -515,7 +515,7 @@ fn rules_list_show_and_validate() {
             "AML-NS-01 · Workspace public network access is disabled",
         ))
         .stdout(predicate::str::contains(
-            "reads      properties.allowPublicAccessWhenBehindVnet, properties.publicNetworkAccess",
+            r#"passes     (properties.publicNetworkAccess == "Disabled" [missing = "Enabled"]"#,
         ));
     rejects(&["rules", "show", "AML-XX-99"], "no control AML-XX-99");
     amlsec()
