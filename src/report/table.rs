@@ -2,7 +2,7 @@
 //! controls with their evidence, then the manual controls with their guidance.
 
 use comfy_table::presets::UTF8_FULL_CONDENSED;
-use comfy_table::{Cell, Color, ContentArrangement, Table};
+use comfy_table::{Cell, Color, ColumnConstraint, ContentArrangement, Table, Width};
 use serde_json::Value;
 
 use super::Report;
@@ -119,6 +119,14 @@ pub fn to_table(report: &Report<'_>, color: bool) -> String {
             t.set_header(vec![
                 "Control", "Severity", "Status", "Resource", "Evidence",
             ]);
+            // Evidence paths are long: give that column the room and cap the others.
+            t.set_constraints([
+                ColumnConstraint::UpperBoundary(Width::Percentage(20)),
+                ColumnConstraint::ContentWidth,
+                ColumnConstraint::ContentWidth,
+                ColumnConstraint::UpperBoundary(Width::Percentage(24)),
+                ColumnConstraint::LowerBoundary(Width::Percentage(45)),
+            ]);
             for r in findings {
                 let bad: Vec<_> = r
                     .resources
@@ -167,6 +175,11 @@ pub fn to_table(report: &Report<'_>, color: bool) -> String {
         if !manual.is_empty() {
             let mut t = table(color);
             t.set_header(vec!["Control", "Question", "Guidance"]);
+            t.set_constraints([
+                ColumnConstraint::ContentWidth,
+                ColumnConstraint::UpperBoundary(Width::Percentage(25)),
+                ColumnConstraint::LowerBoundary(Width::Percentage(60)),
+            ]);
             for r in manual {
                 let guidance = r.control.guidance.clone().unwrap_or_else(|| {
                     r.resources
