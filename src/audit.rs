@@ -9,6 +9,7 @@ use serde_json::Value;
 use crate::arm_id;
 use crate::error::{Error, Result};
 use crate::estate::{self, Estate, InstanceState, Target, TargetKind};
+use crate::exceptions::Waiver;
 use crate::rules::condition::Scope;
 use crate::rules::path::Found;
 use crate::rules::{Control, Mode, RuleSet, Severity};
@@ -66,6 +67,9 @@ pub struct ResourceResult {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     pub evidence: Vec<EvidenceItem>,
+    /// The exception that waived this resource's failure.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waiver: Option<Waiver>,
 }
 
 #[derive(Debug, Clone)]
@@ -74,6 +78,23 @@ pub struct ControlResult<'r> {
     pub status: Status,
     pub message: String,
     pub resources: Vec<ResourceResult>,
+    /// Set when every failure of the control was waived.
+    pub waiver: Option<Waiver>,
+}
+
+impl ControlResult<'_> {
+    /// The control's status from its resources': fail > error > manual > waived > pass >
+    /// not_applicable.
+    pub fn roll_up(&mut self) {
+        if let Some(worst) = self
+            .resources
+            .iter()
+            .map(|r| r.status)
+            .max_by_key(|s| s.weight())
+        {
+            self.status = worst;
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -272,6 +293,7 @@ pub fn evaluate<'r>(control: &'r Control, estate: &Estate, rules: &RuleSet) -> C
         status,
         message,
         resources,
+        waiver: None,
     };
     if control.mode == Mode::Manual {
         return result(
@@ -293,12 +315,14 @@ pub fn evaluate<'r>(control: &'r Control, estate: &Estate, rules: &RuleSet) -> C
                 status: Status::Error,
                 message: Some(f.to_string()),
                 evidence: vec![],
+                waiver: None,
             },
             InstanceState::Manual(m) => ResourceResult {
                 id: instance.id.clone(),
                 status: Status::Manual,
                 message: Some(m.clone()),
                 evidence: vec![],
+                waiver: None,
             },
             InstanceState::Doc(doc) => judge(control, &instance.id, doc, estate, rules),
         })
@@ -387,6 +411,86 @@ fn judge(
         status,
         message,
         evidence,
+        waiver: None,
+    }
+}
+
+/// Why the exit code is what it is, in one line for stderr.
+pub fn exit_reason(workspaces: &[WorkspaceResult<'_>], fail_on: Severity) -> String {
+    let results = || workspaces.iter().flat_map(|w| &w.results);
+    let failed: Vec<Severity> = results()
+        .filter(|r| r.status == Status::Fail)
+        .map(|r| r.control.severity)
+        .collect();
+    let gating = failed.iter().filter(|s| **s >= fail_on).count();
+    let errors = results().filter(|r| r.status == Status::Error).count();
+    let unreadable = workspaces.iter().filter(|w| w.error.is_some()).count();
+    let waived = results().filter(|r| r.status == Status::Waived).count();
+    let by_severity = || {
+        let mut parts = Vec::new();
+        for s in [
+            Severity::Critical,
+            Severity::High,
+            Severity::Medium,
+            Severity::Low,
+        ] {
+            let n = failed.iter().filter(|x| **x == s && **x >= fail_on).count();
+            if n > 0 {
+                parts.push(format!("{n} {}", s.as_str()));
+            }
+        }
+        parts.join(", ")
+    };
+    let plural =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let mut extra = Vec::new();
+    if failed.len() > gating {
+        extra.push(plural(
+            failed.len() - gating,
+            "failure below the threshold",
+            "failures below the threshold",
+        ));
+    }
+    if waived > 0 {
+        extra.push(format!("{waived} waived"));
+    }
+    let extra = if extra.is_empty() {
+        String::new()
+    } else {
+        format!("; {}", extra.join(", "))
+    };
+    match exit_code(workspaces, fail_on) {
+        1 => format!(
+            "exit 1: {} at or above {} ({}){extra}",
+            plural(gating, "control failed", "controls failed"),
+            fail_on.as_str(),
+            by_severity()
+        ),
+        3 => format!(
+            "exit 3: audit incomplete: {}{}; no control failed at or above {}{extra}",
+            plural(
+                errors,
+                "control could not be evaluated",
+                "controls could not be evaluated"
+            ),
+            if unreadable > 0 {
+                format!(
+                    ", {}",
+                    plural(
+                        unreadable,
+                        "workspace could not be read",
+                        "workspaces could not be read"
+                    )
+                )
+            } else {
+                String::new()
+            },
+            fail_on.as_str()
+        ),
+        _ => format!(
+            "exit 0: no control failed at or above {}{extra}",
+            fail_on.as_str()
+        ),
     }
 }
 

@@ -51,6 +51,8 @@ pub enum Error {
     Rules(Vec<Diagnostic>),
     #[error("{0}")]
     Snapshot(Diagnostic),
+    #[error("{}", join_lines(.0))]
+    Exceptions(Vec<Diagnostic>),
     #[error("{0}")]
     Usage(String),
 }

@@ -6,8 +6,10 @@
 
 pub mod arm_id;
 pub mod audit;
+pub mod date;
 pub mod error;
 pub mod estate;
+pub mod exceptions;
 pub mod report;
 pub mod rules;
 pub mod source;

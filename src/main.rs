@@ -5,10 +5,12 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
 use amlsec::audit::{self, Selection};
+use amlsec::date::Date;
 use amlsec::error::{Error, Result};
+use amlsec::exceptions::Exceptions;
 use amlsec::report::{self, Format, Report};
 use amlsec::rules::{Mode, RuleSet, RuleSource, Severity};
 use amlsec::source::snapshot;
@@ -48,6 +50,12 @@ Exit codes: 0 clean; 1 a control failed at or above --fail-on; 2 usage or input 
     /// Browse and check rule files.
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    #[command(after_help = "Example:\n  amlsec completions bash > /etc/bash_completion.d/amlsec")]
+    Completions { shell: clap_complete::Shell },
+    /// Print the man page (roff).
+    #[command(after_help = "Example:\n  amlsec man > /usr/local/share/man/man1/amlsec.1")]
+    Man,
 }
 
 #[derive(Args)]
@@ -85,10 +93,14 @@ struct AuditArgs {
     /// Lowest severity whose failure makes the exit code 1.
     #[arg(long, value_enum, default_value_t = FailOn::Low)]
     fail_on: FailOn,
+    /// Accepted exceptions (YAML): matching failures become `waived` in every output.
+    #[arg(long, value_name = "FILE")]
+    exceptions: Option<PathBuf>,
     /// Format printed on standard output.
-    #[arg(long, default_value = "table", value_name = "FORMAT", value_parser = ["table", "json"])]
+    #[arg(long, default_value = "table", value_name = "FORMAT", value_parser = ["table", "json", "sarif", "junit", "markdown"])]
     format: String,
-    /// Also write a report file (repeatable): FORMAT:PATH, or PATH with .json or .txt.
+    /// Also write a report file (repeatable): FORMAT:PATH, or a PATH ending in .json, .sarif,
+    /// .xml (JUnit), .md or .txt.
     #[arg(long, value_name = "[FORMAT:]PATH")]
     output: Vec<String>,
     /// Colour the table: auto (on a terminal, unless NO_COLOR is set), always or never.
@@ -150,6 +162,17 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Audit(args) => audit(args),
         Command::Rules(cmd) => rules(cmd),
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "amlsec", &mut std::io::stdout());
+            Ok(0)
+        }
+        Command::Man => clap_mangen::Man::new(Cli::command())
+            .render(&mut std::io::stdout())
+            .map(|()| 0)
+            .map_err(|source| Error::Write {
+                path: PathBuf::from("<stdout>"),
+                source,
+            }),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -192,9 +215,18 @@ fn audit(args: AuditArgs) -> Result<u8> {
         controls: args.control,
     };
     let controls = selection.apply(&rules)?;
+    let today = Date::today();
+    let exceptions = match &args.exceptions {
+        Some(path) => Exceptions::load(path, today)?,
+        None => Exceptions::default(),
+    };
     let docs = snapshot::load(&args.snapshot)?;
     let ids = audit::workspaces(&docs, args.workspace.as_deref())?;
-    let workspaces = audit::run(&docs, &ids, &rules, &controls);
+    let mut workspaces = audit::run(&docs, &ids, &rules, &controls);
+    let outcomes = exceptions.apply(&mut workspaces, today);
+    for warning in outcomes.iter().filter_map(|o| o.warning()) {
+        eprintln!("amlsec: warning: {warning}");
+    }
     let fail_on = match args.fail_on {
         FailOn::Critical => Severity::Critical,
         FailOn::High => Severity::High,
@@ -202,15 +234,17 @@ fn audit(args: AuditArgs) -> Result<u8> {
         FailOn::Low => Severity::Low,
     };
     let code = audit::exit_code(&workspaces, fail_on);
+    let reason = audit::exit_reason(&workspaces, fail_on);
     let report = Report {
         workspaces,
         level: args.level,
         source: report::Source::Snapshot {
             path: args.snapshot.display().to_string(),
         },
-        generated_at: report::now_rfc3339(),
+        generated_at: amlsec::date::now_rfc3339(),
         duration_ms: started.elapsed().as_millis() as u64,
         requests: 0,
+        exceptions: outcomes,
     };
     for (format, path) in outputs {
         std::fs::File::create(&path)
@@ -232,6 +266,7 @@ fn audit(args: AuditArgs) -> Result<u8> {
             source,
         }
     })?;
+    eprintln!("amlsec: {reason}");
     Ok(code as u8)
 }
 
@@ -247,7 +282,7 @@ fn parse_output(spec: &str) -> Result<(Format, PathBuf)> {
     match Format::from_extension(&path) {
         Some(f) => Ok((f, path)),
         None => Err(Error::Usage(format!(
-            "--output {spec}: cannot tell the format; write FORMAT:PATH (formats: {}) or use a .json or .txt name",
+            "--output {spec}: cannot tell the format; write FORMAT:PATH (formats: {}) or end the name in .json, .sarif, .xml, .md or .txt",
             Format::NAMES.join(", ")
         ))),
     }

@@ -2,10 +2,10 @@
 //! deterministic for the same input apart from `generatedAt` and `stats`.
 
 use serde::Serialize;
-use serde_json::Value;
 
 use super::{Report, Source};
 use crate::audit::{ResourceResult, Status, Summary, WorkspaceResult};
+use crate::exceptions::{Outcome, Waiver};
 use crate::rules::{Mode, References, Severity};
 use crate::source::ReadFailure;
 
@@ -21,6 +21,7 @@ struct JsonReport<'a> {
     source: &'a Source,
     summary: Summary,
     workspaces: Vec<JsonWorkspace<'a>>,
+    exceptions: &'a [Outcome],
     stats: Stats,
 }
 
@@ -73,7 +74,7 @@ struct JsonResult<'a> {
     remediation: Option<&'a str>,
     guidance: Option<&'a str>,
     references: &'a References,
-    waiver: Option<Value>,
+    waiver: Option<&'a Waiver>,
 }
 
 /// The categories of a workspace's results, in baseline order, with their summaries.
@@ -146,7 +147,7 @@ pub fn write_json(report: &Report<'_>, out: &mut dyn std::io::Write) -> std::io:
                     remediation: r.control.remediation.as_deref(),
                     guidance: r.control.guidance.as_deref(),
                     references: &r.control.references,
-                    waiver: None,
+                    waiver: r.waiver.as_ref(),
                 })
                 .collect(),
         })
@@ -162,6 +163,7 @@ pub fn write_json(report: &Report<'_>, out: &mut dyn std::io::Write) -> std::io:
         source: &report.source,
         summary: report.summary(),
         workspaces,
+        exceptions: &report.exceptions,
         stats: Stats {
             requests: report.requests,
             duration_ms: report.duration_ms,

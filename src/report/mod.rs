@@ -1,12 +1,17 @@
 //! Reports: views of one result model. The terminal table and the JSON report of DESIGN §7.
 
 mod json;
+mod junit;
+mod markdown;
+mod sarif;
 mod table;
 
 use crate::audit::{Summary, WorkspaceResult};
 use crate::error::{Error, Result};
 
 pub use json::to_json;
+pub use junit::to_junit;
+pub use markdown::to_markdown;
 pub use table::to_table;
 
 /// Everything a report shows.
@@ -20,6 +25,8 @@ pub struct Report<'r> {
     pub duration_ms: u64,
     /// ARM requests made (0 offline).
     pub requests: u64,
+    /// What became of each entry of the exceptions file.
+    pub exceptions: Vec<crate::exceptions::Outcome>,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -38,15 +45,21 @@ impl Report<'_> {
 pub enum Format {
     Table,
     Json,
+    Sarif,
+    Junit,
+    Markdown,
 }
 
 impl Format {
-    pub const NAMES: &[&str] = &["table", "json"];
+    pub const NAMES: &[&str] = &["table", "json", "sarif", "junit", "markdown"];
 
     pub fn parse(name: &str) -> Result<Format> {
         match name.trim().to_ascii_lowercase().as_str() {
             "table" | "txt" | "text" => Ok(Format::Table),
             "json" => Ok(Format::Json),
+            "sarif" => Ok(Format::Sarif),
+            "junit" | "xml" => Ok(Format::Junit),
+            "markdown" | "md" => Ok(Format::Markdown),
             other => Err(Error::Usage(format!(
                 "unknown report format `{other}`; formats: {}",
                 Format::NAMES.join(", ")
@@ -59,6 +72,9 @@ impl Format {
         match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
             "json" => Some(Format::Json),
             "txt" => Some(Format::Table),
+            "sarif" => Some(Format::Sarif),
+            "xml" => Some(Format::Junit),
+            "md" => Some(Format::Markdown),
             _ => None,
         }
     }
@@ -76,45 +92,9 @@ pub fn write(
     match format {
         Format::Table => std::io::Write::write_all(&mut out, to_table(report, color).as_bytes())?,
         Format::Json => json::write_json(report, &mut out)?,
+        Format::Sarif => sarif::write_sarif(report, &mut out)?,
+        Format::Junit => std::io::Write::write_all(&mut out, to_junit(report).as_bytes())?,
+        Format::Markdown => std::io::Write::write_all(&mut out, to_markdown(report).as_bytes())?,
     }
     std::io::Write::flush(&mut out)
-}
-
-/// Now, as RFC 3339 UTC with seconds (no date crate needed for one timestamp).
-pub fn now_rfc3339() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    rfc3339(secs)
-}
-
-fn rfc3339(secs: u64) -> String {
-    let days = (secs / 86_400) as i64;
-    let rem = secs % 86_400;
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn formats_timestamps() {
-        assert_eq!(super::rfc3339(0), "1970-01-01T00:00:00Z");
-        assert_eq!(super::rfc3339(1_795_694_400), "2026-11-26T12:00:00Z");
-        assert_eq!(super::rfc3339(951_782_400), "2000-02-29T00:00:00Z");
-    }
 }

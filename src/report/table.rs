@@ -39,7 +39,7 @@ fn status_cell(status: Status, color: bool) -> Cell {
 
 /// An ARM id without its subscription, resource group and provider prefix: the part a
 /// reader scans for (`vaults/kv-hub/providers/Microsoft.Insights/diagnosticSettings`).
-fn short_id(id: &str) -> &str {
+pub(super) fn short_id(id: &str) -> &str {
     let lower = id.to_ascii_lowercase();
     match lower.find("/providers/") {
         Some(at) => {

@@ -288,7 +288,7 @@ fn diagnostic_at(origin: &str, message: String) -> Diagnostic {
 }
 
 /// serde-saphyr's message without its own location prefix and snippet.
-fn plain_message(e: &serde_saphyr::Error) -> String {
+pub(crate) fn plain_message(e: &serde_saphyr::Error) -> String {
     let text = e.without_snippet().to_string();
     let first = text.lines().next().unwrap_or_default();
     let message = match first

@@ -1,0 +1,138 @@
+//! JUnit XML for test-result viewers (Azure Pipelines, GitLab, Jenkins): one suite per workspace
+//! and category, one test case per control. fail → failure, error → error,
+//! manual / not_applicable / waived → skipped with the reason.
+
+use std::fmt::Write as _;
+
+use super::Report;
+use super::json::categories;
+use crate::audit::{ControlResult, Status};
+
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            // XML 1.0 forbids most control characters even when escaped.
+            c if (c as u32) < 0x20 && !matches!(c, '\n' | '\r' | '\t') => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn details(r: &ControlResult<'_>) -> String {
+    let mut text = String::new();
+    for res in r
+        .resources
+        .iter()
+        .filter(|x| matches!(x.status, Status::Fail | Status::Error))
+    {
+        let _ = writeln!(text, "{} ({})", res.id, res.status.as_str());
+        if let Some(m) = &res.message {
+            let _ = writeln!(text, "  {m}");
+        }
+        for e in &res.evidence {
+            let _ = writeln!(
+                text,
+                "  {} = {}{}",
+                e.path,
+                e.actual,
+                e.expected
+                    .as_deref()
+                    .map(|x| format!(" (expected {x})"))
+                    .unwrap_or_default()
+            );
+        }
+    }
+    if let Some(fix) = &r.control.remediation {
+        let _ = writeln!(text, "Fix: {fix}");
+    }
+    text
+}
+
+pub fn to_junit(report: &Report<'_>) -> String {
+    let s = report.summary();
+    let total: usize = report.workspaces.iter().map(|w| w.results.len()).sum();
+    let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let _ = writeln!(
+        xml,
+        "<testsuites name=\"amlsec\" tests=\"{total}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\">",
+        s.fail,
+        s.error,
+        s.manual + s.not_applicable + s.waived
+    );
+    for w in &report.workspaces {
+        for (id, title, sum) in categories(w) {
+            let results: Vec<&ControlResult<'_>> = w
+                .results
+                .iter()
+                .filter(|r| r.control.category == id)
+                .collect();
+            let _ = writeln!(
+                xml,
+                "  <testsuite name=\"{} / {}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\">",
+                escape(&w.name),
+                escape(title),
+                results.len(),
+                sum.fail,
+                sum.error,
+                sum.manual + sum.not_applicable + sum.waived
+            );
+            let _ = writeln!(
+                xml,
+                "    <properties><property name=\"workspace\" value=\"{}\"/></properties>",
+                escape(&w.id)
+            );
+            for r in results {
+                let _ = write!(
+                    xml,
+                    "    <testcase classname=\"{}.{}\" name=\"{} {}\"",
+                    escape(&w.name),
+                    escape(id),
+                    escape(&r.control.id),
+                    escape(&r.control.title)
+                );
+                match r.status {
+                    Status::Pass => xml.push_str("/>\n"),
+                    Status::Fail => {
+                        let _ = write!(
+                            xml,
+                            ">\n      <failure message=\"{}\" type=\"{}\">{}</failure>\n    </testcase>\n",
+                            escape(&r.message),
+                            r.control.severity.as_str(),
+                            escape(&details(r))
+                        );
+                    }
+                    Status::Error => {
+                        let _ = write!(
+                            xml,
+                            ">\n      <error message=\"{}\" type=\"read-failed\">{}</error>\n    </testcase>\n",
+                            escape(&r.message),
+                            escape(&details(r))
+                        );
+                    }
+                    Status::Manual | Status::NotApplicable | Status::Waived => {
+                        let reason = match r.status {
+                            Status::Manual => format!("manual: {}", r.message),
+                            Status::Waived => format!("waived: {}", r.message),
+                            _ => format!("not applicable: {}", r.message),
+                        };
+                        let _ = write!(
+                            xml,
+                            ">\n      <skipped message=\"{}\"/>\n    </testcase>\n",
+                            escape(&reason)
+                        );
+                    }
+                }
+            }
+            xml.push_str("  </testsuite>\n");
+        }
+    }
+    xml.push_str("</testsuites>\n");
+    xml
+}

@@ -1,0 +1,164 @@
+//! SARIF 2.1.0 for code-scanning tools: one rule per control, one result per failing resource
+//! (waived ones as suppressions), the ARM id as the logical location.
+
+use serde_json::{Value, json};
+
+use super::Report;
+use crate::audit::{ControlResult, ResourceResult, Status};
+use crate::rules::{Control, Severity};
+
+const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+
+fn level(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical | Severity::High => "error",
+        Severity::Medium => "warning",
+        Severity::Low => "note",
+    }
+}
+
+/// GitHub's `security-severity` scale (critical ≥ 9.0, high ≥ 7.0, medium ≥ 4.0, low > 0).
+fn security_severity(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical => "9.5",
+        Severity::High => "8.0",
+        Severity::Medium => "5.5",
+        Severity::Low => "3.0",
+    }
+}
+
+/// A stable fingerprint (FNV-1a 64) so code scanning tracks a finding across runs.
+fn fingerprint(control: &str, resource: &str) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in control
+        .bytes()
+        .chain([0])
+        .chain(crate::arm_id::key(resource).bytes())
+    {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{h:016x}")
+}
+
+fn rule(c: &Control) -> Value {
+    let help = match (&c.remediation, &c.guidance) {
+        (Some(r), _) => r.clone(),
+        (None, Some(g)) => g.clone(),
+        (None, None) => String::new(),
+    };
+    let mut tags = vec![
+        "security".to_string(),
+        c.category.clone(),
+        format!("level-{}", c.level),
+    ];
+    tags.extend(
+        c.references
+            .mcsb
+            .iter()
+            .map(|m| format!("mcsb/{}", m.trim_end_matches('?'))),
+    );
+    json!({
+        "id": c.id,
+        "name": c.id.replace('-', ""),
+        "shortDescription": {"text": c.title},
+        "fullDescription": {"text": format!("{} ({} control of the amlsec Azure ML baseline, target {})", c.title, c.category_title, c.target)},
+        "help": {"text": help, "markdown": format!("**Fix:** {help}")},
+        "defaultConfiguration": {"level": level(c.severity)},
+        "properties": {"security-severity": security_severity(c.severity), "tags": tags, "precision": "very-high"},
+    })
+}
+
+fn message(r: &ControlResult<'_>, res: &ResourceResult) -> String {
+    let evidence: Vec<String> = res
+        .evidence
+        .iter()
+        .map(|e| match &e.expected {
+            Some(x) => format!("{} = {} (expected {x})", e.path, e.actual),
+            None => format!("{} = {}", e.path, e.actual),
+        })
+        .collect();
+    format!(
+        "{}: {} fails. {}",
+        r.control.id,
+        r.control.title,
+        evidence.join("; ")
+    )
+}
+
+fn result(r: &ControlResult<'_>, res: &ResourceResult, rule_index: usize) -> Value {
+    // Code scanning wants a file location; an ARM id stands in as a repository-relative URI.
+    let uri = format!("azure{}", res.id.to_ascii_lowercase());
+    let mut out = json!({
+        "ruleId": r.control.id,
+        "ruleIndex": rule_index,
+        "level": level(r.control.severity),
+        "message": {"text": message(r, res)},
+        "locations": [{
+            "physicalLocation": {"artifactLocation": {"uri": uri}, "region": {"startLine": 1}},
+            "logicalLocations": [{"fullyQualifiedName": res.id, "kind": "resource"}],
+        }],
+        "partialFingerprints": {"amlsecFinding/v1": fingerprint(&r.control.id, &res.id)},
+    });
+    if let Some(w) = &res.waiver {
+        out["suppressions"] = json!([{
+            "kind": "external",
+            "status": "accepted",
+            "justification": format!("{} (expires {}{})", w.reason, w.expires, w.approved_by.as_deref().map(|a| format!(", approved by {a}")).unwrap_or_default()),
+        }]);
+    }
+    out
+}
+
+pub fn write_sarif(report: &Report<'_>, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let mut controls: Vec<&Control> = Vec::new();
+    for r in report.workspaces.iter().flat_map(|w| &w.results) {
+        if !controls.iter().any(|c| c.id == r.control.id) {
+            controls.push(r.control);
+        }
+    }
+    controls.sort_by(|a, b| a.id.cmp(&b.id));
+    let index = |id: &str| controls.iter().position(|c| c.id == id).unwrap_or(0);
+    let mut results = Vec::new();
+    let mut notifications = Vec::new();
+    for w in &report.workspaces {
+        if let Some(e) = &w.error {
+            notifications.push(json!({"level": "error", "message": {"text": format!("workspace {} could not be read: {e}", w.id)}}));
+        }
+        for r in &w.results {
+            for res in r
+                .resources
+                .iter()
+                .filter(|x| matches!(x.status, Status::Fail | Status::Waived))
+            {
+                results.push(result(r, res, index(&r.control.id)));
+            }
+            if r.status == Status::Error {
+                notifications.push(json!({
+                    "level": "error",
+                    "message": {"text": format!("{} on {}: {}", r.control.id, w.name, r.message)},
+                    "associatedRule": {"id": r.control.id, "index": index(&r.control.id)},
+                }));
+            }
+        }
+    }
+    let sarif = json!({
+        "$schema": SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "amlsec",
+                "version": env!("CARGO_PKG_VERSION"),
+                "semanticVersion": env!("CARGO_PKG_VERSION"),
+                "rules": controls.iter().map(|c| rule(c)).collect::<Vec<_>>(),
+            }},
+            "invocations": [{
+                "executionSuccessful": notifications.is_empty(),
+                "toolExecutionNotifications": notifications,
+            }],
+            "results": results,
+        }],
+    });
+    serde_json::to_writer_pretty(&mut *out, &sarif)?;
+    out.write_all(b"\n")
+}

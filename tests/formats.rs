@@ -1,0 +1,551 @@
+//! CI outputs: SARIF (valid against the 2.1.0 schema), JUnit (parsed back and counted),
+//! Markdown and the table, as golden files; exceptions and --fail-on gating.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use assert_cmd::cargo::cargo_bin_cmd;
+use predicates::prelude::*;
+use serde_json::Value;
+
+const EXAMPLES: [&str; 3] = ["hardened-workspace", "default-workspace", "hub-and-project"];
+
+fn amlsec() -> Command {
+    let mut cmd = cargo_bin_cmd!("amlsec");
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("NO_COLOR");
+    cmd
+}
+
+fn example(name: &str) -> String {
+    format!("examples/{name}.json")
+}
+
+fn output(args: &[&str]) -> String {
+    let out = amlsec().args(args).output().unwrap();
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn scratch(name: &str, content: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("formats");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, content).unwrap();
+    path
+}
+
+fn golden(name: &str, text: &str) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(name);
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&path, text).unwrap();
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        text == expected,
+        "{name} differs from tests/golden; rerun with UPDATE_GOLDEN=1 and review the diff"
+    );
+}
+
+#[test]
+fn every_format_matches_its_golden_file() {
+    for name in EXAMPLES {
+        let snapshot = example(name);
+        for (format, ext) in [
+            ("sarif", "sarif"),
+            ("junit", "xml"),
+            ("markdown", "md"),
+            ("table", "txt"),
+        ] {
+            let text = output(&[
+                "audit",
+                "--snapshot",
+                &snapshot,
+                "--level",
+                "2",
+                "--format",
+                format,
+                "--color",
+                "never",
+            ]);
+            golden(&format!("{name}.level2.{ext}"), &text);
+        }
+    }
+}
+
+#[test]
+fn sarif_is_valid_against_the_schema() {
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/sarif-schema-2.1.0.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let exceptions = waive_ns01();
+    for name in EXAMPLES {
+        let sarif: Value = serde_json::from_str(&output(&[
+            "audit",
+            "--snapshot",
+            &example(name),
+            "--level",
+            "2",
+            "--format",
+            "sarif",
+            "--exceptions",
+            exceptions.to_str().unwrap(),
+        ]))
+        .unwrap();
+        let errors: Vec<String> = validator
+            .iter_errors(&sarif)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{name}: {}", errors.join("\n"));
+        let run = &sarif["runs"][0];
+        let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+        for result in run["results"].as_array().unwrap() {
+            let index = result["ruleIndex"].as_u64().unwrap() as usize;
+            assert_eq!(
+                rules[index]["id"], result["ruleId"],
+                "ruleIndex points at the rule"
+            );
+            assert!(
+                result["locations"][0]["logicalLocations"][0]["fullyQualifiedName"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("/subscriptions/")
+            );
+            assert!(rules[index]["properties"]["security-severity"].is_string());
+        }
+    }
+    // The quick-create workspace: one result per failing resource, the waived one suppressed.
+    let sarif: Value = serde_json::from_str(&output(&[
+        "audit",
+        "--snapshot",
+        &example("default-workspace"),
+        "--format",
+        "sarif",
+        "--exceptions",
+        exceptions.to_str().unwrap(),
+    ]))
+    .unwrap();
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    let ns01: Vec<&Value> = results
+        .iter()
+        .filter(|r| r["ruleId"] == "AML-NS-01")
+        .collect();
+    assert_eq!(ns01.len(), 1);
+    assert_eq!(ns01[0]["suppressions"][0]["status"], "accepted");
+    assert!(
+        ns01[0]["suppressions"][0]["justification"]
+            .as_str()
+            .unwrap()
+            .starts_with("Pilot until the VPN is live")
+    );
+    assert_eq!(
+        results
+            .iter()
+            .filter(|r| r["ruleId"] == "AML-IM-01")
+            .count(),
+        2,
+        "two computes fail"
+    );
+}
+
+#[test]
+fn junit_parses_back_with_the_right_counts() {
+    let xml = output(&[
+        "audit",
+        "--snapshot",
+        &example("hub-and-project"),
+        "--level",
+        "2",
+        "--format",
+        "junit",
+    ]);
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    let root = doc.root_element();
+    assert_eq!(root.tag_name().name(), "testsuites");
+    let cases: Vec<_> = root
+        .descendants()
+        .filter(|n| n.has_tag_name("testcase"))
+        .collect();
+    assert_eq!(
+        cases.len(),
+        2 * 82,
+        "one test case per control and workspace"
+    );
+    let count = |tag: &str| {
+        cases
+            .iter()
+            .filter(|c| c.children().any(|x| x.has_tag_name(tag)))
+            .count()
+    };
+    let json: Value = serde_json::from_str(&output(&[
+        "audit",
+        "--snapshot",
+        &example("hub-and-project"),
+        "--level",
+        "2",
+        "--format",
+        "json",
+    ]))
+    .unwrap();
+    let summary = &json["summary"];
+    assert_eq!(count("failure") as u64, summary["fail"].as_u64().unwrap());
+    assert_eq!(count("error") as u64, summary["error"].as_u64().unwrap());
+    assert_eq!(
+        count("skipped") as u64,
+        summary["manual"].as_u64().unwrap() + summary["not_applicable"].as_u64().unwrap()
+    );
+    assert_eq!(root.attribute("tests"), Some("164"));
+    let suites = root
+        .children()
+        .filter(|n| n.has_tag_name("testsuite"))
+        .count();
+    assert_eq!(suites, 2 * 8, "one suite per workspace and category");
+}
+
+fn date_in(days: i64) -> String {
+    let today = amlsec::date::Date::today();
+    amlsec::date::Date::from_days(today.days() + days).to_string()
+}
+
+fn waive_ns01() -> PathBuf {
+    let text = format!(
+        "- control: AML-NS-01\n  resource: /subscriptions/*/resourceGroups/rg-ml-sandbox/providers/Microsoft.MachineLearningServices/workspaces/*\n  reason: Pilot until the VPN is live (CHG-1234)\n  expires: {}\n  approvedBy: security-team@contoso.com\n",
+        date_in(30)
+    );
+    scratch("waive-ns01.yaml", &text)
+}
+
+fn status(report: &Value, control: &str) -> String {
+    report["workspaces"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["control"] == control)
+        .unwrap()["status"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn exceptions_waive_matching_failures_in_every_output() {
+    let file = waive_ns01();
+    let path = file.to_str().unwrap();
+    let report: Value = serde_json::from_str(&output(&[
+        "audit",
+        "--snapshot",
+        &example("default-workspace"),
+        "--format",
+        "json",
+        "--exceptions",
+        path,
+    ]))
+    .unwrap();
+    assert_eq!(status(&report, "AML-NS-01"), "waived");
+    assert_eq!(report["summary"]["waived"], 1);
+    let result = report["workspaces"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["control"] == "AML-NS-01")
+        .unwrap()
+        .clone();
+    assert_eq!(result["waiver"]["approvedBy"], "security-team@contoso.com");
+    assert_eq!(result["resources"][0]["status"], "waived");
+    assert_eq!(report["exceptions"][0]["state"], "applied");
+    let md = output(&[
+        "audit",
+        "--snapshot",
+        &example("default-workspace"),
+        "--format",
+        "markdown",
+        "--exceptions",
+        path,
+    ]);
+    assert!(md.contains("Waived: AML-NS-01 (waived until"));
+    let xml = output(&[
+        "audit",
+        "--snapshot",
+        &example("default-workspace"),
+        "--format",
+        "junit",
+        "--exceptions",
+        path,
+    ]);
+    assert!(xml.contains("<skipped message=\"waived: waived until"));
+
+    // Exact id, and a glob over a compute.
+    let exact = scratch(
+        "exact.yaml",
+        &format!(
+            "- control: aml-ns-25\n  resource: /subscriptions/5b1c8a3e-0d4f-4c7e-9a61-2f3e4d5c6b7a/resourceGroups/rg-ml-sandbox/providers/Microsoft.MachineLearningServices/workspaces/mlw-quickstart/computes/ci-bob\n  reason: being rebuilt\n  expires: {}\n",
+            date_in(10)
+        ),
+    );
+    let report: Value = serde_json::from_str(&output(&[
+        "audit",
+        "--snapshot",
+        &example("default-workspace"),
+        "--format",
+        "json",
+        "--exceptions",
+        exact.to_str().unwrap(),
+    ]))
+    .unwrap();
+    assert_eq!(
+        status(&report, "AML-NS-25"),
+        "fail",
+        "the cluster still fails"
+    );
+    let resources: Vec<&str> = report["workspaces"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["control"] == "AML-NS-25")
+        .unwrap()["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(resources, ["waived", "fail"]);
+    let glob = scratch(
+        "glob.yaml",
+        &format!(
+            "- control: AML-NS-25\n  resource: '*/computes/*'\n  reason: sandbox\n  expires: {}\n",
+            date_in(10)
+        ),
+    );
+    let report: Value = serde_json::from_str(&output(&[
+        "audit",
+        "--snapshot",
+        &example("default-workspace"),
+        "--format",
+        "json",
+        "--exceptions",
+        glob.to_str().unwrap(),
+    ]))
+    .unwrap();
+    assert_eq!(status(&report, "AML-NS-25"), "waived");
+}
+
+#[test]
+fn expired_and_unmatched_exceptions_are_reported() {
+    let file = scratch(
+        "stale.yaml",
+        &format!(
+            "- control: AML-NS-01\n  resource: '*'\n  reason: old pilot\n  expires: {}\n- control: AML-DP-02\n  resource: '*'\n  reason: never fails at level 1\n  expires: {}\n",
+            date_in(-1),
+            date_in(5)
+        ),
+    );
+    let out = amlsec()
+        .args([
+            "audit",
+            "--snapshot",
+            &example("default-workspace"),
+            "--format",
+            "json",
+            "--exceptions",
+            file.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("stale.yaml:1:3: exception for AML-NS-01 on * expired on"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("stale.yaml:5:3: exception for AML-DP-02 on * matches no failing resource"),
+        "{stderr}"
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        status(&report, "AML-NS-01"),
+        "fail",
+        "an expired entry no longer applies"
+    );
+    let states: Vec<&str> = report["exceptions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["state"].as_str().unwrap())
+        .collect();
+    assert_eq!(states, ["expired", "unmatched"]);
+}
+
+#[test]
+fn bad_exceptions_files_are_input_errors() {
+    let cases = [
+        (
+            "too-far.yaml",
+            format!(
+                "- control: AML-NS-01\n  resource: '*'\n  reason: r\n  expires: {}\n",
+                date_in(400)
+            ),
+            "too-far.yaml:4:12: expires",
+        ),
+        (
+            "no-reason.yaml",
+            format!(
+                "- control: AML-NS-01\n  resource: '*'\n  expires: {}\n",
+                date_in(5)
+            ),
+            "no-reason.yaml:1:3: exception without `reason`",
+        ),
+        (
+            "malformed.yaml",
+            "- control: [AML-NS-01\n".to_string(),
+            "malformed.yaml:",
+        ),
+        (
+            "typo.yaml",
+            format!(
+                "- control: AML-NS-01\n  resource: '*'\n  reason: r\n  expiry: {}\n",
+                date_in(5)
+            ),
+            "typo.yaml:4:3: unknown field `expiry`",
+        ),
+    ];
+    for (name, text, expected) in cases {
+        let path = scratch(name, &text);
+        amlsec()
+            .args([
+                "audit",
+                "--snapshot",
+                &example("default-workspace"),
+                "--exceptions",
+                path.to_str().unwrap(),
+            ])
+            .assert()
+            .code(2)
+            .stdout("")
+            .stderr(predicate::str::contains(expected));
+    }
+}
+
+#[test]
+fn exit_codes_with_waivers_and_each_fail_on_level() {
+    // The hub example fails high, medium and low controls, and no critical one.
+    let hub = example("hub-and-project");
+    for (fail_on, code) in [("low", 1), ("medium", 1), ("high", 1), ("critical", 0)] {
+        amlsec()
+            .args(["audit", "--snapshot", &hub, "--fail-on", fail_on])
+            .assert()
+            .code(code)
+            .stderr(predicate::str::contains(format!("exit {code}: ")));
+    }
+    // Waive every failure of the quick-create workspace: nothing fails any more.
+    let all = scratch(
+        "all.yaml",
+        &format!(
+            "- {{control: '{}', resource: '*', reason: demo, expires: {}}}\n",
+            "AML-NS-01",
+            date_in(3)
+        ),
+    );
+    let ids = output(&[
+        "audit",
+        "--snapshot",
+        &example("default-workspace"),
+        "--format",
+        "json",
+    ]);
+    let report: Value = serde_json::from_str(&ids).unwrap();
+    let failing: Vec<String> = report["workspaces"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["status"] == "fail")
+        .map(|r| r["control"].as_str().unwrap().to_string())
+        .collect();
+    let mut text = String::new();
+    for id in &failing {
+        text.push_str(&format!(
+            "- {{control: {id}, resource: '*', reason: accepted for the demo, expires: {}}}\n",
+            date_in(3)
+        ));
+    }
+    std::fs::write(&all, text).unwrap();
+    amlsec()
+        .args([
+            "audit",
+            "--snapshot",
+            &example("default-workspace"),
+            "--exceptions",
+            all.to_str().unwrap(),
+        ])
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains(format!(
+            "exit 0: no control failed at or above low; {} waived",
+            failing.len()
+        )));
+    amlsec()
+        .args(["audit", "--snapshot", &example("default-workspace")])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "exit 1: 30 controls failed at or above low",
+        ));
+}
+
+#[test]
+fn several_outputs_in_one_run() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("formats/multi");
+    std::fs::create_dir_all(&dir).unwrap();
+    let (sarif, junit, md) = (dir.join("r.sarif"), dir.join("r.xml"), dir.join("summary"));
+    amlsec()
+        .args([
+            "audit",
+            "--snapshot",
+            &example("default-workspace"),
+            "--output",
+            sarif.to_str().unwrap(),
+            "--output",
+            junit.to_str().unwrap(),
+            "--output",
+            &format!("markdown:{}", md.display()),
+        ])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("Findings"));
+    assert!(
+        std::fs::read_to_string(&sarif)
+            .unwrap()
+            .contains("\"version\": \"2.1.0\"")
+    );
+    assert!(
+        std::fs::read_to_string(&junit)
+            .unwrap()
+            .starts_with("<?xml")
+    );
+    assert!(
+        std::fs::read_to_string(&md)
+            .unwrap()
+            .starts_with("## amlsec:")
+    );
+}
+
+#[test]
+fn completions_and_man_page() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        amlsec()
+            .args(["completions", shell])
+            .assert()
+            .code(0)
+            .stdout(predicate::str::contains("amlsec"));
+    }
+    amlsec()
+        .arg("man")
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains(".TH amlsec"));
+}
