@@ -55,6 +55,22 @@ pub enum Error {
     Exceptions(Vec<Diagnostic>),
     #[error("{0}")]
     Usage(String),
+    /// No credential could get a token; the message lists each mode tried and why.
+    #[error("{0}")]
+    Auth(String),
+    /// A read that decides which workspaces exist failed (exit 3).
+    #[error("{0}")]
+    Unreadable(crate::source::ReadFailure),
+}
+
+impl Error {
+    /// The exit code of DESIGN §4: a failed read is an incomplete audit, all else bad input.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Error::Unreadable(_) => 3,
+            _ => 2,
+        }
+    }
 }
 
 fn join_lines(diagnostics: &[Diagnostic]) -> String {

@@ -3,7 +3,7 @@
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
@@ -13,12 +13,17 @@ use amlsec::error::{Error, Result};
 use amlsec::exceptions::Exceptions;
 use amlsec::report::{self, Format, Report};
 use amlsec::rules::{Mode, RuleSet, RuleSource, Severity};
+use amlsec::source::arm::collect::Plan;
+use amlsec::source::arm::credential::AuthMode;
+use amlsec::source::arm::{Cloud, Live, LiveOptions, Selector};
 use amlsec::source::snapshot;
 
 const AFTER_HELP: &str = "\
 Examples:
   amlsec audit --snapshot examples/default-workspace.json
-  amlsec audit --snapshot estate.json --level 2 --output report.json --output sarif:results.sarif
+  amlsec audit --workspace /subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.MachineLearningServices/workspaces/<ws>
+  amlsec audit --subscription <sub> --level 2 --output report.json --output sarif:results.sarif
+  amlsec collect --resource-group rg-ml --output estate.json
   amlsec rules list --category network
   amlsec rules validate my-rules/
 
@@ -39,6 +44,8 @@ enum Command {
     #[command(after_help = "\
 Examples:
   amlsec audit --snapshot examples/default-workspace.json
+  amlsec audit --workspace ws-prod --resource-group rg-ml --subscription <sub> --fail-on high
+  amlsec audit --resource-group rg-ml --auth cli --output sarif:amlsec.sarif
   amlsec audit --snapshot estate.json --workspace ws-prod --level 2 --fail-on high
   amlsec audit --snapshot - --format json < estate.json
   amlsec audit --snapshot estate.json --output report.json     # table on stdout, JSON to a file
@@ -47,6 +54,13 @@ Examples:
 Exit codes: 0 clean; 1 a control failed at or above --fail-on; 2 usage or input error;
 3 audit incomplete (a workspace or a needed document could not be read).")]
     Audit(AuditArgs),
+    /// Read workspaces from Azure and write them to a snapshot file that audits offline.
+    #[command(after_help = "\
+Examples:
+  amlsec collect --workspace <workspace id> --output estate.json
+  amlsec collect --subscription <sub1>,<sub2> --output estate.json
+  amlsec audit --snapshot estate.json          # later, offline, with the same results")]
+    Collect(CollectArgs),
     /// Browse and check rule files.
     #[command(subcommand)]
     Rules(RulesCommand),
@@ -69,13 +83,84 @@ struct RuleArgs {
 }
 
 #[derive(Args)]
+struct SourceArgs {
+    /// A workspace: its full ARM id, or its name with --resource-group (and --subscription).
+    /// With --snapshot, picks one workspace of the file (id, or name when unique).
+    #[arg(long, value_name = "ID|NAME")]
+    workspace: Option<String>,
+    /// Every workspace of this resource group (or the group of a named --workspace).
+    #[arg(long, value_name = "RG")]
+    resource_group: Option<String>,
+    /// Every workspace of these subscriptions (repeatable or comma-separated); otherwise the
+    /// subscription of --resource-group. Defaults to AZURE_SUBSCRIPTION_ID.
+    #[arg(long, value_name = "SUB", value_delimiter = ',')]
+    subscription: Vec<String>,
+}
+
+#[derive(Args)]
+struct AzureArgs {
+    /// Azure cloud: sets the ARM endpoint, token scope and sign-in authority together.
+    #[arg(long, value_enum, default_value_t = CloudArg::Public)]
+    cloud: CloudArg,
+    /// ARM endpoint to use instead of the cloud's (https, or http to a loopback address).
+    #[arg(long, value_name = "URL")]
+    arm_endpoint: Option<String>,
+    /// Credential: auto tries service-principal, workload-identity, azure-pipelines,
+    /// managed-identity, then cli; token reads AMLSEC_ACCESS_TOKEN.
+    #[arg(long, value_enum, default_value_t = AuthArg::Auto)]
+    auth: AuthArg,
+    /// Most ARM requests in flight at once.
+    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=256))]
+    concurrency: u16,
+    /// Seconds before one ARM request is given up.
+    #[arg(long, default_value_t = 30, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=600))]
+    timeout: u64,
+    /// No progress on stderr.
+    #[arg(long)]
+    quiet: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum CloudArg {
+    Public,
+    Usgov,
+    China,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum AuthArg {
+    Auto,
+    ServicePrincipal,
+    WorkloadIdentity,
+    AzurePipelines,
+    ManagedIdentity,
+    Cli,
+    Token,
+}
+
+#[derive(Args)]
+struct CollectArgs {
+    #[command(flatten)]
+    source: SourceArgs,
+    #[command(flatten)]
+    azure: AzureArgs,
+    /// The snapshot file to write.
+    #[arg(long, value_name = "FILE")]
+    output: PathBuf,
+    /// Rule files whose parameters (private DNS zones, SQL host suffixes) shape what is read.
+    #[command(flatten)]
+    rules: RuleArgs,
+}
+
+#[derive(Args)]
 struct AuditArgs {
     /// Offline input: a JSON file of ARM documents, or `-` for standard input.
     #[arg(long, value_name = "FILE")]
-    snapshot: PathBuf,
-    /// Audit only this workspace of the snapshot: its full ARM id, or its name when unique.
-    #[arg(long, value_name = "ID|NAME")]
-    workspace: Option<String>,
+    snapshot: Option<PathBuf>,
+    #[command(flatten)]
+    source: SourceArgs,
+    #[command(flatten)]
+    azure: AzureArgs,
     /// 1: controls for every workspace; 2: also those for sensitive data (cost or hard to reverse).
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=2))]
     level: u8,
@@ -161,6 +246,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Audit(args) => audit(args),
+        Command::Collect(args) => collect(args),
         Command::Rules(cmd) => rules(cmd),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "amlsec", &mut std::io::stdout());
@@ -178,7 +264,7 @@ fn main() -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             eprintln!("amlsec: error: {e}");
-            ExitCode::from(2)
+            ExitCode::from(e.exit_code())
         }
     }
 }
@@ -220,8 +306,38 @@ fn audit(args: AuditArgs) -> Result<u8> {
         Some(path) => Exceptions::load(path, today)?,
         None => Exceptions::default(),
     };
-    let docs = snapshot::load(&args.snapshot)?;
-    let ids = audit::workspaces(&docs, args.workspace.as_deref())?;
+    let (docs, ids, source, requests) = match &args.snapshot {
+        Some(path) => {
+            let source_flag = (args
+                .source
+                .resource_group
+                .is_some()
+                .then_some("--resource-group"))
+            .or((!args.source.subscription.is_empty()).then_some("--subscription"));
+            if let Some(flag) = args.azure.given().or(source_flag) {
+                return Err(Error::Usage(format!(
+                    "{flag} reads from Azure; it does not go with --snapshot"
+                )));
+            }
+            let docs = snapshot::load(path)?;
+            let ids = audit::workspaces(&docs, args.source.workspace.as_deref())?;
+            (
+                docs,
+                ids,
+                report::Source::Snapshot {
+                    path: path.display().to_string(),
+                },
+                0,
+            )
+        }
+        None => {
+            let live = read_live(&args.source, &args.azure, &rules)?;
+            let source = report::Source::Live {
+                endpoint: live.endpoint.clone(),
+            };
+            (live.documents, live.workspaces, source, live.requests)
+        }
+    };
     let mut workspaces = audit::run(&docs, &ids, &rules, &controls);
     let outcomes = exceptions.apply(&mut workspaces, today);
     for warning in outcomes.iter().filter_map(|o| o.warning()) {
@@ -238,12 +354,10 @@ fn audit(args: AuditArgs) -> Result<u8> {
     let report = Report {
         workspaces,
         level: args.level,
-        source: report::Source::Snapshot {
-            path: args.snapshot.display().to_string(),
-        },
+        source,
         generated_at: amlsec::date::now_rfc3339(),
         duration_ms: started.elapsed().as_millis() as u64,
-        requests: 0,
+        requests,
         exceptions: outcomes,
     };
     for (format, path) in outputs {
@@ -268,6 +382,144 @@ fn audit(args: AuditArgs) -> Result<u8> {
     })?;
     eprintln!("amlsec: {reason}");
     Ok(code as u8)
+}
+
+impl AzureArgs {
+    /// The first Azure flag given explicitly (they mean nothing offline).
+    fn given(&self) -> Option<&'static str> {
+        let defaults = AzureArgs::default_values();
+        [
+            (self.arm_endpoint.is_some(), "--arm-endpoint"),
+            (!matches!(self.cloud, CloudArg::Public), "--cloud"),
+            (!matches!(self.auth, AuthArg::Auto), "--auth"),
+            (self.concurrency != defaults.0, "--concurrency"),
+            (self.timeout != defaults.1, "--timeout"),
+        ]
+        .into_iter()
+        .find_map(|(given, flag)| given.then_some(flag))
+    }
+
+    fn default_values() -> (u16, u64) {
+        (16, 30)
+    }
+
+    fn options(&self) -> LiveOptions {
+        LiveOptions {
+            cloud: match self.cloud {
+                CloudArg::Public => Cloud::Public,
+                CloudArg::Usgov => Cloud::UsGov,
+                CloudArg::China => Cloud::China,
+            },
+            endpoint: self.arm_endpoint.clone(),
+            auth: match self.auth {
+                AuthArg::Auto => AuthMode::Auto,
+                AuthArg::ServicePrincipal => AuthMode::ServicePrincipal,
+                AuthArg::WorkloadIdentity => AuthMode::WorkloadIdentity,
+                AuthArg::AzurePipelines => AuthMode::AzurePipelines,
+                AuthArg::ManagedIdentity => AuthMode::ManagedIdentity,
+                AuthArg::Cli => AuthMode::Cli,
+                AuthArg::Token => AuthMode::Token,
+            },
+            concurrency: usize::from(self.concurrency),
+            timeout: Duration::from_secs(self.timeout),
+            progress: !self.quiet,
+        }
+    }
+}
+
+/// `/subscriptions/{id}` from a subscription id or path.
+fn subscription_scope(sub: &str) -> String {
+    let sub = sub.trim().trim_end_matches('/');
+    match sub.rsplit_once('/') {
+        Some((_, id)) => format!("/subscriptions/{id}"),
+        None => format!("/subscriptions/{sub}"),
+    }
+}
+
+/// Which workspaces the flags name (DESIGN §3, SOURCE).
+fn selector(source: &SourceArgs) -> Result<Selector> {
+    let mut subs: Vec<String> = source
+        .subscription
+        .iter()
+        .map(|s| subscription_scope(s))
+        .collect();
+    if subs.is_empty()
+        && let Ok(default) = std::env::var("AZURE_SUBSCRIPTION_ID")
+        && !default.trim().is_empty()
+    {
+        subs.push(subscription_scope(&default));
+    }
+    let one_sub = |what: &str| match subs.as_slice() {
+        [one] => Ok(one.clone()),
+        [] => Err(Error::Usage(format!(
+            "{what} needs --subscription (or AZURE_SUBSCRIPTION_ID)"
+        ))),
+        _ => Err(Error::Usage(format!("{what} takes one --subscription"))),
+    };
+    match (&source.workspace, &source.resource_group) {
+        (Some(ws), None) if ws.contains('/') => Ok(Selector::Workspace(ws.trim().to_string())),
+        (Some(ws), None) => Err(Error::Usage(format!("--workspace {ws}: give the full ARM id, or add --resource-group"))),
+        (Some(ws), Some(rg)) => {
+            let sub = one_sub("--workspace NAME --resource-group RG")?;
+            Ok(Selector::Workspace(format!("{sub}/resourceGroups/{rg}/providers/Microsoft.MachineLearningServices/workspaces/{ws}")))
+        }
+        (None, Some(rg)) => Ok(Selector::Scopes(vec![format!("{}/resourceGroups/{rg}", one_sub("--resource-group")?)])),
+        (None, None) if !subs.is_empty() => Ok(Selector::Scopes(subs)),
+        (None, None) => Err(Error::Usage(
+            "name what to audit: --snapshot FILE, --workspace ID, --resource-group RG or --subscription SUB".into(),
+        )),
+    }
+}
+
+fn read_live(source: &SourceArgs, azure: &AzureArgs, rules: &RuleSet) -> Result<Live> {
+    let selector = selector(source)?;
+    let list = |name: &str| -> Vec<String> {
+        match rules.params.get(name) {
+            Some(serde_json::Value::Array(items)) => items
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect(),
+            Some(serde_json::Value::String(s)) => vec![s.clone()],
+            _ => vec![],
+        }
+    };
+    let plan = Plan {
+        dns_zones: list("aml_private_dns_zones"),
+        sql_host_suffixes: list("sql_host_suffixes"),
+        subscriptions: vec![],
+    };
+    amlsec::source::arm::read(&azure.options(), &selector, plan)
+}
+
+fn collect(args: CollectArgs) -> Result<u8> {
+    let rules = load_rules(&args.rules.rules, !args.rules.no_builtin_rules)?;
+    let live = read_live(&args.source, &args.azure, &rules)?;
+    let source = serde_json::json!({"kind": "live", "endpoint": live.endpoint, "workspaces": live.workspaces, "requests": live.requests});
+    std::fs::File::create(&args.output)
+        .and_then(|file| {
+            let mut out = std::io::BufWriter::new(file);
+            snapshot::write(
+                &live.documents,
+                &amlsec::date::now_rfc3339(),
+                &source,
+                &mut out,
+            )?;
+            std::io::Write::flush(&mut out)
+        })
+        .map_err(|source| Error::Write {
+            path: args.output.clone(),
+            source,
+        })?;
+    let failed = live.documents.failures().count();
+    eprintln!(
+        "amlsec: wrote {}: {} workspaces, {} documents, {} failed reads, {} requests",
+        args.output.display(),
+        live.workspaces.len(),
+        live.documents.len(),
+        failed,
+        live.requests
+    );
+    Ok(0)
 }
 
 /// `FORMAT:PATH` or a path whose extension names the format.

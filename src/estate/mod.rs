@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-pub use resolve::resolve;
+pub use resolve::{resolve, sql_host};
 pub use target::{CONTEXTS, DiagnosedResource, TargetKind};
 
 use crate::rules::condition::Context;

@@ -896,7 +896,7 @@ fn location(l: &str) -> String {
 
 /// The host of a SQL connection target (§1.4): the `Server=`/`Data Source=` value if any,
 /// without scheme, `tcp:` and port.
-pub(super) fn sql_host(target: &str) -> String {
+pub fn sql_host(target: &str) -> String {
     let lower = target.to_ascii_lowercase();
     let mut host = lower.as_str();
     for key in ["server=", "data source="] {

@@ -33,6 +33,7 @@ pub struct Report<'r> {
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum Source {
     Snapshot { path: String },
+    Live { endpoint: String },
 }
 
 impl Report<'_> {

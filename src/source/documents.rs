@@ -162,6 +162,13 @@ impl Documents {
         self.failures.values()
     }
 
+    /// Every document's JSON text, sorted by id, for writing a snapshot.
+    pub fn raw_documents(&self) -> Vec<&RawValue> {
+        let mut keys: Vec<&String> = self.docs.keys().collect();
+        keys.sort();
+        keys.into_iter().map(|k| self.docs[k].as_ref()).collect()
+    }
+
     pub fn failure(&self, path: &str) -> Option<&ReadFailure> {
         self.failures.get(&path_key(path))
     }

@@ -164,6 +164,30 @@ pub fn parse(name: &str, text: &[u8]) -> Result<Documents> {
     Ok(docs)
 }
 
+/// Writes `docs` as an `amlsec-snapshot/1` file: documents sorted by id, failed reads by path.
+pub fn write(
+    docs: &Documents,
+    collected_at: &str,
+    source: &Value,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    let header =
+        serde_json::json!({"schema": SCHEMA, "collectedAt": collected_at, "source": source});
+    let header = serde_json::to_string(&header)?;
+    // The header object without its closing brace, then the two arrays.
+    out.write_all(header[..header.len() - 1].as_bytes())?;
+    out.write_all(b",\n\"documents\": [")?;
+    for (i, raw) in docs.raw_documents().into_iter().enumerate() {
+        out.write_all(if i == 0 { b"\n" } else { b",\n" })?;
+        out.write_all(raw.get().as_bytes())?;
+    }
+    let mut failures: Vec<&ReadFailure> = docs.failures().collect();
+    failures.sort_by(|a, b| a.path.cmp(&b.path));
+    out.write_all(b"\n],\n\"errors\": ")?;
+    serde_json::to_writer_pretty(&mut *out, &failures)?;
+    out.write_all(b"}\n")
+}
+
 type Located = (Option<(u64, u64)>, String);
 
 /// serde_json's message without its " at line L column C" (reported as file:line:column).
@@ -269,6 +293,30 @@ mod tests {
         )
         .unwrap();
         assert_eq!(docs.get("/X/Y/Z").unwrap_err().status, Some(403));
+    }
+
+    #[test]
+    fn written_snapshots_read_back() {
+        let mut docs = parse("s.json", br#"[{"id": "/b", "x": 1}, {"id": "/a"}]"#).unwrap();
+        docs.record_failure(ReadFailure {
+            path: "/c".into(),
+            status: Some(403),
+            code: None,
+            message: "no".into(),
+            request_id: None,
+        });
+        let mut out = Vec::new();
+        write(
+            &docs,
+            "2026-11-26T00:00:00Z",
+            &serde_json::json!({"kind": "live"}),
+            &mut out,
+        )
+        .unwrap();
+        let again = parse("again.json", &out).unwrap();
+        assert_eq!(again.len(), 2);
+        assert_eq!(again.get("/c").unwrap_err().status, Some(403));
+        assert_eq!(again.find("/b").unwrap()["x"], 1);
     }
 
     #[test]

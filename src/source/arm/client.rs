@@ -1,0 +1,390 @@
+//! The ARM client: GET only, through one function (DESIGN §10). Pages follow `nextLink`;
+//! 429 and 5xx are retried honouring `Retry-After`, with bounded attempts and jittered backoff;
+//! every request has a timeout and takes a slot of a bounded pool; failures keep the HTTP status,
+//! ARM's error code and message, and `x-ms-request-id`.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use reqwest::Url;
+use serde_json::Value;
+use tokio::sync::Semaphore;
+
+use super::credential::TokenProvider;
+use crate::source::ReadFailure;
+
+/// Attempts per request: the first and up to this many retries of 429 / 5xx.
+const MAX_RETRIES: u32 = 4;
+const MAX_PAGES: usize = 1_000;
+/// The longest `Retry-After` honoured; ARM asks for seconds, not minutes.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
+
+#[derive(Debug, Clone)]
+pub struct ClientOptions {
+    pub endpoint: Url,
+    pub concurrency: usize,
+    pub timeout: Duration,
+    /// First backoff delay when the server gives no `Retry-After`.
+    pub backoff: Duration,
+}
+
+pub struct ArmClient {
+    http: reqwest::Client,
+    endpoint: Url,
+    tokens: TokenProvider,
+    slots: Semaphore,
+    requests: AtomicU64,
+    backoff: Duration,
+    timeout: Duration,
+}
+
+/// Whether a host may be reached over plain http: loopback only, so a token never crosses a
+/// network in clear text.
+pub fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+impl ArmClient {
+    pub fn new(options: ClientOptions, tokens: TokenProvider) -> Result<Arc<ArmClient>, String> {
+        let scheme = options.endpoint.scheme();
+        if scheme != "https" && !(scheme == "http" && is_loopback(&options.endpoint)) {
+            return Err(format!(
+                "--arm-endpoint {}: only https is allowed, or http to a loopback address (127.0.0.1, ::1, localhost)",
+                options.endpoint
+            ));
+        }
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("amlsec/", env!("CARGO_PKG_VERSION")))
+            .timeout(options.timeout)
+            .build()
+            .map_err(|e| format!("cannot start the HTTP client: {e}"))?;
+        Ok(Arc::new(ArmClient {
+            http,
+            endpoint: options.endpoint,
+            tokens,
+            slots: Semaphore::new(options.concurrency.max(1)),
+            requests: AtomicU64::new(0),
+            backoff: options.backoff,
+            timeout: options.timeout,
+        }))
+    }
+
+    pub fn requests(&self) -> u64 {
+        self.requests.load(Ordering::Relaxed)
+    }
+
+    pub fn endpoint(&self) -> &Url {
+        &self.endpoint
+    }
+
+    fn url(&self, path: &str, api_version: &str, query: &[(&str, &str)]) -> Url {
+        let mut url = self.endpoint.clone();
+        url.set_path(path);
+        {
+            let mut q = url.query_pairs_mut();
+            q.append_pair("api-version", api_version);
+            for (k, v) in query {
+                q.append_pair(k, v);
+            }
+        }
+        url
+    }
+
+    /// GET one document.
+    pub async fn get(&self, path: &str, api_version: &str) -> Result<Value, ReadFailure> {
+        self.send(path, self.url(path, api_version, &[])).await
+    }
+
+    /// GET every page of a list (`value` arrays joined, following `nextLink`).
+    pub async fn list(
+        &self,
+        path: &str,
+        api_version: &str,
+        query: &[(&str, &str)],
+    ) -> Result<Vec<Value>, ReadFailure> {
+        let mut items = Vec::new();
+        let mut url = self.url(path, api_version, query);
+        for _ in 0..MAX_PAGES {
+            let mut page = self.send(path, url.clone()).await?;
+            if let Some(Value::Array(values)) = page.get_mut("value").map(Value::take) {
+                items.extend(values);
+            }
+            match page
+                .get("nextLink")
+                .and_then(Value::as_str)
+                .filter(|n| !n.is_empty())
+            {
+                None => return Ok(items),
+                Some(next) => {
+                    // A nextLink must stay on the ARM endpoint: the token goes with it.
+                    url = match Url::parse(next) {
+                        Ok(u) if u.origin() == self.endpoint.origin() => u,
+                        _ => {
+                            return Err(failure(
+                                path,
+                                None,
+                                Some("InvalidNextLink"),
+                                format!(
+                                    "nextLink {next:?} does not point at {}",
+                                    self.endpoint.origin().ascii_serialization()
+                                ),
+                                None,
+                            ));
+                        }
+                    };
+                }
+            }
+        }
+        Err(failure(
+            path,
+            None,
+            Some("TooManyPages"),
+            format!("more than {MAX_PAGES} pages"),
+            None,
+        ))
+    }
+
+    /// The one function that talks to ARM; it only ever sends GET.
+    async fn send(&self, path: &str, url: Url) -> Result<Value, ReadFailure> {
+        let mut attempt = 0;
+        loop {
+            let token = self
+                .tokens
+                .token()
+                .await
+                .map_err(|why| failure(path, None, Some("CredentialUnavailable"), why, None))?;
+            let response = {
+                let _slot = self
+                    .slots
+                    .acquire()
+                    .await
+                    .expect("the semaphore is never closed");
+                self.requests.fetch_add(1, Ordering::Relaxed);
+                self.http
+                    .get(url.clone())
+                    .bearer_auth(token.secret())
+                    .header("accept", "application/json")
+                    .send()
+                    .await
+            };
+            let response = match response {
+                Ok(r) => r,
+                Err(e) if e.is_timeout() => {
+                    return Err(failure(
+                        path,
+                        None,
+                        Some("Timeout"),
+                        format!("no answer within {} s", self.timeout.as_secs_f64()),
+                        None,
+                    ));
+                }
+                Err(e) => {
+                    return Err(failure(
+                        path,
+                        None,
+                        Some("ConnectionFailed"),
+                        describe(&e),
+                        None,
+                    ));
+                }
+            };
+            let status = response.status().as_u16();
+            let request_id = response
+                .headers()
+                .get("x-ms-request-id")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string);
+            let retry_after = retry_after(response.headers());
+            let body = response.bytes().await;
+            let retryable = status == 429 || (500..600).contains(&status);
+            if retryable && attempt < MAX_RETRIES {
+                let delay =
+                    retry_after.unwrap_or_else(|| jittered(self.backoff * 2u32.pow(attempt)));
+                tokio::time::sleep(delay.min(MAX_RETRY_AFTER)).await;
+                attempt += 1;
+                continue;
+            }
+            let body = body.map_err(|e| {
+                failure(
+                    path,
+                    Some(status),
+                    Some("ConnectionFailed"),
+                    describe(&e),
+                    request_id.clone(),
+                )
+            })?;
+            if !(200..300).contains(&status) {
+                let (code, message) = arm_error(&body);
+                let message = match (retryable, message) {
+                    (true, m) => format!("{m} (after {} attempts)", attempt + 1),
+                    (false, m) => m,
+                };
+                return Err(failure(
+                    path,
+                    Some(status),
+                    code.as_deref(),
+                    message,
+                    request_id,
+                ));
+            }
+            return serde_json::from_slice(&body).map_err(|e| {
+                failure(
+                    path,
+                    Some(status),
+                    Some("InvalidJson"),
+                    format!("the response is not JSON: {e}"),
+                    request_id,
+                )
+            });
+        }
+    }
+}
+
+fn failure(
+    path: &str,
+    status: Option<u16>,
+    code: Option<&str>,
+    message: String,
+    request_id: Option<String>,
+) -> ReadFailure {
+    ReadFailure {
+        path: path.to_string(),
+        status,
+        code: code.map(str::to_string),
+        message,
+        request_id,
+    }
+}
+
+fn describe(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        text.push_str(&format!(": {c}"));
+        cause = c.source();
+    }
+    text
+}
+
+/// ARM's `{"error": {"code", "message"}}`, or the start of whatever the body was.
+fn arm_error(body: &[u8]) -> (Option<String>, String) {
+    let parsed: Option<Value> = serde_json::from_slice(body).ok();
+    let error = parsed.as_ref().and_then(|v| v.get("error"));
+    let code = error
+        .and_then(|e| e.get("code"))
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    let message = error
+        .and_then(|e| e.get("message"))
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .unwrap_or_else(|| {
+            String::from_utf8_lossy(&body[..body.len().min(200)])
+                .trim()
+                .to_string()
+        });
+    (code, message)
+}
+
+/// `Retry-After` in seconds or as an HTTP date, or ARM's `x-ms-retry-after-ms`.
+fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    if let Some(ms) = headers
+        .get("x-ms-retry-after-ms")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+    {
+        return Some(Duration::from_millis(ms));
+    }
+    let value = headers.get("retry-after")?.to_str().ok()?.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let when = httpdate(value)?;
+    Some(Duration::from_secs(when.saturating_sub(now_secs())))
+}
+
+fn now_secs() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// Seconds since the epoch of an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`).
+fn httpdate(text: &str) -> Option<u64> {
+    let parts: Vec<&str> = text.split_whitespace().collect();
+    let [_, day, month, year, time, "GMT"] = parts.as_slice() else {
+        return None;
+    };
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let month = MONTHS.iter().position(|m| m == month)? as u32 + 1;
+    let date = crate::date::Date {
+        year: year.parse().ok()?,
+        month,
+        day: day.parse().ok()?,
+    };
+    let mut hms = time.split(':').map(|p| p.parse::<u64>().ok());
+    let (h, m, s) = (hms.next()??, hms.next()??, hms.next()??);
+    u64::try_from(date.days())
+        .ok()
+        .map(|d| d * 86_400 + h * 3600 + m * 60 + s)
+}
+
+/// Backoff with ±25 % jitter so that concurrent retries do not arrive together.
+fn jittered(base: Duration) -> Duration {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let factor = 0.75 + f64::from(nanos % 1000) / 2000.0;
+    base.mul_f64(factor)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_loopback_may_use_http() {
+        for (url, ok) in [
+            ("http://127.0.0.1:8080", true),
+            ("http://localhost", true),
+            ("http://[::1]:1", true),
+            ("http://10.0.0.1", false),
+            ("http://management.azure.com", false),
+        ] {
+            assert_eq!(is_loopback(&Url::parse(url).unwrap()), ok, "{url}");
+        }
+    }
+
+    #[test]
+    fn retry_after_forms() {
+        let mut h = reqwest::header::HeaderMap::new();
+        h.insert("retry-after", "2".parse().unwrap());
+        assert_eq!(retry_after(&h), Some(Duration::from_secs(2)));
+        h.insert("x-ms-retry-after-ms", "150".parse().unwrap());
+        assert_eq!(retry_after(&h), Some(Duration::from_millis(150)));
+        assert_eq!(httpdate("Sun, 06 Nov 1994 08:49:37 GMT"), Some(784_111_777));
+        assert_eq!(httpdate("soon"), None);
+    }
+
+    #[test]
+    fn arm_errors_are_parsed() {
+        let (code, message) =
+            arm_error(br#"{"error": {"code": "AuthorizationFailed", "message": "no access"}}"#);
+        assert_eq!(
+            (code.as_deref(), message.as_str()),
+            (Some("AuthorizationFailed"), "no access")
+        );
+        assert_eq!(
+            arm_error(b"<html>bad gateway</html>"),
+            (None, "<html>bad gateway</html>".to_string())
+        );
+    }
+}

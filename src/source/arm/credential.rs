@@ -1,0 +1,248 @@
+//! Credentials (DESIGN §3) on `azure_identity` 1.x: each explicit mode, the `auto` chain, and a
+//! static token for air-gapped tooling. Every attempt is bounded in time, and when nothing works
+//! one message lists each mode tried and why it failed. Tokens are never printed.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use azure_core::cloud::CloudConfiguration;
+use azure_core::credentials::{Secret, TokenCredential};
+use azure_core::http::{ClientOptions, ExponentialRetryOptions, RetryOptions};
+use azure_identity::{
+    AzurePipelinesCredential, AzurePipelinesCredentialOptions, ClientAssertionCredentialOptions,
+    ClientSecretCredential, ClientSecretCredentialOptions, DeveloperToolsCredential,
+    ManagedIdentityCredential, ManagedIdentityCredentialOptions, UserAssignedId,
+    WorkloadIdentityCredential, WorkloadIdentityCredentialOptions,
+};
+use tokio::sync::Mutex;
+
+use super::Cloud;
+
+/// How amlsec authenticates to ARM.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthMode {
+    /// Service principal, workload identity, Azure Pipelines, managed identity, then Azure CLI / azd.
+    Auto,
+    /// Service principal with a secret: AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET.
+    ServicePrincipal,
+    /// Federated token file: AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_FEDERATED_TOKEN_FILE.
+    WorkloadIdentity,
+    /// Azure Pipelines service connection with workload identity federation.
+    AzurePipelines,
+    /// Managed identity of the host (AZURE_CLIENT_ID selects a user-assigned one).
+    ManagedIdentity,
+    /// The Azure CLI login, then the Azure Developer CLI's.
+    Cli,
+    /// A bearer token from AMLSEC_ACCESS_TOKEN.
+    Token,
+}
+
+impl AuthMode {
+    fn name(self) -> &'static str {
+        match self {
+            AuthMode::Auto => "auto",
+            AuthMode::ServicePrincipal => "service principal (client secret)",
+            AuthMode::WorkloadIdentity => "workload identity (federated token)",
+            AuthMode::AzurePipelines => "Azure Pipelines (service connection)",
+            AuthMode::ManagedIdentity => "managed identity",
+            AuthMode::Cli => "Azure CLI / Azure Developer CLI",
+            AuthMode::Token => "token (AMLSEC_ACCESS_TOKEN)",
+        }
+    }
+}
+
+/// The longest one credential may take before the next one is tried.
+const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Refresh a token this long before it expires.
+const REFRESH_MARGIN: Duration = Duration::from_secs(300);
+
+#[derive(Debug, thiserror::Error)]
+#[error("no credential worked:\n{}", .0.iter().map(|(mode, why)| format!("  - {mode}: {why}")).collect::<Vec<_>>().join("\n"))]
+pub struct AuthError(pub Vec<(String, String)>);
+
+enum Source {
+    Static(Secret),
+    Credential(Arc<dyn TokenCredential>),
+}
+
+/// Bearer tokens for ARM, cached until shortly before they expire (the Azure CLI credential
+/// itself caches nothing and would spawn `az` for every request).
+pub struct TokenProvider {
+    source: Source,
+    scope: String,
+    cached: Mutex<Option<(Secret, std::time::Instant)>>,
+}
+
+impl std::fmt::Debug for TokenProvider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenProvider")
+            .field("scope", &self.scope)
+            .finish_non_exhaustive()
+    }
+}
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// Credentials get a short retry policy: the default one takes over 80 s to give up offline.
+fn client_options(cloud: Cloud) -> ClientOptions {
+    let mut options = ClientOptions::default();
+    options.retry = RetryOptions::exponential(ExponentialRetryOptions {
+        initial_delay: azure_core::time::Duration::milliseconds(200),
+        max_retries: 2,
+        max_total_elapsed: azure_core::time::Duration::seconds(8),
+        max_delay: azure_core::time::Duration::seconds(2),
+    });
+    options.cloud = Some(Arc::new(match cloud {
+        Cloud::Public => CloudConfiguration::AzurePublic,
+        Cloud::UsGov => CloudConfiguration::AzureGovernment,
+        Cloud::China => CloudConfiguration::AzureChina,
+    }));
+    options
+}
+
+/// Every cause of an azure_core error: its top-level message often hides the real one.
+fn describe(e: &dyn std::error::Error) -> String {
+    let mut parts = vec![e.to_string()];
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let text = c.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        cause = c.source();
+    }
+    parts.join(": ").replace('\n', " ")
+}
+
+fn build(mode: AuthMode, cloud: Cloud) -> Result<Source, String> {
+    let need = |name: &str| env(name).ok_or_else(|| format!("{name} is not set"));
+    let credential: Arc<dyn TokenCredential> = match mode {
+        AuthMode::Token => {
+            return need("AMLSEC_ACCESS_TOKEN")
+                .map(|t| Source::Static(Secret::new(t.trim().to_string())));
+        }
+        AuthMode::ServicePrincipal => {
+            let (tenant, client) = (need("AZURE_TENANT_ID")?, need("AZURE_CLIENT_ID")?);
+            let secret = need("AZURE_CLIENT_SECRET").map_err(|e| {
+                if env("AZURE_CLIENT_CERTIFICATE_PATH").is_some() {
+                    format!("{e}; certificate credentials need OpenSSL, which this build does not include: use a secret or workload identity")
+                } else {
+                    e
+                }
+            })?;
+            let options = ClientSecretCredentialOptions {
+                client_options: client_options(cloud),
+            };
+            ClientSecretCredential::new(&tenant, client, Secret::new(secret), Some(options))
+                .map_err(|e| describe(&e))?
+        }
+        AuthMode::WorkloadIdentity => {
+            need("AZURE_FEDERATED_TOKEN_FILE")?;
+            let options = WorkloadIdentityCredentialOptions {
+                credential_options: ClientAssertionCredentialOptions {
+                    client_options: client_options(cloud),
+                },
+                ..Default::default()
+            };
+            WorkloadIdentityCredential::new(Some(options)).map_err(|e| describe(&e))?
+        }
+        AuthMode::AzurePipelines => {
+            need("SYSTEM_OIDCREQUESTURI")?;
+            let tenant =
+                need("AZURESUBSCRIPTION_TENANT_ID").or_else(|_| need("AZURE_TENANT_ID"))?;
+            let client =
+                need("AZURESUBSCRIPTION_CLIENT_ID").or_else(|_| need("AZURE_CLIENT_ID"))?;
+            let connection = need("AZURESUBSCRIPTION_SERVICE_CONNECTION_ID")?;
+            let token = need("SYSTEM_ACCESSTOKEN")?;
+            let options = AzurePipelinesCredentialOptions {
+                credential_options: ClientAssertionCredentialOptions {
+                    client_options: client_options(cloud),
+                },
+                ..Default::default()
+            };
+            AzurePipelinesCredential::new(tenant, client, &connection, token, Some(options))
+                .map_err(|e| describe(&e))?
+        }
+        AuthMode::ManagedIdentity => {
+            let options = ManagedIdentityCredentialOptions {
+                user_assigned_id: env("AZURE_CLIENT_ID").map(UserAssignedId::ClientId),
+                client_options: client_options(cloud),
+            };
+            ManagedIdentityCredential::new(Some(options)).map_err(|e| describe(&e))?
+        }
+        AuthMode::Cli => DeveloperToolsCredential::new(None).map_err(|e| describe(&e))?,
+        AuthMode::Auto => unreachable!("auto is a chain of the other modes"),
+    };
+    Ok(Source::Credential(credential))
+}
+
+impl TokenProvider {
+    /// A provider that has proven it can get a token for `cloud`'s ARM scope.
+    pub async fn acquire(mode: AuthMode, cloud: Cloud) -> Result<TokenProvider, AuthError> {
+        let modes: &[AuthMode] = match mode {
+            AuthMode::Auto => &[
+                AuthMode::ServicePrincipal,
+                AuthMode::WorkloadIdentity,
+                AuthMode::AzurePipelines,
+                AuthMode::ManagedIdentity,
+                AuthMode::Cli,
+            ],
+            one => std::slice::from_ref(match one {
+                AuthMode::ServicePrincipal => &AuthMode::ServicePrincipal,
+                AuthMode::WorkloadIdentity => &AuthMode::WorkloadIdentity,
+                AuthMode::AzurePipelines => &AuthMode::AzurePipelines,
+                AuthMode::ManagedIdentity => &AuthMode::ManagedIdentity,
+                AuthMode::Cli => &AuthMode::Cli,
+                _ => &AuthMode::Token,
+            }),
+        };
+        let mut failures = Vec::new();
+        for &m in modes {
+            let provider = match build(m, cloud) {
+                Ok(source) => TokenProvider {
+                    source,
+                    scope: cloud.scope().to_string(),
+                    cached: Mutex::new(None),
+                },
+                Err(why) => {
+                    failures.push((m.name().to_string(), why));
+                    continue;
+                }
+            };
+            match provider.token().await {
+                Ok(_) => return Ok(provider),
+                Err(why) => failures.push((m.name().to_string(), why)),
+            }
+        }
+        Err(AuthError(failures))
+    }
+
+    /// A bearer token, from the cache while it is fresh.
+    pub async fn token(&self) -> Result<Secret, String> {
+        let credential = match &self.source {
+            Source::Static(secret) => return Ok(secret.clone()),
+            Source::Credential(c) => c,
+        };
+        let mut cached = self.cached.lock().await;
+        if let Some((secret, until)) = cached.as_ref()
+            && std::time::Instant::now() < *until
+        {
+            return Ok(secret.clone());
+        }
+        let scopes = [self.scope.as_str()];
+        let request = credential.get_token(&scopes, None);
+        let token = match tokio::time::timeout(ATTEMPT_TIMEOUT, request).await {
+            Err(_) => return Err(format!("no answer within {} s", ATTEMPT_TIMEOUT.as_secs())),
+            Ok(Err(e)) => return Err(describe(&e)),
+            Ok(Ok(t)) => t,
+        };
+        let lifetime = (token.expires_on - azure_core::time::OffsetDateTime::now_utc())
+            .whole_seconds()
+            .max(0) as u64;
+        let fresh_for = Duration::from_secs(lifetime).saturating_sub(REFRESH_MARGIN);
+        *cached = Some((token.token.clone(), std::time::Instant::now() + fresh_for));
+        Ok(token.token)
+    }
+}

@@ -1,0 +1,134 @@
+//! Live reading of Azure Resource Manager: credentials, the GET-only client, collection.
+
+pub mod client;
+pub mod collect;
+pub mod credential;
+
+/// An Azure cloud: its ARM endpoint, token scope and sign-in authority go together.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cloud {
+    Public,
+    UsGov,
+    China,
+}
+
+impl Cloud {
+    pub fn endpoint(self) -> &'static str {
+        match self {
+            Cloud::Public => "https://management.azure.com",
+            Cloud::UsGov => "https://management.usgovcloudapi.net",
+            Cloud::China => "https://management.chinacloudapi.cn",
+        }
+    }
+
+    pub fn scope(self) -> &'static str {
+        match self {
+            Cloud::Public => "https://management.azure.com/.default",
+            Cloud::UsGov => "https://management.usgovcloudapi.net/.default",
+            Cloud::China => "https://management.chinacloudapi.cn/.default",
+        }
+    }
+}
+
+use std::io::IsTerminal;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::error::Error;
+use crate::source::Documents;
+use client::{ArmClient, ClientOptions};
+use collect::{Collector, Plan};
+use credential::{AuthMode, TokenProvider};
+
+/// How to reach ARM.
+#[derive(Debug, Clone)]
+pub struct LiveOptions {
+    pub cloud: Cloud,
+    /// Overrides the cloud's ARM endpoint (tests, proxies); http only for loopback.
+    pub endpoint: Option<String>,
+    pub auth: AuthMode,
+    pub concurrency: usize,
+    pub timeout: Duration,
+    /// Progress on stderr (only drawn when stderr is a terminal).
+    pub progress: bool,
+}
+
+/// Which workspaces to read.
+#[derive(Debug, Clone)]
+pub enum Selector {
+    Workspace(String),
+    /// Every workspace of these resource groups or subscriptions (ids).
+    Scopes(Vec<String>),
+}
+
+/// What a live read produced: the same documents a snapshot holds.
+#[derive(Debug)]
+pub struct Live {
+    pub documents: Documents,
+    pub workspaces: Vec<String>,
+    pub requests: u64,
+    pub endpoint: String,
+}
+
+/// Reads the selected workspaces and everything they depend on.
+pub fn read(options: &LiveOptions, selector: &Selector, mut plan: Plan) -> Result<Live, Error> {
+    let endpoint = options
+        .endpoint
+        .clone()
+        .unwrap_or_else(|| options.cloud.endpoint().to_string());
+    let url = reqwest::Url::parse(&endpoint)
+        .map_err(|e| Error::Usage(format!("--arm-endpoint {endpoint}: {e}")))?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Usage(format!("cannot start the async runtime: {e}")))?;
+    runtime.block_on(async {
+        // Refuse a clear-text endpoint before any credential is asked for a token.
+        if url.scheme() != "https" && !(url.scheme() == "http" && client::is_loopback(&url)) {
+            return Err(Error::Usage(format!(
+                "--arm-endpoint {endpoint}: only https is allowed, or http to a loopback address (127.0.0.1, ::1, localhost)"
+            )));
+        }
+        let tokens = TokenProvider::acquire(options.auth, options.cloud).await.map_err(|e| Error::Auth(e.to_string()))?;
+        let client = ArmClient::new(
+            ClientOptions { endpoint: url, concurrency: options.concurrency, timeout: options.timeout, backoff: Duration::from_millis(500) },
+            tokens,
+        )
+        .map_err(Error::Usage)?;
+        let workspaces = match selector {
+            Selector::Workspace(id) => vec![id.clone()],
+            Selector::Scopes(scopes) => {
+                let mut ids = Vec::new();
+                for scope in scopes {
+                    ids.extend(collect::discover(&client, scope).await.map_err(Error::Unreadable)?);
+                }
+                if ids.is_empty() {
+                    return Err(Error::Usage(format!("no Azure ML workspace in {}", scopes.join(", "))));
+                }
+                ids.sort_by_key(|i| crate::arm_id::key(i));
+                ids.dedup_by_key(|i| crate::arm_id::key(i));
+                ids
+            }
+        };
+        let mut subscriptions: Vec<String> = workspaces.iter().filter_map(|w| crate::arm_id::subscription(w)).collect();
+        subscriptions.sort_by_key(|s| s.to_ascii_lowercase());
+        subscriptions.dedup_by_key(|s| s.to_ascii_lowercase());
+        plan.subscriptions = subscriptions;
+        let collector = Collector::new(Arc::clone(&client), plan);
+        let progress = (options.progress && std::io::stderr().is_terminal()).then(|| {
+            let (collector, client, total) = (Arc::clone(&collector), Arc::clone(&client), workspaces.len());
+            tokio::spawn(async move {
+                loop {
+                    eprint!("\ramlsec: {}/{total} workspaces read, {} requests", collector.workspaces_done(), client.requests());
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+            })
+        });
+        collector.collect(&workspaces).await;
+        if let Some(task) = progress {
+            task.abort();
+            eprintln!("\ramlsec: {}/{} workspaces read, {} requests", workspaces.len(), workspaces.len(), client.requests());
+        }
+        Ok(Live { documents: collector.documents(), workspaces, requests: client.requests(), endpoint: client.endpoint().to_string() })
+    })
+}
