@@ -489,7 +489,10 @@ fn conflicting_or_invalid_flags_are_usage_errors() {
         &["audit", "--snapshot", HARDENED, "--param", "nope=1"],
         "unknown parameter",
     );
-    rejects(&["audit", "--workspace", "x"], "--snapshot");
+    rejects(
+        &["audit", "--workspace", "x"],
+        "--workspace x: give the full ARM id, or add --resource-group",
+    );
 }
 
 #[test]

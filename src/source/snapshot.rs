@@ -171,12 +171,14 @@ pub fn write(
     source: &Value,
     out: &mut dyn std::io::Write,
 ) -> std::io::Result<()> {
-    let header =
-        serde_json::json!({"schema": SCHEMA, "collectedAt": collected_at, "source": source});
-    let header = serde_json::to_string(&header)?;
-    // The header object without its closing brace, then the two arrays.
-    out.write_all(header[..header.len() - 1].as_bytes())?;
-    out.write_all(b",\n\"documents\": [")?;
+    // Written piece by piece: the schema first, and documents copied as the text they came in.
+    write!(
+        out,
+        "{{\"schema\":{},\"collectedAt\":{},\"source\":{},\n\"documents\": [",
+        serde_json::to_string(SCHEMA)?,
+        serde_json::to_string(collected_at)?,
+        serde_json::to_string(source)?
+    )?;
     for (i, raw) in docs.raw_documents().into_iter().enumerate() {
         out.write_all(if i == 0 { b"\n" } else { b",\n" })?;
         out.write_all(raw.get().as_bytes())?;

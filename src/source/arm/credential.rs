@@ -87,19 +87,20 @@ fn env(name: &str) -> Option<String> {
 
 /// Credentials get a short retry policy: the default one takes over 80 s to give up offline.
 fn client_options(cloud: Cloud) -> ClientOptions {
-    let mut options = ClientOptions::default();
-    options.retry = RetryOptions::exponential(ExponentialRetryOptions {
-        initial_delay: azure_core::time::Duration::milliseconds(200),
-        max_retries: 2,
-        max_total_elapsed: azure_core::time::Duration::seconds(8),
-        max_delay: azure_core::time::Duration::seconds(2),
-    });
-    options.cloud = Some(Arc::new(match cloud {
-        Cloud::Public => CloudConfiguration::AzurePublic,
-        Cloud::UsGov => CloudConfiguration::AzureGovernment,
-        Cloud::China => CloudConfiguration::AzureChina,
-    }));
-    options
+    ClientOptions {
+        retry: RetryOptions::exponential(ExponentialRetryOptions {
+            initial_delay: azure_core::time::Duration::milliseconds(200),
+            max_retries: 2,
+            max_total_elapsed: azure_core::time::Duration::seconds(8),
+            max_delay: azure_core::time::Duration::seconds(2),
+        }),
+        cloud: Some(Arc::new(match cloud {
+            Cloud::Public => CloudConfiguration::AzurePublic,
+            Cloud::UsGov => CloudConfiguration::AzureGovernment,
+            Cloud::China => CloudConfiguration::AzureChina,
+        })),
+        ..ClientOptions::default()
+    }
 }
 
 /// Every cause of an azure_core error: its top-level message often hides the real one.
@@ -160,7 +161,6 @@ fn build(mode: AuthMode, cloud: Cloud) -> Result<Source, String> {
                 credential_options: ClientAssertionCredentialOptions {
                     client_options: client_options(cloud),
                 },
-                ..Default::default()
             };
             AzurePipelinesCredential::new(tenant, client, &connection, token, Some(options))
                 .map_err(|e| describe(&e))?

@@ -1,0 +1,467 @@
+//! The live path end to end against a fake ARM on 127.0.0.1: the same results as offline,
+//! paging, retries, failed reads, the token and what is sent, and refused endpoints.
+
+mod common;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use amlsec::source::snapshot;
+use assert_cmd::Command;
+use assert_cmd::cargo::cargo_bin_cmd;
+use common::fake_arm::{FakeArm, Fault};
+use predicates::prelude::*;
+use serde_json::Value;
+
+const TOKEN: &str = "secret-token-4f1c2a";
+const HARDENED_WS: &str = "/subscriptions/5b1c8a3e-0d4f-4c7e-9a61-2f3e4d5c6b7a/resourceGroups/rg-ml-prod/providers/Microsoft.MachineLearningServices/workspaces/mlw-hardened";
+const PROD: &str = "/subscriptions/5b1c8a3e-0d4f-4c7e-9a61-2f3e4d5c6b7a/resourceGroups/rg-ml-prod";
+
+fn example(name: &str) -> String {
+    format!("{}/examples/{name}.json", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn server(example_name: &str, page_size: usize, faults: Vec<Fault>) -> FakeArm {
+    let docs = snapshot::load(Path::new(&example(example_name))).unwrap();
+    FakeArm::start(docs, page_size, Duration::ZERO, faults)
+}
+
+fn amlsec() -> Command {
+    let mut cmd = cargo_bin_cmd!("amlsec");
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("AMLSEC_ACCESS_TOKEN", TOKEN)
+        .env_remove("AZURE_SUBSCRIPTION_ID");
+    cmd
+}
+
+fn live(fake: &FakeArm, extra: &[&str]) -> std::process::Output {
+    amlsec()
+        .args([
+            "audit",
+            "--arm-endpoint",
+            &fake.endpoint(),
+            "--auth",
+            "token",
+            "--level",
+            "2",
+            "--format",
+            "json",
+        ])
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+/// The parts of a report that must not depend on where the documents came from.
+fn results(stdout: &[u8]) -> Value {
+    let mut r: Value = serde_json::from_slice(stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(stdout)));
+    for key in ["generatedAt", "stats", "source"] {
+        r.as_object_mut().unwrap().remove(key);
+    }
+    r
+}
+
+fn offline(example_name: &str, extra: &[&str]) -> Value {
+    let out = amlsec()
+        .args([
+            "audit",
+            "--snapshot",
+            &example(example_name),
+            "--level",
+            "2",
+            "--format",
+            "json",
+        ])
+        .args(extra)
+        .output()
+        .unwrap();
+    results(&out.stdout)
+}
+
+fn status(report: &Value, control: &str) -> String {
+    report["workspaces"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["control"] == control)
+        .unwrap()["status"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+fn message(report: &Value, control: &str) -> String {
+    report["workspaces"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["control"] == control)
+        .unwrap()["message"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn a_live_audit_equals_the_offline_audit_and_reads_only() {
+    let fake = server("hardened-workspace", 2, vec![]);
+    let out = live(&fake, &["--workspace", HARDENED_WS]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(results(&out.stdout), offline("hardened-workspace", &[]));
+    let seen = fake.seen();
+    assert!(seen.iter().all(|s| s.method == "GET"), "only GET is sent");
+    assert!(
+        seen.iter()
+            .all(|s| s.authorization.as_deref() == Some(&format!("Bearer {TOKEN}") as &str))
+    );
+    assert!(seen.iter().all(|s| {
+        s.user_agent
+            .as_deref()
+            .is_some_and(|u| u.starts_with("amlsec/"))
+    }));
+    assert!(
+        seen.iter().any(|s| s.path_and_query.contains("skiptoken")),
+        "lists were paged"
+    );
+    assert!(
+        seen.iter()
+            .all(|s| s.path_and_query.contains("api-version="))
+    );
+    for text in [&out.stdout, &out.stderr] {
+        assert!(
+            !String::from_utf8_lossy(text).contains(TOKEN),
+            "the token never appears in output"
+        );
+    }
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["source"]["kind"], "live");
+    assert_eq!(
+        report["stats"]["requests"].as_u64().unwrap() as usize,
+        seen.len()
+    );
+}
+
+#[test]
+fn collect_writes_a_snapshot_that_audits_identically() {
+    let fake = server("hub-and-project", 3, vec![]);
+    let file = Path::new(env!("CARGO_TARGET_TMPDIR")).join("collected-hub.json");
+    amlsec()
+        .args([
+            "collect",
+            "--resource-group",
+            "rg-ml-hub",
+            "--subscription",
+            "5b1c8a3e-0d4f-4c7e-9a61-2f3e4d5c6b7a",
+        ])
+        .args([
+            "--arm-endpoint",
+            &fake.endpoint(),
+            "--auth",
+            "token",
+            "--output",
+            file.to_str().unwrap(),
+        ])
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("2 workspaces"));
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.starts_with("{\"schema\":\"amlsec-snapshot/1\""));
+    assert!(!text.contains(TOKEN), "no token in the snapshot");
+    let from_file = amlsec()
+        .args([
+            "audit",
+            "--snapshot",
+            file.to_str().unwrap(),
+            "--level",
+            "2",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let direct = live(
+        &fake,
+        &[
+            "--resource-group",
+            "rg-ml-hub",
+            "--subscription",
+            "/subscriptions/5b1c8a3e-0d4f-4c7e-9a61-2f3e4d5c6b7a",
+        ],
+    );
+    assert_eq!(results(&from_file.stdout), results(&direct.stdout));
+    assert_eq!(results(&direct.stdout), offline("hub-and-project", &[]));
+}
+
+#[test]
+fn throttling_and_server_errors_are_retried() {
+    let fake = server(
+        "hardened-workspace",
+        50,
+        vec![
+            Fault::new("/computes", 429)
+                .times(1)
+                .header("Retry-After", "1"),
+            Fault::new("/providers/microsoft.security/pricings", 500).times(1),
+        ],
+    );
+    let started = Instant::now();
+    let out = live(&fake, &["--workspace", HARDENED_WS]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "Retry-After was honoured"
+    );
+    assert_eq!(results(&out.stdout), offline("hardened-workspace", &[]));
+    let seen = fake.seen();
+    assert_eq!(
+        seen.iter()
+            .filter(|s| s.path_and_query.contains("/computes?"))
+            .count(),
+        2
+    );
+    assert_eq!(
+        seen.iter()
+            .filter(|s| s.path_and_query.contains("/pricings?"))
+            .count(),
+        2
+    );
+}
+
+#[test]
+fn a_forbidden_role_assignment_list_errors_only_the_controls_that_need_it() {
+    let fake = server(
+        "hardened-workspace",
+        50,
+        vec![Fault::new(
+            "/providers/microsoft.authorization/roleassignments",
+            403,
+        )],
+    );
+    let out = live(&fake, &["--workspace", HARDENED_WS]);
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "nothing failed, the audit is incomplete"
+    );
+    let report = results(&out.stdout);
+    for control in ["AML-PA-01", "AML-PA-02", "AML-PA-03"] {
+        assert_eq!(status(&report, control), "error", "{control}");
+    }
+    assert!(
+        message(&report, "AML-PA-01")
+            .contains("HTTP 403 AuthorizationFailed injected 403 (x-ms-request-id req-403-")
+    );
+    assert_eq!(status(&report, "AML-PA-04"), "pass");
+    assert_eq!(report["summary"]["error"], 3);
+}
+
+#[test]
+fn an_unreadable_workspace_is_reported() {
+    let fake = server(
+        "hardened-workspace",
+        50,
+        vec![Fault::new(HARDENED_WS, 404).exact()],
+    );
+    let out = live(&fake, &["--workspace", HARDENED_WS]);
+    assert_eq!(out.status.code(), Some(3));
+    let report = results(&out.stdout);
+    assert_eq!(report["workspaces"][0]["error"]["status"], 404);
+    assert_eq!(report["workspaces"][0]["error"]["code"], "ResourceNotFound");
+    let table = amlsec()
+        .args([
+            "audit",
+            "--arm-endpoint",
+            &fake.endpoint(),
+            "--auth",
+            "token",
+            "--workspace",
+            HARDENED_WS,
+        ])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&table.stdout).contains("could not be read: GET /subscriptions/5b1c8a3e-0d4f-4c7e-9a61-2f3e4d5c6b7a/resourceGroups/rg-ml-prod/providers/Microsoft.MachineLearningServices/workspaces/mlw-hardened failed: HTTP 404 ResourceNotFound"));
+}
+
+#[test]
+fn a_missing_storage_account_errors_its_controls_and_not_its_services() {
+    let storage = format!("{PROD}/providers/Microsoft.Storage/storageAccounts/sthardened");
+    let fake = server(
+        "hardened-workspace",
+        50,
+        vec![Fault::new(&storage, 404).exact()],
+    );
+    let out = live(&fake, &["--workspace", HARDENED_WS]);
+    assert_eq!(out.status.code(), Some(3));
+    let report = results(&out.stdout);
+    assert_eq!(status(&report, "AML-DP-07"), "error");
+    assert_eq!(
+        status(&report, "AML-BR-02"),
+        "pass",
+        "blobServices/default is read on its own"
+    );
+}
+
+#[test]
+fn a_timeout_and_garbage_json_are_failed_reads() {
+    let kv = format!("{PROD}/providers/Microsoft.KeyVault/vaults/kv-hardened");
+    let acr = format!("{PROD}/providers/Microsoft.ContainerRegistry/registries/crhardened");
+    let fake = server(
+        "hardened-workspace",
+        50,
+        vec![
+            Fault::new(&kv, 200).exact().delay(Duration::from_secs(3)),
+            Fault::new(&acr, 200).exact().body("{not json"),
+        ],
+    );
+    let out = live(&fake, &["--workspace", HARDENED_WS, "--timeout", "1"]);
+    assert_eq!(out.status.code(), Some(3));
+    let report = results(&out.stdout);
+    assert_eq!(status(&report, "AML-PA-04"), "error");
+    assert!(
+        message(&report, "AML-PA-04").contains("Timeout no answer within 1 s"),
+        "{}",
+        message(&report, "AML-PA-04")
+    );
+    assert_eq!(status(&report, "AML-IM-05"), "error");
+    assert!(message(&report, "AML-IM-05").contains("InvalidJson"));
+}
+
+#[test]
+fn clear_text_endpoints_other_than_loopback_are_refused() {
+    amlsec()
+        .args([
+            "audit",
+            "--workspace",
+            HARDENED_WS,
+            "--auth",
+            "token",
+            "--arm-endpoint",
+            "http://management.example.com",
+        ])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::contains(
+            "only https is allowed, or http to a loopback address",
+        ));
+}
+
+#[test]
+fn without_any_credential_each_mode_says_why() {
+    let empty = Path::new(env!("CARGO_TARGET_TMPDIR")).join("no-tools");
+    std::fs::create_dir_all(&empty).unwrap();
+    let mut cmd = amlsec();
+    for var in [
+        "AMLSEC_ACCESS_TOKEN",
+        "AZURE_CLIENT_ID",
+        "AZURE_TENANT_ID",
+        "AZURE_CLIENT_SECRET",
+        "AZURE_FEDERATED_TOKEN_FILE",
+        "SYSTEM_OIDCREQUESTURI",
+        "MSI_ENDPOINT",
+    ] {
+        cmd.env_remove(var);
+    }
+    // Managed identity goes to a closed loopback port rather than the instance metadata service.
+    cmd.env("IDENTITY_ENDPOINT", "http://127.0.0.1:9/msi/token")
+        .env("IDENTITY_HEADER", "x")
+        .env("PATH", &empty);
+    let started = Instant::now();
+    cmd.args([
+        "audit",
+        "--workspace",
+        HARDENED_WS,
+        "--arm-endpoint",
+        "http://127.0.0.1:9",
+    ])
+    .assert()
+    .code(2)
+    .stderr(predicate::str::contains("no credential worked"))
+    .stderr(predicate::str::contains(
+        "service principal (client secret): AZURE_TENANT_ID is not set",
+    ))
+    .stderr(predicate::str::contains(
+        "workload identity (federated token): AZURE_FEDERATED_TOKEN_FILE is not set",
+    ))
+    .stderr(predicate::str::contains(
+        "Azure Pipelines (service connection): SYSTEM_OIDCREQUESTURI is not set",
+    ))
+    .stderr(predicate::str::contains("managed identity: "))
+    .stderr(predicate::str::contains(
+        "Azure CLI / Azure Developer CLI: ",
+    ));
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "no credential hangs"
+    );
+    amlsec()
+        .env_remove("AMLSEC_ACCESS_TOKEN")
+        .args(["audit", "--workspace", HARDENED_WS, "--auth", "token"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "token (AMLSEC_ACCESS_TOKEN): AMLSEC_ACCESS_TOKEN is not set",
+        ));
+}
+
+#[test]
+fn workspaces_are_discovered_by_resource_group_and_named_in_a_group() {
+    let fake = server("hub-and-project", 50, vec![]);
+    let out = live(
+        &fake,
+        &[
+            "--resource-group",
+            "rg-ml-hub",
+            "--subscription",
+            "5b1c8a3e-0d4f-4c7e-9a61-2f3e4d5c6b7a",
+        ],
+    );
+    let report = results(&out.stdout);
+    let names: Vec<&str> = report["workspaces"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["mlw-hub", "proj-fraud"]);
+    let out = amlsec()
+        .env(
+            "AZURE_SUBSCRIPTION_ID",
+            "5b1c8a3e-0d4f-4c7e-9a61-2f3e4d5c6b7a",
+        )
+        .args([
+            "audit",
+            "--arm-endpoint",
+            &fake.endpoint(),
+            "--auth",
+            "token",
+            "--format",
+            "json",
+            "--workspace",
+            "proj-fraud",
+            "--resource-group",
+            "rg-ml-hub",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        results(&out.stdout)["workspaces"].as_array().unwrap().len(),
+        1
+    );
+    amlsec()
+        .args(["audit", "--workspace", "proj-fraud", "--auth", "token"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("add --resource-group"));
+}
