@@ -82,7 +82,30 @@ pub struct ControlResult<'r> {
     pub waiver: Option<Waiver>,
 }
 
+impl std::fmt::Display for EvidenceItem {
+    /// `path = actual (expected …)`, the form every report shows evidence in.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let actual = match &self.actual {
+            Value::Null => "(missing)".to_string(),
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        write!(f, "{} = {actual}", self.path)?;
+        match &self.expected {
+            Some(x) => write!(f, " (expected {x})"),
+            None => Ok(()),
+        }
+    }
+}
+
 impl ControlResult<'_> {
+    /// The resources that fail or could not be judged: what a report lists as findings.
+    pub fn findings(&self) -> impl Iterator<Item = &ResourceResult> {
+        self.resources
+            .iter()
+            .filter(|r| matches!(r.status, Status::Fail | Status::Error))
+    }
+
     /// The control's status from its resources': fail > error > manual > waived > pass >
     /// not_applicable.
     pub fn roll_up(&mut self) {

@@ -27,26 +27,13 @@ fn escape(text: &str) -> String {
 
 fn details(r: &ControlResult<'_>) -> String {
     let mut text = String::new();
-    for res in r
-        .resources
-        .iter()
-        .filter(|x| matches!(x.status, Status::Fail | Status::Error))
-    {
+    for res in r.findings() {
         let _ = writeln!(text, "{} ({})", res.id, res.status.as_str());
         if let Some(m) = &res.message {
             let _ = writeln!(text, "  {m}");
         }
         for e in &res.evidence {
-            let _ = writeln!(
-                text,
-                "  {} = {}{}",
-                e.path,
-                e.actual,
-                e.expected
-                    .as_deref()
-                    .map(|x| format!(" (expected {x})"))
-                    .unwrap_or_default()
-            );
+            let _ = writeln!(text, "  {e}");
         }
     }
     if let Some(fix) = &r.control.remediation {

@@ -87,11 +87,7 @@ pub fn to_markdown(report: &Report<'_>) -> String {
         if !findings.is_empty() {
             md.push_str("\n| Control | Severity | Status | Resource | Evidence | Fix |\n|---|---|---|---|---|---|\n");
             for r in findings {
-                let bad: Vec<_> = r
-                    .resources
-                    .iter()
-                    .filter(|x| matches!(x.status, Status::Fail | Status::Error))
-                    .collect();
+                let bad: Vec<_> = r.findings().collect();
                 let fix = cell(r.control.remediation.as_deref().unwrap_or(""));
                 if bad.is_empty() {
                     let _ = writeln!(

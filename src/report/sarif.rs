@@ -70,14 +70,7 @@ fn rule(c: &Control) -> Value {
 }
 
 fn message(r: &ControlResult<'_>, res: &ResourceResult) -> String {
-    let evidence: Vec<String> = res
-        .evidence
-        .iter()
-        .map(|e| match &e.expected {
-            Some(x) => format!("{} = {} (expected {x})", e.path, e.actual),
-            None => format!("{} = {}", e.path, e.actual),
-        })
-        .collect();
+    let evidence: Vec<String> = res.evidence.iter().map(ToString::to_string).collect();
     format!(
         "{}: {} fails. {}",
         r.control.id,

@@ -3,7 +3,6 @@
 
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, Color, ColumnConstraint, ContentArrangement, Table, Width};
-use serde_json::Value;
 
 use super::Report;
 use super::json::categories;
@@ -57,16 +56,12 @@ fn score(s: &Summary) -> String {
     s.score.map_or("-".into(), |v| format!("{v:.1}%"))
 }
 
-fn short(v: &Value) -> String {
-    let text = match v {
-        Value::Null => "(missing)".to_string(),
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    };
-    if text.chars().count() > 80 {
-        format!("{}…", text.chars().take(79).collect::<String>())
+/// Evidence lines are cut at 200 characters: a list of every NSG rule helps nobody in a table.
+fn short(text: &str) -> String {
+    if text.chars().count() > 200 {
+        format!("{}…", text.chars().take(199).collect::<String>())
     } else {
-        text
+        text.to_string()
     }
 }
 
@@ -128,11 +123,7 @@ pub fn to_table(report: &Report<'_>, color: bool) -> String {
                 ColumnConstraint::LowerBoundary(Width::Percentage(45)),
             ]);
             for r in findings {
-                let bad: Vec<_> = r
-                    .resources
-                    .iter()
-                    .filter(|x| matches!(x.status, Status::Fail | Status::Error))
-                    .collect();
+                let bad: Vec<_> = r.findings().collect();
                 let title = format!("{}\n{}", r.control.id, r.control.title);
                 if bad.is_empty() {
                     t.add_row(vec![
@@ -144,14 +135,8 @@ pub fn to_table(report: &Report<'_>, color: bool) -> String {
                     ]);
                 }
                 for res in bad {
-                    let mut evidence: Vec<String> = res
-                        .evidence
-                        .iter()
-                        .map(|e| match &e.expected {
-                            Some(x) => format!("{} = {} (expected {x})", e.path, short(&e.actual)),
-                            None => format!("{} = {}", e.path, short(&e.actual)),
-                        })
-                        .collect();
+                    let mut evidence: Vec<String> =
+                        res.evidence.iter().map(|e| short(&e.to_string())).collect();
                     if let Some(m) = &res.message {
                         evidence.insert(0, m.clone());
                     }

@@ -4,6 +4,16 @@ pub mod client;
 pub mod collect;
 pub mod credential;
 
+use std::io::IsTerminal;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::error::Error;
+use crate::source::Documents;
+use client::{ArmClient, ClientOptions};
+use collect::{Collector, Plan};
+use credential::{AuthMode, TokenProvider};
+
 /// An Azure cloud: its ARM endpoint, token scope and sign-in authority go together.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Cloud {
@@ -29,16 +39,6 @@ impl Cloud {
         }
     }
 }
-
-use std::io::IsTerminal;
-use std::sync::Arc;
-use std::time::Duration;
-
-use crate::error::Error;
-use crate::source::Documents;
-use client::{ArmClient, ClientOptions};
-use collect::{Collector, Plan};
-use credential::{AuthMode, TokenProvider};
 
 /// How to reach ARM.
 #[derive(Debug, Clone)]
