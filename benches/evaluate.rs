@@ -3,6 +3,8 @@
 //!
 //! Run: cargo bench --bench evaluate   (release build; prints a small table)
 
+mod support;
+
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Command;
@@ -11,29 +13,12 @@ use std::time::{Duration, Instant};
 use amlsec::audit::{self, Selection};
 use amlsec::rules::{RuleSet, RuleSource};
 use amlsec::source::snapshot;
+use support::estate;
 
 const EXAMPLE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/examples/hardened-workspace.json"
 );
-
-/// The hardened example copied `n` times, each copy in its own resource group and names.
-fn estate(n: usize) -> String {
-    let text = std::fs::read_to_string(EXAMPLE).expect("example");
-    let docs: Vec<serde_json::Value> = serde_json::from_str(&text).expect("json");
-    let mut out = Vec::with_capacity(docs.len() * n);
-    for i in 0..n {
-        for d in &docs {
-            let s = d
-                .to_string()
-                .replace("rg-ml-prod", &format!("rg-ml-{i}"))
-                .replace("mlw-hardened", &format!("mlw-{i}"))
-                .replace("sql-ml-training", &format!("sql-{i}"));
-            out.push(serde_json::from_str::<serde_json::Value>(&s).expect("json"));
-        }
-    }
-    serde_json::to_string(&out).expect("json")
-}
 
 fn time<T>(runs: u32, mut f: impl FnMut() -> T) -> Duration {
     let started = Instant::now();

@@ -7,34 +7,20 @@
 #[path = "../tests/common/fake_arm.rs"]
 mod fake_arm;
 
+mod support;
+
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 use amlsec::source::snapshot;
 use fake_arm::FakeArm;
+use support::estate;
 
 const EXAMPLE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/examples/hardened-workspace.json"
 );
 const LATENCY: Duration = Duration::from_millis(50);
-
-fn estate(n: usize) -> Vec<u8> {
-    let docs: Vec<serde_json::Value> =
-        serde_json::from_str(&std::fs::read_to_string(EXAMPLE).unwrap()).unwrap();
-    let mut out = Vec::new();
-    for i in 0..n {
-        for d in &docs {
-            let s = d
-                .to_string()
-                .replace("rg-ml-prod", &format!("rg-ml-{i}"))
-                .replace("mlw-hardened", &format!("mlw-{i}"))
-                .replace("sql-ml-training", &format!("sql-{i}"));
-            out.push(serde_json::from_str::<serde_json::Value>(&s).unwrap());
-        }
-    }
-    serde_json::to_vec(&out).unwrap()
-}
 
 fn run(fake: &FakeArm, args: &[&str]) -> (Duration, usize) {
     let before = fake.seen().len();
@@ -82,7 +68,7 @@ fn main() {
         5 * 50 + 100
     );
 
-    let many = snapshot::parse("many", &estate(100)).unwrap();
+    let many = snapshot::parse("many", estate(100).as_bytes()).unwrap();
     let fake = FakeArm::start(many, 100, LATENCY, vec![]);
     for concurrency in ["16", "64"] {
         let (elapsed, requests) = run(
