@@ -109,13 +109,8 @@ impl ControlResult<'_> {
     /// The control's status from its resources': fail > error > manual > waived > pass >
     /// not_applicable.
     pub fn roll_up(&mut self) {
-        if let Some(worst) = self
-            .resources
-            .iter()
-            .map(|r| r.status)
-            .max_by_key(|s| s.weight())
-        {
-            self.status = worst;
+        if let Some(status) = worst(&self.resources) {
+            self.status = status;
         }
     }
 }
@@ -128,6 +123,14 @@ pub struct WorkspaceResult<'r> {
     /// Set when the workspace itself could not be read.
     pub error: Option<ReadFailure>,
     pub results: Vec<ControlResult<'r>>,
+}
+
+/// The status that wins the roll-up of some resources' statuses.
+fn worst(resources: &[ResourceResult]) -> Option<Status> {
+    resources
+        .iter()
+        .map(|r| r.status)
+        .max_by_key(|s| s.weight())
 }
 
 /// Counts of control results by status, and the score over automated controls.
@@ -350,11 +353,7 @@ pub fn evaluate<'r>(control: &'r Control, estate: &Estate, rules: &RuleSet) -> C
             InstanceState::Doc(doc) => judge(control, &instance.id, doc, estate, rules),
         })
         .collect();
-    let status = resources
-        .iter()
-        .map(|r| r.status)
-        .max_by_key(|s| s.weight())
-        .unwrap_or(Status::NotApplicable);
+    let status = worst(&resources).unwrap_or(Status::NotApplicable);
     let count = |s: Status| resources.iter().filter(|r| r.status == s).count();
     let total = resources.len();
     let first_message = |s: Status| {

@@ -99,22 +99,23 @@ struct SourceArgs {
 
 #[derive(Args)]
 struct AzureArgs {
-    /// Azure cloud: sets the ARM endpoint, token scope and sign-in authority together.
-    #[arg(long, value_enum, default_value_t = CloudArg::Public)]
-    cloud: CloudArg,
+    /// Azure cloud: sets the ARM endpoint, token scope and sign-in authority together
+    /// [default: public].
+    #[arg(long, value_enum)]
+    cloud: Option<CloudArg>,
     /// ARM endpoint to use instead of the cloud's (https, or http to a loopback address).
     #[arg(long, value_name = "URL")]
     arm_endpoint: Option<String>,
     /// Credential: auto tries service-principal, workload-identity, azure-pipelines,
-    /// managed-identity, then cli; token reads AMLSEC_ACCESS_TOKEN.
-    #[arg(long, value_enum, default_value_t = AuthArg::Auto)]
-    auth: AuthArg,
-    /// Most ARM requests in flight at once.
-    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=256))]
-    concurrency: u16,
-    /// Seconds before one ARM request is given up.
-    #[arg(long, default_value_t = 30, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=600))]
-    timeout: u64,
+    /// managed-identity, then cli; token reads AMLSEC_ACCESS_TOKEN [default: auto].
+    #[arg(long, value_enum)]
+    auth: Option<AuthArg>,
+    /// Most ARM requests in flight at once [default: 16].
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=256))]
+    concurrency: Option<u16>,
+    /// Seconds before one ARM request is given up [default: 30].
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=600))]
+    timeout: Option<u64>,
     /// No progress on stderr.
     #[arg(long)]
     quiet: bool,
@@ -387,31 +388,26 @@ fn audit(args: AuditArgs) -> Result<u8> {
 impl AzureArgs {
     /// The first Azure flag given explicitly (they mean nothing offline).
     fn given(&self) -> Option<&'static str> {
-        let defaults = AzureArgs::default_values();
         [
             (self.arm_endpoint.is_some(), "--arm-endpoint"),
-            (!matches!(self.cloud, CloudArg::Public), "--cloud"),
-            (!matches!(self.auth, AuthArg::Auto), "--auth"),
-            (self.concurrency != defaults.0, "--concurrency"),
-            (self.timeout != defaults.1, "--timeout"),
+            (self.cloud.is_some(), "--cloud"),
+            (self.auth.is_some(), "--auth"),
+            (self.concurrency.is_some(), "--concurrency"),
+            (self.timeout.is_some(), "--timeout"),
         ]
         .into_iter()
         .find_map(|(given, flag)| given.then_some(flag))
     }
 
-    fn default_values() -> (u16, u64) {
-        (16, 30)
-    }
-
     fn options(&self) -> LiveOptions {
         LiveOptions {
-            cloud: match self.cloud {
+            cloud: match self.cloud.unwrap_or(CloudArg::Public) {
                 CloudArg::Public => Cloud::Public,
                 CloudArg::Usgov => Cloud::UsGov,
                 CloudArg::China => Cloud::China,
             },
             endpoint: self.arm_endpoint.clone(),
-            auth: match self.auth {
+            auth: match self.auth.unwrap_or(AuthArg::Auto) {
                 AuthArg::Auto => AuthMode::Auto,
                 AuthArg::ServicePrincipal => AuthMode::ServicePrincipal,
                 AuthArg::WorkloadIdentity => AuthMode::WorkloadIdentity,
@@ -420,8 +416,8 @@ impl AzureArgs {
                 AuthArg::Cli => AuthMode::Cli,
                 AuthArg::Token => AuthMode::Token,
             },
-            concurrency: usize::from(self.concurrency),
-            timeout: Duration::from_secs(self.timeout),
+            concurrency: usize::from(self.concurrency.unwrap_or(16)),
+            timeout: Duration::from_secs(self.timeout.unwrap_or(30)),
             progress: !self.quiet,
         }
     }
