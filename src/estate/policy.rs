@@ -5,9 +5,10 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
-use super::resolve::{text, with_facts};
+use super::resolve::with_facts;
 use super::{Instance, InstanceState, Target};
 use crate::arm_id;
+use crate::rules::path::text;
 use crate::rules::path::{hole, member};
 use crate::source::Documents;
 

@@ -8,7 +8,7 @@ use super::policy;
 use super::{DiagnosedResource, Estate, Instance, InstanceState, Target, TargetKind};
 use crate::arm_id;
 use crate::rules::Params;
-use crate::rules::path::{hole, member};
+use crate::rules::path::{hole, member, text};
 use crate::source::{Documents, ReadFailure};
 
 /// Resolves every target of the workspace `id` (plus the Defender plans in `plans`).
@@ -137,15 +137,6 @@ pub fn resolve(docs: &Documents, id: &str, params: &Params, plans: &BTreeSet<Str
         audited,
         targets,
     }
-}
-
-/// A string at a dotted path of a document ("" when missing or not a string).
-pub(super) fn text<'v>(doc: &'v Value, path: &str) -> &'v str {
-    let mut v = Some(doc);
-    for seg in path.split('.') {
-        v = v.and_then(|x| member(x, seg));
-    }
-    v.and_then(Value::as_str).map(str::trim).unwrap_or_default()
 }
 
 fn arm_id_of(doc: &Value, fallback: &str) -> String {

@@ -191,6 +191,16 @@ pub fn member<'v>(value: &'v Value, name: &str) -> Option<&'v Value> {
     })
 }
 
+/// The trimmed string at a plain dotted path ("" when missing or not a string): how the estate
+/// and the collector read the ids and names that link documents.
+pub fn text<'v>(doc: &'v Value, path: &str) -> &'v str {
+    let mut v = Some(doc);
+    for seg in path.split('.') {
+        v = v.and_then(|x| member(x, seg));
+    }
+    v.and_then(Value::as_str).map(str::trim).unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

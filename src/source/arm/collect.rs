@@ -11,6 +11,7 @@ use tokio::sync::OnceCell;
 
 use super::client::ArmClient;
 use crate::arm_id;
+use crate::rules::path::text;
 use crate::source::{Documents, ReadFailure};
 
 const ML: &str = "2025-12-01";
@@ -49,14 +50,6 @@ pub struct Collector {
     docs: Mutex<Vec<Value>>,
     failures: Mutex<Vec<ReadFailure>>,
     done: std::sync::atomic::AtomicUsize,
-}
-
-fn text<'v>(doc: &'v Value, path: &str) -> &'v str {
-    let mut v = Some(doc);
-    for seg in path.split('.') {
-        v = v.and_then(|x| crate::rules::path::member(x, seg));
-    }
-    v.and_then(Value::as_str).map(str::trim).unwrap_or_default()
 }
 
 fn items<'v>(doc: &'v Value, path: &str) -> impl Iterator<Item = &'v Value> {
