@@ -26,6 +26,14 @@ fn output(args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
+/// The JSON report of an audit of one example, with extra flags.
+fn json_report(name: &str, extra: &[&str]) -> Value {
+    let snapshot = example(name);
+    let mut args = vec!["audit", "--snapshot", &snapshot, "--format", "json"];
+    args.extend_from_slice(extra);
+    serde_json::from_str(&output(&args)).unwrap()
+}
+
 fn scratch(name: &str, content: &str) -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("formats");
     std::fs::create_dir_all(&dir).unwrap();
@@ -237,16 +245,7 @@ fn status(report: &Value, control: &str) -> String {
 fn exceptions_waive_matching_failures_in_every_output() {
     let file = waive_ns01();
     let path = file.to_str().unwrap();
-    let report: Value = serde_json::from_str(&output(&[
-        "audit",
-        "--snapshot",
-        &example("default-workspace"),
-        "--format",
-        "json",
-        "--exceptions",
-        path,
-    ]))
-    .unwrap();
+    let report: Value = json_report("default-workspace", &["--exceptions", path]);
     assert_eq!(status(&report, "AML-NS-01"), "waived");
     assert_eq!(report["summary"]["waived"], 1);
     let result = report["workspaces"][0]["results"]
@@ -288,16 +287,10 @@ fn exceptions_waive_matching_failures_in_every_output() {
             date_in(10)
         ),
     );
-    let report: Value = serde_json::from_str(&output(&[
-        "audit",
-        "--snapshot",
-        &example("default-workspace"),
-        "--format",
-        "json",
-        "--exceptions",
-        exact.to_str().unwrap(),
-    ]))
-    .unwrap();
+    let report: Value = json_report(
+        "default-workspace",
+        &["--exceptions", exact.to_str().unwrap()],
+    );
     assert_eq!(
         status(&report, "AML-NS-25"),
         "fail",
@@ -322,16 +315,10 @@ fn exceptions_waive_matching_failures_in_every_output() {
             date_in(10)
         ),
     );
-    let report: Value = serde_json::from_str(&output(&[
-        "audit",
-        "--snapshot",
-        &example("default-workspace"),
-        "--format",
-        "json",
-        "--exceptions",
-        glob.to_str().unwrap(),
-    ]))
-    .unwrap();
+    let report: Value = json_report(
+        "default-workspace",
+        &["--exceptions", glob.to_str().unwrap()],
+    );
     assert_eq!(status(&report, "AML-NS-25"), "waived");
 }
 
