@@ -53,7 +53,7 @@ fn run(fake: &FakeArm, args: &[&str]) -> (Duration, usize) {
 
 fn main() {
     let sub = "5b1c8a3e-0d4f-4c7e-9a61-2f3e4d5c6b7a";
-    let one = snapshot::load(std::path::Path::new(EXAMPLE)).unwrap();
+    let one = snapshot::load(std::path::Path::new(EXAMPLE), amlsec::input::SNAPSHOT_LIMIT).unwrap();
     let fake = FakeArm::start(one, 100, LATENCY, vec![]);
     let ws = format!(
         "/subscriptions/{sub}/resourceGroups/rg-ml-prod/providers/Microsoft.MachineLearningServices/workspaces/mlw-hardened"

@@ -1,10 +1,15 @@
 //! ARM resource ids: normalisation and the few structural questions the engine asks of them.
 //! Ids compare case-insensitively, ignoring one trailing `/` (baseline.md §1.3).
 
-/// The comparison key of an id: trimmed, one trailing `/` removed, lower-cased.
-pub fn key(id: &str) -> String {
+/// An id as written, trimmed and without one trailing `/`.
+pub fn normalise(id: &str) -> &str {
     let id = id.trim();
-    id.strip_suffix('/').unwrap_or(id).to_ascii_lowercase()
+    id.strip_suffix('/').unwrap_or(id).trim_end()
+}
+
+/// The comparison key of an id: its normal form, lower-cased.
+pub fn key(id: &str) -> String {
+    normalise(id).to_ascii_lowercase()
 }
 
 /// Whether two ids name the same resource.
@@ -14,8 +19,7 @@ pub fn same(a: &str, b: &str) -> bool {
 
 /// The last segment of an id (a resource's name, a role or policy GUID).
 pub fn last_segment(id: &str) -> &str {
-    let id = id.trim();
-    let id = id.strip_suffix('/').unwrap_or(id);
+    let id = normalise(id);
     id.rsplit('/').next().unwrap_or(id)
 }
 

@@ -330,19 +330,34 @@ pub fn evaluate<'r>(control: &'r Control, estate: &Estate, rules: &RuleSet) -> C
     }
     let instances = match estate.target(&control.target) {
         Target::Absent(why) => return result(Status::NotApplicable, why.clone(), vec![]),
-        Target::Failed(f) => return result(Status::Error, f.to_string(), vec![]),
+        Target::Failed(f) if !inapplicable_without(control, f, estate, rules) => {
+            return result(Status::Error, f.to_string(), vec![]);
+        }
+        Target::Failed(_) => {
+            return result(Status::NotApplicable, PRECONDITION.into(), vec![]);
+        }
         Target::Present(instances) => instances,
     };
     let resources: Vec<ResourceResult> = instances
         .iter()
         .map(|instance| match &instance.state {
-            InstanceState::Failed(f) => ResourceResult {
-                id: instance.id.clone(),
-                status: Status::Error,
-                message: Some(f.to_string()),
-                evidence: vec![],
-                waiver: None,
-            },
+            InstanceState::Failed(f) => {
+                let (status, message) = if inapplicable_without(control, f, estate, rules) {
+                    (
+                        Status::NotApplicable,
+                        "precondition does not hold".to_string(),
+                    )
+                } else {
+                    (Status::Error, f.to_string())
+                };
+                ResourceResult {
+                    id: instance.id.clone(),
+                    status,
+                    message: Some(message),
+                    evidence: vec![],
+                    waiver: None,
+                }
+            }
             InstanceState::Manual(m) => ResourceResult {
                 id: instance.id.clone(),
                 status: Status::Manual,
@@ -377,9 +392,24 @@ pub fn evaluate<'r>(control: &'r Control, estate: &Estate, rules: &RuleSet) -> C
             noun(total),
             if count(Status::Pass) == 1 { "es" } else { "" }
         ),
-        _ => "the control's precondition does not hold".into(),
+        _ => PRECONDITION.into(),
     };
     result(status, message, resources)
+}
+
+const PRECONDITION: &str = "the control's precondition does not hold";
+
+/// Whether `applies when` is false on data that was read, although the target's read failed:
+/// then the control does not apply, and the failed read does not matter (baseline.md §1.6).
+fn inapplicable_without(
+    control: &Control,
+    failure: &ReadFailure,
+    estate: &Estate,
+    rules: &RuleSet,
+) -> bool {
+    control.applies.as_ref().is_some_and(|applies| {
+        applies.eval(&Scope::unread(failure, estate, &rules.params)) == Ok(false)
+    })
 }
 
 fn noun(n: usize) -> &'static str {

@@ -21,7 +21,9 @@ impl Date {
     pub fn parse(text: &str) -> Option<Date> {
         let mut parts = text.trim().splitn(3, '-');
         let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
-        if y.len() != 4 || m.len() != 2 || d.len() != 2 {
+        // Digits only: `str::parse` would take `+1` as a month.
+        let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
+        if !digits(y, 4) || !digits(m, 2) || !digits(d, 2) {
             return None;
         }
         let date = Date {
@@ -118,6 +120,9 @@ mod tests {
         assert!(Date::parse("2027-13-01").is_none());
         assert!(Date::parse("27-03-31").is_none());
         assert!(Date::parse("31/03/2027").is_none());
+        for signed in ["2027-+1-01", "+027-01-01", "2027-01-+1", "2027- 1-01"] {
+            assert!(Date::parse(signed).is_none(), "{signed}");
+        }
         assert_eq!(
             Date::parse("2028-02-29")
                 .unwrap()

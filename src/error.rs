@@ -41,6 +41,8 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    #[error("{} is larger than {limit} bytes, the limit for this input", path.display())]
+    TooLarge { path: PathBuf, limit: u64 },
     #[error("cannot write {}: {source}", path.display())]
     Write {
         path: PathBuf,

@@ -87,10 +87,7 @@ pub struct Exceptions {
 
 impl Exceptions {
     pub fn load(path: &Path, today: Date) -> Result<Exceptions> {
-        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let text = crate::input::read_text(path, crate::input::TEXT_FILE_LIMIT)?;
         Exceptions::parse(&path.display().to_string(), &text, today)
     }
 

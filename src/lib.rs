@@ -10,6 +10,7 @@ pub mod date;
 pub mod error;
 pub mod estate;
 pub mod exceptions;
+pub mod input;
 pub mod report;
 pub mod rules;
 pub mod source;

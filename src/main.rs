@@ -116,6 +116,9 @@ struct AzureArgs {
     /// Seconds before one ARM request is given up [default: 30].
     #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=600))]
     timeout: Option<u64>,
+    /// Largest ARM reply read, e.g. 64MiB; a longer one is a failed read [default: 64MiB].
+    #[arg(long, value_name = "SIZE", value_parser = amlsec::input::parse_size)]
+    max_reply_size: Option<u64>,
     /// No progress on stderr.
     #[arg(long)]
     quiet: bool,
@@ -158,6 +161,9 @@ struct AuditArgs {
     /// Offline input: a JSON file of ARM documents, or `-` for standard input.
     #[arg(long, value_name = "FILE")]
     snapshot: Option<PathBuf>,
+    /// Largest snapshot accepted, e.g. 512MiB or 4GiB [default: 1GiB].
+    #[arg(long, value_name = "SIZE", value_parser = amlsec::input::parse_size)]
+    max_snapshot_size: Option<u64>,
     #[command(flatten)]
     source: SourceArgs,
     #[command(flatten)]
@@ -320,7 +326,10 @@ fn audit(args: AuditArgs) -> Result<u8> {
                     "{flag} reads from Azure; it does not go with --snapshot"
                 )));
             }
-            let docs = snapshot::load(path)?;
+            let limit = args
+                .max_snapshot_size
+                .unwrap_or(amlsec::input::SNAPSHOT_LIMIT);
+            let docs = snapshot::load(path, limit)?;
             let ids = audit::workspaces(&docs, args.source.workspace.as_deref())?;
             (
                 docs,
@@ -394,6 +403,7 @@ impl AzureArgs {
             (self.auth.is_some(), "--auth"),
             (self.concurrency.is_some(), "--concurrency"),
             (self.timeout.is_some(), "--timeout"),
+            (self.max_reply_size.is_some(), "--max-reply-size"),
         ]
         .into_iter()
         .find_map(|(given, flag)| given.then_some(flag))
@@ -419,6 +429,9 @@ impl AzureArgs {
             concurrency: usize::from(self.concurrency.unwrap_or(16)),
             timeout: Duration::from_secs(self.timeout.unwrap_or(30)),
             progress: !self.quiet,
+            max_reply_bytes: self
+                .max_reply_size
+                .unwrap_or(amlsec::source::arm::client::REPLY_LIMIT),
         }
     }
 }

@@ -8,6 +8,9 @@ use assert_cmd::cargo::cargo_bin_cmd;
 use predicates::prelude::*;
 use serde_json::{Value, json};
 
+#[path = "common/golden.rs"]
+mod golden;
+
 const HARDENED: &str = "examples/hardened-workspace.json";
 const DEFAULT: &str = "examples/default-workspace.json";
 const HUB: &str = "examples/hub-and-project.json";
@@ -68,17 +71,7 @@ fn json_reports_match_the_golden_files() {
         report["stats"]["durationMs"] = json!(0);
         let text = serde_json::to_string_pretty(&report).unwrap() + "\n";
         let stem = Path::new(example).file_stem().unwrap().to_str().unwrap();
-        let golden =
-            Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/golden/{stem}.level2.json"));
-        if std::env::var_os("UPDATE_GOLDEN").is_some() {
-            std::fs::write(&golden, &text).unwrap();
-        }
-        let expected = std::fs::read_to_string(&golden).unwrap_or_default();
-        assert!(
-            text == expected,
-            "{example}: the report differs from {}; rerun with UPDATE_GOLDEN=1 and review the diff",
-            golden.display()
-        );
+        golden::assert_golden(&format!("{stem}.level2.json"), &text);
     }
 }
 

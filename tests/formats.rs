@@ -8,6 +8,9 @@ use assert_cmd::cargo::cargo_bin_cmd;
 use predicates::prelude::*;
 use serde_json::Value;
 
+#[path = "common/golden.rs"]
+mod golden;
+
 const EXAMPLES: [&str; 3] = ["hardened-workspace", "default-workspace", "hub-and-project"];
 
 fn amlsec() -> Command {
@@ -43,17 +46,7 @@ fn scratch(name: &str, content: &str) -> PathBuf {
 }
 
 fn golden(name: &str, text: &str) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/golden")
-        .join(name);
-    if std::env::var_os("UPDATE_GOLDEN").is_some() {
-        std::fs::write(&path, text).unwrap();
-    }
-    let expected = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(
-        text == expected,
-        "{name} differs from tests/golden; rerun with UPDATE_GOLDEN=1 and review the diff"
-    );
+    golden::assert_golden(name, text);
 }
 
 #[test]

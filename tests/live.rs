@@ -22,7 +22,11 @@ fn example(name: &str) -> String {
 }
 
 fn server(example_name: &str, page_size: usize, faults: Vec<Fault>) -> FakeArm {
-    let docs = snapshot::load(Path::new(&example(example_name))).unwrap();
+    let docs = snapshot::load(
+        Path::new(&example(example_name)),
+        amlsec::input::SNAPSHOT_LIMIT,
+    )
+    .unwrap();
     FakeArm::start(docs, page_size, Duration::ZERO, faults)
 }
 
@@ -334,7 +338,7 @@ fn a_timeout_and_garbage_json_are_failed_reads() {
         message(&report, "AML-PA-04")
     );
     assert_eq!(status(&report, "AML-IM-05"), "error");
-    assert!(message(&report, "AML-IM-05").contains("InvalidJson"));
+    assert!(message(&report, "AML-IM-05").contains("InvalidResponse"));
 }
 
 #[test]

@@ -59,8 +59,12 @@ pub fn resolve(docs: &Documents, id: &str, params: &Params, plans: &BTreeSet<Str
                 TargetKind::StorageFileService,
                 storage_child("fileServices/default"),
             );
+            // A project emits its own resource logs: its settings are judged, not the hub's.
             for (resource, source) in [
-                (DiagnosedResource::Workspace, targets_ref(&body, id)),
+                (
+                    DiagnosedResource::Workspace,
+                    single(Ok((arm_id_of(audited, id), audited.clone()))),
+                ),
                 (DiagnosedResource::KeyVault, keyvault.clone()),
                 (DiagnosedResource::Registry, registry.clone()),
                 (
@@ -163,14 +167,6 @@ pub(super) fn with_facts(mut doc: Value, facts: Value) -> Value {
         obj.insert("amlsec".into(), facts);
     }
     doc
-}
-
-fn targets_ref(body: &Result<Value, ReadFailure>, fallback: &str) -> Target {
-    single(
-        body.as_ref()
-            .map(|b| (arm_id_of(b, fallback), b.clone()))
-            .map_err(Clone::clone),
-    )
 }
 
 /// The id a workspace property references: `Ok(None)` when an optional one is not set.
@@ -513,20 +509,32 @@ impl Resolver<'_> {
         let wanted = self.param_list("aml_private_dns_zones");
         // zone key -> (zone id, VNets of the endpoints whose zone groups name it)
         let mut zones: BTreeMap<String, (String, BTreeSet<String>)> = BTreeMap::new();
+        // Zones reached through an endpoint or zone-group list that could not be read are
+        // unknown: each such read is an instance in error, so the control cannot pass.
+        let mut unreadable: Vec<Instance> = Vec::new();
         for pe in pes {
-            let InstanceState::Doc(doc) = &pe.state else {
-                continue;
+            let doc = match &pe.state {
+                InstanceState::Doc(doc) => doc,
+                other => {
+                    unreadable.push(Instance {
+                        id: pe.id.clone(),
+                        state: other.clone(),
+                    });
+                    continue;
+                }
             };
             let groups = match doc.get("privateDnsZoneGroups") {
                 Some(Value::Array(g)) => g,
                 _ => {
-                    let failure = self
-                        .docs
-                        .list(&format!("{}/privateDnsZoneGroups", pe.id))
-                        .err();
-                    return Target::Failed(
-                        failure.unwrap_or_else(|| ReadFailure::not_in_source(&pe.id)),
-                    );
+                    let path = format!("{}/privateDnsZoneGroups", pe.id);
+                    let failure = self.docs.list(&path).err();
+                    unreadable.push(Instance {
+                        state: InstanceState::Failed(
+                            failure.unwrap_or_else(|| ReadFailure::not_in_source(&path)),
+                        ),
+                        id: path,
+                    });
+                    continue;
                 }
             };
             let vnet = arm_id::vnet_of_subnet(text(doc, "properties.subnet.id"));
@@ -539,31 +547,37 @@ impl Resolver<'_> {
                 }
             }
         }
-        if zones.is_empty() {
+        if zones.is_empty() && unreadable.is_empty() {
             return Target::Absent(
                 "no AML private DNS zone is bound to the workspace private endpoints".into(),
             );
         }
-        Target::Present(
-            zones
-                .into_values()
-                .map(|(id, vnets)| {
-                    let state = match self.docs.list(&format!("{id}/virtualNetworkLinks")) {
-                        Err(f) => InstanceState::Failed(f),
-                        Ok(links) => {
-                            let base = self.docs.find(&id).unwrap_or_else(
-                                || json!({"id": id, "name": arm_id::last_segment(&id)}),
-                            );
-                            let mut doc =
-                                with_facts(base, json!({"privateEndpointVnetIds": vnets}));
-                            doc["virtualNetworkLinks"] = Value::Array(links);
-                            InstanceState::Doc(doc)
-                        }
-                    };
-                    Instance { id, state }
-                })
-                .collect(),
-        )
+        // An unread endpoint may name the zone too: its VNet would be accepted, so the
+        // accepted set is unknown rather than smaller.
+        let unknown_vnets = unreadable.iter().find_map(|i| match &i.state {
+            InstanceState::Failed(f) => Some(hole(f)),
+            _ => None,
+        });
+        let mut instances: Vec<Instance> = zones
+            .into_values()
+            .map(|(id, vnets)| {
+                let state = match self.docs.list(&format!("{id}/virtualNetworkLinks")) {
+                    Err(f) => InstanceState::Failed(f),
+                    Ok(links) => {
+                        let base = self.docs.find(&id).unwrap_or_else(
+                            || json!({"id": id, "name": arm_id::last_segment(&id)}),
+                        );
+                        let vnets = unknown_vnets.clone().unwrap_or_else(|| json!(vnets));
+                        let mut doc = with_facts(base, json!({"privateEndpointVnetIds": vnets}));
+                        doc["virtualNetworkLinks"] = Value::Array(links);
+                        InstanceState::Doc(doc)
+                    }
+                };
+                Instance { id, state }
+            })
+            .collect();
+        instances.extend(unreadable);
+        Target::Present(instances)
     }
 
     fn pricing(&self, subscription: &str, plan: &str) -> Target {

@@ -81,7 +81,12 @@ pub struct Scope<'a> {
     pub current: &'a Value,
     pub context: &'a dyn Context,
     pub params: &'a Params,
+    /// The evaluated document could not be read: paths into it are unreadable, while paths
+    /// into context documents still answer (baseline.md §1.6, "depends only on the reads").
+    unread_root: Option<&'a ReadFailure>,
 }
+
+static NO_DOCUMENT: Value = Value::Null;
 
 pub type Outcome = Result<bool, ReadFailure>;
 
@@ -92,10 +97,26 @@ impl<'a> Scope<'a> {
             current: root,
             context,
             params,
+            unread_root: None,
+        }
+    }
+
+    /// A scope whose evaluated document is the read that failed.
+    pub fn unread(failure: &'a ReadFailure, context: &'a dyn Context, params: &'a Params) -> Self {
+        Scope {
+            unread_root: Some(failure),
+            ..Scope::new(&NO_DOCUMENT, context, params)
         }
     }
 
     pub fn resolve(&self, path: &Path) -> Result<Found<'a>, ReadFailure> {
+        let at_root = match path.root() {
+            Root::Current => std::ptr::eq(self.current, self.root),
+            Root::Context(name) => name == "root",
+        };
+        if let (true, Some(failure)) = (at_root, self.unread_root) {
+            return Err(failure.clone());
+        }
         let start = match path.root() {
             Root::Current => Some(self.current),
             Root::Context(name) if name == "root" => Some(self.root),

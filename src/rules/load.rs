@@ -44,10 +44,7 @@ impl RuleSource {
         files
             .into_iter()
             .map(|file| {
-                let text = std::fs::read_to_string(&file).map_err(|source| Error::Io {
-                    path: file.clone(),
-                    source,
-                })?;
+                let text = crate::input::read_text(&file, crate::input::TEXT_FILE_LIMIT)?;
                 Ok(RuleSource {
                     name: file.display().to_string(),
                     text,

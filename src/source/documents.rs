@@ -90,6 +90,20 @@ pub struct Documents {
     lookups: Mutex<HashMap<(String, String), Arc<Lookup>>>,
 }
 
+/// For an AML compute document: whether it is a list item without `properties.properties`
+/// (baseline.md §1.2), which gives way to the full document of the same id.
+fn compute_list_item(doc: &Value) -> Option<bool> {
+    let id = doc.get("id").and_then(Value::as_str)?;
+    let is_compute = arm_id::derive_type(id).is_some_and(|t| {
+        t.eq_ignore_ascii_case("Microsoft.MachineLearningServices/workspaces/computes")
+    });
+    is_compute.then(|| {
+        doc.get("properties")
+            .and_then(|p| crate::rules::path::member(p, "properties"))
+            .is_none_or(Value::is_null)
+    })
+}
+
 /// The comparison key of a request path: no scheme and host, no query, as an id key.
 fn path_key(path: &str) -> String {
     let path = path.split('?').next().unwrap_or(path);
@@ -100,34 +114,84 @@ fn path_key(path: &str) -> String {
     arm_id::key(path)
 }
 
+/// What became of a document added under an id the store already holds (baseline.md §1.6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Merge {
+    Added,
+    /// An identical copy, or a compute list item the full document already stands for.
+    Kept,
+    /// The new document is the full compute document for a list item held before.
+    Replaced,
+    /// Two different documents with one id: the store keeps the first.
+    Conflict,
+}
+
 impl Documents {
-    /// Adds a document that has a string `id`. A later document with the same id replaces an
-    /// earlier one.
-    pub fn insert(&mut self, doc: Value) {
+    /// Adds a document read live. Its ids are normalised first; a document that conflicts with
+    /// one already held replaces it, as the collector adds list items before the GET bodies.
+    pub fn insert(&mut self, mut doc: Value) {
+        super::entry::normalise_ids(&mut doc);
         if let Some(id) = doc.get("id").and_then(Value::as_str).map(str::to_string) {
             let raw = serde_json::value::to_raw_value(&doc).expect("a Value serialises");
-            self.insert_raw(&id, raw);
+            if self.insert_raw(&id, raw.clone()) == Merge::Conflict {
+                self.docs.insert(arm_id::key(&id), raw);
+            }
         }
     }
 
-    /// Adds a document's JSON text under its id.
-    pub fn insert_raw(&mut self, id: &str, raw: Box<RawValue>) {
+    /// Adds a document's JSON text under its id, after parsing it in full (numbers in range)
+    /// and normalising its ids.
+    pub fn insert_text(&mut self, id: &str, raw: &RawValue) -> Result<Merge, serde_json::Error> {
+        let raw = if super::entry::check(raw.get())? {
+            let mut doc: Value = serde_json::from_str(raw.get())?;
+            super::entry::normalise_ids(&mut doc);
+            serde_json::value::to_raw_value(&doc)?
+        } else {
+            raw.to_owned()
+        };
+        Ok(self.insert_raw(id, raw))
+    }
+
+    fn insert_raw(&mut self, id: &str, raw: Box<RawValue>) -> Merge {
         let key = arm_id::key(id);
-        if self.docs.insert(key.clone(), raw).is_none() {
-            self.collections
-                .entry(arm_id::collection_key(id))
-                .or_default()
-                .push(key.clone());
-            if key.starts_with("/providers/microsoft.management/managementgroups/") {
-                self.management_group_scoped.push(key.clone());
+        if let Some(held) = self.docs.get(&key) {
+            if held.get() == raw.get() {
+                return Merge::Kept;
             }
-            if let Some(t) = arm_id::derive_type(id) {
-                self.types
-                    .entry(t.to_ascii_lowercase())
-                    .or_default()
-                    .push(key);
+            let (held_doc, new_doc): (Value, Value) = match (
+                serde_json::from_str(held.get()),
+                serde_json::from_str(raw.get()),
+            ) {
+                (Ok(a), Ok(b)) => (a, b),
+                _ => return Merge::Conflict,
+            };
+            if held_doc == new_doc {
+                return Merge::Kept;
             }
+            return match (compute_list_item(&held_doc), compute_list_item(&new_doc)) {
+                (Some(true), Some(false)) => {
+                    self.docs.insert(key, raw);
+                    Merge::Replaced
+                }
+                (Some(false), Some(true)) => Merge::Kept,
+                _ => Merge::Conflict,
+            };
         }
+        self.docs.insert(key.clone(), raw);
+        self.collections
+            .entry(arm_id::collection_key(id))
+            .or_default()
+            .push(key.clone());
+        if key.starts_with("/providers/microsoft.management/managementgroups/") {
+            self.management_group_scoped.push(key.clone());
+        }
+        if let Some(t) = arm_id::derive_type(id) {
+            self.types
+                .entry(t.to_ascii_lowercase())
+                .or_default()
+                .push(key);
+        }
+        Merge::Added
     }
 
     /// The parsed document; a missing `type` is derived from the id (some ARM children, such

@@ -3,7 +3,8 @@
 
 pub mod arm;
 mod documents;
+pub mod entry;
 mod scan;
 pub mod snapshot;
 
-pub use documents::{Documents, ReadFailure};
+pub use documents::{Documents, Merge, ReadFailure};

@@ -1,8 +1,7 @@
 //! Offline input (DESIGN §6): a JSON array of ARM documents (list envelopes flattened), a
 //! bare list envelope, or the `amlsec-snapshot/1` object that `amlsec collect` writes.
 
-use std::collections::BTreeMap;
-use std::io::Read;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use serde::Deserialize;
@@ -10,30 +9,35 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 
 use super::scan::{self, Step};
-use super::{Documents, ReadFailure};
+use super::{Documents, Merge, ReadFailure, entry};
 use crate::error::{Diagnostic, Error, Position, Result};
 
 pub const SCHEMA: &str = "amlsec-snapshot/1";
 
-/// Reads a snapshot from a file, or from standard input when `path` is `-`.
-pub fn load(path: &Path) -> Result<Documents> {
-    let io_err = |source| Error::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let text = if path.as_os_str() == "-" {
-        let mut buf = Vec::new();
-        std::io::stdin().read_to_end(&mut buf).map_err(io_err)?;
-        buf
-    } else {
-        std::fs::read(path).map_err(io_err)?
-    };
+/// Reads a snapshot of at most `limit` bytes from a file, or from standard input when `path`
+/// is `-`.
+pub fn load(path: &Path, limit: u64) -> Result<Documents> {
     let name = if path.as_os_str() == "-" {
         "<stdin>".to_string()
     } else {
         path.display().to_string()
     };
+    let text = crate::input::read(path, limit).map_err(|e| match e {
+        Error::TooLarge { limit, .. } => Error::Snapshot(Diagnostic {
+            file: name.clone(),
+            position: None,
+            message: format!(
+                "larger than {limit} bytes; raise the limit with --max-snapshot-size if this is right"
+            ),
+        }),
+        other => other,
+    })?;
     parse(&name, &text)
+}
+
+/// JSON's white space; Unicode spaces (U+00A0, U+2028, `\v`) are not.
+fn is_json_space(b: &u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r')
 }
 
 /// Parses snapshot text; `name` is what diagnostics call the file. Documents are kept as their
@@ -56,8 +60,18 @@ pub fn parse(name: &str, text: &[u8]) -> Result<Documents> {
             format!("not valid JSON: {message}"),
         )
     };
-    if text.iter().all(u8::is_ascii_whitespace) {
+    let text = text.strip_prefix(b"\xef\xbb\xbf").unwrap_or(text);
+    let Some(first) = text.iter().position(|b| !is_json_space(b)) else {
         return Err(fail(None, "the snapshot is empty".into()));
+    };
+    if let Some(at) = entry::too_deep(text, entry::MAX_DEPTH) {
+        return Err(fail(
+            Some(scan::line_column(text, at)),
+            format!(
+                "nesting deeper than {} levels of arrays and objects",
+                entry::MAX_DEPTH
+            ),
+        ));
     }
     let text = std::str::from_utf8(text).map_err(|e| {
         fail(
@@ -68,10 +82,15 @@ pub fn parse(name: &str, text: &[u8]) -> Result<Documents> {
     let bytes = text.as_bytes();
     let at = |path: &[Step<'_>]| scan::position(bytes, path);
     let mut docs = Documents::default();
-    match text.trim_start().as_bytes()[0] {
+    let mut adder = Adder {
+        docs: &mut docs,
+        text: bytes,
+        seen: HashMap::new(),
+    };
+    match bytes[first] {
         b'[' => {
             let items: Vec<&RawValue> = serde_json::from_str(text).map_err(json_error)?;
-            add_documents(&mut docs, items, &[], bytes).map_err(|(p, m)| fail(p, m))?;
+            adder.add(items).map_err(|(p, m)| fail(p, m))?;
         }
         b'{' => {
             let obj: BTreeMap<&str, &RawValue> = serde_json::from_str(text).map_err(json_error)?;
@@ -107,8 +126,7 @@ pub fn parse(name: &str, text: &[u8]) -> Result<Documents> {
                             "`documents` must be an array of ARM documents".into(),
                         )
                     })?;
-                add_documents(&mut docs, items, &[Step::Key("documents")], bytes)
-                    .map_err(|(p, m)| fail(p, m))?;
+                adder.add(items).map_err(|(p, m)| fail(p, m))?;
                 let errors: Vec<&RawValue> = match obj.get("errors") {
                     None => vec![],
                     Some(e) => serde_json::from_str::<Option<Vec<&RawValue>>>(e.get())
@@ -136,8 +154,7 @@ pub fn parse(name: &str, text: &[u8]) -> Result<Documents> {
                         "`value` must be an array of ARM documents".into(),
                     )
                 })?;
-                add_documents(&mut docs, items, &[Step::Key("value")], bytes)
-                    .map_err(|(p, m)| fail(p, m))?;
+                adder.add(items).map_err(|(p, m)| fail(p, m))?;
             } else {
                 return Err(fail(
                     Some((1, 1)),
@@ -209,50 +226,110 @@ struct Probe<'a> {
     value: Option<&'a RawValue>,
 }
 
-fn add_documents(
-    docs: &mut Documents,
-    items: Vec<&RawValue>,
-    parent: &[Step<'_>],
-    text: &[u8],
-) -> Result<(), Located> {
-    for (i, item) in items.into_iter().enumerate() {
-        let mut path = parent.to_vec();
-        path.push(Step::Index(i));
-        let raw = item.get();
-        if !raw.starts_with('{') {
-            let found = match raw.as_bytes()[0] {
-                b'[' => "an array",
-                b'"' => "a string",
-                b't' | b'f' => "a boolean",
-                b'n' => "null",
-                _ => "a number",
-            };
-            return Err((
-                scan::position(text, &path),
-                format!("expected an ARM document (a JSON object), found {found}"),
-            ));
-        }
-        let probe: Probe<'_> =
-            serde_json::from_str(raw).map_err(|e| (scan::position(text, &path), e.to_string()))?;
-        match (probe.id, probe.value) {
-            (Some(Value::String(id)), _) if !id.trim().is_empty() => {
-                docs.insert_raw(&id, item.to_owned())
-            }
-            (None, Some(value)) if value.get().starts_with('[') => {
-                let inner: Vec<&RawValue> = serde_json::from_str(value.get())
-                    .map_err(|e| (scan::position(text, &path), e.to_string()))?;
-                path.push(Step::Key("value"));
-                add_documents(docs, inner, &path, text)?;
-            }
-            _ => {
+/// Adds the documents of a snapshot, remembering where each one is, so that a bad or
+/// conflicting document is reported at its line and column.
+struct Adder<'d, 't> {
+    docs: &'d mut Documents,
+    text: &'t [u8],
+    /// Document key -> byte offset of the document held for it.
+    seen: HashMap<String, usize>,
+}
+
+impl Adder<'_, '_> {
+    /// The byte offset of a value borrowed from the snapshot text.
+    fn offset(&self, raw: &RawValue) -> usize {
+        raw.get().as_ptr() as usize - self.text.as_ptr() as usize
+    }
+
+    fn at(&self, offset: usize) -> Option<(u64, u64)> {
+        Some(scan::line_column(self.text, offset))
+    }
+
+    /// Adds array elements: documents, or list envelopes whose `value` is flattened (nesting is
+    /// bounded by the depth check on the whole text).
+    fn add(&mut self, items: Vec<&RawValue>) -> Result<(), Located> {
+        for item in items {
+            let at = self.offset(item);
+            let raw = item.get();
+            if !raw.starts_with('{') {
+                let found = match raw.as_bytes()[0] {
+                    b'[' => "an array",
+                    b'"' => "a string",
+                    b't' | b'f' => "a boolean",
+                    b'n' => "null",
+                    _ => "a number",
+                };
                 return Err((
-                    scan::position(text, &path),
-                    "document has no `id` (every ARM document needs its resource id)".into(),
+                    self.at(at),
+                    format!("expected an ARM document (a JSON object), found {found}"),
+                ));
+            }
+            let probe: Probe<'_> =
+                serde_json::from_str(raw).map_err(|e| (self.at(at), without_position(&e)))?;
+            match (probe.id, probe.value) {
+                (Some(Value::String(id)), _) if !id.trim().is_empty() => {
+                    self.document(&id, item)?
+                }
+                (None, Some(value)) if value.get().starts_with('[') => {
+                    let inner: Vec<&RawValue> = serde_json::from_str(value.get())
+                        .map_err(|e| (self.at(at), without_position(&e)))?;
+                    self.add(inner)?;
+                }
+                _ => {
+                    return Err((
+                        self.at(at),
+                        "document has no `id` (every ARM document needs its resource id)".into(),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn document(&mut self, id: &str, item: &RawValue) -> Result<(), Located> {
+        let at = self.offset(item);
+        let key = crate::arm_id::key(id);
+        let merge = self.docs.insert_text(id, item).map_err(|e| {
+            // serde_json counts lines and columns from the document's start.
+            let within = offset_of(item.get(), e.line(), e.column());
+            (
+                self.at(at + within),
+                format!(
+                    "{} (the document cannot be read in full)",
+                    without_position(&e)
+                ),
+            )
+        })?;
+        match merge {
+            Merge::Added | Merge::Replaced => {
+                self.seen.insert(key, at);
+            }
+            Merge::Kept => {}
+            Merge::Conflict => {
+                let (line, column) = scan::line_column(self.text, self.seen[&key]);
+                return Err((
+                    self.at(at),
+                    format!(
+                        "a second, different document with id {id} (the first is at {line}:{column}); \
+                         identical copies are allowed, and a compute list item gives way to the full compute"
+                    ),
                 ));
             }
         }
+        Ok(())
     }
-    Ok(())
+}
+
+/// The byte offset of serde_json's 1-based line and column inside `text`.
+fn offset_of(text: &str, line: usize, column: usize) -> usize {
+    let line_start = if line <= 1 {
+        0
+    } else {
+        text.match_indices('\n')
+            .nth(line - 2)
+            .map_or(text.len(), |(i, _)| i + 1)
+    };
+    (line_start + column.saturating_sub(1)).min(text.len())
 }
 
 fn kind(v: &Value) -> &'static str {

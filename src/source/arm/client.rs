@@ -19,6 +19,12 @@ const MAX_RETRIES: u32 = 4;
 const MAX_PAGES: usize = 1_000;
 /// The longest `Retry-After` honoured; ARM asks for seconds, not minutes.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
+/// Redirects followed per request, and only to the endpoint's own origin.
+const MAX_REDIRECTS: usize = 5;
+/// Default largest reply body (`ClientOptions::max_reply_bytes`): an ARM page is a few MB.
+pub const REPLY_LIMIT: u64 = 64 << 20;
+/// The error code of a reply that is not what ARM returns for the read (baseline.md §1.6).
+pub const INVALID_RESPONSE: &str = "InvalidResponse";
 
 #[derive(Debug, Clone)]
 pub struct ClientOptions {
@@ -27,6 +33,8 @@ pub struct ClientOptions {
     pub timeout: Duration,
     /// First backoff delay when the server gives no `Retry-After`.
     pub backoff: Duration,
+    /// Largest reply body read; a longer one is a failed read.
+    pub max_reply_bytes: u64,
 }
 
 pub struct ArmClient {
@@ -37,6 +45,7 @@ pub struct ArmClient {
     requests: AtomicU64,
     backoff: Duration,
     timeout: Duration,
+    max_reply_bytes: u64,
 }
 
 /// Whether a host may be reached over plain http: loopback only, so a token never crosses a
@@ -50,18 +59,51 @@ pub fn is_loopback(url: &Url) -> bool {
     }
 }
 
+/// Why an ARM endpoint may not be used: clear text off loopback, or credentials in the URL
+/// (they would be sent as Basic auth and echoed into reports).
+pub fn check_endpoint(url: &Url) -> Result<(), String> {
+    let scheme = url.scheme();
+    if scheme != "https" && !(scheme == "http" && is_loopback(url)) {
+        return Err(format!(
+            "--arm-endpoint {}: only https is allowed, or http to a loopback address (127.0.0.1, ::1, localhost)",
+            redacted(url)
+        ));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(format!(
+            "--arm-endpoint {}: remove the user name and password from the URL; amlsec signs in with --auth",
+            redacted(url)
+        ));
+    }
+    Ok(())
+}
+
+/// The URL without its user name and password, for messages.
+fn redacted(url: &Url) -> String {
+    let mut url = url.clone();
+    let _ = url.set_username("");
+    let _ = url.set_password(None);
+    url.to_string()
+}
+
 impl ArmClient {
     pub fn new(options: ClientOptions, tokens: TokenProvider) -> Result<Arc<ArmClient>, String> {
-        let scheme = options.endpoint.scheme();
-        if scheme != "https" && !(scheme == "http" && is_loopback(&options.endpoint)) {
-            return Err(format!(
-                "--arm-endpoint {}: only https is allowed, or http to a loopback address (127.0.0.1, ::1, localhost)",
-                options.endpoint
-            ));
-        }
+        check_endpoint(&options.endpoint)?;
+        let origin = options.endpoint.origin();
+        // Same origin only: a redirect elsewhere would carry data we did not ask ARM for.
+        let redirects = reqwest::redirect::Policy::custom(move |attempt| {
+            if attempt.previous().len() >= MAX_REDIRECTS {
+                attempt.error(format!("more than {MAX_REDIRECTS} redirects"))
+            } else if attempt.url().origin() == origin {
+                attempt.follow()
+            } else {
+                attempt.stop()
+            }
+        });
         let http = reqwest::Client::builder()
             .user_agent(concat!("amlsec/", env!("CARGO_PKG_VERSION")))
             .timeout(options.timeout)
+            .redirect(redirects)
             .build()
             .map_err(|e| format!("cannot start the HTTP client: {e}"))?;
         Ok(Arc::new(ArmClient {
@@ -72,6 +114,7 @@ impl ArmClient {
             requests: AtomicU64::new(0),
             backoff: options.backoff,
             timeout: options.timeout,
+            max_reply_bytes: options.max_reply_bytes,
         }))
     }
 
@@ -96,9 +139,18 @@ impl ArmClient {
         url
     }
 
-    /// GET one document.
+    /// GET one document: a JSON object whose `id` is the resource asked for.
     pub async fn get(&self, path: &str, api_version: &str) -> Result<Value, ReadFailure> {
-        self.send(path, self.url(path, api_version, &[])).await
+        let doc = self.send(path, self.url(path, api_version, &[])).await?;
+        match doc.get("id").and_then(Value::as_str) {
+            _ if !doc.is_object() => Err(invalid(path, "the reply is not a JSON object")),
+            Some(id) if crate::arm_id::same(id, path) => Ok(doc),
+            Some(id) => Err(invalid(
+                path,
+                &format!("the reply is the document of another resource ({id})"),
+            )),
+            None => Err(invalid(path, "the reply has no `id`")),
+        }
     }
 
     /// GET every page of a list (`value` arrays joined, following `nextLink`).
@@ -112,9 +164,20 @@ impl ArmClient {
         let mut url = self.url(path, api_version, query);
         for _ in 0..MAX_PAGES {
             let mut page = self.send(path, url.clone()).await?;
-            if let Some(Value::Array(values)) = page.get_mut("value").map(Value::take) {
-                items.extend(values);
+            let Some(Value::Array(values)) = page.get_mut("value").map(Value::take) else {
+                return Err(invalid(path, "a list reply without a `value` array"));
+            };
+            if let Some(bad) = values.iter().position(|v| {
+                v.get("id")
+                    .and_then(Value::as_str)
+                    .is_none_or(|id| id.trim().is_empty())
+            }) {
+                return Err(invalid(
+                    path,
+                    &format!("list item {bad} is not an ARM document with an `id`"),
+                ));
             }
+            items.extend(values);
             match page
                 .get("nextLink")
                 .and_then(Value::as_str)
@@ -201,27 +264,42 @@ impl ArmClient {
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_string);
             let retry_after = retry_after(response.headers());
-            let body = response.bytes().await;
+            if (300..400).contains(&status) {
+                let location = response
+                    .headers()
+                    .get("location")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("");
+                return Err(failure(
+                    path,
+                    Some(status),
+                    Some(INVALID_RESPONSE),
+                    format!("redirect to another origin refused ({location:?})"),
+                    request_id,
+                ));
+            }
+            let body = self.body(response).await;
             let retryable = status == 429 || (500..600).contains(&status);
-            if retryable && attempt < MAX_RETRIES {
+            // A wait longer than the request timeout is not waited for: the read fails.
+            let waits = retry_after.is_none_or(|d| d <= self.timeout.min(MAX_RETRY_AFTER));
+            if retryable && attempt < MAX_RETRIES && waits {
                 let delay =
                     retry_after.unwrap_or_else(|| jittered(self.backoff * 2u32.pow(attempt)));
-                tokio::time::sleep(delay.min(MAX_RETRY_AFTER)).await;
+                tokio::time::sleep(delay.min(self.timeout)).await;
                 attempt += 1;
                 continue;
             }
-            let body = body.map_err(|e| {
-                failure(
-                    path,
-                    Some(status),
-                    Some("ConnectionFailed"),
-                    describe(&e),
-                    request_id.clone(),
-                )
+            let body = body.map_err(|(code, message)| {
+                failure(path, Some(status), Some(code), message, request_id.clone())
             })?;
             if !(200..300).contains(&status) {
                 let (code, message) = arm_error(&body);
                 let message = match (retryable, message) {
+                    (true, m) if !waits => format!(
+                        "{m} (ARM asked to retry after {} s, longer than the {} s timeout)",
+                        retry_after.unwrap_or_default().as_secs(),
+                        self.timeout.as_secs()
+                    ),
                     (true, m) => format!("{m} (after {} attempts)", attempt + 1),
                     (false, m) => m,
                 };
@@ -233,17 +311,66 @@ impl ArmClient {
                     request_id,
                 ));
             }
-            return serde_json::from_slice(&body).map_err(|e| {
+            if let Some(at) = crate::source::entry::too_deep(&body, crate::source::entry::MAX_DEPTH)
+            {
+                return Err(failure(
+                    path,
+                    Some(status),
+                    Some(INVALID_RESPONSE),
+                    format!(
+                        "the reply nests deeper than {} levels (byte {at})",
+                        crate::source::entry::MAX_DEPTH
+                    ),
+                    request_id,
+                ));
+            }
+            let mut doc: Value = serde_json::from_slice(&body).map_err(|e| {
                 failure(
                     path,
                     Some(status),
-                    Some("InvalidJson"),
-                    format!("the response is not JSON: {e}"),
+                    Some(INVALID_RESPONSE),
+                    format!("the reply is not JSON that can be read in full: {e}"),
                     request_id,
                 )
-            });
+            })?;
+            crate::source::entry::normalise_ids(&mut doc);
+            return Ok(doc);
         }
     }
+
+    /// The reply body, refused past the size limit (checked as it arrives, not after).
+    async fn body(
+        &self,
+        mut response: reqwest::Response,
+    ) -> Result<Vec<u8>, (&'static str, String)> {
+        let limit = self.max_reply_bytes;
+        let too_large = || {
+            (
+                INVALID_RESPONSE,
+                format!("the reply is larger than {limit} bytes"),
+            )
+        };
+        if response.content_length().is_some_and(|n| n > limit) {
+            return Err(too_large());
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| ("ConnectionFailed", describe(&e)))?
+        {
+            if (body.len() + chunk.len()) as u64 > limit {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body)
+    }
+}
+
+/// A reply that is not what ARM returns for the read.
+fn invalid(path: &str, why: &str) -> ReadFailure {
+    failure(path, None, Some(INVALID_RESPONSE), why.to_string(), None)
 }
 
 fn failure(

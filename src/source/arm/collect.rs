@@ -47,7 +47,10 @@ pub struct Collector {
     client: Arc<ArmClient>,
     plan: Plan,
     memo: Mutex<HashMap<String, Arc<OnceCell<Read>>>>,
-    docs: Mutex<Vec<Value>>,
+    /// List items and GET bodies apart: a GET body (a compute read on its own) is added after
+    /// the list item of the same id, which it replaces.
+    listed: Mutex<Vec<Value>>,
+    got: Mutex<Vec<Value>>,
     failures: Mutex<Vec<ReadFailure>>,
     done: std::sync::atomic::AtomicUsize,
 }
@@ -66,7 +69,8 @@ impl Collector {
             client,
             plan,
             memo: Mutex::new(HashMap::new()),
-            docs: Mutex::new(Vec::new()),
+            listed: Mutex::new(Vec::new()),
+            got: Mutex::new(Vec::new()),
             failures: Mutex::new(Vec::new()),
             done: Default::default(),
         })
@@ -90,11 +94,11 @@ impl Collector {
             };
             match &result {
                 Ok(Value::Array(found)) if list => self
-                    .docs
+                    .listed
                     .lock()
                     .expect("docs lock")
                     .extend(found.iter().cloned()),
-                Ok(doc) => self.docs.lock().expect("docs lock").push(doc.clone()),
+                Ok(doc) => self.got.lock().expect("docs lock").push(doc.clone()),
                 Err(f) => self.failures.lock().expect("failures lock").push(f.clone()),
             }
             result
@@ -139,8 +143,10 @@ impl Collector {
     /// The documents and failed reads collected so far.
     pub fn documents(&self) -> Documents {
         let mut docs = Documents::default();
-        for d in self.docs.lock().expect("docs lock").drain(..) {
-            docs.insert(d);
+        for list in [&self.listed, &self.got] {
+            for d in list.lock().expect("docs lock").drain(..) {
+                docs.insert(d);
+            }
         }
         for f in self.failures.lock().expect("failures lock").iter() {
             docs.record_failure(f.clone());
@@ -202,11 +208,6 @@ impl Collector {
         } else {
             audited
         };
-        let ws_id = if std::ptr::eq(body, audited) {
-            ws.to_string()
-        } else {
-            text(body, "id").to_string()
-        };
         let storage = text(body, "properties.storageAccount");
         let keyvault = text(body, "properties.keyVault");
         let registry = text(body, "properties.containerRegistry");
@@ -245,7 +246,8 @@ impl Collector {
                 !registry.is_empty(),
                 REPLICATIONS
             ),
-            optional_list(diag(&ws_id), true, DIAGNOSTICS),
+            // A project's own diagnostic settings, not its hub's (§1.2).
+            optional_list(diag(ws), true, DIAGNOSTICS),
             optional_list(diag(&blob), !storage.is_empty(), DIAGNOSTICS),
             optional_list(diag(keyvault), !keyvault.is_empty(), DIAGNOSTICS),
             optional_list(diag(registry), !registry.is_empty(), DIAGNOSTICS),

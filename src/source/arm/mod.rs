@@ -51,6 +51,8 @@ pub struct LiveOptions {
     pub timeout: Duration,
     /// Progress on stderr (only drawn when stderr is a terminal).
     pub progress: bool,
+    /// Largest reply body read (see `client::REPLY_LIMIT`).
+    pub max_reply_bytes: u64,
 }
 
 /// Which workspaces to read.
@@ -77,49 +79,71 @@ pub fn read(options: &LiveOptions, selector: &Selector, mut plan: Plan) -> Resul
         .clone()
         .unwrap_or_else(|| options.cloud.endpoint().to_string());
     let url = reqwest::Url::parse(&endpoint)
-        .map_err(|e| Error::Usage(format!("--arm-endpoint {endpoint}: {e}")))?;
+        .map_err(|e| Error::Usage(format!("--arm-endpoint: not a URL: {e}")))?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| Error::Usage(format!("cannot start the async runtime: {e}")))?;
     runtime.block_on(async {
         // Refuse a clear-text endpoint before any credential is asked for a token.
-        if url.scheme() != "https" && !(url.scheme() == "http" && client::is_loopback(&url)) {
-            return Err(Error::Usage(format!(
-                "--arm-endpoint {endpoint}: only https is allowed, or http to a loopback address (127.0.0.1, ::1, localhost)"
-            )));
-        }
-        let tokens = TokenProvider::acquire(options.auth, options.cloud).await.map_err(|e| Error::Auth(e.to_string()))?;
+        client::check_endpoint(&url).map_err(Error::Usage)?;
+        let tokens = TokenProvider::acquire(options.auth, options.cloud)
+            .await
+            .map_err(|e| Error::Auth(e.to_string()))?;
         let client = ArmClient::new(
-            ClientOptions { endpoint: url, concurrency: options.concurrency, timeout: options.timeout, backoff: Duration::from_millis(500) },
+            ClientOptions {
+                endpoint: url,
+                concurrency: options.concurrency,
+                timeout: options.timeout,
+                backoff: Duration::from_millis(500),
+                max_reply_bytes: options.max_reply_bytes,
+            },
             tokens,
         )
         .map_err(Error::Usage)?;
         let workspaces = match selector {
-            Selector::Workspace(id) => vec![id.clone()],
+            Selector::Workspace(id) => vec![crate::arm_id::normalise(id).to_string()],
             Selector::Scopes(scopes) => {
                 let mut ids = Vec::new();
                 for scope in scopes {
-                    ids.extend(collect::discover(&client, scope).await.map_err(Error::Unreadable)?);
+                    ids.extend(
+                        collect::discover(&client, scope)
+                            .await
+                            .map_err(Error::Unreadable)?,
+                    );
                 }
                 if ids.is_empty() {
-                    return Err(Error::Usage(format!("no Azure ML workspace in {}", scopes.join(", "))));
+                    return Err(Error::Usage(format!(
+                        "no Azure ML workspace in {}",
+                        scopes.join(", ")
+                    )));
                 }
                 ids.sort_by_key(|i| crate::arm_id::key(i));
                 ids.dedup_by_key(|i| crate::arm_id::key(i));
                 ids
             }
         };
-        let mut subscriptions: Vec<String> = workspaces.iter().filter_map(|w| crate::arm_id::subscription(w)).collect();
+        let mut subscriptions: Vec<String> = workspaces
+            .iter()
+            .filter_map(|w| crate::arm_id::subscription(w))
+            .collect();
         subscriptions.sort_by_key(|s| s.to_ascii_lowercase());
         subscriptions.dedup_by_key(|s| s.to_ascii_lowercase());
         plan.subscriptions = subscriptions;
         let collector = Collector::new(Arc::clone(&client), plan);
         let progress = (options.progress && std::io::stderr().is_terminal()).then(|| {
-            let (collector, client, total) = (Arc::clone(&collector), Arc::clone(&client), workspaces.len());
+            let (collector, client, total) = (
+                Arc::clone(&collector),
+                Arc::clone(&client),
+                workspaces.len(),
+            );
             tokio::spawn(async move {
                 loop {
-                    eprint!("\ramlsec: {}/{total} workspaces read, {} requests", collector.workspaces_done(), client.requests());
+                    eprint!(
+                        "\ramlsec: {}/{total} workspaces read, {} requests",
+                        collector.workspaces_done(),
+                        client.requests()
+                    );
                     tokio::time::sleep(Duration::from_millis(200)).await;
                 }
             })
@@ -127,8 +151,18 @@ pub fn read(options: &LiveOptions, selector: &Selector, mut plan: Plan) -> Resul
         collector.collect(&workspaces).await;
         if let Some(task) = progress {
             task.abort();
-            eprintln!("\ramlsec: {}/{} workspaces read, {} requests", workspaces.len(), workspaces.len(), client.requests());
+            eprintln!(
+                "\ramlsec: {}/{} workspaces read, {} requests",
+                workspaces.len(),
+                workspaces.len(),
+                client.requests()
+            );
         }
-        Ok(Live { documents: collector.documents(), workspaces, requests: client.requests(), endpoint: client.endpoint().to_string() })
+        Ok(Live {
+            documents: collector.documents(),
+            workspaces,
+            requests: client.requests(),
+            endpoint: client.endpoint().to_string(),
+        })
     })
 }

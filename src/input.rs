@@ -1,0 +1,118 @@
+//! Reading the user's files with a bound on their size, so that a huge file or an endless
+//! device (`/dev/zero`) is an input error rather than a memory exhaustion.
+
+use std::io::Read;
+use std::path::Path;
+
+use crate::error::{Error, Result};
+
+/// Default largest snapshot (`--max-snapshot-size`): about 25,000 workspaces.
+pub const SNAPSHOT_LIMIT: u64 = 1 << 30;
+/// Largest rule, exceptions or parameter file: hand-written text, never this large.
+pub const TEXT_FILE_LIMIT: u64 = 16 << 20;
+
+/// The bytes of `path` (standard input for `-`), refusing more than `limit` bytes.
+pub fn read(path: &Path, limit: u64) -> Result<Vec<u8>> {
+    let stdin = path.as_os_str() == "-";
+    let io = |source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let too_large = || Error::TooLarge {
+        path: path.to_path_buf(),
+        limit,
+    };
+    let mut buf = Vec::new();
+    if stdin {
+        std::io::stdin()
+            .lock()
+            .take(limit + 1)
+            .read_to_end(&mut buf)
+            .map_err(io)?;
+    } else {
+        let file = std::fs::File::open(path).map_err(io)?;
+        // A regular file says its size up front; a device or pipe is read up to the limit.
+        if file
+            .metadata()
+            .is_ok_and(|m| m.is_file() && m.len() > limit)
+        {
+            return Err(too_large());
+        }
+        file.take(limit + 1).read_to_end(&mut buf).map_err(io)?;
+    }
+    if buf.len() as u64 > limit {
+        return Err(too_large());
+    }
+    Ok(buf)
+}
+
+/// A text file: UTF-8, a leading byte-order mark ignored (Windows editors write one).
+pub fn read_text(path: &Path, limit: u64) -> Result<String> {
+    let bytes = read(path, limit)?;
+    let text = String::from_utf8(bytes).map_err(|e| Error::Io {
+        path: path.to_path_buf(),
+        source: std::io::Error::new(std::io::ErrorKind::InvalidData, e.utf8_error()),
+    })?;
+    Ok(match text.strip_prefix('\u{feff}') {
+        Some(rest) => rest.to_string(),
+        None => text,
+    })
+}
+
+/// A size such as `1048576`, `512K`, `64MiB` or `2G` (binary multiples), in bytes.
+pub fn parse_size(text: &str) -> std::result::Result<u64, String> {
+    let t = text.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (digits, unit) = t.split_at(split);
+    let shift = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 0,
+        "k" | "kb" | "kib" => 10,
+        "m" | "mb" | "mib" => 20,
+        "g" | "gb" | "gib" => 30,
+        _ => {
+            return Err(format!(
+                "`{text}`: write a size such as 64MiB, 2GiB or 1048576"
+            ));
+        }
+    };
+    digits
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(1 << shift))
+        .filter(|n| *n > 0)
+        .ok_or_else(|| format!("`{text}`: write a size such as 64MiB, 2GiB or 1048576"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_parse_with_binary_units() {
+        assert_eq!(parse_size("1048576"), Ok(1 << 20));
+        assert_eq!(parse_size("64MiB"), Ok(64 << 20));
+        assert_eq!(parse_size("2g"), Ok(2 << 30));
+        assert_eq!(parse_size("512 K"), Ok(512 << 10));
+        for bad in ["", "0", "-1", "1T", "MiB", "99999999999999999999G"] {
+            assert!(parse_size(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn reads_are_bounded_for_files_and_devices() {
+        let dir = std::env::temp_dir().join(format!("amlsec-input-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("f.json");
+        std::fs::write(&file, b"\xef\xbb\xbf[1]").unwrap();
+        assert_eq!(read_text(&file, 100).unwrap(), "[1]");
+        assert!(matches!(
+            read(&file, 3),
+            Err(Error::TooLarge { limit: 3, .. })
+        ));
+        if Path::new("/dev/zero").exists() {
+            let err = read(Path::new("/dev/zero"), 1 << 16).unwrap_err();
+            assert!(err.to_string().contains("larger than 65536 bytes"), "{err}");
+        }
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}
