@@ -198,7 +198,12 @@ impl Selection {
                 )));
             }
         }
-        Ok(rules
+        if rules.controls.is_empty() {
+            return Err(Error::Usage(
+                "the rule files hold no controls: nothing would be audited".into(),
+            ));
+        }
+        let selected: Vec<&Control> = rules
             .controls
             .iter()
             .filter(|c| c.level <= self.level.max(1))
@@ -213,7 +218,15 @@ impl Selection {
                 self.controls.is_empty()
                     || self.controls.iter().any(|x| x.eq_ignore_ascii_case(&c.id))
             })
-            .collect())
+            .collect();
+        if selected.is_empty() {
+            // An audit of nothing must not exit 0 as if everything passed.
+            return Err(Error::Usage(format!(
+                "no control matches level {} together with the --category and --control given (level-2 controls need --level 2)",
+                self.level.max(1)
+            )));
+        }
+        Ok(selected)
     }
 }
 

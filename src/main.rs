@@ -1,6 +1,6 @@
 //! The `amlsec` command line: argument parsing and wiring only; the work is in the library.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -256,24 +256,47 @@ fn main() -> ExitCode {
         Command::Collect(args) => collect(args),
         Command::Rules(cmd) => rules(cmd),
         Command::Completions { shell } => {
-            clap_complete::generate(shell, &mut Cli::command(), "amlsec", &mut std::io::stdout());
-            Ok(0)
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "amlsec", &mut script);
+            emit(|out| out.write_all(&script)).map(|()| 0)
         }
-        Command::Man => clap_mangen::Man::new(Cli::command())
-            .render(&mut std::io::stdout())
-            .map(|()| 0)
-            .map_err(|source| Error::Write {
-                path: PathBuf::from("<stdout>"),
-                source,
-            }),
+        Command::Man => {
+            let mut page = Vec::new();
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut page)
+                .expect("rendering into memory does not fail");
+            emit(|out| out.write_all(&page)).map(|()| 0)
+        }
     };
     match result {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("amlsec: error: {e}");
+            note(&format!("error: {e}"));
             ExitCode::from(e.exit_code())
         }
     }
+}
+
+/// Writes to standard output. A reader that went away (`| head`) is not an error: what it
+/// read was complete, and the exit code stays the command's own. Any other failure (a full
+/// disk) is, since the output is cut short.
+fn emit(write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result<()> {
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match write(&mut out).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(source) => Err(Error::Write {
+            path: PathBuf::from("<stdout>"),
+            source,
+        }),
+        Ok(()) => Ok(()),
+    }
+}
+
+/// A line on standard error, `amlsec: ` first; a closed or full stderr is ignored, since
+/// there is nowhere left to say anything.
+fn note(message: &str) {
+    let _ = writeln!(std::io::stderr(), "amlsec: {message}");
 }
 
 fn load_rules(paths: &[PathBuf], builtin: bool) -> Result<RuleSet> {
@@ -295,7 +318,7 @@ fn audit(args: AuditArgs) -> Result<u8> {
         rules.set_param(p)?;
     }
     for notice in &rules.notices {
-        eprintln!("amlsec: {notice}");
+        note(notice);
     }
     let outputs = args
         .output
@@ -351,7 +374,7 @@ fn audit(args: AuditArgs) -> Result<u8> {
     let mut workspaces = audit::run(&docs, &ids, &rules, &controls);
     let outcomes = exceptions.apply(&mut workspaces, today);
     for warning in outcomes.iter().filter_map(|o| o.warning()) {
-        eprintln!("amlsec: warning: {warning}");
+        note(&format!("warning: {warning}"));
     }
     let fail_on = match args.fail_on {
         FailOn::Critical => Severity::Critical,
@@ -384,13 +407,8 @@ fn audit(args: AuditArgs) -> Result<u8> {
         }
     };
     let format = Format::parse(&args.format)?;
-    report::write(format, &report, color, &mut std::io::stdout().lock()).map_err(|source| {
-        Error::Write {
-            path: PathBuf::from("<stdout>"),
-            source,
-        }
-    })?;
-    eprintln!("amlsec: {reason}");
+    emit(|out| report::write(format, &report, color, out))?;
+    note(&reason);
     Ok(code as u8)
 }
 
@@ -520,14 +538,14 @@ fn collect(args: CollectArgs) -> Result<u8> {
             source,
         })?;
     let failed = live.documents.failures().count();
-    eprintln!(
-        "amlsec: wrote {}: {} workspaces, {} documents, {} failed reads, {} requests",
+    note(&format!(
+        "wrote {}: {} workspaces, {} documents, {} failed reads, {} requests",
         args.output.display(),
         live.workspaces.len(),
         live.documents.len(),
         failed,
         live.requests
-    );
+    ));
     Ok(0)
 }
 
@@ -550,6 +568,12 @@ fn parse_output(spec: &str) -> Result<(Format, PathBuf)> {
 }
 
 fn rules(cmd: RulesCommand) -> Result<u8> {
+    use std::fmt::Write as _;
+    let mut text = String::new();
+    // Writing to a String cannot fail; the text goes out once, through `emit`.
+    macro_rules! out {
+        ($($arg:tt)*) => { let _ = writeln!(text, $($arg)*); };
+    }
     match cmd {
         RulesCommand::List {
             rules,
@@ -564,7 +588,7 @@ fn rules(cmd: RulesCommand) -> Result<u8> {
             };
             let controls = selection.apply(&set)?;
             if format == "markdown" {
-                print!("{}", amlsec::rules::reference::markdown(&controls));
+                text.push_str(&amlsec::rules::reference::markdown(&controls));
             } else if format == "json" {
                 let list: Vec<serde_json::Value> = controls
                     .iter()
@@ -576,7 +600,7 @@ fn rules(cmd: RulesCommand) -> Result<u8> {
                         })
                     })
                     .collect();
-                println!(
+                out!(
                     "{}",
                     serde_json::to_string_pretty(&list).expect("serialisable")
                 );
@@ -597,9 +621,8 @@ fn rules(cmd: RulesCommand) -> Result<u8> {
                         c.title.clone(),
                     ]);
                 }
-                println!("{t}\n{} controls", controls.len());
+                out!("{t}\n{} controls", controls.len());
             }
-            Ok(0)
         }
         RulesCommand::Show { id, rules } => {
             let set = load_rules(&rules.rules, !rules.no_builtin_rules)?;
@@ -610,8 +633,8 @@ fn rules(cmd: RulesCommand) -> Result<u8> {
                 .ok_or_else(|| {
                     Error::Usage(format!("no control {id} (see `amlsec rules list`)"))
                 })?;
-            println!("{} · {}", c.id, c.title);
-            println!(
+            out!("{} · {}", c.id, c.title);
+            out!(
                 "category   {}{}",
                 c.category_title,
                 c.section
@@ -619,22 +642,22 @@ fn rules(cmd: RulesCommand) -> Result<u8> {
                     .map(|s| format!(" / {s}"))
                     .unwrap_or_default()
             );
-            println!(
+            out!(
                 "severity   {} · level {} · {}",
                 c.severity.as_str(),
                 c.level,
                 mode_name(c.mode)
             );
-            println!("target     {}", c.target);
-            println!("defined at {}", c.origin);
+            out!("target     {}", c.target);
+            out!("defined at {}", c.origin);
             if let Some(a) = &c.applies {
-                println!("applies    {a}");
+                out!("applies    {a}");
             }
             if let Some(p) = &c.pass {
-                println!("passes     {p}");
+                out!("passes     {p}");
             }
             for e in &c.evidence {
-                println!(
+                out!(
                     "evidence   {}{}",
                     e.path,
                     e.expected
@@ -645,19 +668,18 @@ fn rules(cmd: RulesCommand) -> Result<u8> {
             }
             for (label, text) in [("remediation", &c.remediation), ("guidance", &c.guidance)] {
                 if let Some(t) = text {
-                    println!("\n{label}:\n{}", t.trim_end());
+                    out!("\n{label}:\n{}", t.trim_end());
                 }
             }
             let r = &c.references;
-            println!(
+            out!(
                 "\nseed: {} · mcsb: {}",
                 r.seed.join(", "),
                 r.mcsb.join(", ")
             );
             for a in &r.anchors {
-                println!("  {a}");
+                out!("  {a}");
             }
-            Ok(0)
         }
         RulesCommand::Validate {
             paths,
@@ -669,16 +691,16 @@ fn rules(cmd: RulesCommand) -> Result<u8> {
                 .map(|p| RuleSource::read(p).map_or(0, |s| s.len()))
                 .sum();
             for notice in &set.notices {
-                eprintln!("amlsec: {notice}");
+                note(notice);
             }
             let own = set.controls.iter().filter(|c| !c.builtin).count();
-            println!(
+            out!(
                 "ok: {own} controls in {files} file{}",
                 if files == 1 { "" } else { "s" }
             );
-            Ok(0)
         }
     }
+    emit(|out| out.write_all(text.as_bytes())).map(|()| 0)
 }
 
 fn mode_name(mode: Mode) -> &'static str {

@@ -57,11 +57,23 @@ fn score(s: &Summary) -> String {
 }
 
 /// Evidence lines are cut at 200 characters: a list of every NSG rule helps nobody in a table.
+const EVIDENCE_CHARS: usize = 200;
+/// Messages, names and ids are cut too: laying out a cell costs more than linear time in its
+/// length, and a hostile 1 MB name must not stall the report (the JSON keeps the full text).
+const TEXT_CHARS: usize = 400;
+
 fn short(text: &str) -> String {
-    if text.chars().count() > 200 {
-        format!("{}…", text.chars().take(199).collect::<String>())
-    } else {
-        text.to_string()
+    clip(text, EVIDENCE_CHARS)
+}
+
+fn clip(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        None => text.to_string(),
+        Some((cut, _)) => format!(
+            "{}… ({} more characters)",
+            &text[..cut],
+            text[cut..].chars().count()
+        ),
     }
 }
 
@@ -70,12 +82,18 @@ pub fn to_table(report: &Report<'_>, color: bool) -> String {
     for w in &report.workspaces {
         out.push_str(&format!(
             "Workspace {} ({})\n  {}\n",
-            w.name,
-            w.location.as_deref().unwrap_or("location unknown"),
-            w.id
+            clip(&w.name, TEXT_CHARS),
+            clip(
+                w.location.as_deref().unwrap_or("location unknown"),
+                TEXT_CHARS
+            ),
+            clip(&w.id, TEXT_CHARS)
         ));
         if let Some(e) = &w.error {
-            out.push_str(&format!("  could not be read: {e}\n"));
+            out.push_str(&format!(
+                "  could not be read: {}\n",
+                clip(&e.to_string(), TEXT_CHARS)
+            ));
         }
         let mut summary = table(color);
         summary.set_header(vec![
@@ -131,20 +149,20 @@ pub fn to_table(report: &Report<'_>, color: bool) -> String {
                         Cell::new(r.control.severity.as_str()),
                         status_cell(r.status, color),
                         Cell::new(r.control.target.to_string()),
-                        Cell::new(&r.message),
+                        Cell::new(clip(&r.message, TEXT_CHARS)),
                     ]);
                 }
                 for res in bad {
                     let mut evidence: Vec<String> =
                         res.evidence.iter().map(|e| short(&e.to_string())).collect();
                     if let Some(m) = &res.message {
-                        evidence.insert(0, m.clone());
+                        evidence.insert(0, clip(m, TEXT_CHARS));
                     }
                     t.add_row(vec![
                         Cell::new(&title),
                         Cell::new(r.control.severity.as_str()),
                         status_cell(res.status, color),
-                        Cell::new(short_id(&res.id)),
+                        Cell::new(clip(short_id(&res.id), TEXT_CHARS)),
                         Cell::new(evidence.join("\n")),
                     ]);
                 }
@@ -169,7 +187,7 @@ pub fn to_table(report: &Report<'_>, color: bool) -> String {
                 let guidance = r.control.guidance.clone().unwrap_or_else(|| {
                     r.resources
                         .iter()
-                        .filter_map(|x| x.message.clone())
+                        .filter_map(|x| x.message.as_deref().map(|m| clip(m, TEXT_CHARS)))
                         .collect::<Vec<_>>()
                         .join("\n")
                 });
@@ -200,6 +218,12 @@ pub fn to_table(report: &Report<'_>, color: bool) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn long_text_is_clipped_on_a_character_boundary() {
+        assert_eq!(super::clip("héllo", 10), "héllo");
+        assert_eq!(super::clip("héllo", 2), "hé… (3 more characters)");
+    }
+
     #[test]
     fn ids_are_shortened_after_the_provider() {
         assert_eq!(

@@ -207,6 +207,10 @@ impl Op {
     }
 }
 
+/// Longest text a regex is matched against: matching costs pattern length × text length, and
+/// the values rules match (names, hosts, ids) are far shorter. A longer one is `error`.
+pub const MATCH_INPUT_LIMIT: usize = 64 << 10;
+
 impl Comparison {
     fn eval(&self, scope: &Scope<'_>) -> Outcome {
         let arg = match self.op.arg() {
@@ -217,13 +221,40 @@ impl Comparison {
             let v = v.filter(|v| !v.is_null()).or(self.missing.as_ref());
             self.op.test(v, arg.as_ref())
         };
+        let judge = |v: Option<&Value>| -> Outcome {
+            match (&self.op, v) {
+                (Op::Match(_) | Op::NotMatch(_), Some(Value::String(s)))
+                    if s.len() > MATCH_INPUT_LIMIT =>
+                {
+                    Err(ReadFailure::bad_reference(
+                        &self.left.to_string(),
+                        &format!(
+                            "a value of {} bytes is longer than the {MATCH_INPUT_LIMIT} bytes a pattern is matched against",
+                            s.len()
+                        ),
+                    ))
+                }
+                _ => Ok(test(v)),
+            }
+        };
         match &self.left {
             Operand::Field(path) => match scope.resolve(path)? {
-                Found::One(v) => Ok(test(v)),
-                // A wildcard path holds when every value does (vacuously on none), as in Azure Policy.
-                Found::Many(vs) => Ok(vs.into_iter().all(test)),
+                Found::One(v) => judge(v),
+                // A wildcard path holds when every value does (vacuously on none), as in Azure
+                // Policy; a false one decides, an unjudgeable one leaves it unknown.
+                Found::Many(vs) => {
+                    let mut unknown = None;
+                    for v in vs {
+                        match judge(v) {
+                            Ok(false) => return Ok(false),
+                            Ok(true) => {}
+                            Err(e) => unknown = unknown.or(Some(e)),
+                        }
+                    }
+                    unknown.map_or(Ok(true), Err)
+                }
             },
-            Operand::Value(a) => Ok(test(scope.arg(a)?.as_ref())),
+            Operand::Value(a) => judge(scope.arg(a)?.as_ref()),
             Operand::Count(count) => {
                 let (known, unknown) = count.eval(scope)?;
                 let mut first = None;

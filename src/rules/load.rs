@@ -15,6 +15,9 @@ use super::{CATEGORIES, Control, Evidence, Mode, References, Severity};
 use crate::error::{Diagnostic, Error, Position, Result};
 use crate::estate::{CONTEXTS, TargetKind};
 
+/// Longest regex a rule may use (`match` / `notMatch`).
+pub const PATTERN_LIMIT: usize = 256;
+
 /// The text of one rule file and the name diagnostics give it.
 #[derive(Debug, Clone)]
 pub struct RuleSource {
@@ -609,6 +612,13 @@ impl Cx<'_> {
         }
         for (pattern, negate) in [(&raw.match_, false), (&raw.not_match, true)] {
             if let Some(p) = pattern {
+                // Matching costs pattern length × text length: keep patterns short.
+                if p.chars().count() > PATTERN_LIMIT {
+                    return Err(err(format!(
+                        "regex of {} characters; at most {PATTERN_LIMIT} are allowed",
+                        p.chars().count()
+                    )));
+                }
                 let re = RegexBuilder::new(p)
                     .case_insensitive(true)
                     .build()

@@ -53,7 +53,12 @@ impl ReadFailure {
 
 impl std::fmt::Display for ReadFailure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "GET {}", self.path)?;
+        // A request path (`/subscriptions/…`, a URL) is a GET; anything else names a value.
+        if self.path.starts_with('/') || self.path.contains("://") {
+            write!(f, "GET {}", self.path)?;
+        } else {
+            write!(f, "{}", self.path)?;
+        }
         match (self.status, &self.code) {
             (Some(s), Some(c)) => write!(f, " failed: HTTP {s} {c}")?,
             (Some(s), None) => write!(f, " failed: HTTP {s}")?,

@@ -4,7 +4,7 @@ pub mod client;
 pub mod collect;
 pub mod credential;
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -139,7 +139,9 @@ pub fn read(options: &LiveOptions, selector: &Selector, mut plan: Plan) -> Resul
             );
             tokio::spawn(async move {
                 loop {
-                    eprint!(
+                    // Progress is best effort: a closed stderr must not stop the audit.
+                    let _ = write!(
+                        std::io::stderr(),
                         "\ramlsec: {}/{total} workspaces read, {} requests",
                         collector.workspaces_done(),
                         client.requests()
@@ -151,7 +153,8 @@ pub fn read(options: &LiveOptions, selector: &Selector, mut plan: Plan) -> Resul
         collector.collect(&workspaces).await;
         if let Some(task) = progress {
             task.abort();
-            eprintln!(
+            let _ = writeln!(
+                std::io::stderr(),
                 "\ramlsec: {}/{} workspaces read, {} requests",
                 workspaces.len(),
                 workspaces.len(),
