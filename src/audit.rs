@@ -807,6 +807,31 @@ mod tests {
     }
 
     #[test]
+    fn a_failing_control_outranks_an_incomplete_audit() {
+        // T-01 fails on the compute; T-02 needs the storage account, whose read failed.
+        let rules = rules(&format!(
+            "{NO_PUBLIC_IP}  - {{id: T-02, title: s, severity: low, level: 1, mode: automated, target: storage, remediation: r,
+       pass: {{field: properties.minimumTlsVersion, equals: TLS1_2}}}}\n"
+        ));
+        let controls: Vec<&Control> = rules.controls.iter().collect();
+        let storage =
+            "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/st";
+        let mut d = Documents::default();
+        d.insert(json!({"id": WS, "properties": {"storageAccount": storage}}));
+        d.insert(compute("a", json!(true)));
+        d.record_failure(ReadFailure::bad_reference(storage, "forbidden"));
+        let workspaces = run(&d, &[WS.to_string()], &rules, &controls);
+        let statuses: Vec<Status> = workspaces[0].results.iter().map(|r| r.status).collect();
+        assert_eq!(statuses, [Status::Fail, Status::Error]);
+        assert_eq!(exit_code(&workspaces, Severity::Low), 1, "1 before 3");
+        assert_eq!(
+            exit_code(&workspaces, Severity::Critical),
+            3,
+            "below --fail-on, the failed read still makes the audit incomplete"
+        );
+    }
+
+    #[test]
     fn selection_filters_and_rejects_unknown_names() {
         let rules = rules(&format!(
             "{NO_PUBLIC_IP}  - {{id: T-09, title: m, severity: low, level: 2, mode: manual, target: workspace, guidance: g}}\n"

@@ -1,0 +1,213 @@
+//! Property test of the two parsers users feed by hand: random mutations of the bundled
+//! snapshots and rule files never panic, and end either in a report (exit 0, 1 or 3) or in an
+//! input error (exit 2). Deterministic; `AMLSEC_FUZZ_SEED` and `AMLSEC_FUZZ_CASES` explore more.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use amlsec::audit::{self, Selection};
+use amlsec::report::{self, Format, Report};
+use amlsec::rules::{RuleSet, RuleSource, Severity};
+use amlsec::source::snapshot;
+
+/// xorshift64*: enough randomness for mutations, no dependency.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}
+
+/// One to four edits: a byte changed, a range dropped or repeated, a token inserted, a cut.
+fn mutate(rng: &mut Rng, text: &[u8], tokens: &[&str]) -> Vec<u8> {
+    let mut out = text.to_vec();
+    for _ in 0..1 + rng.below(4) {
+        let at = rng.below(out.len() + 1);
+        match rng.below(6) {
+            0 if at < out.len() => out[at] = rng.next() as u8,
+            1 => {
+                let end = (at + rng.below(64)).min(out.len());
+                out.drain(at..end);
+            }
+            2 => {
+                let end = (at + rng.below(256)).min(out.len());
+                let copy = out[at..end].to_vec();
+                out.splice(at..at, copy);
+            }
+            3 => out.truncate(at),
+            _ => {
+                let token = tokens[rng.below(tokens.len())];
+                out.splice(at..at, token.bytes());
+            }
+        }
+    }
+    out
+}
+
+fn seed() -> u64 {
+    std::env::var("AMLSEC_FUZZ_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0x5eed_a3c1_0f00_d1e5)
+}
+
+fn cases(default: usize) -> usize {
+    std::env::var("AMLSEC_FUZZ_CASES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(default)
+}
+
+/// The exit code the binary would give for this snapshot text, through the same library calls.
+fn audit_snapshot(text: &[u8], rules: &RuleSet) -> u8 {
+    let docs = match snapshot::parse("fuzz.json", text) {
+        Ok(d) => d,
+        Err(e) => return e.exit_code(),
+    };
+    let ids = match audit::workspaces(&docs, None) {
+        Ok(ids) => ids,
+        Err(e) => return e.exit_code(),
+    };
+    let selection = Selection {
+        level: 2,
+        categories: vec![],
+        controls: vec![],
+    };
+    let controls = selection.apply(rules).unwrap();
+    let workspaces = audit::run(&docs, &ids, rules, &controls);
+    let code = audit::exit_code(&workspaces, Severity::Low) as u8;
+    let report = Report {
+        workspaces,
+        level: 2,
+        source: report::Source::Snapshot {
+            path: "fuzz.json".into(),
+        },
+        generated_at: "2026-12-01T00:00:00Z".into(),
+        duration_ms: 0,
+        requests: 0,
+        exceptions: vec![],
+    };
+    for format in Format::NAMES {
+        report::write(
+            Format::parse(format).unwrap(),
+            &report,
+            false,
+            &mut Vec::new(),
+        )
+        .unwrap();
+    }
+    code
+}
+
+#[test]
+fn mutated_snapshots_never_panic() {
+    let rules = RuleSet::load(&RuleSource::builtin()).unwrap();
+    let examples: Vec<Vec<u8>> = ["default-workspace", "hub-and-project"]
+        .iter()
+        .map(|e| {
+            std::fs::read(format!("{}/examples/{e}.json", env!("CARGO_MANIFEST_DIR"))).unwrap()
+        })
+        .collect();
+    let tokens = [
+        "{",
+        "}",
+        "[",
+        "]",
+        "\"",
+        ",",
+        ":",
+        "null",
+        "1e400",
+        "-0",
+        "\u{a0}",
+        "\u{feff}",
+        "/",
+        "{\"value\": [",
+        "\"id\": \"/\"",
+        "\"properties\": {}",
+        "\\u0000",
+        "\"\\ud800\"",
+    ];
+    let mut rng = Rng(seed());
+    let mut codes = [0usize; 4];
+    for case in 0..cases(200) {
+        let base = &examples[case % examples.len()];
+        let text = mutate(&mut rng, base, &tokens);
+        let code =
+            catch_unwind(AssertUnwindSafe(|| audit_snapshot(&text, &rules))).unwrap_or_else(|_| {
+                panic!(
+                    "case {case} panicked; input: {}",
+                    String::from_utf8_lossy(&text)
+                )
+            });
+        assert!(code <= 3, "case {case}: exit {code}");
+        codes[code as usize] += 1;
+    }
+    // The mutations must reach both sides: reports and input errors.
+    assert!(
+        codes[2] > 0 && codes[0] + codes[1] + codes[3] > 0,
+        "{codes:?}"
+    );
+}
+
+#[test]
+fn mutated_rule_files_never_panic() {
+    let files = RuleSource::builtin();
+    let tokens = [
+        ":",
+        "- ",
+        "{",
+        "}",
+        "[",
+        "]",
+        "\t",
+        "*a",
+        "&a ",
+        "!!str ",
+        "'",
+        "\"",
+        "\n  ",
+        "$root.",
+        "[*]",
+        "{*}",
+        "count:",
+        "allOf: [",
+        "match: '(",
+        "~",
+        "null",
+        "1e400",
+    ];
+    let mut rng = Rng(seed() ^ 0xa5a5);
+    let (mut loaded, mut rejected) = (0, 0);
+    for case in 0..cases(200) {
+        // One file at a time: loading all eight per case is slow in a debug build.
+        let base = &files[case % files.len()];
+        let text = mutate(&mut rng, base.text.as_bytes(), &tokens);
+        let sources = [RuleSource {
+            name: "fuzz.yaml".into(),
+            text: String::from_utf8_lossy(&text).into_owned(),
+            builtin: false,
+        }];
+        let outcome = catch_unwind(AssertUnwindSafe(|| RuleSet::load(&sources)));
+        match outcome {
+            Err(_) => panic!("case {case} panicked; rule file:\n{}", sources[0].text),
+            Ok(Ok(_)) => loaded += 1,
+            Ok(Err(e)) => {
+                assert_eq!(e.exit_code(), 2, "case {case}");
+                assert!(e.to_string().contains("fuzz.yaml"), "case {case}: {e}");
+                rejected += 1;
+            }
+        }
+    }
+    assert!(
+        loaded > 0 && rejected > 0,
+        "{loaded} loaded, {rejected} rejected"
+    );
+}
