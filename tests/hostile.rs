@@ -564,6 +564,21 @@ fn long_patterns_dates_and_empty_rule_sets_are_input_errors() {
             .arg(&exceptions),
         "signed-date.yaml:4:",
     );
+    let mut deep = String::from("{field: name, exists: true}");
+    for _ in 0..200 {
+        deep = format!("{{not: {deep}}}");
+    }
+    let deep = scratch(
+        "deep-rule.yaml",
+        format!(
+            "category: network\ncontrols:\n  - id: X-01\n    title: t\n    severity: low\n    level: 1\n    mode: automated\n    target: workspace\n    remediation: r\n    pass: {deep}\n"
+        )
+        .as_bytes(),
+    );
+    rejected(
+        amlsec().args(["rules", "validate"]).arg(&deep),
+        "nesting deeper than the 64 levels a rule file may have",
+    );
     let empty = scratch("empty-rules.yaml", b"category: network\ncontrols: []\n");
     rejected(
         amlsec()

@@ -298,6 +298,13 @@ pub(crate) fn plain_message(e: &serde_saphyr::Error) -> String {
         Some((_, message)) => message,
         None => first.trim_start_matches("error: "),
     };
+    // serde-saphyr names a breached limit by its Debug form (`budget breached: Depth { depth: 65 }`).
+    if let Some(breach) = message.strip_prefix("budget breached: ") {
+        return match breach.split_whitespace().next() {
+            Some("Depth") => "nesting deeper than the 64 levels a rule file may have".into(),
+            _ => format!("the file exceeds a parser limit ({breach})"),
+        };
+    }
     // The location is reported separately, as file:line:column.
     match message.rfind(" at line ") {
         Some(i) if message[i..].contains("column") => message[..i].to_string(),
