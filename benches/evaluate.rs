@@ -11,6 +11,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use amlsec::audit::{self, Selection};
+use amlsec::cloud::Settings;
 use amlsec::rules::{RuleSet, RuleSource};
 use amlsec::source::snapshot;
 use support::estate;
@@ -42,7 +43,9 @@ fn main() {
 
     let one = snapshot::parse("one", std::fs::read_to_string(EXAMPLE).unwrap().as_bytes()).unwrap();
     let ids = audit::workspaces(&one, None).unwrap();
-    let per = time(2_000, || audit::run(&one, &ids, &rules, &controls));
+    let per = time(2_000, || {
+        audit::run(&one, &ids, &rules, &controls, &Settings::default())
+    });
     println!("one workspace: evaluate {:.3} ms", per.as_secs_f64() * 1e3);
 
     let big = estate(1_000);
@@ -50,8 +53,10 @@ fn main() {
     let parse = time(3, || snapshot::parse("big", big.as_bytes()).unwrap());
     let docs = snapshot::parse("big", big.as_bytes()).unwrap();
     let ids = audit::workspaces(&docs, None).unwrap();
-    let eval = time(3, || audit::run(&docs, &ids, &rules, &controls));
-    let fails: BTreeSet<usize> = audit::run(&docs, &ids, &rules, &controls)
+    let eval = time(3, || {
+        audit::run(&docs, &ids, &rules, &controls, &Settings::default())
+    });
+    let fails: BTreeSet<usize> = audit::run(&docs, &ids, &rules, &controls, &Settings::default())
         .iter()
         .map(|w| w.results.len())
         .collect();

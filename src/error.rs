@@ -62,7 +62,7 @@ pub enum Error {
     Auth(String),
     /// A read that decides which workspaces exist failed (exit 3).
     #[error("{0}")]
-    Unreadable(crate::source::ReadFailure),
+    Unreadable(crate::documents::ReadFailure),
 }
 
 impl Error {

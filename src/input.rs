@@ -83,6 +83,31 @@ pub fn parse_size(text: &str) -> std::result::Result<u64, String> {
         .ok_or_else(|| format!("`{text}`: write a size such as 64MiB, 2GiB or 1048576"))
 }
 
+/// serde-saphyr's message without its own location prefix and snippet.
+pub fn yaml_message(e: &serde_saphyr::Error) -> String {
+    let text = e.without_snippet().to_string();
+    let first = text.lines().next().unwrap_or_default();
+    let message = match first
+        .strip_prefix("line ")
+        .and_then(|rest| rest.split_once(": "))
+    {
+        Some((_, message)) => message,
+        None => first.trim_start_matches("error: "),
+    };
+    // serde-saphyr names a breached limit by its Debug form (`budget breached: Depth { depth: 65 }`).
+    if let Some(breach) = message.strip_prefix("budget breached: ") {
+        return match breach.split_whitespace().next() {
+            Some("Depth") => "nesting deeper than the 64 levels a rule file may have".into(),
+            _ => format!("the file exceeds a parser limit ({breach})"),
+        };
+    }
+    // The location is reported separately, as file:line:column.
+    match message.rfind(" at line ") {
+        Some(i) if message[i..].contains("column") => message[..i].to_string(),
+        _ => message.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

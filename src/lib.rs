@@ -6,11 +6,13 @@
 
 pub mod arm_id;
 pub mod audit;
+pub mod cloud;
 pub mod date;
+pub mod documents;
 pub mod error;
 pub mod estate;
-pub mod exceptions;
 pub mod input;
+pub mod pipeline;
 pub mod report;
 pub mod rules;
 pub mod source;

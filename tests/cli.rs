@@ -535,3 +535,38 @@ fn help_has_examples() {
         .code(0)
         .stdout(predicate::str::starts_with("amlsec "));
 }
+
+#[test]
+fn settings_follow_the_cloud_offline_and_take_overrides() {
+    let ns04 = |extra: &[&str]| {
+        let mut args = vec!["--snapshot", HARDENED, "--control", "AML-NS-04"];
+        args.extend_from_slice(extra);
+        status_of(&json_report(&args), 0, "AML-NS-04")
+    };
+    assert_eq!(ns04(&[]), "pass");
+    assert_eq!(ns04(&["--cloud", "usgov"]), "fail", "US Gov zone names");
+    assert_eq!(
+        ns04(&[
+            "--cloud",
+            "usgov",
+            "--setting",
+            "aml_private_dns_zones=[privatelink.api.azureml.ms]"
+        ]),
+        "pass"
+    );
+    // Settings do not come from rule files: the network rules alone give the same verdict.
+    assert_eq!(
+        ns04(&["--no-builtin-rules", "--rules", "rules/network.yaml"]),
+        "pass"
+    );
+    rejects(
+        &[
+            "audit",
+            "--snapshot",
+            HARDENED,
+            "--setting",
+            "dns_zones=[x]",
+        ],
+        "--setting dns_zones: unknown setting; settings: aml_private_dns_zones, sql_host_suffixes",
+    );
+}

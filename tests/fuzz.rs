@@ -5,6 +5,7 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use amlsec::audit::{self, Selection};
+use amlsec::cloud::Settings;
 use amlsec::report::{self, Format, Report};
 use amlsec::rules::{RuleSet, RuleSource, Severity};
 use amlsec::source::snapshot;
@@ -81,7 +82,7 @@ fn audit_snapshot(text: &[u8], rules: &RuleSet) -> u8 {
         controls: vec![],
     };
     let controls = selection.apply(rules).unwrap();
-    let workspaces = audit::run(&docs, &ids, rules, &controls);
+    let workspaces = audit::run(&docs, &ids, rules, &controls, &Settings::default());
     let code = audit::exit_code(&workspaces, Severity::Low) as u8;
     let report = Report {
         workspaces,

@@ -175,7 +175,7 @@ fn redirects_are_followed_only_to_the_same_origin() {
     let roles = format!("{DEFAULT_WS}/providers/Microsoft.Authorization/roleAssignments");
     // Another origin on loopback (another port) answering as if no role were assigned.
     let elsewhere = FakeArm::start(
-        amlsec::source::Documents::default(),
+        amlsec::documents::Documents::default(),
         50,
         Duration::ZERO,
         vec![Fault::new("/", 200).body(r#"{"value": []}"#)],

@@ -6,16 +6,20 @@
 //! `workspace` (name, for bases with several), `level` (default 2), then edits applied in order
 //! `remove` (documents), `add` (documents), `set` / `unset` ({doc: {path: value}} / {doc: [path]},
 //! a doc named by the end of its id, e.g. `storageAccounts/sthardened`; numeric path segments
-//! index arrays), `fail` (failed reads), `param` (parameter overrides); and the expectations
+//! index arrays), `fail` (failed reads), `param` (parameter overrides), `setting` (engine settings); and the expectations
 //! `expect` (status), `resources` (statuses in order) and `actual` ({path: value} in the
 //! evidence of the first resource that does not pass, else the first).
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use amlsec::audit::{self, Selection};
-use amlsec::rules::{RuleSet, RuleSource};
-use amlsec::source::{Documents, ReadFailure};
+use amlsec::audit::Selection;
+use amlsec::cloud::Cloud;
+use amlsec::date::Date;
+use amlsec::documents::{Documents, ReadFailure};
+use amlsec::pipeline::{self, AuditRequest, Source};
+use amlsec::report::Report;
+use amlsec::rules::{RuleSet, RuleSource, Severity};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -43,6 +47,8 @@ struct Case {
     fail: Vec<ReadFailure>,
     #[serde(default)]
     param: BTreeMap<String, Value>,
+    #[serde(default)]
+    setting: BTreeMap<String, Value>,
     expect: String,
     #[serde(default)]
     resources: Option<Vec<String>>,
@@ -143,28 +149,58 @@ fn run(case: &Case, label: &str, builtin: &RuleSet) -> Result<(), String> {
 
     let mut rules = builtin.clone();
     for (name, value) in &case.param {
-        let text = match value {
-            Value::String(s) => s.clone(),
-            other => other.to_string(),
-        };
-        rules.set_param(&format!("{name}={text}")).unwrap();
+        rules
+            .set_param(&format!("{name}={}", yaml_text(value)))
+            .unwrap();
     }
-    let selection = Selection {
-        level: case.level.unwrap_or(2),
-        categories: vec![],
-        controls: vec![case.control.clone()],
+    let request = AuditRequest {
+        source: Source::Documents {
+            documents: Box::new(documents),
+            label: label.to_string(),
+            workspace: case.workspace.clone(),
+        },
+        rules: &rules,
+        selection: Selection {
+            level: case.level.unwrap_or(2),
+            categories: vec![],
+            controls: vec![case.control.clone()],
+        },
+        cloud: Cloud::Public,
+        settings: case
+            .setting
+            .iter()
+            .map(|(name, value)| format!("{name}={}", yaml_text(value)))
+            .collect(),
+        exceptions: None,
+        fail_on: Severity::Low,
+        outputs: vec![],
+        today: Date::today(),
     };
-    let controls = selection.apply(&rules).map_err(|e| e.to_string())?;
-    let ids =
-        audit::workspaces(&documents, case.workspace.as_deref()).map_err(|e| e.to_string())?;
-    if ids.len() != 1 {
+    let mut verdict = Err("the report was not shown".to_string());
+    pipeline::audit(request, |report| {
+        verdict = judge(case, report);
+        Ok(())
+    })
+    .map_err(|e| e.to_string())?;
+    verdict
+}
+
+fn yaml_text(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Checks the one control of the case against what the case expects.
+fn judge(case: &Case, report: &Report<'_>) -> Result<(), String> {
+    if report.workspaces.len() != 1 {
         return Err(format!(
             "the case audits {} workspaces; name one with `workspace:`",
-            ids.len()
+            report.workspaces.len()
         ));
     }
-    let workspaces = audit::run(&documents, &ids, &rules, &controls);
-    let result = workspaces[0]
+    let result = report.workspaces[0]
         .results
         .first()
         .ok_or("the control was not selected")?;
@@ -210,7 +246,8 @@ fn run(case: &Case, label: &str, builtin: &RuleSet) -> Result<(), String> {
         }
     }
     // Evidence lists exactly the control's declared paths, for every resource that was read.
-    let declared: Vec<String> = controls[0]
+    let declared: Vec<String> = result
+        .control
         .evidence
         .iter()
         .map(|e| e.path.to_string())

@@ -17,8 +17,7 @@ use serde_json::Value;
 pub use resolve::{resolve, sql_host};
 pub use target::{CONTEXTS, DiagnosedResource, TargetKind};
 
-use crate::rules::condition::Context;
-use crate::source::ReadFailure;
+use crate::documents::ReadFailure;
 
 /// One resource a control is evaluated against.
 #[derive(Debug, Clone)]
@@ -53,6 +52,8 @@ pub struct Estate {
     pub id: String,
     /// The audited workspace body, when it could be read.
     pub audited: Result<Value, ReadFailure>,
+    /// The settings it was resolved with, which rules may read too.
+    pub settings: crate::cloud::Settings,
     targets: BTreeMap<TargetKind, Target>,
 }
 
@@ -83,8 +84,10 @@ impl Estate {
     }
 }
 
-impl Context for Estate {
-    fn context(&self, name: &str) -> Result<Option<&Value>, ReadFailure> {
+impl Estate {
+    /// The document a rule path's `$name` root names: a single-instance target of this
+    /// workspace, or `$audited`.
+    pub fn context(&self, name: &str) -> Result<Option<&Value>, ReadFailure> {
         let kind = match name {
             "audited" => return self.audited.as_ref().map(Some).map_err(Clone::clone),
             "workspace" => TargetKind::Workspace,

@@ -8,9 +8,9 @@ use serde_json::{Value, json};
 use super::resolve::with_facts;
 use super::{Instance, InstanceState, Target};
 use crate::arm_id;
-use crate::rules::path::text;
+use crate::documents::Documents;
+use crate::documents::text;
 use crate::rules::path::{hole, member};
-use crate::source::Documents;
 
 /// The `policy-assignment` target (one list document) and the `policy-set-definition` target.
 pub fn assignments(docs: &Documents, ws: &str) -> (Target, Target) {

@@ -7,15 +7,20 @@ use serde_json::{Value, json};
 use super::policy;
 use super::{DiagnosedResource, Estate, Instance, InstanceState, Target, TargetKind};
 use crate::arm_id;
-use crate::rules::Params;
+use crate::cloud::Settings;
+use crate::documents::{Documents, ReadFailure};
 use crate::rules::path::{hole, member, text};
-use crate::source::{Documents, ReadFailure};
 
 /// Resolves every target of the workspace `id` (plus the Defender plans in `plans`).
-pub fn resolve(docs: &Documents, id: &str, params: &Params, plans: &BTreeSet<String>) -> Estate {
+pub fn resolve(
+    docs: &Documents,
+    id: &str,
+    settings: &Settings,
+    plans: &BTreeSet<String>,
+) -> Estate {
     let audited = docs.get(id);
     let mut targets = BTreeMap::new();
-    let r = Resolver { docs, id, params };
+    let r = Resolver { docs, id, settings };
     match &audited {
         Err(failure) => {
             // Nothing about an unreadable workspace can be judged.
@@ -139,8 +144,14 @@ pub fn resolve(docs: &Documents, id: &str, params: &Params, plans: &BTreeSet<Str
     Estate {
         id: id.to_string(),
         audited,
+        settings: settings.clone(),
         targets,
     }
+}
+
+/// Setting values as the resolver compares them: trimmed, lower-cased.
+fn lower(list: &[String]) -> Vec<String> {
+    list.iter().map(|s| s.trim().to_ascii_lowercase()).collect()
 }
 
 fn arm_id_of(doc: &Value, fallback: &str) -> String {
@@ -225,7 +236,7 @@ fn docs_of(target: &Target) -> Vec<&Value> {
 struct Resolver<'a> {
     docs: &'a Documents,
     id: &'a str,
-    params: &'a Params,
+    settings: &'a Settings,
 }
 
 impl Resolver<'_> {
@@ -255,18 +266,6 @@ impl Resolver<'_> {
             Ok(Some(id)) => single(self.docs.get(&id).map(|d| (id.clone(), d.clone()))),
             Ok(None) => Target::Absent(format!("the workspace has no {what}")),
             Err(f) => Target::Failed(f),
-        }
-    }
-
-    fn param_list(&self, name: &str) -> Vec<String> {
-        match self.params.get(name) {
-            Some(Value::Array(items)) => items
-                .iter()
-                .filter_map(Value::as_str)
-                .map(|s| s.trim().to_ascii_lowercase())
-                .collect(),
-            Some(Value::String(s)) => vec![s.trim().to_ascii_lowercase()],
-            _ => vec![],
         }
     }
 
@@ -506,7 +505,7 @@ impl Resolver<'_> {
         let Target::Present(pes) = endpoints else {
             return endpoints.clone();
         };
-        let wanted = self.param_list("aml_private_dns_zones");
+        let wanted = lower(&self.settings.aml_private_dns_zones);
         // zone key -> (zone id, VNets of the endpoints whose zone groups name it)
         let mut zones: BTreeMap<String, (String, BTreeSet<String>)> = BTreeMap::new();
         // Zones reached through an endpoint or zone-group list that could not be read are
@@ -701,7 +700,7 @@ impl Resolver<'_> {
     }
 
     fn sql_servers(&self, connections: &Target) -> Target {
-        let suffixes = self.param_list("sql_host_suffixes");
+        let suffixes = lower(&self.settings.sql_host_suffixes);
         let mut instances: BTreeMap<String, Instance> = BTreeMap::new();
         for conn in docs_of(connections) {
             let category = text(conn, "properties.category");

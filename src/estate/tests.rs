@@ -6,8 +6,8 @@ use std::collections::BTreeSet;
 use serde_json::{Value, json};
 
 use super::*;
-use crate::rules::Params;
-use crate::source::{Documents, ReadFailure};
+use crate::cloud::Settings;
+use crate::documents::{Documents, ReadFailure};
 
 const SUB: &str = "/subscriptions/s1";
 const RG: &str = "/subscriptions/s1/resourceGroups/rg-ml";
@@ -42,24 +42,11 @@ fn docs(items: Vec<Value>) -> Documents {
     d
 }
 
-fn params() -> Params {
-    Params::from([
-        (
-            "aml_private_dns_zones".into(),
-            json!([
-                "privatelink.api.azureml.ms",
-                "privatelink.notebooks.azure.net"
-            ]),
-        ),
-        ("sql_host_suffixes".into(), json!([".database.windows.net"])),
-    ])
-}
-
 fn estate(d: &Documents, id: &str) -> Estate {
     resolve(
         d,
         id,
-        &params(),
+        &Settings::default(),
         &BTreeSet::from(["StorageAccounts".to_string()]),
     )
 }

@@ -4,10 +4,10 @@
 use serde::Serialize;
 
 use super::{Report, Source};
+use crate::audit::exceptions::{Outcome, Waiver};
 use crate::audit::{ResourceResult, Status, Summary, WorkspaceResult};
-use crate::exceptions::{Outcome, Waiver};
+use crate::documents::ReadFailure;
 use crate::rules::{Mode, References, Severity};
-use crate::source::ReadFailure;
 
 pub const SCHEMA_VERSION: u32 = 1;
 

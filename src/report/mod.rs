@@ -26,7 +26,7 @@ pub struct Report<'r> {
     /// ARM requests made (0 offline).
     pub requests: u64,
     /// What became of each entry of the exceptions file.
-    pub exceptions: Vec<crate::exceptions::Outcome>,
+    pub exceptions: Vec<crate::audit::exceptions::Outcome>,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]

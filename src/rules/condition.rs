@@ -8,7 +8,7 @@ use regex_lite::Regex;
 use serde_json::Value;
 
 use super::path::{Found, Path, Root};
-use crate::source::ReadFailure;
+use crate::documents::ReadFailure;
 
 pub type Params = BTreeMap<String, Value>;
 
@@ -48,6 +48,8 @@ pub struct Count {
 pub enum Arg {
     Literal(Value),
     Param(String),
+    /// An engine setting (`{setting: aml_private_dns_zones}`), not a rule parameter.
+    Setting(String),
     Field(Path),
 }
 
@@ -72,6 +74,8 @@ pub enum Op {
 /// Documents a path can start from besides the evaluated one (`$workspace`, `$registry`, …).
 pub trait Context {
     fn context(&self, name: &str) -> Result<Option<&Value>, ReadFailure>;
+    /// An engine setting's value (`{setting: NAME}`).
+    fn setting(&self, name: &str) -> Option<Value>;
 }
 
 /// What one evaluation sees.
@@ -129,6 +133,7 @@ impl<'a> Scope<'a> {
         Ok(match arg {
             Arg::Literal(v) => Some(v.clone()),
             Arg::Param(name) => self.params.get(name).cloned(),
+            Arg::Setting(name) => self.context.setting(name),
             Arg::Field(path) => match self.resolve(path)? {
                 Found::One(v) => v.cloned(),
                 Found::Many(vs) => Some(Value::Array(vs.into_iter().flatten().cloned().collect())),
@@ -460,6 +465,7 @@ impl std::fmt::Display for Arg {
         match self {
             Arg::Literal(v) => write!(f, "{v}"),
             Arg::Param(p) => write!(f, "param({p})"),
+            Arg::Setting(s) => write!(f, "setting({s})"),
             Arg::Field(p) => write!(f, "field({p})"),
         }
     }
@@ -500,6 +506,10 @@ mod tests {
 
     struct NoContext;
     impl Context for NoContext {
+        fn setting(&self, _: &str) -> Option<Value> {
+            None
+        }
+
         fn context(&self, name: &str) -> Result<Option<&Value>, ReadFailure> {
             Err(ReadFailure::not_in_source(&format!("${name}")))
         }

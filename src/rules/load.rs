@@ -12,6 +12,7 @@ use serde_saphyr::Spanned;
 use super::condition::{Arg, Comparison, Condition, Count, Op, Operand, Params};
 use super::path::{Path, Root};
 use super::{CATEGORIES, Control, Evidence, Mode, References, Severity};
+use crate::cloud::Settings;
 use crate::error::{Diagnostic, Error, Position, Result};
 use crate::estate::{CONTEXTS, TargetKind};
 
@@ -148,8 +149,12 @@ impl RuleSet {
         let value: Value = if value.trim().is_empty() {
             Value::String(String::new())
         } else {
-            serde_saphyr::from_str_with_options(value, yaml_options())
-                .map_err(|e| usage(format!("not a YAML value: {}", plain_message(&e))))?
+            serde_saphyr::from_str_with_options(value, yaml_options()).map_err(|e| {
+                usage(format!(
+                    "not a YAML value: {}",
+                    crate::input::yaml_message(&e)
+                ))
+            })?
         };
         self.params.insert(name.to_string(), value);
         Ok(())
@@ -287,38 +292,13 @@ fn diagnostic_at(origin: &str, message: String) -> Diagnostic {
     }
 }
 
-/// serde-saphyr's message without its own location prefix and snippet.
-pub(crate) fn plain_message(e: &serde_saphyr::Error) -> String {
-    let text = e.without_snippet().to_string();
-    let first = text.lines().next().unwrap_or_default();
-    let message = match first
-        .strip_prefix("line ")
-        .and_then(|rest| rest.split_once(": "))
-    {
-        Some((_, message)) => message,
-        None => first.trim_start_matches("error: "),
-    };
-    // serde-saphyr names a breached limit by its Debug form (`budget breached: Depth { depth: 65 }`).
-    if let Some(breach) = message.strip_prefix("budget breached: ") {
-        return match breach.split_whitespace().next() {
-            Some("Depth") => "nesting deeper than the 64 levels a rule file may have".into(),
-            _ => format!("the file exceeds a parser limit ({breach})"),
-        };
-    }
-    // The location is reported separately, as file:line:column.
-    match message.rfind(" at line ") {
-        Some(i) if message[i..].contains("column") => message[..i].to_string(),
-        _ => message.to_string(),
-    }
-}
-
 fn parse_file(source: &RuleSource) -> Result<ParsedFile, Diagnostic> {
     let raw: RawFile =
         serde_saphyr::from_str_with_options(&source.text, yaml_options()).map_err(|e| {
             Diagnostic {
                 file: source.name.clone(),
                 position: e.location().as_ref().and_then(position),
-                message: plain_message(&e),
+                message: crate::input::yaml_message(&e),
             }
         })?;
     let cx = Cx {
@@ -663,8 +643,18 @@ impl Cx<'_> {
                     (Some((k, Value::String(path))), None) if k == "field" => {
                         Ok(Arg::Field(self.path(&path, loc, id)?))
                     }
+                    (Some((k, Value::String(name))), None) if k == "setting" => {
+                        if Settings::NAMES.contains(&name.as_str()) {
+                            Ok(Arg::Setting(name))
+                        } else {
+                            Err(err(format!(
+                                "unknown setting `{name}`; settings: {}",
+                                Settings::NAMES.join(", ")
+                            )))
+                        }
+                    }
                     _ => Err(err(
-                        "an operand is a literal, a list, {param: NAME} or {field: PATH}".into(),
+                        "an operand is a literal, a list, {param: NAME}, {setting: NAME} or {field: PATH}".into(),
                     )),
                 }
             }
@@ -700,7 +690,7 @@ pub fn parse_condition(yaml: &str) -> Result<Condition, Diagnostic> {
         .map_err(|e| Diagnostic {
             file: "<condition>".into(),
             position: e.location().as_ref().and_then(position),
-            message: plain_message(&e),
+            message: crate::input::yaml_message(&e),
         })?;
     Cx {
         file: "<condition>",

@@ -43,6 +43,15 @@ pub enum Mode {
     Manual,
 }
 
+impl Mode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Automated => "automated",
+            Mode::Manual => "manual",
+        }
+    }
+}
+
 /// The eight baseline categories, in report order, with their titles.
 pub const CATEGORIES: &[(&str, &str)] = &[
     ("network", "Network security"),

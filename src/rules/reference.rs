@@ -1,6 +1,8 @@
 //! The control reference (`docs/controls.md`), generated from the rule files so it cannot
 //! drift from what amlsec evaluates.
 
+use std::fmt::Write as _;
+
 use super::{CATEGORIES, Control, Mode};
 
 /// The reference of `controls` as Markdown: one table per category.
@@ -67,4 +69,96 @@ pub fn markdown(controls: &[&Control]) -> String {
 
 fn cell(text: &str) -> String {
     text.replace('|', "\\|").replace('\n', " ")
+}
+/// `amlsec rules list`: one row per control.
+pub fn table(controls: &[&Control]) -> String {
+    let mut t = comfy_table::Table::new();
+    t.load_style(comfy_table::presets::UTF8_FULL_CONDENSED);
+    t.set_header(vec![
+        "Id", "Category", "Severity", "Level", "Mode", "Target", "Title",
+    ]);
+    for c in controls {
+        t.add_row(vec![
+            c.id.clone(),
+            c.category.clone(),
+            c.severity.as_str().to_string(),
+            c.level.to_string(),
+            c.mode.as_str().to_string(),
+            c.target.to_string(),
+            c.title.clone(),
+        ]);
+    }
+    format!("{t}\n{} controls\n", controls.len())
+}
+
+/// `amlsec rules list --format json`.
+pub fn json(controls: &[&Control]) -> String {
+    let list: Vec<serde_json::Value> = controls
+        .iter()
+        .map(|c| {
+            serde_json::json!({
+                "id": c.id, "title": c.title, "category": c.category, "section": c.section,
+                "severity": c.severity, "level": c.level, "mode": c.mode,
+                "target": c.target.to_string(), "references": c.references,
+            })
+        })
+        .collect();
+    serde_json::to_string_pretty(&list).expect("JSON values serialise") + "\n"
+}
+
+/// `amlsec rules show ID`: one control in full.
+pub fn show(c: &Control) -> String {
+    let mut out = String::new();
+    // Writing to a String cannot fail.
+    macro_rules! line {
+        ($($arg:tt)*) => { let _ = writeln!(out, $($arg)*); };
+    }
+    line!("{} · {}", c.id, c.title);
+    line!(
+        "category   {}{}",
+        c.category_title,
+        c.section
+            .as_deref()
+            .map(|s| format!(" / {s}"))
+            .unwrap_or_default()
+    );
+    line!(
+        "severity   {} · level {} · {}",
+        c.severity.as_str(),
+        c.level,
+        c.mode.as_str()
+    );
+    line!("target     {}", c.target);
+    line!("defined at {}", c.origin);
+    if let Some(a) = &c.applies {
+        line!("applies    {a}");
+    }
+    if let Some(p) = &c.pass {
+        line!("passes     {p}");
+    }
+    for e in &c.evidence {
+        line!(
+            "evidence   {}{}",
+            e.path,
+            e.expected
+                .as_deref()
+                .map(|x| format!(" (expected {x})"))
+                .unwrap_or_default()
+        );
+    }
+    for (label, text) in [("remediation", &c.remediation), ("guidance", &c.guidance)] {
+        if let Some(t) = text {
+            line!("\n{label}:\n{}", t.trim_end());
+        }
+    }
+    let r = &c.references;
+    line!(
+        "\nseed: {} · mcsb: {}",
+        r.seed.join(", "),
+        r.mcsb.join(", ")
+    );
+    for a in &r.anchors {
+        line!("  {a}");
+    }
+    out
 }

@@ -9,7 +9,7 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 
 use super::scan::{self, Step};
-use super::{Documents, Merge, ReadFailure, entry};
+use crate::documents::{Documents, Merge, ReadFailure, entry};
 use crate::error::{Diagnostic, Error, Position, Result};
 
 pub const SCHEMA: &str = "amlsec-snapshot/1";

@@ -10,7 +10,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use amlsec::source::Documents;
+use amlsec::documents::Documents;
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, Response, StatusCode, Uri};
 use serde_json::{Value, json};

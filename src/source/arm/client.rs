@@ -12,7 +12,7 @@ use serde_json::Value;
 use tokio::sync::Semaphore;
 
 use super::credential::TokenProvider;
-use crate::source::ReadFailure;
+use crate::documents::ReadFailure;
 
 /// Attempts per request: the first and up to this many retries of 429 / 5xx.
 const MAX_RETRIES: u32 = 4;
@@ -311,7 +311,8 @@ impl ArmClient {
                     request_id,
                 ));
             }
-            if let Some(at) = crate::source::entry::too_deep(&body, crate::source::entry::MAX_DEPTH)
+            if let Some(at) =
+                crate::documents::entry::too_deep(&body, crate::documents::entry::MAX_DEPTH)
             {
                 return Err(failure(
                     path,
@@ -319,7 +320,7 @@ impl ArmClient {
                     Some(INVALID_RESPONSE),
                     format!(
                         "the reply nests deeper than {} levels (byte {at})",
-                        crate::source::entry::MAX_DEPTH
+                        crate::documents::entry::MAX_DEPTH
                     ),
                     request_id,
                 ));
@@ -333,7 +334,7 @@ impl ArmClient {
                     request_id,
                 )
             })?;
-            crate::source::entry::normalise_ids(&mut doc);
+            crate::documents::entry::normalise_ids(&mut doc);
             return Ok(doc);
         }
     }

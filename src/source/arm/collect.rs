@@ -11,8 +11,8 @@ use tokio::sync::OnceCell;
 
 use super::client::ArmClient;
 use crate::arm_id;
-use crate::rules::path::text;
-use crate::source::{Documents, ReadFailure};
+use crate::documents::text;
+use crate::documents::{Documents, ReadFailure};
 
 const ML: &str = "2025-12-01";
 const STORAGE: &str = "2025-06-01";
@@ -30,12 +30,12 @@ const POLICY: &str = "2025-03-01";
 const LOCKS: &str = "2020-05-01";
 const SQL: &str = "2023-08-01";
 
-/// What the rules' parameters tell the collector to read (baseline.md §1.2, §1.4).
+/// What the settings tell the collector to read (baseline.md §1.2, §1.4).
 #[derive(Debug, Clone, Default)]
 pub struct Plan {
-    /// Names of the private DNS zones whose VNet links are read (`aml_private_dns_zones`).
+    /// Names of the private DNS zones whose VNet links are read.
     pub dns_zones: Vec<String>,
-    /// Host suffixes of Azure SQL connections (`sql_host_suffixes`).
+    /// Host suffixes of Azure SQL connections.
     pub sql_host_suffixes: Vec<String>,
     /// Subscriptions whose SQL servers are listed to resolve SQL hosts.
     pub subscriptions: Vec<String>,
@@ -58,7 +58,7 @@ pub struct Collector {
 fn items<'v>(doc: &'v Value, path: &str) -> impl Iterator<Item = &'v Value> {
     let mut v = Some(doc);
     for seg in path.split('.') {
-        v = v.and_then(|x| crate::rules::path::member(x, seg));
+        v = v.and_then(|x| crate::documents::member(x, seg));
     }
     v.and_then(Value::as_array).into_iter().flatten()
 }
@@ -300,7 +300,7 @@ impl Collector {
                 .iter()
                 .any(|t| t.eq_ignore_ascii_case(kind));
             if relevant
-                && crate::rules::path::member(&c["properties"], "properties")
+                && crate::documents::member(&c["properties"], "properties")
                     .is_none_or(Value::is_null)
             {
                 let id = match text(c, "id") {

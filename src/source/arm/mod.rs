@@ -8,37 +8,14 @@ use std::io::{IsTerminal, Write};
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::documents::Documents;
 use crate::error::Error;
-use crate::source::Documents;
 use client::{ArmClient, ClientOptions};
 use collect::{Collector, Plan};
 use credential::{AuthMode, TokenProvider};
 
-/// An Azure cloud: its ARM endpoint, token scope and sign-in authority go together.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Cloud {
-    Public,
-    UsGov,
-    China,
-}
-
-impl Cloud {
-    pub fn endpoint(self) -> &'static str {
-        match self {
-            Cloud::Public => "https://management.azure.com",
-            Cloud::UsGov => "https://management.usgovcloudapi.net",
-            Cloud::China => "https://management.chinacloudapi.cn",
-        }
-    }
-
-    pub fn scope(self) -> &'static str {
-        match self {
-            Cloud::Public => "https://management.azure.com/.default",
-            Cloud::UsGov => "https://management.usgovcloudapi.net/.default",
-            Cloud::China => "https://management.chinacloudapi.cn/.default",
-        }
-    }
-}
+pub use crate::cloud::Cloud;
+use crate::cloud::Settings;
 
 /// How to reach ARM.
 #[derive(Debug, Clone)]
@@ -73,7 +50,11 @@ pub struct Live {
 }
 
 /// Reads the selected workspaces and everything they depend on.
-pub fn read(options: &LiveOptions, selector: &Selector, mut plan: Plan) -> Result<Live, Error> {
+pub fn read(
+    options: &LiveOptions,
+    selector: &Selector,
+    settings: &Settings,
+) -> Result<Live, Error> {
     let endpoint = options
         .endpoint
         .clone()
@@ -129,7 +110,11 @@ pub fn read(options: &LiveOptions, selector: &Selector, mut plan: Plan) -> Resul
             .collect();
         subscriptions.sort_by_key(|s| s.to_ascii_lowercase());
         subscriptions.dedup_by_key(|s| s.to_ascii_lowercase());
-        plan.subscriptions = subscriptions;
+        let plan = Plan {
+            dns_zones: settings.aml_private_dns_zones.clone(),
+            sql_host_suffixes: settings.sql_host_suffixes.clone(),
+            subscriptions,
+        };
         let collector = Collector::new(Arc::clone(&client), plan);
         let progress = (options.progress && std::io::stderr().is_terminal()).then(|| {
             let (collector, client, total) = (

@@ -1,19 +1,22 @@
 //! Evaluation: each selected control against each workspace's estate, rolled up across
 //! instances (baseline.md §1.6: fail > error > manual > pass > not_applicable), and scored.
 
+pub mod exceptions;
+
+use crate::cloud::Settings;
 use std::collections::BTreeSet;
 
 use serde::Serialize;
 use serde_json::Value;
 
 use crate::arm_id;
+use crate::documents::{Documents, ReadFailure};
 use crate::error::{Error, Result};
 use crate::estate::{self, Estate, InstanceState, Target, TargetKind};
-use crate::exceptions::Waiver;
 use crate::rules::condition::Scope;
 use crate::rules::path::Found;
 use crate::rules::{Control, Mode, RuleSet, Severity};
-use crate::source::{Documents, ReadFailure};
+use exceptions::Waiver;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -284,12 +287,23 @@ pub fn workspaces(docs: &Documents, selector: Option<&str>) -> Result<Vec<String
     }
 }
 
+impl crate::rules::condition::Context for Estate {
+    fn context(&self, name: &str) -> Result<Option<&Value>, ReadFailure> {
+        Estate::context(self, name)
+    }
+
+    fn setting(&self, name: &str) -> Option<Value> {
+        self.settings.value(name)
+    }
+}
+
 /// Audits the given workspaces with the selected controls.
 pub fn run<'r>(
     docs: &Documents,
     ids: &[String],
     rules: &'r RuleSet,
     controls: &[&'r Control],
+    settings: &Settings,
 ) -> Vec<WorkspaceResult<'r>> {
     let plans: BTreeSet<String> = controls
         .iter()
@@ -300,7 +314,7 @@ pub fn run<'r>(
         .collect();
     ids.iter()
         .map(|id| {
-            let estate = estate::resolve(docs, id, &rules.params, &plans);
+            let estate = estate::resolve(docs, id, settings, &plans);
             let results = controls
                 .iter()
                 .map(|c| evaluate(c, &estate, rules))
@@ -612,11 +626,17 @@ mod tests {
         docs.into_iter().for_each(|x| d.insert(x));
         failures.into_iter().for_each(|f| d.record_failure(f));
         let controls: Vec<&Control> = rules.controls.iter().collect();
-        run(&d, &[WS.to_string()], rules, &controls)[0]
-            .results
-            .iter()
-            .map(|r| (r.status, r.resources.iter().map(|x| x.status).collect()))
-            .collect()
+        run(
+            &d,
+            &[WS.to_string()],
+            rules,
+            &controls,
+            &Settings::default(),
+        )[0]
+        .results
+        .iter()
+        .map(|r| (r.status, r.resources.iter().map(|x| x.status).collect()))
+        .collect()
     }
 
     #[test]
@@ -632,7 +652,13 @@ mod tests {
             d.insert(doc);
         }
         let controls: Vec<&Control> = rules.controls.iter().collect();
-        let ws = run(&d, &[WS.to_string()], &rules, &controls);
+        let ws = run(
+            &d,
+            &[WS.to_string()],
+            &rules,
+            &controls,
+            &Settings::default(),
+        );
         let r = &ws[0].results[0];
         assert_eq!(r.status, Status::Fail);
         assert_eq!(r.message, "2 of 3 resources fail");
@@ -760,7 +786,13 @@ mod tests {
         d.insert(json!({"id": WS}));
         d.insert(compute("a", json!(false)));
         let controls: Vec<&Control> = rules.controls.iter().collect();
-        let ws = run(&d, &[WS.to_string()], &rules, &controls);
+        let ws = run(
+            &d,
+            &[WS.to_string()],
+            &rules,
+            &controls,
+            &Settings::default(),
+        );
         let s = Summary::of(&ws[0].results);
         assert_eq!((s.pass, s.manual, s.score), (1, 1, Some(100.0)));
         assert_eq!(Summary::default().score, None);
@@ -773,7 +805,16 @@ mod tests {
         let code = |docs: Vec<Value>, fail_on: Severity| {
             let mut d = Documents::default();
             docs.into_iter().for_each(|x| d.insert(x));
-            exit_code(&run(&d, &[WS.to_string()], &rules, &controls), fail_on)
+            exit_code(
+                &run(
+                    &d,
+                    &[WS.to_string()],
+                    &rules,
+                    &controls,
+                    &Settings::default(),
+                ),
+                fail_on,
+            )
         };
         assert_eq!(
             code(
@@ -820,7 +861,13 @@ mod tests {
         d.insert(json!({"id": WS, "properties": {"storageAccount": storage}}));
         d.insert(compute("a", json!(true)));
         d.record_failure(ReadFailure::bad_reference(storage, "forbidden"));
-        let workspaces = run(&d, &[WS.to_string()], &rules, &controls);
+        let workspaces = run(
+            &d,
+            &[WS.to_string()],
+            &rules,
+            &controls,
+            &Settings::default(),
+        );
         let statuses: Vec<Status> = workspaces[0].results.iter().map(|r| r.status).collect();
         assert_eq!(statuses, [Status::Fail, Status::Error]);
         assert_eq!(exit_code(&workspaces, Severity::Low), 1, "1 before 3");

@@ -6,7 +6,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use serde_saphyr::Spanned;
 
-use crate::audit::{Status, WorkspaceResult};
+use super::{Status, WorkspaceResult};
 use crate::date::Date;
 use crate::error::{Diagnostic, Error, Position, Result};
 
@@ -107,11 +107,7 @@ impl Exceptions {
             )
             .map_err(|e| {
                 let (line, column) = e.location().map_or((0, 0), |l| (l.line(), l.column()));
-                Error::Exceptions(vec![at(
-                    line,
-                    column,
-                    crate::rules::load::plain_message(&e),
-                )])
+                Error::Exceptions(vec![at(line, column, crate::input::yaml_message(&e))])
             })?
         };
         let latest = today.plus_one_year();

@@ -104,7 +104,7 @@ fn compute_list_item(doc: &Value) -> Option<bool> {
     });
     is_compute.then(|| {
         doc.get("properties")
-            .and_then(|p| crate::rules::path::member(p, "properties"))
+            .and_then(|p| crate::documents::member(p, "properties"))
             .is_none_or(Value::is_null)
     })
 }
@@ -313,7 +313,7 @@ impl Documents {
                     let doc = self.parse(key);
                     let mut v = doc.as_ref();
                     for seg in path.split('.') {
-                        v = v.and_then(|x| crate::rules::path::member(x, seg));
+                        v = v.and_then(|x| crate::documents::member(x, seg));
                     }
                     if let Some(text) = v.and_then(Value::as_str) {
                         index

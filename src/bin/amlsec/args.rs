@@ -1,0 +1,431 @@
+//! The command line's shape (clap) and how flags become library requests.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use amlsec::cloud::Cloud;
+use amlsec::error::{Error, Result};
+use amlsec::pipeline::{RulesRequest, Source};
+use amlsec::report::Format;
+use amlsec::rules::Severity;
+use amlsec::source::arm::credential::AuthMode;
+use amlsec::source::arm::{LiveOptions, Selector};
+
+pub const AFTER_HELP: &str = "\
+Examples:
+  amlsec audit --snapshot examples/default-workspace.json
+  amlsec audit --workspace /subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.MachineLearningServices/workspaces/<ws>
+  amlsec audit --subscription <sub> --level 2 --output report.json --output sarif:results.sarif
+  amlsec collect --resource-group rg-ml --output estate.json
+  amlsec rules list --category network
+  amlsec rules validate my-rules/
+
+Exit codes: 0 no failing control at or above --fail-on; 1 a control failed; 2 usage or input
+error (nothing audited); 3 audit incomplete (a read failed or a control is `error`).";
+
+/// Security-baseline auditor for Azure Machine Learning workspaces.
+#[derive(Parser)]
+#[command(name = "amlsec", version, about, after_help = AFTER_HELP, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Audit workspaces against the baseline and report pass / fail / manual per control.
+    #[command(after_help = "\
+Examples:
+  amlsec audit --snapshot examples/default-workspace.json
+  amlsec audit --workspace ws-prod --resource-group rg-ml --subscription <sub> --fail-on high
+  amlsec audit --resource-group rg-ml --auth cli --output sarif:amlsec.sarif
+  amlsec audit --snapshot estate.json --workspace ws-prod --level 2 --fail-on high
+  amlsec audit --snapshot - --format json < estate.json
+  amlsec audit --snapshot estate.json --output report.json     # table on stdout, JSON to a file
+  amlsec audit --snapshot estate.json --rules my-rules/ --param 'owner_tag_keys=[owner, costCenter]'
+
+Exit codes: 0 clean; 1 a control failed at or above --fail-on; 2 usage or input error;
+3 audit incomplete (a workspace or a needed document could not be read).")]
+    Audit(AuditArgs),
+    /// Read workspaces from Azure and write them to a snapshot file that audits offline.
+    #[command(after_help = "\
+Examples:
+  amlsec collect --workspace <workspace id> --output estate.json
+  amlsec collect --subscription <sub1>,<sub2> --output estate.json
+  amlsec audit --snapshot estate.json          # later, offline, with the same results")]
+    Collect(CollectArgs),
+    /// Browse and check rule files.
+    #[command(subcommand)]
+    Rules(RulesCommand),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    #[command(after_help = "Example:\n  amlsec completions bash > /etc/bash_completion.d/amlsec")]
+    Completions { shell: clap_complete::Shell },
+    /// Print the man page (roff).
+    #[command(after_help = "Example:\n  amlsec man > /usr/local/share/man/man1/amlsec.1")]
+    Man,
+}
+
+#[derive(Args)]
+pub struct RuleArgs {
+    /// Add rule files or folders of `*.yaml` (repeatable); a control with a built-in id replaces it.
+    #[arg(long, value_name = "PATH")]
+    pub rules: Vec<PathBuf>,
+    /// Use only the rules given with --rules.
+    #[arg(long, requires = "rules")]
+    pub no_builtin_rules: bool,
+}
+
+#[derive(Args)]
+pub struct SourceArgs {
+    /// A workspace: its full ARM id, or its name with --resource-group (and --subscription).
+    /// With --snapshot, picks one workspace of the file (id, or name when unique).
+    #[arg(long, value_name = "ID|NAME")]
+    pub workspace: Option<String>,
+    /// Every workspace of this resource group (or the group of a named --workspace).
+    #[arg(long, value_name = "RG")]
+    pub resource_group: Option<String>,
+    /// Every workspace of these subscriptions (repeatable or comma-separated); otherwise the
+    /// subscription of --resource-group. Defaults to AZURE_SUBSCRIPTION_ID.
+    #[arg(long, value_name = "SUB", value_delimiter = ',')]
+    pub subscription: Vec<String>,
+}
+
+#[derive(Args)]
+pub struct AzureArgs {
+    /// Azure cloud: sets the ARM endpoint, token scope and sign-in authority together, and the
+    /// default settings (private DNS zone names, SQL host suffixes), also offline [default: public].
+    #[arg(long, value_enum)]
+    pub cloud: Option<CloudArg>,
+    /// ARM endpoint to use instead of the cloud's (https, or http to a loopback address).
+    #[arg(long, value_name = "URL")]
+    pub arm_endpoint: Option<String>,
+    /// Credential: auto tries service-principal, workload-identity, azure-pipelines,
+    /// managed-identity, then cli; token reads AMLSEC_ACCESS_TOKEN [default: auto].
+    #[arg(long, value_enum)]
+    pub auth: Option<AuthArg>,
+    /// Most ARM requests in flight at once [default: 16].
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub concurrency: Option<u16>,
+    /// Seconds before one ARM request is given up [default: 30].
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub timeout: Option<u64>,
+    /// Largest ARM reply read, e.g. 64MiB; a longer one is a failed read [default: 64MiB].
+    #[arg(long, value_name = "SIZE", value_parser = amlsec::input::parse_size)]
+    pub max_reply_size: Option<u64>,
+    /// No progress on stderr.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum CloudArg {
+    Public,
+    Usgov,
+    China,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum AuthArg {
+    Auto,
+    ServicePrincipal,
+    WorkloadIdentity,
+    AzurePipelines,
+    ManagedIdentity,
+    Cli,
+    Token,
+}
+
+#[derive(Args)]
+pub struct CollectArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+    #[command(flatten)]
+    pub azure: AzureArgs,
+    /// The snapshot file to write.
+    #[arg(long, value_name = "FILE")]
+    pub output: PathBuf,
+    #[command(flatten)]
+    pub settings: SettingArgs,
+}
+
+#[derive(Args)]
+pub struct SettingArgs {
+    /// Override an engine setting: NAME=VALUE, e.g. 'aml_private_dns_zones=[a, b]' or
+    /// 'sql_host_suffixes=[.database.windows.net]' (defaults follow --cloud).
+    #[arg(long, value_name = "NAME=VALUE")]
+    pub setting: Vec<String>,
+}
+
+#[derive(Args)]
+pub struct AuditArgs {
+    /// Offline input: a JSON file of ARM documents, or `-` for standard input.
+    #[arg(long, value_name = "FILE")]
+    pub snapshot: Option<PathBuf>,
+    /// Largest snapshot accepted, e.g. 512MiB or 4GiB [default: 1GiB].
+    #[arg(long, value_name = "SIZE", value_parser = amlsec::input::parse_size)]
+    pub max_snapshot_size: Option<u64>,
+    #[command(flatten)]
+    pub source: SourceArgs,
+    #[command(flatten)]
+    pub azure: AzureArgs,
+    /// 1: controls for every workspace; 2: also those for sensitive data (cost or hard to reverse).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=2))]
+    pub level: u8,
+    /// Only these categories (repeatable or comma-separated), e.g. network,identity.
+    #[arg(long, value_delimiter = ',', value_name = "CATEGORY")]
+    pub category: Vec<String>,
+    /// Only these controls (repeatable or comma-separated), e.g. AML-NS-01.
+    #[arg(long, value_delimiter = ',', value_name = "ID")]
+    pub control: Vec<String>,
+    #[command(flatten)]
+    pub rules: RuleArgs,
+    /// Override a rule parameter: NAME=VALUE, VALUE in YAML (`3`, `[a, b]`, `text`).
+    #[arg(long, value_name = "NAME=VALUE")]
+    pub param: Vec<String>,
+    #[command(flatten)]
+    pub settings: SettingArgs,
+    /// Lowest severity whose failure makes the exit code 1.
+    #[arg(long, value_enum, default_value_t = FailOn::Low)]
+    pub fail_on: FailOn,
+    /// Accepted exceptions (YAML): matching failures become `waived` in every output.
+    #[arg(long, value_name = "FILE")]
+    pub exceptions: Option<PathBuf>,
+    /// Format printed on standard output.
+    #[arg(long, default_value = "table", value_name = "FORMAT", value_parser = ["table", "json", "sarif", "junit", "markdown"])]
+    pub format: String,
+    /// Also write a report file (repeatable): FORMAT:PATH, or a PATH ending in .json, .sarif,
+    /// .xml (JUnit), .md or .txt.
+    #[arg(long, value_name = "[FORMAT:]PATH")]
+    pub output: Vec<String>,
+    /// Colour the table: auto (on a terminal, unless NO_COLOR is set), always or never.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum FailOn {
+    Critical,
+    High,
+    Medium,
+    Low,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Subcommand)]
+pub enum RulesCommand {
+    /// List the controls: id, category, severity, level, mode, target, title.
+    #[command(
+        after_help = "Examples:\n  amlsec rules list\n  amlsec rules list --category network --format json"
+    )]
+    List {
+        #[command(flatten)]
+        rules: RuleArgs,
+        /// Only these categories (repeatable or comma-separated).
+        #[arg(long, value_delimiter = ',')]
+        category: Vec<String>,
+        /// table, json, or markdown (the control reference of docs/controls.md).
+        #[arg(long, default_value = "table", value_parser = ["table", "json", "markdown"])]
+        format: String,
+    },
+    /// Show one control in full: condition paths, evidence, remediation, guidance, references.
+    #[command(after_help = "Example:\n  amlsec rules show AML-NS-01")]
+    Show {
+        id: String,
+        #[command(flatten)]
+        rules: RuleArgs,
+    },
+    /// Check rule files (with the built-in ones, whose ids they may replace) without auditing.
+    #[command(after_help = "Example:\n  amlsec rules validate my-rules/ extra.yaml")]
+    Validate {
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        /// Validate the files alone, without the built-in rules.
+        #[arg(long)]
+        no_builtin_rules: bool,
+    },
+}
+
+impl AzureArgs {
+    /// The first Azure flag given explicitly that means nothing offline (`--cloud` does: it
+    /// chooses the settings' defaults).
+    pub fn given(&self) -> Option<&'static str> {
+        [
+            (self.arm_endpoint.is_some(), "--arm-endpoint"),
+            (self.auth.is_some(), "--auth"),
+            (self.concurrency.is_some(), "--concurrency"),
+            (self.timeout.is_some(), "--timeout"),
+            (self.max_reply_size.is_some(), "--max-reply-size"),
+        ]
+        .into_iter()
+        .find_map(|(given, flag)| given.then_some(flag))
+    }
+
+    pub fn cloud(&self) -> Cloud {
+        match self.cloud.unwrap_or(CloudArg::Public) {
+            CloudArg::Public => Cloud::Public,
+            CloudArg::Usgov => Cloud::UsGov,
+            CloudArg::China => Cloud::China,
+        }
+    }
+
+    pub fn options(&self) -> LiveOptions {
+        LiveOptions {
+            cloud: self.cloud(),
+            endpoint: self.arm_endpoint.clone(),
+            auth: match self.auth.unwrap_or(AuthArg::Auto) {
+                AuthArg::Auto => AuthMode::Auto,
+                AuthArg::ServicePrincipal => AuthMode::ServicePrincipal,
+                AuthArg::WorkloadIdentity => AuthMode::WorkloadIdentity,
+                AuthArg::AzurePipelines => AuthMode::AzurePipelines,
+                AuthArg::ManagedIdentity => AuthMode::ManagedIdentity,
+                AuthArg::Cli => AuthMode::Cli,
+                AuthArg::Token => AuthMode::Token,
+            },
+            concurrency: usize::from(self.concurrency.unwrap_or(16)),
+            timeout: Duration::from_secs(self.timeout.unwrap_or(30)),
+            progress: !self.quiet,
+            max_reply_bytes: self
+                .max_reply_size
+                .unwrap_or(amlsec::source::arm::client::REPLY_LIMIT),
+        }
+    }
+}
+
+/// `/subscriptions/{id}` from a subscription id or path.
+fn subscription_scope(sub: &str) -> String {
+    let sub = sub.trim().trim_end_matches('/');
+    match sub.rsplit_once('/') {
+        Some((_, id)) => format!("/subscriptions/{id}"),
+        None => format!("/subscriptions/{sub}"),
+    }
+}
+
+/// Which workspaces the flags name (DESIGN §3, SOURCE).
+pub fn selector(source: &SourceArgs) -> Result<Selector> {
+    let mut subs: Vec<String> = source
+        .subscription
+        .iter()
+        .map(|s| subscription_scope(s))
+        .collect();
+    if subs.is_empty()
+        && let Ok(default) = std::env::var("AZURE_SUBSCRIPTION_ID")
+        && !default.trim().is_empty()
+    {
+        subs.push(subscription_scope(&default));
+    }
+    let one_sub = |what: &str| match subs.as_slice() {
+        [one] => Ok(one.clone()),
+        [] => Err(Error::Usage(format!(
+            "{what} needs --subscription (or AZURE_SUBSCRIPTION_ID)"
+        ))),
+        _ => Err(Error::Usage(format!("{what} takes one --subscription"))),
+    };
+    match (&source.workspace, &source.resource_group) {
+        (Some(ws), None) if ws.contains('/') => Ok(Selector::Workspace(ws.trim().to_string())),
+        (Some(ws), None) => Err(Error::Usage(format!("--workspace {ws}: give the full ARM id, or add --resource-group"))),
+        (Some(ws), Some(rg)) => {
+            let sub = one_sub("--workspace NAME --resource-group RG")?;
+            Ok(Selector::Workspace(format!("{sub}/resourceGroups/{rg}/providers/Microsoft.MachineLearningServices/workspaces/{ws}")))
+        }
+        (None, Some(rg)) => Ok(Selector::Scopes(vec![format!("{}/resourceGroups/{rg}", one_sub("--resource-group")?)])),
+        (None, None) if !subs.is_empty() => Ok(Selector::Scopes(subs)),
+        (None, None) => Err(Error::Usage(
+            "name what to audit: --snapshot FILE, --workspace ID, --resource-group RG or --subscription SUB".into(),
+        )),
+    }
+}
+
+pub fn parse_output(spec: &str) -> Result<(Format, PathBuf)> {
+    if let Some((prefix, path)) = spec.split_once(':')
+        && Format::NAMES.contains(&prefix.to_ascii_lowercase().as_str())
+        && !path.is_empty()
+    {
+        return Ok((Format::parse(prefix)?, PathBuf::from(path)));
+    }
+    let path = PathBuf::from(spec);
+    match Format::from_extension(&path) {
+        Some(f) => Ok((f, path)),
+        None => Err(Error::Usage(format!(
+            "--output {spec}: cannot tell the format; write FORMAT:PATH (formats: {}) or end the name in .json, .sarif, .xml, .md or .txt",
+            Format::NAMES.join(", ")
+        ))),
+    }
+}
+
+impl RuleArgs {
+    pub fn request(&self, params: &[String]) -> RulesRequest {
+        RulesRequest {
+            paths: self.rules.clone(),
+            builtin: !self.no_builtin_rules,
+            params: params.to_vec(),
+        }
+    }
+}
+
+impl FailOn {
+    pub fn severity(self) -> Severity {
+        match self {
+            FailOn::Critical => Severity::Critical,
+            FailOn::High => Severity::High,
+            FailOn::Medium => Severity::Medium,
+            FailOn::Low => Severity::Low,
+        }
+    }
+}
+
+impl ColorChoice {
+    /// Auto: on a terminal, unless NO_COLOR is set (to anything but empty).
+    pub fn enabled(self) -> bool {
+        match self {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                std::io::stdout().is_terminal()
+                    && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            }
+        }
+    }
+}
+
+impl AuditArgs {
+    /// Where the documents come from: a snapshot, or Azure (the flags that read from Azure
+    /// do not go with a snapshot).
+    pub fn source(&self) -> Result<Source> {
+        Ok(match self.snapshot.clone() {
+            Some(path) => {
+                let live_only = (self
+                    .source
+                    .resource_group
+                    .is_some()
+                    .then_some("--resource-group"))
+                .or((!self.source.subscription.is_empty()).then_some("--subscription"));
+                if let Some(flag) = self.azure.given().or(live_only) {
+                    return Err(Error::Usage(format!(
+                        "{flag} reads from Azure; it does not go with --snapshot"
+                    )));
+                }
+                let max_bytes = self
+                    .max_snapshot_size
+                    .unwrap_or(amlsec::input::SNAPSHOT_LIMIT);
+                Source::Snapshot {
+                    path,
+                    max_bytes,
+                    workspace: self.source.workspace.clone(),
+                }
+            }
+            None => Source::Live {
+                options: self.azure.options(),
+                selector: selector(&self.source)?,
+            },
+        })
+    }
+}

@@ -1,0 +1,148 @@
+//! The `amlsec` command line: flags become a library request; the work is in the library.
+
+mod args;
+mod output;
+
+use std::process::ExitCode;
+
+use clap::{CommandFactory, Parser};
+
+use amlsec::audit::Selection;
+use amlsec::date::Date;
+use amlsec::error::{Error, Result};
+use amlsec::pipeline::{self, AuditRequest, RulesRequest};
+use amlsec::report::{self, Format};
+use amlsec::rules::reference;
+use args::{AuditArgs, Cli, CollectArgs, Command, RulesCommand};
+use output::{emit, note};
+
+fn main() -> ExitCode {
+    let result = match Cli::parse().command {
+        Command::Audit(args) => audit(args),
+        Command::Collect(args) => collect(args),
+        Command::Rules(cmd) => rules(cmd),
+        Command::Completions { shell } => {
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "amlsec", &mut script);
+            emit(|out| out.write_all(&script)).map(|()| 0)
+        }
+        Command::Man => {
+            let mut page = Vec::new();
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut page)
+                .expect("rendering into memory does not fail");
+            emit(|out| out.write_all(&page)).map(|()| 0)
+        }
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            note(&format!("error: {e}"));
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+fn audit(a: AuditArgs) -> Result<u8> {
+    let rules = pipeline::load_rules(&a.rules.request(&a.param))?;
+    let outputs = a
+        .output
+        .iter()
+        .map(|o| args::parse_output(o))
+        .collect::<Result<Vec<_>>>()?;
+    let format = Format::parse(&a.format)?;
+    let source = a.source()?;
+    let color = a.color.enabled();
+    let request = AuditRequest {
+        source,
+        rules: &rules,
+        selection: Selection {
+            level: a.level,
+            categories: a.category,
+            controls: a.control,
+        },
+        cloud: a.azure.cloud(),
+        settings: a.settings.setting,
+        exceptions: a.exceptions,
+        fail_on: a.fail_on.severity(),
+        outputs,
+        today: Date::today(),
+    };
+    let finished = pipeline::audit(request, |report| {
+        emit(|out| report::write(format, report, color, out))
+    })?;
+    finished.notices.iter().for_each(|n| note(n));
+    note(&finished.reason);
+    Ok(finished.code)
+}
+
+fn collect(a: CollectArgs) -> Result<u8> {
+    let settings = pipeline::settings(a.azure.cloud(), &a.settings.setting)?;
+    let done = pipeline::collect(
+        &a.azure.options(),
+        &args::selector(&a.source)?,
+        &settings,
+        &a.output,
+    )?;
+    note(&format!(
+        "wrote {}: {} workspaces, {} documents, {} failed reads, {} requests",
+        a.output.display(),
+        done.workspaces,
+        done.documents,
+        done.failed_reads,
+        done.requests
+    ));
+    Ok(0)
+}
+
+fn rules(cmd: RulesCommand) -> Result<u8> {
+    let text = match cmd {
+        RulesCommand::List {
+            rules,
+            category,
+            format,
+        } => {
+            let set = pipeline::load_rules(&rules.request(&[]))?;
+            let selection = Selection {
+                level: 2,
+                categories: category,
+                controls: vec![],
+            };
+            let controls = selection.apply(&set)?;
+            match format.as_str() {
+                "markdown" => reference::markdown(&controls),
+                "json" => reference::json(&controls),
+                _ => reference::table(&controls),
+            }
+        }
+        RulesCommand::Show { id, rules } => {
+            let set = pipeline::load_rules(&rules.request(&[]))?;
+            let c = set.controls.iter().find(|c| c.id.eq_ignore_ascii_case(&id));
+            reference::show(c.ok_or_else(|| {
+                Error::Usage(format!("no control {id} (see `amlsec rules list`)"))
+            })?)
+        }
+        RulesCommand::Validate {
+            paths,
+            no_builtin_rules,
+        } => {
+            let request = RulesRequest {
+                paths: paths.clone(),
+                builtin: !no_builtin_rules,
+                params: vec![],
+            };
+            let set = pipeline::load_rules(&request)?;
+            set.notices.iter().for_each(|n| note(n));
+            let files: usize = paths
+                .iter()
+                .map(|p| amlsec::rules::RuleSource::read(p).map_or(0, |s| s.len()))
+                .sum();
+            let own = set.controls.iter().filter(|c| !c.builtin).count();
+            format!(
+                "ok: {own} controls in {files} file{}\n",
+                if files == 1 { "" } else { "s" }
+            )
+        }
+    };
+    emit(|out| out.write_all(text.as_bytes())).map(|()| 0)
+}

@@ -1,0 +1,149 @@
+//! What depends on the Azure cloud: ARM's endpoint and token scope, and the settings the
+//! engine itself reads (AML private DNS zone names, SQL host suffixes). Settings are not rule
+//! parameters: they hold whatever rule files are loaded, and the user overrides them with
+//! `--setting NAME=VALUE`.
+
+use serde_json::{Value, json};
+
+/// An Azure cloud: its ARM endpoint, token scope and sign-in authority go together.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cloud {
+    Public,
+    UsGov,
+    China,
+}
+
+impl Cloud {
+    pub fn endpoint(self) -> &'static str {
+        match self {
+            Cloud::Public => "https://management.azure.com",
+            Cloud::UsGov => "https://management.usgovcloudapi.net",
+            Cloud::China => "https://management.chinacloudapi.cn",
+        }
+    }
+
+    pub fn scope(self) -> &'static str {
+        match self {
+            Cloud::Public => "https://management.azure.com/.default",
+            Cloud::UsGov => "https://management.usgovcloudapi.net/.default",
+            Cloud::China => "https://management.chinacloudapi.cn/.default",
+        }
+    }
+}
+
+/// The settings of one audit: the cloud's defaults, then the user's overrides.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    /// Names of the AML private DNS zones (AML-NS-04, AML-NS-05; which zones' VNet links are read).
+    pub aml_private_dns_zones: Vec<String>,
+    /// Host suffixes of Azure SQL Database (baseline.md §1.4).
+    pub sql_host_suffixes: Vec<String>,
+}
+
+impl Settings {
+    /// Every setting name, for `{setting: NAME}` in rules and `--setting NAME=VALUE`.
+    pub const NAMES: &[&str] = &["aml_private_dns_zones", "sql_host_suffixes"];
+
+    /// The defaults of a cloud, as Microsoft documents them for private endpoints and SQL.
+    pub fn for_cloud(cloud: Cloud) -> Settings {
+        let (zones, sql): (&[&str], &[&str]) = match cloud {
+            Cloud::Public => (
+                &[
+                    "privatelink.api.azureml.ms",
+                    "privatelink.notebooks.azure.net",
+                ],
+                &[".database.windows.net"],
+            ),
+            Cloud::UsGov => (
+                &[
+                    "privatelink.api.ml.azure.us",
+                    "privatelink.notebooks.usgovcloudapi.net",
+                ],
+                &[".database.usgovcloudapi.net"],
+            ),
+            Cloud::China => (
+                &[
+                    "privatelink.api.ml.azure.cn",
+                    "privatelink.notebooks.chinacloudapi.cn",
+                ],
+                &[".database.chinacloudapi.cn"],
+            ),
+        };
+        let own = |list: &[&str]| list.iter().map(|s| s.to_string()).collect();
+        Settings {
+            aml_private_dns_zones: own(zones),
+            sql_host_suffixes: own(sql),
+        }
+    }
+
+    /// Overrides one setting from `NAME=VALUE`, VALUE a YAML list or one string.
+    pub fn set(&mut self, assignment: &str) -> Result<(), String> {
+        let (name, value) = assignment
+            .split_once('=')
+            .ok_or_else(|| format!("--setting {assignment}: write NAME=VALUE"))?;
+        let (name, value) = (name.trim(), value.trim());
+        let strict = serde_saphyr::options! { strict_booleans: true };
+        let list: Vec<String> = match serde_saphyr::from_str_with_options::<Value>(value, strict) {
+            Ok(Value::Array(items)) => items
+                .into_iter()
+                .map(|v| match v {
+                    Value::String(s) => Ok(s),
+                    other => Err(format!("--setting {name}: {other} is not a text")),
+                })
+                .collect::<Result<_, _>>()?,
+            Ok(Value::Null) => vec![],
+            _ => vec![value.to_string()],
+        };
+        let list = list.into_iter().map(|s| s.trim().to_string()).collect();
+        match name {
+            "aml_private_dns_zones" => self.aml_private_dns_zones = list,
+            "sql_host_suffixes" => self.sql_host_suffixes = list,
+            _ => {
+                return Err(format!(
+                    "--setting {name}: unknown setting; settings: {}",
+                    Self::NAMES.join(", ")
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// A setting's value, for rules that read it (`{setting: NAME}`).
+    pub fn value(&self, name: &str) -> Option<Value> {
+        match name {
+            "aml_private_dns_zones" => Some(json!(self.aml_private_dns_zones)),
+            "sql_host_suffixes" => Some(json!(self.sql_host_suffixes)),
+            _ => None,
+        }
+    }
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings::for_cloud(Cloud::Public)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_default_per_cloud_and_take_overrides() {
+        let mut s = Settings::for_cloud(Cloud::UsGov);
+        assert_eq!(s.aml_private_dns_zones[0], "privatelink.api.ml.azure.us");
+        s.set("aml_private_dns_zones=[a.example, b.example]")
+            .unwrap();
+        s.set("sql_host_suffixes=.db.example").unwrap();
+        assert_eq!(s.aml_private_dns_zones, ["a.example", "b.example"]);
+        assert_eq!(s.sql_host_suffixes, [".db.example"]);
+        s.set("aml_private_dns_zones=[]").unwrap();
+        assert!(s.aml_private_dns_zones.is_empty());
+        assert!(
+            s.set("dns_vnet_ids=[x]")
+                .unwrap_err()
+                .contains("unknown setting")
+        );
+        assert!(s.set("no-equals").is_err());
+    }
+}

@@ -1,0 +1,10 @@
+//! The documents store every source fills and everything downstream reads: ARM documents keyed
+//! by id, the reads that failed, how a document enters (checked in full, ids normalised), and
+//! the two JSON helpers that follow the ids and names linking documents.
+
+pub mod entry;
+mod json;
+mod store;
+
+pub use json::{member, text};
+pub use store::{Documents, Merge, ReadFailure};

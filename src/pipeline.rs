@@ -1,0 +1,211 @@
+//! The whole job, request to report, in one place: the binary, the tests and the benches all
+//! call these functions, so none of them rebuilds the pipeline by hand.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use crate::audit::exceptions::Exceptions;
+use crate::audit::{self, Selection};
+use crate::cloud::{Cloud, Settings};
+use crate::date::Date;
+use crate::documents::Documents;
+use crate::error::{Error, Result};
+use crate::report::{self, Format, Report};
+use crate::rules::{RuleSet, RuleSource, Severity};
+use crate::source::arm::{self, LiveOptions, Selector};
+use crate::source::snapshot;
+
+/// Which rule files to load, and the parameter overrides (`NAME=VALUE`) to apply.
+#[derive(Debug, Clone, Default)]
+pub struct RulesRequest {
+    pub paths: Vec<PathBuf>,
+    pub builtin: bool,
+    pub params: Vec<String>,
+}
+
+/// Loads the built-in rules (unless left out), then the user's files, then the overrides.
+pub fn load_rules(request: &RulesRequest) -> Result<RuleSet> {
+    let mut sources = if request.builtin {
+        RuleSource::builtin()
+    } else {
+        Vec::new()
+    };
+    for p in &request.paths {
+        sources.extend(RuleSource::read(p)?);
+    }
+    let mut rules = RuleSet::load(&sources)?;
+    for p in &request.params {
+        rules.set_param(p)?;
+    }
+    Ok(rules)
+}
+
+/// Where the documents come from.
+#[derive(Debug)]
+pub enum Source {
+    /// A snapshot file (or `-`), at most `max_bytes`; `workspace` picks one (id or name).
+    Snapshot {
+        path: PathBuf,
+        max_bytes: u64,
+        workspace: Option<String>,
+    },
+    /// Azure Resource Manager, read live.
+    Live {
+        options: LiveOptions,
+        selector: Selector,
+    },
+    /// Documents already in memory (tests, benchmarks, tools built on the library).
+    Documents {
+        documents: Box<Documents>,
+        label: String,
+        workspace: Option<String>,
+    },
+}
+
+/// One audit.
+pub struct AuditRequest<'r> {
+    pub source: Source,
+    pub rules: &'r RuleSet,
+    pub selection: Selection,
+    /// The cloud whose settings are the defaults, and the user's overrides (`NAME=VALUE`).
+    pub cloud: Cloud,
+    pub settings: Vec<String>,
+    pub exceptions: Option<PathBuf>,
+    pub fail_on: Severity,
+    /// Report files to write besides what `show` does with the report.
+    pub outputs: Vec<(Format, PathBuf)>,
+    pub today: Date,
+}
+
+/// How an audit ended: the exit code (DESIGN §4), why, and what the user should be told.
+#[derive(Debug)]
+pub struct Finished {
+    pub code: u8,
+    pub reason: String,
+    /// Replaced built-in controls, overridden parameters, expired or unmatched exceptions.
+    pub notices: Vec<String>,
+}
+
+/// The settings of a request: the cloud's defaults with the overrides applied.
+pub fn settings(cloud: Cloud, overrides: &[String]) -> Result<Settings> {
+    let mut settings = Settings::for_cloud(cloud);
+    for o in overrides {
+        settings.set(o).map_err(Error::Usage)?;
+    }
+    Ok(settings)
+}
+
+/// Runs an audit: reads the source, resolves and evaluates, applies exceptions, writes the
+/// report files, and hands the report to `show` (the binary prints it).
+pub fn audit(
+    request: AuditRequest<'_>,
+    show: impl FnOnce(&Report<'_>) -> Result<()>,
+) -> Result<Finished> {
+    let started = Instant::now();
+    let rules = request.rules;
+    let controls = request.selection.apply(rules)?;
+    let settings = settings(request.cloud, &request.settings)?;
+    let exceptions = match &request.exceptions {
+        Some(path) => Exceptions::load(path, request.today)?,
+        None => Exceptions::default(),
+    };
+    let (docs, ids, source, requests) = match request.source {
+        Source::Snapshot {
+            path,
+            max_bytes,
+            workspace,
+        } => {
+            let docs = snapshot::load(&path, max_bytes)?;
+            let ids = audit::workspaces(&docs, workspace.as_deref())?;
+            let label = path.display().to_string();
+            (docs, ids, report::Source::Snapshot { path: label }, 0)
+        }
+        Source::Documents {
+            documents,
+            label,
+            workspace,
+        } => {
+            let ids = audit::workspaces(&documents, workspace.as_deref())?;
+            (*documents, ids, report::Source::Snapshot { path: label }, 0)
+        }
+        Source::Live { options, selector } => {
+            let live = arm::read(&options, &selector, &settings)?;
+            let source = report::Source::Live {
+                endpoint: live.endpoint,
+            };
+            (live.documents, live.workspaces, source, live.requests)
+        }
+    };
+    let mut workspaces = audit::run(&docs, &ids, rules, &controls, &settings);
+    drop(docs);
+    let outcomes = exceptions.apply(&mut workspaces, request.today);
+    let mut notices = rules.notices.clone();
+    notices.extend(
+        outcomes
+            .iter()
+            .filter_map(|o| o.warning())
+            .map(|w| format!("warning: {w}")),
+    );
+    let code = audit::exit_code(&workspaces, request.fail_on) as u8;
+    let reason = audit::exit_reason(&workspaces, request.fail_on);
+    let report = Report {
+        workspaces,
+        level: request.selection.level,
+        source,
+        generated_at: crate::date::now_rfc3339(),
+        duration_ms: started.elapsed().as_millis() as u64,
+        requests,
+        exceptions: outcomes,
+    };
+    for (format, path) in request.outputs {
+        std::fs::File::create(&path)
+            .and_then(|mut file| report::write(format, &report, false, &mut file))
+            .map_err(|source| Error::Write { path, source })?;
+    }
+    show(&report)?;
+    Ok(Finished {
+        code,
+        reason,
+        notices,
+    })
+}
+
+/// What `amlsec collect` wrote.
+#[derive(Debug)]
+pub struct Collected {
+    pub workspaces: usize,
+    pub documents: usize,
+    pub failed_reads: usize,
+    pub requests: u64,
+}
+
+/// Reads workspaces live and writes them to a snapshot file that audits offline.
+pub fn collect(
+    options: &LiveOptions,
+    selector: &Selector,
+    settings: &Settings,
+    output: &std::path::Path,
+) -> Result<Collected> {
+    let live = arm::read(options, selector, settings)?;
+    let source = serde_json::json!({"kind": "live", "endpoint": live.endpoint, "workspaces": live.workspaces, "requests": live.requests});
+    let write = || -> std::io::Result<()> {
+        let mut out = std::io::BufWriter::new(std::fs::File::create(output)?);
+        snapshot::write(
+            &live.documents,
+            &crate::date::now_rfc3339(),
+            &source,
+            &mut out,
+        )?;
+        std::io::Write::flush(&mut out)
+    };
+    write().map_err(|source| Error::Write {
+        path: output.to_path_buf(),
+        source,
+    })?;
+    Ok(Collected {
+        workspaces: live.workspaces.len(),
+        documents: live.documents.len(),
+        failed_reads: live.documents.failures().count(),
+        requests: live.requests,
+    })
+}
