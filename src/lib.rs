@@ -11,6 +11,7 @@ pub mod date;
 pub mod documents;
 pub mod error;
 pub mod estate;
+pub mod graph;
 pub mod input;
 pub mod pipeline;
 pub mod report;

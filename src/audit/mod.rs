@@ -12,7 +12,8 @@ use serde_json::Value;
 use crate::arm_id;
 use crate::documents::{Documents, ReadFailure};
 use crate::error::{Error, Result};
-use crate::estate::{self, Estate, InstanceState, Target, TargetKind};
+use crate::estate::{self, Estate, InstanceState, Target};
+use crate::graph::TargetKind;
 use crate::rules::condition::Scope;
 use crate::rules::path::Found;
 use crate::rules::{Control, Mode, RuleSet, Severity};
@@ -305,16 +306,12 @@ pub fn run<'r>(
     controls: &[&'r Control],
     settings: &Settings,
 ) -> Vec<WorkspaceResult<'r>> {
-    let plans: BTreeSet<String> = controls
-        .iter()
-        .filter_map(|c| match &c.target {
-            TargetKind::DefenderPricing(p) => Some(p.clone()),
-            _ => None,
-        })
-        .collect();
+    let mut wanted: Vec<TargetKind> = controls.iter().flat_map(|c| c.needs()).collect();
+    wanted.sort();
+    wanted.dedup();
     ids.iter()
         .map(|id| {
-            let estate = estate::resolve(docs, id, settings, &plans);
+            let estate = estate::resolve(docs, id, settings, &wanted);
             let results = controls
                 .iter()
                 .map(|c| evaluate(c, &estate, rules))

@@ -1,4 +1,5 @@
-//! A workspace's estate: every target of baseline.md §1.2 resolved from documents by id only.
+//! A workspace's estate: the targets of baseline.md §1.2 an audit needs, resolved from
+//! documents by id only, by walking the link graph ([`crate::graph`]).
 //!
 //! Instance documents are the ARM bodies, plus what the spec says a target "includes"
 //! (`privateDnsZoneGroups`, `virtualNetworkLinks`) at the root, plus derived facts under
@@ -6,7 +7,6 @@
 
 mod policy;
 mod resolve;
-mod target;
 #[cfg(test)]
 mod tests;
 
@@ -14,8 +14,9 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-pub use resolve::{resolve, sql_host};
-pub use target::{CONTEXTS, DiagnosedResource, TargetKind};
+pub use resolve::{is_sql_connection, resolve, sql_host};
+
+use crate::graph::{self, TargetKind};
 
 use crate::documents::ReadFailure;
 
@@ -55,19 +56,28 @@ pub struct Estate {
     /// The settings it was resolved with, which rules may read too.
     pub settings: crate::cloud::Settings,
     targets: BTreeMap<TargetKind, Target>,
+    unresolved: Target,
 }
 
 impl Estate {
+    /// A resolved target; one the audit did not resolve is a failed read, never absent, so a
+    /// gap in what was asked for cannot pass.
     pub fn target(&self, kind: &TargetKind) -> &Target {
-        static UNRESOLVED: std::sync::OnceLock<Target> = std::sync::OnceLock::new();
-        self.targets.get(kind).unwrap_or_else(|| {
-            UNRESOLVED.get_or_init(|| Target::Absent("target was not resolved".into()))
-        })
+        self.targets.get(kind).unwrap_or(&self.unresolved)
     }
 
     /// The audited workspace's name, from its id.
     pub fn name(&self) -> &str {
         crate::arm_id::last_segment(&self.id)
+    }
+
+    /// The document a rule path's `$name` root names: a single-instance target of this
+    /// workspace (a context of the link graph).
+    pub fn context(&self, name: &str) -> Result<Option<&Value>, ReadFailure> {
+        match graph::link_named(name).filter(|l| l.context) {
+            Some(link) => self.single(&TargetKind::named(link.name)),
+            None => Ok(None),
+        }
     }
 
     /// The document of a single-instance target, for `$name` paths.
@@ -81,22 +91,5 @@ impl Estate {
                 Some(InstanceState::Manual(_)) | None => Ok(None),
             },
         }
-    }
-}
-
-impl Estate {
-    /// The document a rule path's `$name` root names: a single-instance target of this
-    /// workspace, or `$audited`.
-    pub fn context(&self, name: &str) -> Result<Option<&Value>, ReadFailure> {
-        let kind = match name {
-            "audited" => return self.audited.as_ref().map(Some).map_err(Clone::clone),
-            "workspace" => TargetKind::Workspace,
-            "storage" => TargetKind::Storage,
-            "keyvault" => TargetKind::KeyVault,
-            "registry" => TargetKind::Registry,
-            "insights" => TargetKind::Insights,
-            _ => return Ok(None),
-        };
-        self.single(&kind)
     }
 }

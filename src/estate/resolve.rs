@@ -1,147 +1,49 @@
-//! Resolution of each target from the documents, following baseline.md §1.2 and §1.6.
+//! Resolution of targets from the documents, by walking the link graph: each target is found
+//! from its parent the way [`crate::graph::LINKS`] declares it (baseline.md §1.2, §1.6).
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Value, json};
 
-use super::policy;
-use super::{DiagnosedResource, Estate, Instance, InstanceState, Target, TargetKind};
+use super::{Estate, Instance, InstanceState, Target, policy};
 use crate::arm_id;
 use crate::cloud::Settings;
-use crate::documents::{Documents, ReadFailure};
-use crate::rules::path::{hole, member, text};
+use crate::documents::{Documents, ReadFailure, member, text};
+use crate::graph::{self, Find, Link, Scope, Shape, TargetKind};
+use crate::rules::path::hole;
 
-/// Resolves every target of the workspace `id` (plus the Defender plans in `plans`).
-pub fn resolve(
-    docs: &Documents,
-    id: &str,
-    settings: &Settings,
-    plans: &BTreeSet<String>,
-) -> Estate {
+/// Resolves the `wanted` targets (and the targets they need) of the workspace `id`.
+pub fn resolve(docs: &Documents, id: &str, settings: &Settings, wanted: &[TargetKind]) -> Estate {
     let audited = docs.get(id);
-    let mut targets = BTreeMap::new();
-    let r = Resolver { docs, id, settings };
+    let mut targets: BTreeMap<TargetKind, Target> = BTreeMap::new();
+    let kinds = graph::closure(wanted);
     match &audited {
+        // Nothing about an unreadable workspace can be judged.
         Err(failure) => {
-            // Nothing about an unreadable workspace can be judged.
-            for kind in TargetKind::every(plans.iter().cloned()) {
+            for kind in kinds {
                 targets.insert(kind, Target::Failed(failure.clone()));
             }
         }
-        Ok(audited) => {
-            let body = r.workspace_body(audited);
-            let mut put = |kind: TargetKind, t: Target| {
-                targets.insert(kind, t);
+        Ok(body) => {
+            let r = Resolver {
+                docs,
+                id,
+                audited: body,
+                settings,
             };
-            put(
-                TargetKind::Workspace,
-                single(body.as_ref().map_err(Clone::clone).map(|b| {
-                    (
-                        arm_id_of(b, id),
-                        with_facts(b.clone(), json!({"nonEmptyTagKeys": non_empty_tag_keys(b)})),
-                    )
-                })),
-            );
-            let storage = r.referenced(&body, "storageAccount", "storage account", false);
-            let keyvault = r.referenced(&body, "keyVault", "key vault", false);
-            let registry = r.referenced(&body, "containerRegistry", "container registry", true);
-            let insights = r.referenced(&body, "applicationInsights", "Application Insights", true);
-            let storage_child =
-                |child: &str| match reference(&body, "storageAccount", "storage account", false) {
-                    Ok(Some(sid)) => single(
-                        r.docs
-                            .get(&format!("{sid}/{child}"))
-                            .map(|d| (format!("{sid}/{child}"), d.clone())),
-                    ),
-                    Ok(None) => Target::Absent("the workspace has no storage account".into()),
-                    Err(f) => Target::Failed(f),
-                };
-            put(
-                TargetKind::StorageBlobService,
-                storage_child("blobServices/default"),
-            );
-            put(
-                TargetKind::StorageFileService,
-                storage_child("fileServices/default"),
-            );
-            // A project emits its own resource logs: its settings are judged, not the hub's.
-            for (resource, source) in [
-                (
-                    DiagnosedResource::Workspace,
-                    single(Ok((arm_id_of(audited, id), audited.clone()))),
-                ),
-                (DiagnosedResource::KeyVault, keyvault.clone()),
-                (DiagnosedResource::Registry, registry.clone()),
-                (
-                    DiagnosedResource::StorageBlobService,
-                    storage_child("blobServices/default"),
-                ),
-            ] {
-                put(
-                    TargetKind::DiagnosticSettings(resource),
-                    r.diagnostic_settings(&source),
-                );
+            for kind in kinds {
+                let parent = kind.parent().and_then(|p| targets.get(&p));
+                let target = r.find(&kind, parent);
+                targets.insert(kind, target);
             }
-            put(TargetKind::RegistryReplications, r.replications(&registry));
-            put(TargetKind::Storage, storage);
-            put(TargetKind::KeyVault, keyvault);
-            put(TargetKind::Registry, registry);
-            put(TargetKind::Insights, insights);
-
-            let computes = r.computes();
-            let by_type = |t: &str| {
-                filter_instances(
-                    &computes,
-                    |doc| text(doc, "properties.computeType").eq_ignore_ascii_case(t),
-                    "no compute of this type",
-                )
-            };
-            put(TargetKind::ComputeInstance, by_type("ComputeInstance"));
-            put(TargetKind::ComputeCluster, by_type("AmlCompute"));
-            let subnets = r.compute_subnets(&computes);
-            put(TargetKind::ComputeNsg, r.compute_nsgs(&subnets));
-            put(TargetKind::ComputeSubnet, subnets);
-            put(TargetKind::Compute, computes);
-            put(
-                TargetKind::Datastore,
-                r.children(&format!("{id}/datastores"), "no datastores"),
-            );
-            let connections = r.children(&format!("{id}/connections"), "no connections");
-            let sql = r.sql_servers(&connections);
-            put(TargetKind::SqlServerEntraOnly, r.sql_entra_only(&sql));
-            put(TargetKind::SqlServer, sql);
-            put(TargetKind::Connection, connections);
-
-            let endpoints = r.private_endpoints(&body);
-            put(TargetKind::PrivateDnsZone, r.private_dns_zones(&endpoints));
-            put(TargetKind::WorkspacePrivateEndpoint, endpoints);
-
-            let subscription = arm_id::subscription(id).unwrap_or_default();
-            put(
-                TargetKind::SubscriptionDiagnosticSettings,
-                r.list_doc(
-                    &format!("{subscription}/providers/Microsoft.Insights/diagnosticSettings"),
-                    |_| true,
-                    |_| Value::Null,
-                ),
-            );
-            for plan in plans {
-                put(
-                    TargetKind::DefenderPricing(plan.clone()),
-                    r.pricing(&subscription, plan),
-                );
-            }
-            let roles = r.role_assignments();
-            put(TargetKind::RoleDefinition, r.role_definitions(&roles));
-            put(TargetKind::RoleAssignment, roles);
-            let (assignments, sets) = policy::assignments(docs, id);
-            put(TargetKind::PolicyAssignment, assignments);
-            put(TargetKind::PolicySetDefinition, sets);
-            put(TargetKind::Lock, r.locks(&subscription));
             add_log_destinations(&mut targets);
         }
     }
     Estate {
+        unresolved: Target::Failed(ReadFailure::bad_reference(
+            id,
+            "a target this audit did not resolve",
+        )),
         id: id.to_string(),
         audited,
         settings: settings.clone(),
@@ -149,12 +51,602 @@ pub fn resolve(
     }
 }
 
-/// Setting values as the resolver compares them: trimmed, lower-cased.
-fn lower(list: &[String]) -> Vec<String> {
-    list.iter().map(|s| s.trim().to_ascii_lowercase()).collect()
+struct Resolver<'a> {
+    docs: &'a Documents,
+    id: &'a str,
+    audited: &'a Value,
+    settings: &'a Settings,
 }
 
-fn arm_id_of(doc: &Value, fallback: &str) -> String {
+impl Resolver<'_> {
+    fn find(&self, kind: &TargetKind, parent: Option<&Target>) -> Target {
+        let link = kind.link();
+        let unresolved = Target::Failed(ReadFailure::bad_reference(
+            self.id,
+            &format!("{kind}: its parent target was not resolved"),
+        ));
+        match (link.find, parent) {
+            (Find::Audited, _) => single(Ok((id_of(self.audited, self.id), self.audited.clone()))),
+            (Find::WorkspaceBody { hub }, _) => single(self.workspace_body(hub).map(|b| {
+                let facts = json!({"nonEmptyTagKeys": non_empty_tag_keys(&b)});
+                (id_of(&b, self.id), with_facts(b, facts))
+            })),
+            (_, None) => unresolved,
+            (Find::Reference { property, required }, Some(p)) => {
+                match reference(p, property, required, link) {
+                    Ok(id) => single(self.docs.get(&id).map(|d| (id, d))),
+                    Err(t) => t,
+                }
+            }
+            (
+                Find::ReferenceChild {
+                    property,
+                    required,
+                    child,
+                },
+                Some(p),
+            ) => match reference(p, property, required, link) {
+                Ok(id) => {
+                    let id = format!("{id}/{child}");
+                    single(self.docs.get(&id).map(|d| (id, d)))
+                }
+                Err(t) => t,
+            },
+            (Find::Children { path, keep, .. }, Some(p)) => self.children(p, path, keep, link),
+            (Find::Select { property, equals }, Some(p)) => filter_instances(
+                p,
+                |d| text(d, property).eq_ignore_ascii_case(equals),
+                link.absent,
+            ),
+            (Find::ListDocument { path }, Some(p)) => match p {
+                Target::Present(items) => match items.first().map(|i| (&i.id, &i.state)) {
+                    Some((id, InstanceState::Doc(parent))) => {
+                        let mut target = self.list_doc(&format!("{id}/{path}"));
+                        list_facts(kind, &mut target, parent);
+                        target
+                    }
+                    Some((_, InstanceState::Failed(f))) => Target::Failed(f.clone()),
+                    _ => Target::Absent(link.absent.into()),
+                },
+                other => other.clone(),
+            },
+            (
+                Find::References {
+                    path,
+                    when,
+                    id,
+                    read,
+                },
+                Some(p),
+            ) => self.references(kind, p, path, when, id, read),
+            (
+                Find::ScopeList {
+                    scope, path, shape, ..
+                },
+                _,
+            ) => self.scope_list(kind, scope, path, shape),
+            (
+                Find::Child {
+                    path,
+                    missing_means_unset,
+                },
+                Some(p),
+            ) => self.child(p, path, missing_means_unset),
+            (Find::SqlServers, Some(p)) => self.sql_servers(p, link),
+        }
+    }
+
+    /// The body workspace-derived targets come from: the hub's, for a project (§1.2).
+    fn workspace_body(&self, hub: &str) -> Result<Value, ReadFailure> {
+        if !text(self.audited, "kind").eq_ignore_ascii_case("project") {
+            return Ok(self.audited.clone());
+        }
+        let hub = text(self.audited, hub);
+        if hub.is_empty() {
+            return Err(ReadFailure::bad_reference(
+                self.id,
+                "project workspace without properties.hubResourceId",
+            ));
+        }
+        self.docs.get(hub)
+    }
+
+    /// Each child of the parent's collection as an instance; none kept is an absent target.
+    fn children(
+        &self,
+        parent: &Target,
+        path: &str,
+        keep: Option<(&str, &[&str])>,
+        link: &Link,
+    ) -> Target {
+        let parent_id = match first_doc(parent) {
+            Ok((id, _)) => id,
+            Err(t) => return t,
+        };
+        let collection = format!("{parent_id}/{path}");
+        match self.docs.list(&collection) {
+            Err(f) => Target::Failed(f),
+            Ok(items) => {
+                let kept: Vec<Instance> = items
+                    .into_iter()
+                    .filter(|d| {
+                        keep.is_none_or(|(property, values)| {
+                            values
+                                .iter()
+                                .any(|v| text(d, property).eq_ignore_ascii_case(v))
+                        })
+                    })
+                    .map(|d| Instance {
+                        id: id_of(&d, &collection),
+                        state: InstanceState::Doc(d),
+                    })
+                    .collect();
+                if kept.is_empty() {
+                    Target::Absent(link.absent.into())
+                } else {
+                    Target::Present(kept)
+                }
+            }
+        }
+    }
+
+    /// A list read as one document `{id, value: [...]}`, evaluated once (an empty list included).
+    fn list_doc(&self, collection: &str) -> Target {
+        match self.docs.list(collection) {
+            Err(f) => Target::Failed(f),
+            Ok(items) => list_target(collection, items),
+        }
+    }
+
+    /// Distinct ids referenced by the parent's documents, each one instance. A parent instance
+    /// that could not be read (or whose included list could not) may reference more: it is an
+    /// instance in error, and facts drawn from the referrers are unknown.
+    fn references(
+        &self,
+        kind: &TargetKind,
+        parent: &Target,
+        path: &str,
+        when: Option<(&str, &str)>,
+        id_at: &str,
+        read: bool,
+    ) -> Target {
+        let link = kind.link();
+        let Target::Present(parents) = parent else {
+            return parent.clone();
+        };
+        let mut unreadable: Vec<Instance> = Vec::new();
+        // id key -> (id as written, the parent documents that reference it)
+        let mut found: BTreeMap<String, (String, Vec<&Value>)> = BTreeMap::new();
+        for p in parents {
+            let doc = match &p.state {
+                InstanceState::Doc(doc) => doc,
+                other => {
+                    unreadable.push(Instance {
+                        id: p.id.clone(),
+                        state: other.clone(),
+                    });
+                    continue;
+                }
+            };
+            let elements = match elements(doc, path) {
+                Ok(e) => e,
+                Err(f) => {
+                    unreadable.push(Instance {
+                        id: p.id.clone(),
+                        state: InstanceState::Failed(f),
+                    });
+                    continue;
+                }
+            };
+            for element in elements {
+                if let Some((property, value)) = when
+                    && !text(element, property).eq_ignore_ascii_case(value)
+                {
+                    continue;
+                }
+                let id = if id_at.is_empty() {
+                    element.as_str().map(str::trim).unwrap_or_default()
+                } else {
+                    text(element, id_at)
+                };
+                if id.is_empty() || !self.wanted_reference(kind, id) {
+                    continue;
+                }
+                found
+                    .entry(arm_id::key(id))
+                    .or_insert_with(|| (id.to_string(), Vec::new()))
+                    .1
+                    .push(doc);
+            }
+        }
+        if found.is_empty() && unreadable.is_empty() {
+            return Target::Absent(link.absent.into());
+        }
+        let referrers_unknown = unreadable.iter().find_map(|i| match &i.state {
+            InstanceState::Failed(f) => Some(f.clone()),
+            _ => None,
+        });
+        let mut instances: Vec<Instance> = found
+            .into_values()
+            .map(|(id, referrers)| {
+                let doc = if read {
+                    self.docs.get(&id)
+                } else {
+                    Ok(self
+                        .docs
+                        .find(&id)
+                        .unwrap_or_else(|| json!({"id": id, "name": arm_id::last_segment(&id)})))
+                };
+                let state = match doc {
+                    Err(f) => InstanceState::Failed(f),
+                    Ok(doc) => {
+                        let facts = reference_facts(kind, &doc, &referrers, &referrers_unknown);
+                        match self.include(link, &id, with_facts(doc, facts)) {
+                            Ok(doc) => InstanceState::Doc(doc),
+                            Err(f) => InstanceState::Failed(f),
+                        }
+                    }
+                };
+                Instance { id, state }
+            })
+            .collect();
+        instances.extend(unreadable);
+        Target::Present(instances)
+    }
+
+    /// Whether a referenced id belongs to the target: AML private DNS zones by their names.
+    fn wanted_reference(&self, kind: &TargetKind, id: &str) -> bool {
+        match kind.name() {
+            "private-dns-zone" => {
+                let name = arm_id::last_segment(id);
+                self.settings
+                    .aml_private_dns_zones
+                    .iter()
+                    .any(|z| z.trim().eq_ignore_ascii_case(name))
+            }
+            "policy-set-definition" => id.to_ascii_lowercase().contains("/policysetdefinitions/"),
+            _ => true,
+        }
+    }
+
+    /// The document with the child lists its link includes; a list that cannot be read
+    /// leaves a hole where it would be. A list read as one document keeps its own failure.
+    fn include(&self, link: &Link, id: &str, mut doc: Value) -> Result<Value, ReadFailure> {
+        for include in link.includes {
+            let list = self.docs.list(&format!("{id}/{}", include.path));
+            let value = match &list {
+                Ok(items) => Value::Array(items.clone()),
+                Err(f) => hole(f),
+            };
+            if let Some(obj) = doc.as_object_mut() {
+                obj.insert(include.member.to_string(), value);
+            }
+            if link.name == "workspace-private-endpoint" {
+                // Facts drawn from the included zone groups (AML-NS-04).
+                let names = match &list {
+                    Ok(groups) => json!(
+                        groups
+                            .iter()
+                            .flat_map(zone_ids)
+                            .map(|z| arm_id::last_segment(&z).to_ascii_lowercase())
+                            .collect::<BTreeSet<String>>()
+                    ),
+                    Err(f) => hole(f),
+                };
+                let vnet = arm_id::vnet_of_subnet(text(&doc, "properties.subnet.id"));
+                if let Some(facts) = doc.get_mut("amlsec").and_then(Value::as_object_mut) {
+                    facts.insert("privateDnsZoneNames".into(), names);
+                    facts.insert("vnetId".into(), json!(vnet));
+                } else {
+                    doc = with_facts(doc, json!({"privateDnsZoneNames": names, "vnetId": vnet}));
+                }
+            }
+        }
+        Ok(doc)
+    }
+
+    fn scope_list(&self, kind: &TargetKind, scope: Scope, path: &str, shape: Shape) -> Target {
+        let scope_id = match scope {
+            Scope::Workspace => self.id.to_string(),
+            Scope::ResourceGroup => arm_id::resource_group(self.id).unwrap_or_default(),
+            Scope::Subscription => arm_id::subscription(self.id).unwrap_or_default(),
+        };
+        let collection = format!("{scope_id}/{path}");
+        match shape {
+            Shape::List => self.list_doc(&collection),
+            Shape::PricingPlan => self.pricing(&collection, kind.arg().unwrap_or_default()),
+            Shape::RoleAssignments => self.role_assignments(&collection, kind.link()),
+            Shape::PolicyAssignments => policy::assignments(self.docs, self.id).0,
+            Shape::Locks => self.locks(&collection, kind.link()),
+        }
+    }
+
+    fn pricing(&self, collection: &str, plan: &str) -> Target {
+        match self.docs.list(collection) {
+            Err(f) => Target::Failed(f),
+            Ok(items) => {
+                let found = items
+                    .into_iter()
+                    .find(|d| text(d, "name").eq_ignore_ascii_case(plan));
+                // A plan missing from the list is read as Free (§1.2).
+                let doc = found.unwrap_or_else(|| {
+                    json!({"id": format!("{collection}/{plan}"), "name": plan, "properties": {"pricingTier": "Free"},
+                           "amlsec": {"planMissing": true}})
+                });
+                single(Ok((id_of(&doc, collection), doc)))
+            }
+        }
+    }
+
+    fn role_assignments(&self, collection: &str, link: &Link) -> Target {
+        if let Some(f) = self.docs.failure(collection) {
+            return Target::Failed(f.clone());
+        }
+        let ws = self.id;
+        let rg = arm_id::resource_group(ws).unwrap_or_default();
+        let sub = arm_id::subscription(ws).unwrap_or_default();
+        let level = |scope: &str| -> Option<&'static str> {
+            if scope
+                .to_ascii_lowercase()
+                .starts_with("/providers/microsoft.management/managementgroups/")
+            {
+                Some("managementGroup")
+            } else if arm_id::same(scope, ws) {
+                Some("workspace")
+            } else if arm_id::same(scope, &rg) {
+                Some("resourceGroup")
+            } else if arm_id::same(scope, &sub) {
+                Some("subscription")
+            } else if arm_id::is_self_or_ancestor(scope, ws) && !scope.is_empty() {
+                Some("ancestor")
+            } else {
+                None
+            }
+        };
+        let items = self
+            .docs
+            .scoped(ws, link.resource_type)
+            .into_iter()
+            .filter_map(|d| {
+                let scope = text(&d, "properties.scope");
+                let level = level(scope)?;
+                let guid = arm_id::last_segment(text(&d, "properties.roleDefinitionId"))
+                    .to_ascii_lowercase();
+                Some(with_facts(
+                    d.clone(),
+                    json!({"scopeLevel": level, "roleDefinitionGuid": guid}),
+                ))
+            })
+            .collect();
+        list_target(collection, items)
+    }
+
+    fn locks(&self, collection: &str, link: &Link) -> Target {
+        let ws = self.id.to_string();
+        let scopes = [
+            arm_id::subscription(&ws).unwrap_or_default(),
+            arm_id::resource_group(&ws).unwrap_or_default(),
+            ws,
+        ];
+        let scope_of = |d: &Value| {
+            let id = id_of(d, "");
+            let lower = id.to_ascii_lowercase();
+            lower
+                .rfind("/providers/microsoft.authorization/locks/")
+                .map(|i| id[..i].to_string())
+                .unwrap_or_default()
+        };
+        if let Some(f) = self.docs.failure(collection) {
+            return Target::Failed(f.clone());
+        }
+        let items = self
+            .docs
+            .scoped(self.id, link.resource_type)
+            .into_iter()
+            .filter(|d| scopes.iter().any(|s| arm_id::same(s, &scope_of(d))))
+            .map(|d| {
+                let scope = scope_of(&d);
+                with_facts(d, json!({"scope": scope}))
+            })
+            .collect();
+        list_target(collection, items)
+    }
+
+    /// A child of each parent instance; a child never configured is a stub that fails
+    /// rather than a failed read where the link says so (§1.6).
+    fn child(&self, parent: &Target, path: &str, missing_means_unset: bool) -> Target {
+        let Target::Present(items) = parent else {
+            return parent.clone();
+        };
+        Target::Present(
+            items
+                .iter()
+                .map(|p| match &p.state {
+                    InstanceState::Doc(_) => {
+                        let id = format!("{}/{path}", p.id);
+                        let state = match self.docs.get(&id) {
+                            Ok(d) => InstanceState::Doc(d),
+                            Err(f) if missing_means_unset && f.is_not_found() => {
+                                InstanceState::Doc(json!({"id": id, "properties": {}, "amlsec": {"notConfigured": true}}))
+                            }
+                            Err(f) => InstanceState::Failed(f),
+                        };
+                        Instance { id, state }
+                    }
+                    _ => p.clone(),
+                })
+                .collect(),
+        )
+    }
+
+    /// The SQL servers the SQL connections point to, matched by host name (§1.4).
+    fn sql_servers(&self, connections: &Target, link: &Link) -> Target {
+        let suffixes: Vec<String> = self
+            .settings
+            .sql_host_suffixes
+            .iter()
+            .map(|s| s.trim().to_ascii_lowercase())
+            .collect();
+        let mut instances: BTreeMap<String, Instance> = BTreeMap::new();
+        for conn in docs_of(connections) {
+            if !is_sql_connection(conn) {
+                continue;
+            }
+            let host = sql_host(text(conn, "properties.target"));
+            if !suffixes
+                .iter()
+                .any(|s| !s.is_empty() && host.ends_with(s.as_str()))
+            {
+                continue; // not an Azure SQL Database: the SQL controls do not apply
+            }
+            let conn_id = id_of(conn, "");
+            let facts = json!({"connectionId": conn_id, "connectionTarget": text(conn, "properties.target"), "host": host});
+            let server = self.docs.find_by(
+                link.resource_type,
+                "properties.fullyQualifiedDomainName",
+                &host,
+            );
+            let instance = match server {
+                Some(s) => {
+                    let id = id_of(&s, "");
+                    let state = match self.docs.failure(&id) {
+                        Some(f) => InstanceState::Failed(f.clone()),
+                        None => InstanceState::Doc(with_facts(s, facts)),
+                    };
+                    Instance { id, state }
+                }
+                None => {
+                    let subscription = arm_id::subscription(self.id).unwrap_or_default();
+                    let list = format!("{subscription}/providers/{}", link.resource_type);
+                    let state = match self.docs.failure(&list) {
+                        Some(f) => InstanceState::Failed(f.clone()),
+                        None => InstanceState::Manual(format!(
+                            "host {host} not resolvable with current scope"
+                        )),
+                    };
+                    Instance { id: conn_id, state }
+                }
+            };
+            instances
+                .entry(arm_id::key(&instance.id))
+                .or_insert(instance);
+        }
+        match connections {
+            Target::Failed(f) => Target::Failed(f.clone()),
+            _ if instances.is_empty() => Target::Absent(link.absent.into()),
+            _ => Target::Present(instances.into_values().collect()),
+        }
+    }
+}
+
+/// Whether a workspace connection points to a SQL database (§1.4, step 1).
+pub fn is_sql_connection(conn: &Value) -> bool {
+    ["AzureSqlDb", "SqlServer"]
+        .iter()
+        .any(|c| c.eq_ignore_ascii_case(text(conn, "properties.category")))
+}
+
+/// The id a property of the parent's document references: a target that cannot be had
+/// (`Err`) when the parent cannot, or when a required reference is missing.
+fn reference(
+    parent: &Target,
+    property: &str,
+    required: bool,
+    link: &Link,
+) -> Result<String, Target> {
+    let (parent_id, doc) = first_doc(parent)?;
+    match (text(doc, property), required) {
+        ("", false) => Err(Target::Absent(link.absent.into())),
+        ("", true) => Err(Target::Failed(ReadFailure::bad_reference(
+            &parent_id,
+            &format!(
+                "the workspace names no {} ({property} is missing)",
+                link.what
+            ),
+        ))),
+        (id, _) => Ok(id.to_string()),
+    }
+}
+
+/// The document of a single-instance parent, or what to return when there is none.
+fn first_doc(parent: &Target) -> Result<(String, &Value), Target> {
+    match parent {
+        Target::Present(items) => match items.first().map(|i| (&i.id, &i.state)) {
+            Some((id, InstanceState::Doc(d))) => Ok((id_of(d, id), d)),
+            Some((_, InstanceState::Failed(f))) => Err(Target::Failed(f.clone())),
+            _ => Err(Target::Absent("no parent document".into())),
+        },
+        other => Err(other.clone()),
+    }
+}
+
+/// The values at a path with `[*]` wildcards (`a[*].b`), or the failure a hole on the way
+/// stands for.
+fn elements<'v>(doc: &'v Value, path: &str) -> Result<Vec<&'v Value>, ReadFailure> {
+    let parsed = crate::rules::path::Path::parse(path).expect("graph paths are valid");
+    match parsed.resolve(Some(doc))? {
+        crate::rules::path::Found::One(v) => Ok(v.into_iter().collect()),
+        crate::rules::path::Found::Many(vs) => Ok(vs.into_iter().flatten().collect()),
+    }
+}
+
+/// Facts of a referenced instance drawn from the documents that reference it.
+fn reference_facts(
+    kind: &TargetKind,
+    _doc: &Value,
+    referrers: &[&Value],
+    referrers_unknown: &Option<ReadFailure>,
+) -> Value {
+    match kind.name() {
+        "compute-subnet" => {
+            let names: Vec<&str> = referrers.iter().map(|c| text(c, "name")).collect();
+            json!({"computeNames": names})
+        }
+        "private-dns-zone" => {
+            // An unread endpoint may name the zone too: its VNet would be accepted, so the
+            // accepted set is unknown rather than smaller.
+            let vnets = match referrers_unknown {
+                Some(f) => hole(f),
+                None => json!(
+                    referrers
+                        .iter()
+                        .filter_map(|pe| arm_id::vnet_of_subnet(text(pe, "properties.subnet.id")))
+                        .collect::<BTreeSet<String>>()
+                ),
+            };
+            json!({"privateEndpointVnetIds": vnets})
+        }
+        _ => Value::Null,
+    }
+}
+
+/// Facts of a list read as one document: a registry's replications (AML-BR-05).
+fn list_facts(kind: &TargetKind, target: &mut Target, parent: &Value) {
+    if kind.name() != "registry-replications" {
+        return;
+    }
+    if let Target::Present(items) = target {
+        for item in items {
+            if let InstanceState::Doc(doc) = &mut item.state {
+                if let Some(Value::Array(replicas)) = doc.get_mut("value") {
+                    for r in replicas.iter_mut() {
+                        let facts = json!({"location": location(text(r, "location"))});
+                        *r = with_facts(r.take(), facts);
+                    }
+                }
+                *doc = with_facts(
+                    doc.take(),
+                    json!({
+                        "registryLocation": location(text(parent, "location")),
+                        "registrySku": text(parent, "sku.name"),
+                    }),
+                );
+            }
+        }
+    }
+}
+
+fn id_of(doc: &Value, fallback: &str) -> String {
     doc.get("id")
         .and_then(Value::as_str)
         .unwrap_or(fallback)
@@ -172,31 +664,15 @@ fn single(doc: Result<(String, Value), ReadFailure>) -> Target {
     }
 }
 
-/// A derived document with facts under `amlsec`.
+/// A derived document with facts under `amlsec`; `Null` facts leave it as it is.
 pub(super) fn with_facts(mut doc: Value, facts: Value) -> Value {
+    if facts.is_null() {
+        return doc;
+    }
     if let Some(obj) = doc.as_object_mut() {
         obj.insert("amlsec".into(), facts);
     }
     doc
-}
-
-/// The id a workspace property references: `Ok(None)` when an optional one is not set.
-fn reference(
-    body: &Result<Value, ReadFailure>,
-    property: &str,
-    what: &str,
-    optional: bool,
-) -> Result<Option<String>, ReadFailure> {
-    let body = body.as_ref().map_err(Clone::clone)?;
-    let id = text(body, &format!("properties.{property}"));
-    match (id.is_empty(), optional) {
-        (false, _) => Ok(Some(id.to_string())),
-        (true, true) => Ok(None),
-        (true, false) => Err(ReadFailure::bad_reference(
-            &arm_id_of(body, ""),
-            &format!("the workspace names no {what} (properties.{property} is missing)"),
-        )),
-    }
 }
 
 fn filter_instances(target: &Target, keep: impl Fn(&Value) -> bool, absent: &str) -> Target {
@@ -233,574 +709,40 @@ fn docs_of(target: &Target) -> Vec<&Value> {
     }
 }
 
-struct Resolver<'a> {
-    docs: &'a Documents,
-    id: &'a str,
-    settings: &'a Settings,
-}
-
-impl Resolver<'_> {
-    /// The body workspace-derived targets come from: the hub's, for a project (§1.2).
-    fn workspace_body(&self, audited: &Value) -> Result<Value, ReadFailure> {
-        if !text(audited, "kind").eq_ignore_ascii_case("project") {
-            return Ok(audited.clone());
-        }
-        let hub = text(audited, "properties.hubResourceId");
-        if hub.is_empty() {
-            return Err(ReadFailure::bad_reference(
-                self.id,
-                "project workspace without properties.hubResourceId",
-            ));
-        }
-        self.docs.get(hub)
-    }
-
-    fn referenced(
-        &self,
-        body: &Result<Value, ReadFailure>,
-        property: &str,
-        what: &str,
-        optional: bool,
-    ) -> Target {
-        match reference(body, property, what, optional) {
-            Ok(Some(id)) => single(self.docs.get(&id).map(|d| (id.clone(), d.clone()))),
-            Ok(None) => Target::Absent(format!("the workspace has no {what}")),
-            Err(f) => Target::Failed(f),
-        }
-    }
-
-    /// Each child of a collection as an instance; an empty collection is an absent target.
-    fn children(&self, collection: &str, absent: &str) -> Target {
-        match self.docs.list(collection) {
-            Err(f) => Target::Failed(f),
-            Ok(items) if items.is_empty() => Target::Absent(absent.into()),
-            Ok(items) => Target::Present(
-                items
-                    .into_iter()
-                    .map(|d| Instance {
-                        id: arm_id_of(&d, collection),
-                        state: InstanceState::Doc(d.clone()),
-                    })
-                    .collect(),
-            ),
-        }
-    }
-
-    /// A list read as one document `{id, value: [...]}`, evaluated once (an empty list included).
-    fn list_doc(
-        &self,
-        collection: &str,
-        keep: impl Fn(&Value) -> bool,
-        facts: impl Fn(&Value) -> Value,
-    ) -> Target {
-        match self.docs.list(collection) {
-            Err(f) => Target::Failed(f),
-            Ok(items) => list_target(
-                collection,
-                items
-                    .into_iter()
-                    .filter(|d| keep(d))
-                    .map(|d| augment(&d, &facts))
-                    .collect(),
-            ),
-        }
-    }
-
-    fn computes(&self) -> Target {
-        let all = self.children(
-            &format!("{}/computes", self.id),
-            "no compute instances or clusters",
-        );
-        filter_instances(
-            &all,
-            |d| {
-                ["ComputeInstance", "AmlCompute"]
-                    .iter()
-                    .any(|t| text(d, "properties.computeType").eq_ignore_ascii_case(t))
-            },
-            "no compute instances or clusters",
-        )
-    }
-
-    fn diagnostic_settings(&self, source: &Target) -> Target {
-        match source {
-            Target::Present(items) => match items.first().map(|i| &i.state) {
-                Some(InstanceState::Doc(_)) => {
-                    let id = &items[0].id;
-                    self.list_doc(
-                        &format!("{id}/providers/Microsoft.Insights/diagnosticSettings"),
-                        |_| true,
-                        |_| Value::Null,
-                    )
-                }
-                Some(InstanceState::Failed(f)) => Target::Failed(f.clone()),
-                _ => Target::Absent("no resource to read diagnostic settings of".into()),
-            },
-            other => other.clone(),
-        }
-    }
-
-    fn replications(&self, registry: &Target) -> Target {
-        let Some(reg) = docs_of(registry).first().copied() else {
-            return match registry {
-                Target::Failed(f) => Target::Failed(f.clone()),
-                _ => Target::Absent("the workspace has no container registry".into()),
-            };
-        };
-        let reg_id = arm_id_of(reg, "");
-        let mut target = self.list_doc(
-            &format!("{reg_id}/replications"),
-            |_| true,
-            |d| json!({"location": location(text(d, "location"))}),
-        );
-        if let Target::Present(items) = &mut target {
-            for item in items {
-                if let InstanceState::Doc(doc) = &mut item.state {
-                    *doc = with_facts(
-                        doc.take(),
-                        json!({
-                            "registryLocation": location(text(reg, "location")),
-                            "registrySku": text(reg, "sku.name"),
-                        }),
-                    );
-                }
-            }
-        }
-        target
-    }
-
-    fn compute_subnets(&self, computes: &Target) -> Target {
-        let mut users: BTreeMap<String, (String, Vec<String>)> = BTreeMap::new();
-        for doc in docs_of(computes) {
-            let subnet = text(doc, "properties.properties.subnet.id");
-            if !subnet.is_empty() {
-                let entry = users
-                    .entry(arm_id::key(subnet))
-                    .or_insert_with(|| (subnet.to_string(), vec![]));
-                entry.1.push(text(doc, "name").to_string());
-            }
-        }
-        if let Target::Failed(f) = computes {
-            return Target::Failed(f.clone());
-        }
-        if users.is_empty() {
-            return Target::Absent("no compute uses a customer subnet".into());
-        }
-        Target::Present(
-            users
-                .into_values()
-                .map(|(id, names)| Instance {
-                    state: match self.docs.get(&id) {
-                        Ok(d) => InstanceState::Doc(with_facts(
-                            d.clone(),
-                            json!({"computeNames": names}),
-                        )),
-                        Err(f) => InstanceState::Failed(f),
-                    },
-                    id,
-                })
-                .collect(),
-        )
-    }
-
-    fn compute_nsgs(&self, subnets: &Target) -> Target {
-        let Target::Present(items) = subnets else {
-            return subnets.clone();
-        };
-        let mut nsgs: BTreeMap<String, Instance> = BTreeMap::new();
-        for subnet in items {
-            match &subnet.state {
-                InstanceState::Doc(doc) => {
-                    let nsg = text(doc, "properties.networkSecurityGroup.id");
-                    if !nsg.is_empty() {
-                        let state = match self.docs.get(nsg) {
-                            Ok(d) => InstanceState::Doc(d.clone()),
-                            Err(f) => InstanceState::Failed(f),
-                        };
-                        nsgs.insert(
-                            arm_id::key(nsg),
-                            Instance {
-                                id: nsg.to_string(),
-                                state,
-                            },
-                        );
-                    }
-                }
-                // The subnet's NSG is unknown, so an NSG may be unjudged: say so.
-                other => {
-                    nsgs.insert(
-                        arm_id::key(&subnet.id),
-                        Instance {
-                            id: subnet.id.clone(),
-                            state: other.clone(),
-                        },
-                    );
-                }
-            }
-        }
-        if nsgs.is_empty() {
-            Target::Absent("no compute subnet has an NSG".into())
-        } else {
-            Target::Present(nsgs.into_values().collect())
-        }
-    }
-
-    fn private_endpoints(&self, body: &Result<Value, ReadFailure>) -> Target {
-        let body = match body {
-            Ok(b) => b,
-            Err(f) => return Target::Failed(f.clone()),
-        };
-        let mut ids: BTreeMap<String, String> = BTreeMap::new();
-        if let Some(Value::Array(pecs)) =
-            member(body, "properties").and_then(|p| member(p, "privateEndpointConnections"))
-        {
-            for pec in pecs {
-                if text(pec, "properties.privateLinkServiceConnectionState.status")
-                    .eq_ignore_ascii_case("Approved")
-                {
-                    let pe = text(pec, "properties.privateEndpoint.id");
-                    if !pe.is_empty() {
-                        ids.insert(arm_id::key(pe), pe.to_string());
-                    }
-                }
-            }
-        }
-        if ids.is_empty() {
-            return Target::Absent("the workspace has no approved private endpoint".into());
-        }
-        Target::Present(
-            ids.into_values()
-                .map(|id| {
-                    let state = match self.docs.get(&id) {
-                        Err(f) => InstanceState::Failed(f),
-                        Ok(pe) => {
-                            let (groups, names) =
-                                match self.docs.list(&format!("{id}/privateDnsZoneGroups")) {
-                                    Ok(groups) => {
-                                        let names: BTreeSet<String> = groups
-                                            .iter()
-                                            .flat_map(zone_ids)
-                                            .map(|z| arm_id::last_segment(&z).to_ascii_lowercase())
-                                            .collect();
-                                        (Value::Array(groups), json!(names))
-                                    }
-                                    Err(f) => (hole(&f), hole(&f)),
-                                };
-                            let vnet = arm_id::vnet_of_subnet(text(&pe, "properties.subnet.id"));
-                            let mut doc = with_facts(
-                                pe,
-                                json!({"privateDnsZoneNames": names, "vnetId": vnet}),
-                            );
-                            doc["privateDnsZoneGroups"] = groups;
-                            InstanceState::Doc(doc)
-                        }
-                    };
-                    Instance { id, state }
-                })
-                .collect(),
-        )
-    }
-
-    fn private_dns_zones(&self, endpoints: &Target) -> Target {
-        let Target::Present(pes) = endpoints else {
-            return endpoints.clone();
-        };
-        let wanted = lower(&self.settings.aml_private_dns_zones);
-        // zone key -> (zone id, VNets of the endpoints whose zone groups name it)
-        let mut zones: BTreeMap<String, (String, BTreeSet<String>)> = BTreeMap::new();
-        // Zones reached through an endpoint or zone-group list that could not be read are
-        // unknown: each such read is an instance in error, so the control cannot pass.
-        let mut unreadable: Vec<Instance> = Vec::new();
-        for pe in pes {
-            let doc = match &pe.state {
-                InstanceState::Doc(doc) => doc,
-                other => {
-                    unreadable.push(Instance {
-                        id: pe.id.clone(),
-                        state: other.clone(),
-                    });
-                    continue;
-                }
-            };
-            let groups = match doc.get("privateDnsZoneGroups") {
-                Some(Value::Array(g)) => g,
-                _ => {
-                    let path = format!("{}/privateDnsZoneGroups", pe.id);
-                    let failure = self.docs.list(&path).err();
-                    unreadable.push(Instance {
-                        state: InstanceState::Failed(
-                            failure.unwrap_or_else(|| ReadFailure::not_in_source(&path)),
-                        ),
-                        id: path,
-                    });
-                    continue;
-                }
-            };
-            let vnet = arm_id::vnet_of_subnet(text(doc, "properties.subnet.id"));
-            for zone in groups.iter().flat_map(zone_ids) {
-                if wanted.contains(&arm_id::last_segment(&zone).to_ascii_lowercase()) {
-                    let entry = zones
-                        .entry(arm_id::key(&zone))
-                        .or_insert_with(|| (zone.clone(), BTreeSet::new()));
-                    entry.1.extend(vnet.iter().cloned());
-                }
-            }
-        }
-        if zones.is_empty() && unreadable.is_empty() {
-            return Target::Absent(
-                "no AML private DNS zone is bound to the workspace private endpoints".into(),
-            );
-        }
-        // An unread endpoint may name the zone too: its VNet would be accepted, so the
-        // accepted set is unknown rather than smaller.
-        let unknown_vnets = unreadable.iter().find_map(|i| match &i.state {
-            InstanceState::Failed(f) => Some(hole(f)),
-            _ => None,
-        });
-        let mut instances: Vec<Instance> = zones
-            .into_values()
-            .map(|(id, vnets)| {
-                let state = match self.docs.list(&format!("{id}/virtualNetworkLinks")) {
-                    Err(f) => InstanceState::Failed(f),
-                    Ok(links) => {
-                        let base = self.docs.find(&id).unwrap_or_else(
-                            || json!({"id": id, "name": arm_id::last_segment(&id)}),
-                        );
-                        let vnets = unknown_vnets.clone().unwrap_or_else(|| json!(vnets));
-                        let mut doc = with_facts(base, json!({"privateEndpointVnetIds": vnets}));
-                        doc["virtualNetworkLinks"] = Value::Array(links);
-                        InstanceState::Doc(doc)
-                    }
-                };
-                Instance { id, state }
-            })
-            .collect();
-        instances.extend(unreadable);
-        Target::Present(instances)
-    }
-
-    fn pricing(&self, subscription: &str, plan: &str) -> Target {
-        let collection = format!("{subscription}/providers/Microsoft.Security/pricings");
-        match self.docs.list(&collection) {
-            Err(f) => Target::Failed(f),
-            Ok(items) => {
-                let found = items
-                    .into_iter()
-                    .find(|d| text(d, "name").eq_ignore_ascii_case(plan));
-                // A plan missing from the list is read as Free (§1.2).
-                let doc = found.unwrap_or_else(|| {
-                    json!({"id": format!("{collection}/{plan}"), "name": plan, "properties": {"pricingTier": "Free"},
-                           "amlsec": {"planMissing": true}})
-                });
-                single(Ok((arm_id_of(&doc, &collection), doc)))
-            }
-        }
-    }
-
-    fn role_assignments(&self) -> Target {
-        let collection = format!(
-            "{}/providers/Microsoft.Authorization/roleAssignments",
-            self.id
-        );
-        if let Some(f) = self.docs.failure(&collection) {
-            return Target::Failed(f.clone());
-        }
-        let ws = self.id;
-        let rg = arm_id::resource_group(ws).unwrap_or_default();
-        let sub = arm_id::subscription(ws).unwrap_or_default();
-        let level = |scope: &str| -> Option<&'static str> {
-            if scope
-                .to_ascii_lowercase()
-                .starts_with("/providers/microsoft.management/managementgroups/")
-            {
-                Some("managementGroup")
-            } else if arm_id::same(scope, ws) {
-                Some("workspace")
-            } else if arm_id::same(scope, &rg) {
-                Some("resourceGroup")
-            } else if arm_id::same(scope, &sub) {
-                Some("subscription")
-            } else if arm_id::is_self_or_ancestor(scope, ws) && !scope.is_empty() {
-                Some("ancestor")
-            } else {
-                None
-            }
-        };
-        let items = self
-            .docs
-            .scoped(ws, "Microsoft.Authorization/roleAssignments")
-            .into_iter()
-            .filter_map(|d| {
-                let scope = text(&d, "properties.scope");
-                let level = level(scope)?;
-                Some(with_facts(d.clone(), json!({
-                    "scopeLevel": level,
-                    "roleDefinitionGuid": arm_id::last_segment(text(&d, "properties.roleDefinitionId")).to_ascii_lowercase(),
-                })))
-            })
-            .collect();
-        list_target(&collection, items)
-    }
-
-    fn role_definitions(&self, assignments: &Target) -> Target {
-        let ids: BTreeMap<String, String> = docs_of(assignments)
-            .into_iter()
-            .flat_map(|list| list["value"].as_array().into_iter().flatten())
-            .map(|a| text(a, "properties.roleDefinitionId"))
-            .filter(|id| !id.is_empty())
-            .map(|id| (arm_id::key(id), id.to_string()))
-            .collect();
-        match assignments {
-            Target::Failed(f) => Target::Failed(f.clone()),
-            _ if ids.is_empty() => Target::Absent("no role assignments".into()),
-            _ => Target::Present(
-                ids.into_values()
-                    .map(|id| Instance {
-                        state: match self.docs.get(&id) {
-                            Ok(d) => InstanceState::Doc(d.clone()),
-                            Err(f) => InstanceState::Failed(f),
-                        },
-                        id,
-                    })
-                    .collect(),
-            ),
-        }
-    }
-
-    fn locks(&self, subscription: &str) -> Target {
-        let collection = format!("{subscription}/providers/Microsoft.Authorization/locks");
-        let ws = self.id.to_string();
-        let scopes = [
-            subscription.to_string(),
-            arm_id::resource_group(&ws).unwrap_or_default(),
-            ws,
-        ];
-        let scope_of = |d: &Value| {
-            let id = arm_id_of(d, "");
-            let lower = id.to_ascii_lowercase();
-            lower
-                .rfind("/providers/microsoft.authorization/locks/")
-                .map(|i| id[..i].to_string())
-                .unwrap_or_default()
-        };
-        if let Some(f) = self.docs.failure(&collection) {
-            return Target::Failed(f.clone());
-        }
-        let items = self
-            .docs
-            .scoped(self.id, "Microsoft.Authorization/locks")
-            .into_iter()
-            .filter(|d| scopes.iter().any(|s| arm_id::same(s, &scope_of(d))))
-            .map(|d| {
-                let scope = scope_of(&d);
-                with_facts(d, json!({"scope": scope}))
-            })
-            .collect();
-        list_target(&collection, items)
-    }
-
-    fn sql_servers(&self, connections: &Target) -> Target {
-        let suffixes = lower(&self.settings.sql_host_suffixes);
-        let mut instances: BTreeMap<String, Instance> = BTreeMap::new();
-        for conn in docs_of(connections) {
-            let category = text(conn, "properties.category");
-            if !["AzureSqlDb", "SqlServer"]
-                .iter()
-                .any(|c| c.eq_ignore_ascii_case(category))
-            {
-                continue;
-            }
-            let host = sql_host(text(conn, "properties.target"));
-            if !suffixes
-                .iter()
-                .any(|s| !s.is_empty() && host.ends_with(s.as_str()))
-            {
-                continue; // not an Azure SQL Database: the SQL controls do not apply
-            }
-            let conn_id = arm_id_of(conn, "");
-            let facts = json!({"connectionId": conn_id, "connectionTarget": text(conn, "properties.target"), "host": host});
-            let server = self.docs.find_by(
-                "Microsoft.Sql/servers",
-                "properties.fullyQualifiedDomainName",
-                &host,
-            );
-            let instance = match server {
-                Some(s) => {
-                    let id = arm_id_of(&s, "");
-                    let state = match self.docs.failure(&id) {
-                        Some(f) => InstanceState::Failed(f.clone()),
-                        None => InstanceState::Doc(with_facts(s, facts)),
-                    };
-                    Instance { id, state }
-                }
-                None => {
-                    let subscription = arm_id::subscription(self.id).unwrap_or_default();
-                    let state = match self
-                        .docs
-                        .failure(&format!("{subscription}/providers/Microsoft.Sql/servers"))
-                    {
-                        Some(f) => InstanceState::Failed(f.clone()),
-                        None => InstanceState::Manual(format!(
-                            "host {host} not resolvable with current scope"
-                        )),
-                    };
-                    Instance { id: conn_id, state }
-                }
-            };
-            instances
-                .entry(arm_id::key(&instance.id))
-                .or_insert(instance);
-        }
-        match connections {
-            Target::Failed(f) => Target::Failed(f.clone()),
-            _ if instances.is_empty() => {
-                Target::Absent("no connection to an Azure SQL Database".into())
-            }
-            _ => Target::Present(instances.into_values().collect()),
-        }
-    }
-
-    fn sql_entra_only(&self, servers: &Target) -> Target {
-        let Target::Present(items) = servers else {
-            return servers.clone();
-        };
-        Target::Present(
-            items
-                .iter()
-                .map(|server| match &server.state {
-                    InstanceState::Doc(_) => {
-                        let id = format!("{}/azureADOnlyAuthentications/Default", server.id);
-                        let state = match self.docs.get(&id) {
-                            Ok(d) => InstanceState::Doc(d.clone()),
-                            // Not configured (§1.6): evaluated as an empty setting, which fails.
-                            Err(f) if f.is_not_found() => InstanceState::Doc(json!({"id": id, "properties": {}, "amlsec": {"notConfigured": true}})),
-                            Err(f) => InstanceState::Failed(f),
-                        };
-                        Instance { id, state }
-                    }
-                    _ => server.clone(),
-                })
-                .collect(),
-        )
-    }
-}
-
 /// The Log Analytics workspaces the estate's logs go to (AML-LT-07's set D), as facts on the
 /// workspace target: `amlsec.logAnalyticsWorkspaceIds` (distinct, lower-cased) and
-/// `amlsec.logAnalyticsSources`; a hole when a read they come from failed.
+/// `amlsec.logAnalyticsSources`; a hole when a read they come from failed, or was not made.
 fn add_log_destinations(targets: &mut BTreeMap<TargetKind, Target>) {
+    let Some(workspace) = graph::link_named("workspace") else {
+        return;
+    };
+    let Some(fact) = workspace
+        .facts
+        .iter()
+        .find(|f| f.name == "logAnalyticsWorkspaceIds")
+    else {
+        return;
+    };
     let mut sources: Vec<(String, String)> = Vec::new();
     let mut failure = None;
-    let settings = [
-        TargetKind::DiagnosticSettings(DiagnosedResource::Workspace),
-        TargetKind::DiagnosticSettings(DiagnosedResource::StorageBlobService),
-        TargetKind::DiagnosticSettings(DiagnosedResource::KeyVault),
-        TargetKind::DiagnosticSettings(DiagnosedResource::Registry),
-        TargetKind::SubscriptionDiagnosticSettings,
-    ];
-    for kind in settings {
+    for need in fact.needs {
+        let kind = TargetKind::parse(need).expect("graph facts name valid targets");
         match targets.get(&kind) {
+            None => {
+                failure = failure.or(Some(ReadFailure::bad_reference(
+                    need,
+                    "not resolved for this audit",
+                )))
+            }
             Some(Target::Failed(f)) => failure = failure.or(Some(f.clone())),
+            Some(target) if kind.name() == "insights" => {
+                for doc in docs_of(target) {
+                    let la = text(doc, "properties.WorkspaceResourceId");
+                    if !la.is_empty() {
+                        sources.push((la.to_string(), "insights".into()));
+                    }
+                }
+            }
             Some(target) => {
                 for list in docs_of(target) {
                     for setting in list["value"].as_array().into_iter().flatten() {
@@ -814,20 +756,7 @@ fn add_log_destinations(targets: &mut BTreeMap<TargetKind, Target>) {
                     }
                 }
             }
-            None => {}
         }
-    }
-    match targets.get(&TargetKind::Insights) {
-        Some(Target::Failed(f)) => failure = failure.or(Some(f.clone())),
-        Some(target) => {
-            for doc in docs_of(target) {
-                let la = text(doc, "properties.WorkspaceResourceId");
-                if !la.is_empty() {
-                    sources.push((la.to_string(), "insights".into()));
-                }
-            }
-        }
-        None => {}
     }
     let ids: BTreeSet<String> = sources.iter().map(|(id, _)| arm_id::key(id)).collect();
     let (ids, sources) = match failure {
@@ -842,7 +771,7 @@ fn add_log_destinations(targets: &mut BTreeMap<TargetKind, Target>) {
             ),
         ),
     };
-    if let Some(Target::Present(items)) = targets.get_mut(&TargetKind::Workspace)
+    if let Some(Target::Present(items)) = targets.get_mut(&TargetKind::named("workspace"))
         && let Some(InstanceState::Doc(doc)) = items.first_mut().map(|i| &mut i.state)
         && let Some(facts) = doc.get_mut("amlsec").and_then(Value::as_object_mut)
     {
@@ -851,14 +780,7 @@ fn add_log_destinations(targets: &mut BTreeMap<TargetKind, Target>) {
     }
 }
 
-fn augment(d: &Value, facts: &impl Fn(&Value) -> Value) -> Value {
-    match facts(d) {
-        Value::Null => d.clone(),
-        f => with_facts(d.clone(), f),
-    }
-}
-
-fn list_target(collection: &str, items: Vec<Value>) -> Target {
+pub(super) fn list_target(collection: &str, items: Vec<Value>) -> Target {
     single(Ok((
         collection.to_string(),
         json!({"id": collection, "value": items}),
@@ -876,8 +798,6 @@ fn zone_ids(group: &Value) -> Vec<String> {
         .collect()
 }
 
-/// Tag keys (lower-cased) whose value is not blank: tags match case-insensitively and a blank
-/// value counts as missing (§1.6).
 fn non_empty_tag_keys(doc: &Value) -> Vec<String> {
     let mut keys: Vec<String> = member(doc, "tags")
         .and_then(Value::as_object)
@@ -890,7 +810,6 @@ fn non_empty_tag_keys(doc: &Value) -> Vec<String> {
     keys
 }
 
-/// Locations compare lower-cased without spaces (§1.3).
 fn location(l: &str) -> String {
     l.chars()
         .filter(|c| !c.is_whitespace())
@@ -898,8 +817,7 @@ fn location(l: &str) -> String {
         .to_ascii_lowercase()
 }
 
-/// The host of a SQL connection target (§1.4): the `Server=`/`Data Source=` value if any,
-/// without scheme, `tcp:` and port.
+/// The host of a SQL connection target (§1.4, step 2), lower-cased.
 pub fn sql_host(target: &str) -> String {
     let lower = target.to_ascii_lowercase();
     let mut host = lower.as_str();
@@ -918,7 +836,6 @@ pub fn sql_host(target: &str) -> String {
     let host = host.split([':', ',', '/']).next().unwrap_or_default();
     host.trim().to_string()
 }
-
 #[cfg(test)]
 mod tests {
     use super::*;

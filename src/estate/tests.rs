@@ -1,8 +1,6 @@
 //! Resolution of each target, including hub/project workspaces and the resolved points of
 //! baseline.md §1.6.
 
-use std::collections::BTreeSet;
-
 use serde_json::{Value, json};
 
 use super::*;
@@ -47,8 +45,12 @@ fn estate(d: &Documents, id: &str) -> Estate {
         d,
         id,
         &Settings::default(),
-        &BTreeSet::from(["StorageAccounts".to_string()]),
+        &crate::graph::every_kind("StorageAccounts"),
     )
+}
+
+fn k(name: &str) -> TargetKind {
+    TargetKind::parse(name).unwrap()
 }
 
 fn present(e: &Estate, kind: TargetKind) -> Vec<Instance> {
@@ -81,23 +83,20 @@ fn referenced_documents_missing_from_the_source_are_failed_reads() {
     ]);
     let e = estate(&d, WS);
     assert!(
-        is_failed(&e, TargetKind::Storage),
+        is_failed(&e, k("storage")),
         "storage is referenced but absent"
     );
-    assert!(is_failed(&e, TargetKind::KeyVault));
+    assert!(is_failed(&e, k("keyvault")));
     // Independent reads stay independent: the blob service has its own document.
-    assert_eq!(present(&e, TargetKind::StorageBlobService).len(), 1);
-    assert!(is_failed(&e, TargetKind::StorageFileService));
+    assert_eq!(present(&e, k("storage-blob-service")).len(), 1);
+    assert!(is_failed(&e, k("storage-file-service")));
     // diagnostic-settings (X) is error when X is error, not_applicable when X is absent.
-    assert!(is_failed(
-        &e,
-        TargetKind::DiagnosticSettings(DiagnosedResource::KeyVault)
-    ));
+    assert!(is_failed(&e, k("diagnostic-settings(keyvault)")));
     assert!(
-        is_absent(&e, TargetKind::Insights),
+        is_absent(&e, k("insights")),
         "an empty applicationInsights is no reference"
     );
-    assert!(is_failed(&e, TargetKind::RegistryReplications));
+    assert!(is_failed(&e, k("registry-replications")));
 }
 
 #[test]
@@ -106,12 +105,9 @@ fn an_optional_registry_can_be_absent() {
         json!({"properties": {"containerRegistry": null}}),
     )]);
     let e = estate(&d, WS);
-    assert!(is_absent(&e, TargetKind::Registry));
-    assert!(is_absent(&e, TargetKind::RegistryReplications));
-    assert!(is_absent(
-        &e,
-        TargetKind::DiagnosticSettings(DiagnosedResource::Registry)
-    ));
+    assert!(is_absent(&e, k("registry")));
+    assert!(is_absent(&e, k("registry-replications")));
+    assert!(is_absent(&e, k("diagnostic-settings(registry)")));
 }
 
 #[test]
@@ -122,18 +118,15 @@ fn lists_are_evaluated_even_when_empty() {
         json!({"id": format!("{ACR}/replications/northeurope"), "location": "northeurope", "properties": {"provisioningState": "Succeeded"}}),
     ]);
     let e = estate(&d, WS);
-    let diag = present(
-        &e,
-        TargetKind::DiagnosticSettings(DiagnosedResource::Registry),
-    );
+    let diag = present(&e, k("diagnostic-settings(registry)"));
     assert_eq!(doc(&diag[0])["value"], json!([]));
-    let reps = present(&e, TargetKind::RegistryReplications);
+    let reps = present(&e, k("registry-replications"));
     assert_eq!(doc(&reps[0])["amlsec"]["registryLocation"], "westeurope");
     assert_eq!(
         doc(&reps[0])["value"][0]["amlsec"]["location"],
         "northeurope"
     );
-    let pricing = present(&e, TargetKind::DefenderPricing("StorageAccounts".into()));
+    let pricing = present(&e, k("defender-pricing(StorageAccounts)"));
     assert_eq!(
         doc(&pricing[0])["properties"]["pricingTier"],
         "Free",
@@ -160,14 +153,14 @@ fn computes_keep_instances_and_clusters_only() {
         json!({"id": nsg, "properties": {"securityRules": []}}),
     ]);
     let e = estate(&d, WS);
-    assert_eq!(present(&e, TargetKind::Compute).len(), 3, "AKS is ignored");
+    assert_eq!(present(&e, k("compute")).len(), 3, "AKS is ignored");
     assert_eq!(
-        present(&e, TargetKind::ComputeInstance).len(),
+        present(&e, k("compute-instance")).len(),
         1,
         "computeType matches case-insensitively"
     );
-    assert_eq!(present(&e, TargetKind::ComputeCluster).len(), 2);
-    let subnets = present(&e, TargetKind::ComputeSubnet);
+    assert_eq!(present(&e, k("compute-cluster")).len(), 2);
+    let subnets = present(&e, k("compute-subnet"));
     assert_eq!(subnets.len(), 2, "distinct subnets");
     assert!(
         matches!(subnets[0].state, InstanceState::Failed(_)),
@@ -177,7 +170,7 @@ fn computes_keep_instances_and_clusters_only() {
         doc(&subnets[1])["amlsec"]["computeNames"],
         json!(["ci", "cluster2"])
     );
-    let nsgs = present(&e, TargetKind::ComputeNsg);
+    let nsgs = present(&e, k("compute-nsg"));
     assert_eq!(
         nsgs.len(),
         2,
@@ -189,7 +182,7 @@ fn computes_keep_instances_and_clusters_only() {
     );
 
     let none = docs(vec![workspace(json!({})), c("aks", "AKS", None)]);
-    assert!(is_absent(&estate(&none, WS), TargetKind::Compute));
+    assert!(is_absent(&estate(&none, WS), k("compute")));
 }
 
 #[test]
@@ -211,31 +204,25 @@ fn failed_lists_fail_their_targets() {
     });
     let e = estate(&d, WS);
     for kind in [
-        TargetKind::Compute,
-        TargetKind::ComputeInstance,
-        TargetKind::ComputeSubnet,
-        TargetKind::ComputeNsg,
-        TargetKind::RoleAssignment,
-        TargetKind::RoleDefinition,
+        k("compute"),
+        k("compute-instance"),
+        k("compute-subnet"),
+        k("compute-nsg"),
+        k("role-assignment"),
+        k("role-definition"),
     ] {
         assert!(is_failed(&e, kind.clone()), "{kind}");
     }
-    assert!(
-        is_absent(&e, TargetKind::Datastore),
-        "other lists are untouched"
-    );
+    assert!(is_absent(&e, k("datastore")), "other lists are untouched");
 }
 
 #[test]
 fn an_unreadable_workspace_fails_every_target() {
     let e = estate(&docs(vec![]), WS);
     assert!(e.audited.is_err());
-    assert!(is_failed(&e, TargetKind::Workspace));
-    assert!(is_failed(&e, TargetKind::Lock));
-    assert!(is_failed(
-        &e,
-        TargetKind::DefenderPricing("StorageAccounts".into())
-    ));
+    assert!(is_failed(&e, k("workspace")));
+    assert!(is_failed(&e, k("lock")));
+    assert!(is_failed(&e, k("defender-pricing(StorageAccounts)")));
 }
 
 #[test]
@@ -253,18 +240,15 @@ fn a_project_is_evaluated_through_its_hub() {
         json!({"id": format!("{RG}/providers/Microsoft.Authorization/locks/mine"), "properties": {"level": "ReadOnly"}}),
     ]);
     let e = estate(&d, WS);
-    assert_eq!(doc(&present(&e, TargetKind::Workspace)[0])["id"], hub);
-    assert_eq!(present(&e, TargetKind::Storage)[0].id, ST);
+    assert_eq!(doc(&present(&e, k("workspace"))[0])["id"], hub);
+    assert_eq!(present(&e, k("storage"))[0].id, ST);
     assert_eq!(
-        present(&e, TargetKind::Compute).len(),
+        present(&e, k("compute")).len(),
         1,
         "computes are listed on the project"
     );
-    assert!(
-        is_absent(&e, TargetKind::Registry),
-        "the hub has no registry"
-    );
-    let locks = present(&e, TargetKind::Lock);
+    assert!(is_absent(&e, k("registry")), "the hub has no registry");
+    let locks = present(&e, k("lock"));
     let value = doc(&locks[0])["value"].as_array().unwrap().clone();
     assert_eq!(
         value.len(),
@@ -280,12 +264,12 @@ fn a_project_is_evaluated_through_its_hub() {
     ]);
     let e = estate(&orphan, WS);
     assert!(
-        is_failed(&e, TargetKind::Workspace),
+        is_failed(&e, k("workspace")),
         "an unreadable hub is an error"
     );
-    assert!(is_failed(&e, TargetKind::Storage));
+    assert!(is_failed(&e, k("storage")));
     assert!(e.context("workspace").is_err());
-    assert_eq!(present(&e, TargetKind::Compute).len(), 1);
+    assert_eq!(present(&e, k("compute")).len(), 1);
 }
 
 #[test]
@@ -311,7 +295,7 @@ fn private_endpoints_zones_and_links() {
         json!({"id": format!("{}/virtualNetworkLinks/l1", zone("privatelink.api.azureml.ms")), "properties": {"virtualNetwork": {"id": vnet}}}),
     ]);
     let e = estate(&d, WS);
-    let pes = present(&e, TargetKind::WorkspacePrivateEndpoint);
+    let pes = present(&e, k("workspace-private-endpoint"));
     assert_eq!(pes.len(), 1, "only approved connections count");
     let pe_doc = doc(&pes[0]);
     assert_eq!(
@@ -323,7 +307,7 @@ fn private_endpoints_zones_and_links() {
     );
     assert_eq!(pe_doc["amlsec"]["vnetId"], vnet);
     assert_eq!(pe_doc["privateDnsZoneGroups"].as_array().unwrap().len(), 1);
-    let zones = present(&e, TargetKind::PrivateDnsZone);
+    let zones = present(&e, k("private-dns-zone"));
     assert_eq!(zones.len(), 1, "only zones named in aml_private_dns_zones");
     let z = doc(&zones[0]);
     assert_eq!(z["virtualNetworkLinks"].as_array().unwrap().len(), 1);
@@ -354,7 +338,7 @@ fn role_assignments_are_scoped_segment_by_segment() {
         json!({"id": "/subscriptions/s1/providers/Microsoft.Authorization/roleDefinitions/r2", "properties": {"type": "CustomRole"}}),
     ]);
     let e = estate(&d, WS);
-    let list = doc(&present(&e, TargetKind::RoleAssignment)[0]).clone();
+    let list = doc(&present(&e, k("role-assignment"))[0]).clone();
     let levels: Vec<&str> = list["value"]
         .as_array()
         .unwrap()
@@ -374,7 +358,7 @@ fn role_assignments_are_scoped_segment_by_segment() {
         list["value"][3]["amlsec"]["roleDefinitionGuid"],
         "owner-guid"
     );
-    let defs = present(&e, TargetKind::RoleDefinition);
+    let defs = present(&e, k("role-definition"));
     assert_eq!(defs.len(), 3, "distinct role definitions");
     assert_eq!(
         defs.iter()
@@ -405,7 +389,7 @@ fn sql_connections_resolve_to_servers_by_host() {
         json!({"id": server, "properties": {"fullyQualifiedDomainName": "sql1.database.windows.net"}}),
     ]);
     let e = estate(&d, WS);
-    let servers = present(&e, TargetKind::SqlServer);
+    let servers = present(&e, k("sql-server"));
     assert_eq!(servers.len(), 2, "the on-premises host is not Azure SQL");
     assert_eq!(servers[1].id, server);
     assert_eq!(
@@ -413,7 +397,7 @@ fn sql_connections_resolve_to_servers_by_host() {
         "sql1.database.windows.net"
     );
     assert!(matches!(&servers[0].state, InstanceState::Manual(m) if m.contains("not resolvable")));
-    let entra = present(&e, TargetKind::SqlServerEntraOnly);
+    let entra = present(&e, k("sql-server-entra-only"));
     assert_eq!(
         doc(&entra[1])["amlsec"]["notConfigured"],
         true,
@@ -432,7 +416,7 @@ fn sql_connections_resolve_to_servers_by_host() {
         message: String::new(),
         request_id: None,
     });
-    let entra = present(&estate(&forbidden, WS), TargetKind::SqlServerEntraOnly);
+    let entra = present(&estate(&forbidden, WS), k("sql-server-entra-only"));
     assert!(
         matches!(entra[0].state, InstanceState::Failed(_)),
         "a 403 is an error, not 'not configured'"

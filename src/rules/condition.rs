@@ -35,6 +35,22 @@ pub enum Operand {
     Count(Box<Count>),
 }
 
+impl Operand {
+    fn paths<'c>(&'c self, out: &mut Vec<&'c Path>) {
+        match self {
+            Operand::Field(p) | Operand::Value(Arg::Field(p)) => out.push(p),
+            Operand::Value(_) => {}
+            Operand::Count(count) => {
+                count.over.paths(out);
+                if let Some(f) = &count.filter {
+                    f.paths(out);
+                }
+                out.extend(&count.distinct);
+            }
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Count {
     pub over: Operand,
@@ -143,6 +159,22 @@ impl<'a> Scope<'a> {
 }
 
 impl Condition {
+    /// Every path the condition reads, for knowing which targets and facts it needs.
+    pub fn paths<'c>(&'c self, out: &mut Vec<&'c Path>) {
+        match self {
+            Condition::AllOf(items) | Condition::AnyOf(items) => {
+                items.iter().for_each(|c| c.paths(out))
+            }
+            Condition::Not(c) => c.paths(out),
+            Condition::Compare(c) => {
+                c.left.paths(out);
+                if let Some(Arg::Field(p)) = c.op.arg() {
+                    out.push(p);
+                }
+            }
+        }
+    }
+
     pub fn eval(&self, scope: &Scope<'_>) -> Outcome {
         match self {
             Condition::AllOf(items) => {

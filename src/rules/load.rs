@@ -14,7 +14,7 @@ use super::path::{Path, Root};
 use super::{CATEGORIES, Control, Evidence, Mode, References, Severity};
 use crate::cloud::Settings;
 use crate::error::{Diagnostic, Error, Position, Result};
-use crate::estate::{CONTEXTS, TargetKind};
+use crate::graph::{self, TargetKind};
 
 /// Longest regex a rule may use (`match` / `notMatch`).
 pub const PATTERN_LIMIT: usize = 256;
@@ -444,13 +444,15 @@ impl Cx<'_> {
     fn path(&self, text: &str, loc: &serde_saphyr::Location, id: &str) -> Result<Path, Diagnostic> {
         let path = Path::parse(text).map_err(|m| self.at(loc, format!("{id}: {m}")))?;
         if let Root::Context(name) = path.root()
-            && !CONTEXTS.contains(&name.as_str())
+            && name != "root"
+            && !graph::contexts().any(|c| c == name)
         {
+            let known: Vec<&str> = std::iter::once("root").chain(graph::contexts()).collect();
             return Err(self.at(
                 loc,
                 format!(
                     "{id}: unknown context `${name}` in path `{text}`; known: ${}",
-                    CONTEXTS.join(", $")
+                    known.join(", $")
                 ),
             ));
         }

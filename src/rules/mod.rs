@@ -14,7 +14,7 @@ pub use condition::{Condition, Params};
 pub use load::{RuleSet, RuleSource};
 pub use path::Path;
 
-use crate::estate::TargetKind;
+use crate::graph::TargetKind;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -108,4 +108,32 @@ pub struct Control {
     pub origin: String,
     /// Whether it comes from the rule files embedded in the binary.
     pub builtin: bool,
+}
+impl Control {
+    /// The targets evaluating this control reads: its own, the `$context` roots of its paths,
+    /// and the targets the facts it reads are derived from.
+    pub fn needs(&self) -> Vec<TargetKind> {
+        let mut paths = Vec::new();
+        for c in [&self.applies, &self.pass].into_iter().flatten() {
+            c.paths(&mut paths);
+        }
+        paths.extend(self.evidence.iter().map(|e| &e.path));
+        let mut needs = vec![self.target.clone()];
+        for path in paths {
+            let owner = match path.root() {
+                path::Root::Context(name) if name != "root" => {
+                    let kind = TargetKind::named(name);
+                    needs.push(kind.clone());
+                    kind
+                }
+                _ => self.target.clone(),
+            };
+            for fact in path.facts() {
+                if let Some(f) = crate::graph::fact(&owner, fact) {
+                    needs.extend(f.needs.iter().filter_map(|n| TargetKind::parse(n).ok()));
+                }
+            }
+        }
+        needs
+    }
 }

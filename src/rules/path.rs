@@ -127,6 +127,16 @@ impl Path {
         &self.root
     }
 
+    /// The names of derived facts the path reads (`amlsec.<name>` anywhere along it).
+    pub fn facts(&self) -> impl Iterator<Item = &str> {
+        self.segments.windows(2).filter_map(|w| match w {
+            [Segment::Key(a), Segment::Key(name)] if a.eq_ignore_ascii_case("amlsec") => {
+                Some(name.as_str())
+            }
+            _ => None,
+        })
+    }
+
     pub fn has_wildcard(&self) -> bool {
         self.segments.iter().any(|s| !matches!(s, Segment::Key(_)))
     }

@@ -1,0 +1,779 @@
+//! The link graph: what amlsec knows about how ARM resources relate, declared once. Each entry
+//! is a target kind: how its documents are found from the target it needs first, the ARM type
+//! and api-version they are read with, the child lists included in them, and the facts derived
+//! from them. The live collector walks it to decide what to read, the resolver to find the
+//! documents again, and rule validation to check targets, `$context` roots and `amlsec.*` facts.
+//!
+//! Adding a target kind is one entry in [`LINKS`] (plus its facts in the resolver).
+
+mod target;
+
+pub use target::TargetKind;
+
+/// The api-versions amlsec reads at (baseline.md §11).
+pub mod api {
+    pub const ML: &str = "2025-12-01";
+    pub const STORAGE: &str = "2025-06-01";
+    pub const KEYVAULT: &str = "2025-05-01";
+    pub const REGISTRY: &str = "2025-04-01";
+    pub const REPLICATIONS: &str = "2023-07-01";
+    pub const INSIGHTS: &str = "2020-02-02";
+    pub const DIAGNOSTICS: &str = "2021-05-01-preview";
+    pub const NETWORK: &str = "2025-03-01";
+    pub const NSG: &str = "2025-01-01";
+    pub const PRIVATE_DNS: &str = "2024-06-01";
+    pub const PRICINGS: &str = "2024-01-01";
+    pub const ROLES: &str = "2022-04-01";
+    pub const POLICY: &str = "2025-03-01";
+    pub const LOCKS: &str = "2020-05-01";
+    pub const SQL: &str = "2023-08-01";
+}
+
+/// The scope of a list read, relative to the audited workspace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    Workspace,
+    ResourceGroup,
+    Subscription,
+}
+
+/// How a target's documents are found from its parent (the target it `needs`).
+#[derive(Debug, Clone, Copy)]
+pub enum Find {
+    /// The audited workspace as listed (the project, for a project).
+    Audited,
+    /// The body workspace-derived targets come from: the hub's, for a project (§1.2).
+    WorkspaceBody { hub: &'static str },
+    /// The document whose id a property of the parent holds; a missing optional one is absent.
+    Reference {
+        property: &'static str,
+        required: bool,
+    },
+    /// A child at a fixed path under the id a property of the parent holds, read on its own
+    /// (`{storage}/blobServices/default` does not need the storage account's body).
+    ReferenceChild {
+        property: &'static str,
+        required: bool,
+        child: &'static str,
+    },
+    /// The parent's child list, one instance per item kept; items lacking `complete_at` are
+    /// read on their own.
+    Children {
+        path: &'static str,
+        keep: Option<(&'static str, &'static [&'static str])>,
+        complete_at: Option<&'static str>,
+    },
+    /// The parent's instances whose property is one of the values.
+    Select {
+        property: &'static str,
+        equals: &'static str,
+    },
+    /// A list under each parent instance read as one document `{id, value}`, evaluated once
+    /// (an empty list included).
+    ListDocument { path: &'static str },
+    /// Distinct ids at `path` in the parent's documents (elements where `when` holds), each one
+    /// document; with `read: false` the id alone is the instance (only its includes are read).
+    References {
+        path: &'static str,
+        when: Option<(&'static str, &'static str)>,
+        /// Where the id is in each element (`""`: the element is the id).
+        id: &'static str,
+        read: bool,
+    },
+    /// A list at a scope of the audited workspace (`$filter=atScope()` where asked).
+    ScopeList {
+        scope: Scope,
+        path: &'static str,
+        at_scope: bool,
+        shape: Shape,
+    },
+    /// A child of each parent instance at a fixed path; `missing_means_unset`: a 404 is a
+    /// setting never configured, not a failed read (§1.6).
+    Child {
+        path: &'static str,
+        missing_means_unset: bool,
+    },
+    /// The SQL servers the parent's SQL connections point to, matched by host name (§1.4).
+    SqlServers,
+}
+
+/// What a scope list becomes, where more than the list is needed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// One document `{id, value}`.
+    List,
+    /// The item named by the target's argument; a missing one is `pricingTier: Free` (§1.2).
+    PricingPlan,
+    /// Assignments whose scope is the workspace or an ancestor, with their scope level.
+    RoleAssignments,
+    /// Enforced, in-scope assignments with their definitions' effects (§1.3).
+    PolicyAssignments,
+    /// Locks at the subscription, the resource group or the workspace.
+    Locks,
+}
+
+/// A child list read under each instance and included in its document at `member`.
+#[derive(Debug, Clone, Copy)]
+pub struct Include {
+    pub member: &'static str,
+    pub path: &'static str,
+    pub api_version: &'static str,
+}
+
+/// A fact derived for a target, readable in rules as `amlsec.<name>`; `needs` are the other
+/// targets it is computed from.
+#[derive(Debug, Clone, Copy)]
+pub struct Fact {
+    pub name: &'static str,
+    pub needs: &'static [&'static str],
+}
+
+/// One target kind.
+#[derive(Debug, Clone, Copy)]
+pub struct Link {
+    pub name: &'static str,
+    /// The target it is found from; `""` for the audited workspace itself.
+    pub needs: &'static str,
+    pub find: Find,
+    /// The ARM type of its documents (what rule paths are checked against).
+    pub resource_type: &'static str,
+    pub api_version: &'static str,
+    pub includes: &'static [Include],
+    pub facts: &'static [Fact],
+    /// What the target is, in words (`storage account`), for "the workspace names no …".
+    pub what: &'static str,
+    /// Why the target is absent, when its parent is present but yields none.
+    pub absent: &'static str,
+    /// Usable as a `$name` root in rule paths (single-instance targets).
+    pub context: bool,
+    /// For a target that takes an argument (`defender-pricing(PLAN)`,
+    /// `diagnostic-settings(X)`): what it accepts; `Parent` args name the parent target.
+    pub arg: Arg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Arg {
+    None,
+    /// A name, e.g. a Defender plan.
+    Name(&'static str),
+    /// The parent target, one of `(argument, parent link)`.
+    Parent(&'static [(&'static str, &'static str)]),
+}
+
+const fn link(name: &'static str, needs: &'static str, find: Find) -> Link {
+    Link {
+        name,
+        needs,
+        find,
+        resource_type: "",
+        api_version: api::ML,
+        includes: &[],
+        facts: &[],
+        what: name,
+        absent: "",
+        context: false,
+        arg: Arg::None,
+    }
+}
+
+const AML_WORKSPACE: &str = "Microsoft.MachineLearningServices/workspaces";
+const DIAGNOSTIC_SETTINGS: &str = "Microsoft.Insights/diagnosticSettings";
+const LOG_DESTINATION_NEEDS: &[&str] = &[
+    "diagnostic-settings(workspace)",
+    "diagnostic-settings(storage-blob-service)",
+    "diagnostic-settings(keyvault)",
+    "diagnostic-settings(registry)",
+    "subscription-diagnostic-settings",
+    "insights",
+];
+
+/// Every target kind, parents before children.
+pub const LINKS: &[Link] = &[
+    Link {
+        resource_type: AML_WORKSPACE,
+        what: "workspace",
+        context: true,
+        ..link("audited", "", Find::Audited)
+    },
+    Link {
+        resource_type: AML_WORKSPACE,
+        what: "hub workspace",
+        context: true,
+        facts: &[
+            Fact {
+                name: "nonEmptyTagKeys",
+                needs: &[],
+            },
+            Fact {
+                name: "logAnalyticsWorkspaceIds",
+                needs: LOG_DESTINATION_NEEDS,
+            },
+            Fact {
+                name: "logAnalyticsSources",
+                needs: LOG_DESTINATION_NEEDS,
+            },
+        ],
+        ..link(
+            "workspace",
+            "audited",
+            Find::WorkspaceBody {
+                hub: "properties.hubResourceId",
+            },
+        )
+    },
+    Link {
+        absent: "no compute instances or clusters",
+        resource_type: "Microsoft.MachineLearningServices/workspaces/computes",
+        what: "compute instance or cluster",
+        ..link(
+            "compute",
+            "audited",
+            Find::Children {
+                path: "computes",
+                keep: Some(("properties.computeType", &["ComputeInstance", "AmlCompute"])),
+                complete_at: Some("properties.properties"),
+            },
+        )
+    },
+    Link {
+        absent: "no compute of this type",
+        resource_type: "Microsoft.MachineLearningServices/workspaces/computes",
+        what: "compute of this type",
+        ..link(
+            "compute-instance",
+            "compute",
+            Find::Select {
+                property: "properties.computeType",
+                equals: "ComputeInstance",
+            },
+        )
+    },
+    Link {
+        absent: "no compute of this type",
+        resource_type: "Microsoft.MachineLearningServices/workspaces/computes",
+        what: "compute of this type",
+        ..link(
+            "compute-cluster",
+            "compute",
+            Find::Select {
+                property: "properties.computeType",
+                equals: "AmlCompute",
+            },
+        )
+    },
+    Link {
+        absent: "no datastores",
+        resource_type: "Microsoft.MachineLearningServices/workspaces/datastores",
+        what: "datastores",
+        ..link(
+            "datastore",
+            "audited",
+            Find::Children {
+                path: "datastores",
+                keep: None,
+                complete_at: None,
+            },
+        )
+    },
+    Link {
+        absent: "no connections",
+        resource_type: "Microsoft.MachineLearningServices/workspaces/connections",
+        what: "connections",
+        ..link(
+            "connection",
+            "audited",
+            Find::Children {
+                path: "connections",
+                keep: None,
+                complete_at: None,
+            },
+        )
+    },
+    Link {
+        resource_type: "Microsoft.Storage/storageAccounts",
+        api_version: api::STORAGE,
+        what: "storage account",
+        context: true,
+        ..link(
+            "storage",
+            "workspace",
+            Find::Reference {
+                property: "properties.storageAccount",
+                required: true,
+            },
+        )
+    },
+    Link {
+        resource_type: "Microsoft.Storage/storageAccounts/blobServices",
+        api_version: api::STORAGE,
+        what: "storage account",
+        ..link(
+            "storage-blob-service",
+            "workspace",
+            Find::ReferenceChild {
+                property: "properties.storageAccount",
+                required: true,
+                child: "blobServices/default",
+            },
+        )
+    },
+    Link {
+        resource_type: "Microsoft.Storage/storageAccounts/fileServices",
+        api_version: api::STORAGE,
+        what: "storage account",
+        ..link(
+            "storage-file-service",
+            "workspace",
+            Find::ReferenceChild {
+                property: "properties.storageAccount",
+                required: true,
+                child: "fileServices/default",
+            },
+        )
+    },
+    Link {
+        resource_type: "Microsoft.KeyVault/vaults",
+        api_version: api::KEYVAULT,
+        what: "key vault",
+        context: true,
+        ..link(
+            "keyvault",
+            "workspace",
+            Find::Reference {
+                property: "properties.keyVault",
+                required: true,
+            },
+        )
+    },
+    Link {
+        absent: "the workspace has no container registry",
+        resource_type: "Microsoft.ContainerRegistry/registries",
+        api_version: api::REGISTRY,
+        what: "container registry",
+        context: true,
+        ..link(
+            "registry",
+            "workspace",
+            Find::Reference {
+                property: "properties.containerRegistry",
+                required: false,
+            },
+        )
+    },
+    Link {
+        resource_type: "Microsoft.ContainerRegistry/registries/replications",
+        api_version: api::REPLICATIONS,
+        what: "container registry",
+        facts: &[
+            Fact {
+                name: "location",
+                needs: &[],
+            },
+            Fact {
+                name: "registryLocation",
+                needs: &[],
+            },
+            Fact {
+                name: "registrySku",
+                needs: &[],
+            },
+        ],
+        ..link(
+            "registry-replications",
+            "registry",
+            Find::ListDocument {
+                path: "replications",
+            },
+        )
+    },
+    Link {
+        absent: "the workspace has no Application Insights",
+        resource_type: "Microsoft.Insights/components",
+        api_version: api::INSIGHTS,
+        what: "Application Insights",
+        context: true,
+        ..link(
+            "insights",
+            "workspace",
+            Find::Reference {
+                property: "properties.applicationInsights",
+                required: false,
+            },
+        )
+    },
+    Link {
+        absent: "no resource to read diagnostic settings of",
+        resource_type: DIAGNOSTIC_SETTINGS,
+        api_version: api::DIAGNOSTICS,
+        what: "resource to read diagnostic settings of",
+        // A project emits its own resource logs: `workspace` here is the audited workspace.
+        arg: Arg::Parent(&[
+            ("workspace", "audited"),
+            ("storage-blob-service", "storage-blob-service"),
+            ("keyvault", "keyvault"),
+            ("registry", "registry"),
+        ]),
+        ..link(
+            "diagnostic-settings",
+            "",
+            Find::ListDocument {
+                path: "providers/Microsoft.Insights/diagnosticSettings",
+            },
+        )
+    },
+    Link {
+        resource_type: DIAGNOSTIC_SETTINGS,
+        api_version: api::DIAGNOSTICS,
+        ..link(
+            "subscription-diagnostic-settings",
+            "audited",
+            Find::ScopeList {
+                scope: Scope::Subscription,
+                path: "providers/Microsoft.Insights/diagnosticSettings",
+                at_scope: false,
+                shape: Shape::List,
+            },
+        )
+    },
+    Link {
+        absent: "the workspace has no approved private endpoint",
+        resource_type: "Microsoft.Network/privateEndpoints",
+        api_version: api::NETWORK,
+        what: "approved private endpoint",
+        includes: &[Include {
+            member: "privateDnsZoneGroups",
+            path: "privateDnsZoneGroups",
+            api_version: api::NETWORK,
+        }],
+        facts: &[
+            Fact {
+                name: "privateDnsZoneNames",
+                needs: &[],
+            },
+            Fact {
+                name: "vnetId",
+                needs: &[],
+            },
+        ],
+        ..link(
+            "workspace-private-endpoint",
+            "workspace",
+            Find::References {
+                path: "properties.privateEndpointConnections[*]",
+                when: Some((
+                    "properties.privateLinkServiceConnectionState.status",
+                    "Approved",
+                )),
+                id: "properties.privateEndpoint.id",
+                read: true,
+            },
+        )
+    },
+    Link {
+        absent: "no AML private DNS zone is bound to the workspace private endpoints",
+        resource_type: "Microsoft.Network/privateDnsZones",
+        api_version: api::PRIVATE_DNS,
+        what: "AML private DNS zone bound to the workspace private endpoints",
+        includes: &[Include {
+            member: "virtualNetworkLinks",
+            path: "virtualNetworkLinks",
+            api_version: api::PRIVATE_DNS,
+        }],
+        facts: &[Fact {
+            name: "privateEndpointVnetIds",
+            needs: &[],
+        }],
+        ..link(
+            "private-dns-zone",
+            "workspace-private-endpoint",
+            Find::References {
+                path: "privateDnsZoneGroups[*].properties.privateDnsZoneConfigs[*].properties.privateDnsZoneId",
+                when: None,
+                id: "",
+                read: false,
+            },
+        )
+    },
+    Link {
+        absent: "no compute uses a customer subnet",
+        resource_type: "Microsoft.Network/virtualNetworks/subnets",
+        api_version: api::NETWORK,
+        what: "compute in a customer subnet",
+        facts: &[Fact {
+            name: "computeNames",
+            needs: &[],
+        }],
+        ..link(
+            "compute-subnet",
+            "compute",
+            Find::References {
+                path: "properties.properties.subnet.id",
+                when: None,
+                id: "",
+                read: true,
+            },
+        )
+    },
+    Link {
+        absent: "no compute subnet has an NSG",
+        resource_type: "Microsoft.Network/networkSecurityGroups",
+        api_version: api::NSG,
+        what: "compute subnet with an NSG",
+        ..link(
+            "compute-nsg",
+            "compute-subnet",
+            Find::References {
+                path: "properties.networkSecurityGroup.id",
+                when: None,
+                id: "",
+                read: true,
+            },
+        )
+    },
+    Link {
+        resource_type: "Microsoft.Security/pricings",
+        api_version: api::PRICINGS,
+        arg: Arg::Name("PLAN"),
+        facts: &[Fact {
+            name: "planMissing",
+            needs: &[],
+        }],
+        ..link(
+            "defender-pricing",
+            "audited",
+            Find::ScopeList {
+                scope: Scope::Subscription,
+                path: "providers/Microsoft.Security/pricings",
+                at_scope: false,
+                shape: Shape::PricingPlan,
+            },
+        )
+    },
+    Link {
+        resource_type: "Microsoft.Authorization/roleAssignments",
+        api_version: api::ROLES,
+        facts: &[
+            Fact {
+                name: "scopeLevel",
+                needs: &[],
+            },
+            Fact {
+                name: "roleDefinitionGuid",
+                needs: &[],
+            },
+        ],
+        ..link(
+            "role-assignment",
+            "audited",
+            Find::ScopeList {
+                scope: Scope::Workspace,
+                path: "providers/Microsoft.Authorization/roleAssignments",
+                at_scope: true,
+                shape: Shape::RoleAssignments,
+            },
+        )
+    },
+    Link {
+        absent: "no role assignments",
+        resource_type: "Microsoft.Authorization/roleDefinitions",
+        api_version: api::ROLES,
+        what: "role assignments",
+        ..link(
+            "role-definition",
+            "role-assignment",
+            Find::References {
+                path: "value[*].properties.roleDefinitionId",
+                when: None,
+                id: "",
+                read: true,
+            },
+        )
+    },
+    Link {
+        resource_type: "Microsoft.Authorization/policyAssignments",
+        api_version: api::POLICY,
+        facts: &[
+            Fact {
+                name: "enforced",
+                needs: &[],
+            },
+            Fact {
+                name: "definitions",
+                needs: &[],
+            },
+        ],
+        ..link(
+            "policy-assignment",
+            "audited",
+            Find::ScopeList {
+                scope: Scope::ResourceGroup,
+                path: "providers/Microsoft.Authorization/policyAssignments",
+                at_scope: true,
+                shape: Shape::PolicyAssignments,
+            },
+        )
+    },
+    Link {
+        absent: "no initiative is assigned",
+        resource_type: "Microsoft.Authorization/policySetDefinitions",
+        api_version: api::POLICY,
+        what: "initiative assigned",
+        ..link(
+            "policy-set-definition",
+            "policy-assignment",
+            Find::References {
+                path: "value[*].properties.policyDefinitionId",
+                when: None,
+                id: "",
+                read: true,
+            },
+        )
+    },
+    Link {
+        resource_type: "Microsoft.Authorization/locks",
+        api_version: api::LOCKS,
+        facts: &[Fact {
+            name: "scope",
+            needs: &[],
+        }],
+        ..link(
+            "lock",
+            "audited",
+            Find::ScopeList {
+                scope: Scope::Subscription,
+                path: "providers/Microsoft.Authorization/locks",
+                at_scope: true,
+                shape: Shape::Locks,
+            },
+        )
+    },
+    Link {
+        absent: "no connection to an Azure SQL Database",
+        resource_type: "Microsoft.Sql/servers",
+        api_version: api::SQL,
+        what: "connection to an Azure SQL Database",
+        facts: &[
+            Fact {
+                name: "connectionId",
+                needs: &[],
+            },
+            Fact {
+                name: "connectionTarget",
+                needs: &[],
+            },
+            Fact {
+                name: "host",
+                needs: &[],
+            },
+        ],
+        ..link("sql-server", "connection", Find::SqlServers)
+    },
+    Link {
+        resource_type: "Microsoft.Sql/servers/azureADOnlyAuthentications",
+        api_version: api::SQL,
+        facts: &[Fact {
+            name: "notConfigured",
+            needs: &[],
+        }],
+        ..link(
+            "sql-server-entra-only",
+            "sql-server",
+            Find::Child {
+                path: "azureADOnlyAuthentications/Default",
+                missing_means_unset: true,
+            },
+        )
+    },
+];
+
+/// The link of a target name.
+pub fn link_named(name: &str) -> Option<&'static Link> {
+    LINKS.iter().find(|l| l.name == name)
+}
+
+/// Names usable as `$name` roots in rule paths, besides `$root` (the evaluated document).
+pub fn contexts() -> impl Iterator<Item = &'static str> {
+    LINKS.iter().filter(|l| l.context).map(|l| l.name)
+}
+
+/// Every fact name a target derives, with the targets it needs.
+pub fn fact(kind: &TargetKind, name: &str) -> Option<&'static Fact> {
+    kind.link().facts.iter().find(|f| f.name == name)
+}
+
+/// Every target kind, a target that takes a name taking `name` (the pricings list is one read
+/// for every plan): what `amlsec collect` reads.
+pub fn every_kind(name: &str) -> Vec<TargetKind> {
+    LINKS
+        .iter()
+        .flat_map(|l| -> Vec<String> {
+            match l.arg {
+                Arg::None => vec![l.name.to_string()],
+                Arg::Name(_) => vec![format!("{}({name})", l.name)],
+                Arg::Parent(options) => options
+                    .iter()
+                    .map(|(o, _)| format!("{}({o})", l.name))
+                    .collect(),
+            }
+        })
+        .map(|t| TargetKind::parse(&t).expect("declared targets parse"))
+        .collect()
+}
+
+/// The target kinds `wanted` need, parents first, each once.
+pub fn closure(wanted: &[TargetKind]) -> Vec<TargetKind> {
+    let mut out: Vec<TargetKind> = Vec::new();
+    fn visit(kind: TargetKind, out: &mut Vec<TargetKind>) {
+        if out.contains(&kind) {
+            return;
+        }
+        if let Some(parent) = kind.parent() {
+            visit(parent, out);
+        }
+        out.push(kind);
+    }
+    for kind in wanted {
+        visit(kind.clone(), &mut out);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_parent_is_declared_before_its_children() {
+        for (i, link) in LINKS.iter().enumerate() {
+            let parents: Vec<&str> = match link.arg {
+                Arg::Parent(options) => options.iter().map(|(_, p)| *p).collect(),
+                _ if link.needs.is_empty() => vec![],
+                _ => vec![link.needs],
+            };
+            for p in parents {
+                let at = LINKS.iter().position(|l| l.name == p);
+                assert!(at.is_some_and(|at| at < i), "{} needs {p}", link.name);
+            }
+            for fact in link.facts {
+                for need in fact.needs {
+                    assert!(TargetKind::parse(need).is_ok(), "{}: {need}", link.name);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn closure_puts_parents_first() {
+        let zone = TargetKind::parse("private-dns-zone").unwrap();
+        let names: Vec<String> = closure(&[zone]).iter().map(|k| k.to_string()).collect();
+        assert_eq!(
+            names,
+            [
+                "audited",
+                "workspace",
+                "workspace-private-endpoint",
+                "private-dns-zone"
+            ]
+        );
+    }
+}
