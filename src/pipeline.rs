@@ -10,6 +10,7 @@ use crate::cloud::{Cloud, Settings};
 use crate::date::Date;
 use crate::documents::Documents;
 use crate::error::{Error, Result};
+use crate::graph;
 use crate::report::{self, Format, Report};
 use crate::rules::{RuleSet, RuleSource, Severity};
 use crate::source::arm::{self, LiveOptions, Selector};
@@ -129,7 +130,7 @@ pub fn audit(
             (*documents, ids, report::Source::Snapshot { path: label }, 0)
         }
         Source::Live { options, selector } => {
-            let live = arm::read(&options, &selector, &settings)?;
+            let live = arm::read(&options, &selector, &settings, &audit::needs(&controls))?;
             let source = report::Source::Live {
                 endpoint: live.endpoint,
             };
@@ -186,7 +187,13 @@ pub fn collect(
     settings: &Settings,
     output: &std::path::Path,
 ) -> Result<Collected> {
-    let live = arm::read(options, selector, settings)?;
+    // A snapshot serves any later audit: every target is read.
+    let live = arm::read(
+        options,
+        selector,
+        settings,
+        &graph::every_kind("Containers"),
+    )?;
     let source = serde_json::json!({"kind": "live", "endpoint": live.endpoint, "workspaces": live.workspaces, "requests": live.requests});
     let write = || -> std::io::Result<()> {
         let mut out = std::io::BufWriter::new(std::fs::File::create(output)?);

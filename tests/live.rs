@@ -152,6 +152,31 @@ fn a_live_audit_equals_the_offline_audit_and_reads_only() {
 }
 
 #[test]
+fn only_the_targets_the_selected_controls_need_are_read() {
+    let fake = server("hardened-workspace", 2, vec![]);
+    let out = live(
+        &fake,
+        &["--workspace", HARDENED_WS, "--control", "AML-NS-01"],
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let paths: Vec<String> = fake
+        .seen()
+        .iter()
+        .map(|s| s.path_and_query.split('?').next().unwrap().to_string())
+        .collect();
+    assert_eq!(paths, [HARDENED_WS], "the workspace and nothing else");
+
+    // A storage control reads the workspace, then the storage account it names.
+    let fake = server("hardened-workspace", 2, vec![]);
+    let out = live(
+        &fake,
+        &["--workspace", HARDENED_WS, "--control", "AML-NS-15"],
+    );
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(fake.seen().len(), 2);
+}
+
+#[test]
 fn collect_writes_a_snapshot_that_audits_identically() {
     let fake = server("hub-and-project", 3, vec![]);
     let file = Path::new(env!("CARGO_TARGET_TMPDIR")).join("collected-hub.json");

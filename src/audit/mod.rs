@@ -298,6 +298,14 @@ impl crate::rules::condition::Context for Estate {
     }
 }
 
+/// The targets the controls read, each once.
+pub fn needs(controls: &[&Control]) -> Vec<TargetKind> {
+    let mut wanted: Vec<TargetKind> = controls.iter().flat_map(|c| c.needs()).collect();
+    wanted.sort();
+    wanted.dedup();
+    wanted
+}
+
 /// Audits the given workspaces with the selected controls.
 pub fn run<'r>(
     docs: &Documents,
@@ -306,9 +314,7 @@ pub fn run<'r>(
     controls: &[&'r Control],
     settings: &Settings,
 ) -> Vec<WorkspaceResult<'r>> {
-    let mut wanted: Vec<TargetKind> = controls.iter().flat_map(|c| c.needs()).collect();
-    wanted.sort();
-    wanted.dedup();
+    let wanted = needs(controls);
     ids.iter()
         .map(|id| {
             let estate = estate::resolve(docs, id, settings, &wanted);

@@ -6,5 +6,5 @@ pub mod entry;
 mod json;
 mod store;
 
-pub use json::{member, text};
+pub use json::{elements, member, text};
 pub use store::{Documents, Merge, ReadFailure};

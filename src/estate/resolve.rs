@@ -249,7 +249,7 @@ impl Resolver<'_> {
                 } else {
                     text(element, id_at)
                 };
-                if id.is_empty() || !self.wanted_reference(kind, id) {
+                if id.is_empty() || !graph::keeps_reference(kind, id, self.settings) {
                     continue;
                 }
                 found
@@ -292,21 +292,6 @@ impl Resolver<'_> {
             .collect();
         instances.extend(unreadable);
         Target::Present(instances)
-    }
-
-    /// Whether a referenced id belongs to the target: AML private DNS zones by their names.
-    fn wanted_reference(&self, kind: &TargetKind, id: &str) -> bool {
-        match kind.name() {
-            "private-dns-zone" => {
-                let name = arm_id::last_segment(id);
-                self.settings
-                    .aml_private_dns_zones
-                    .iter()
-                    .any(|z| z.trim().eq_ignore_ascii_case(name))
-            }
-            "policy-set-definition" => id.to_ascii_lowercase().contains("/policysetdefinitions/"),
-            _ => true,
-        }
     }
 
     /// The document with the child lists its link includes; a list that cannot be read

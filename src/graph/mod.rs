@@ -8,6 +8,8 @@
 
 mod target;
 
+use crate::cloud::Settings;
+
 pub use target::TargetKind;
 
 /// The api-versions amlsec reads at (baseline.md §11).
@@ -176,7 +178,7 @@ const fn link(name: &'static str, needs: &'static str, find: Find) -> Link {
     }
 }
 
-const AML_WORKSPACE: &str = "Microsoft.MachineLearningServices/workspaces";
+pub const AML_WORKSPACE: &str = "Microsoft.MachineLearningServices/workspaces";
 const DIAGNOSTIC_SETTINGS: &str = "Microsoft.Insights/diagnosticSettings";
 const LOG_DESTINATION_NEEDS: &[&str] = &[
     "diagnostic-settings(workspace)",
@@ -597,9 +599,10 @@ pub const LINKS: &[Link] = &[
                 name: "enforced",
                 needs: &[],
             },
+            // Initiatives are expanded into their members' effects.
             Fact {
                 name: "definitions",
-                needs: &[],
+                needs: &["policy-set-definition"],
             },
         ],
         ..link(
@@ -689,6 +692,22 @@ pub const LINKS: &[Link] = &[
 /// The link of a target name.
 pub fn link_named(name: &str) -> Option<&'static Link> {
     LINKS.iter().find(|l| l.name == name)
+}
+
+/// Whether a referenced id belongs to the target: AML private DNS zones by their names (the
+/// settings'), initiatives among policy definitions; every id elsewhere.
+pub fn keeps_reference(kind: &TargetKind, id: &str, settings: &Settings) -> bool {
+    match kind.name() {
+        "private-dns-zone" => {
+            let name = crate::arm_id::last_segment(id);
+            settings
+                .aml_private_dns_zones
+                .iter()
+                .any(|z| z.trim().eq_ignore_ascii_case(name))
+        }
+        "policy-set-definition" => id.to_ascii_lowercase().contains("/policysetdefinitions/"),
+        _ => true,
+    }
 }
 
 /// Names usable as `$name` roots in rule paths, besides `$root` (the evaluated document).

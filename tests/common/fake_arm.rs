@@ -152,6 +152,20 @@ impl FakeArm {
     pub fn seen(&self) -> Vec<Seen> {
         self.state.seen.lock().unwrap().clone()
     }
+
+    /// Every item the fake serves for a list path (all pages), or `None` for a resource path.
+    pub fn served(&self, path: &str) -> Option<Vec<Value>> {
+        self.state.list(path)
+    }
+
+    /// The document the fake serves for a resource path.
+    pub fn document(&self, path: &str) -> Option<Value> {
+        self.state.docs.find(path)
+    }
+
+    pub fn page_size(&self) -> usize {
+        self.state.page_size
+    }
 }
 
 impl State {

@@ -9,9 +9,9 @@ use std::time::Duration;
 
 use reqwest::Url;
 use serde_json::Value;
-use tokio::sync::Semaphore;
 
 use super::credential::TokenProvider;
+use super::slots::Slots;
 use crate::documents::ReadFailure;
 
 /// Attempts per request: the first and up to this many retries of 429 / 5xx.
@@ -41,7 +41,7 @@ pub struct ArmClient {
     http: reqwest::Client,
     endpoint: Url,
     tokens: TokenProvider,
-    slots: Semaphore,
+    slots: Slots,
     requests: AtomicU64,
     backoff: Duration,
     timeout: Duration,
@@ -110,7 +110,7 @@ impl ArmClient {
             http,
             endpoint: options.endpoint,
             tokens,
-            slots: Semaphore::new(options.concurrency.max(1)),
+            slots: Slots::new(options.concurrency),
             requests: AtomicU64::new(0),
             backoff: options.backoff,
             timeout: options.timeout,
@@ -141,7 +141,9 @@ impl ArmClient {
 
     /// GET one document: a JSON object whose `id` is the resource asked for.
     pub async fn get(&self, path: &str, api_version: &str) -> Result<Value, ReadFailure> {
-        let doc = self.send(path, self.url(path, api_version, &[])).await?;
+        let doc = self
+            .send(path, self.url(path, api_version, &[]), false)
+            .await?;
         match doc.get("id").and_then(Value::as_str) {
             _ if !doc.is_object() => Err(invalid(path, "the reply is not a JSON object")),
             Some(id) if crate::arm_id::same(id, path) => Ok(doc),
@@ -161,9 +163,23 @@ impl ArmClient {
         query: &[(&str, &str)],
     ) -> Result<Vec<Value>, ReadFailure> {
         let mut items = Vec::new();
+        self.list_pages(path, api_version, query, |page| items.extend(page))
+            .await?;
+        Ok(items)
+    }
+
+    /// GET every page of a list, handing each page's items over as it arrives (so that work
+    /// found through the first pages need not wait for the last).
+    pub async fn list_pages(
+        &self,
+        path: &str,
+        api_version: &str,
+        query: &[(&str, &str)],
+        mut each: impl FnMut(Vec<Value>),
+    ) -> Result<(), ReadFailure> {
         let mut url = self.url(path, api_version, query);
-        for _ in 0..MAX_PAGES {
-            let mut page = self.send(path, url.clone()).await?;
+        for page_number in 0..MAX_PAGES {
+            let mut page = self.send(path, url.clone(), page_number > 0).await?;
             let Some(Value::Array(values)) = page.get_mut("value").map(Value::take) else {
                 return Err(invalid(path, "a list reply without a `value` array"));
             };
@@ -177,13 +193,13 @@ impl ArmClient {
                     &format!("list item {bad} is not an ARM document with an `id`"),
                 ));
             }
-            items.extend(values);
+            each(values);
             match page
                 .get("nextLink")
                 .and_then(Value::as_str)
                 .filter(|n| !n.is_empty())
             {
-                None => return Ok(items),
+                None => return Ok(()),
                 Some(next) => {
                     // A nextLink must stay on the ARM endpoint: the token goes with it.
                     url = match Url::parse(next) {
@@ -214,7 +230,7 @@ impl ArmClient {
     }
 
     /// The one function that talks to ARM; it only ever sends GET.
-    async fn send(&self, path: &str, url: Url) -> Result<Value, ReadFailure> {
+    async fn send(&self, path: &str, url: Url, next_page: bool) -> Result<Value, ReadFailure> {
         let mut attempt = 0;
         loop {
             let token = self
@@ -223,11 +239,7 @@ impl ArmClient {
                 .await
                 .map_err(|why| failure(path, None, Some("CredentialUnavailable"), why, None))?;
             let response = {
-                let _slot = self
-                    .slots
-                    .acquire()
-                    .await
-                    .expect("the semaphore is never closed");
+                let _slot = self.slots.acquire(next_page).await;
                 self.requests.fetch_add(1, Ordering::Relaxed);
                 self.http
                     .get(url.clone())

@@ -3,6 +3,7 @@
 pub mod client;
 pub mod collect;
 pub mod credential;
+mod slots;
 
 use std::io::{IsTerminal, Write};
 use std::sync::Arc;
@@ -11,11 +12,12 @@ use std::time::Duration;
 use crate::documents::Documents;
 use crate::error::Error;
 use client::{ArmClient, ClientOptions};
-use collect::{Collector, Plan};
+use collect::Collector;
 use credential::{AuthMode, TokenProvider};
 
 pub use crate::cloud::Cloud;
 use crate::cloud::Settings;
+use crate::graph::TargetKind;
 
 /// How to reach ARM.
 #[derive(Debug, Clone)]
@@ -49,11 +51,12 @@ pub struct Live {
     pub endpoint: String,
 }
 
-/// Reads the selected workspaces and everything they depend on.
+/// Reads the selected workspaces and the `wanted` targets (with the targets they need).
 pub fn read(
     options: &LiveOptions,
     selector: &Selector,
     settings: &Settings,
+    wanted: &[TargetKind],
 ) -> Result<Live, Error> {
     let endpoint = options
         .endpoint
@@ -82,60 +85,46 @@ pub fn read(
             tokens,
         )
         .map_err(Error::Usage)?;
-        let workspaces = match selector {
-            Selector::Workspace(id) => vec![crate::arm_id::normalise(id).to_string()],
-            Selector::Scopes(scopes) => {
-                let mut ids = Vec::new();
-                for scope in scopes {
-                    ids.extend(
-                        collect::discover(&client, scope)
-                            .await
-                            .map_err(Error::Unreadable)?,
-                    );
-                }
-                if ids.is_empty() {
-                    return Err(Error::Usage(format!(
-                        "no Azure ML workspace in {}",
-                        scopes.join(", ")
-                    )));
-                }
-                ids.sort_by_key(|i| crate::arm_id::key(i));
-                ids.dedup_by_key(|i| crate::arm_id::key(i));
-                ids
-            }
-        };
-        let mut subscriptions: Vec<String> = workspaces
-            .iter()
-            .filter_map(|w| crate::arm_id::subscription(w))
-            .collect();
+        // SQL hosts are looked up in the subscriptions being scanned (§1.4).
+        let mut subscriptions: Vec<String> = match selector {
+            Selector::Workspace(id) => vec![id.clone()],
+            Selector::Scopes(scopes) => scopes.clone(),
+        }
+        .iter()
+        .filter_map(|s| crate::arm_id::subscription(s))
+        .collect();
         subscriptions.sort_by_key(|s| s.to_ascii_lowercase());
         subscriptions.dedup_by_key(|s| s.to_ascii_lowercase());
-        let plan = Plan {
-            dns_zones: settings.aml_private_dns_zones.clone(),
-            sql_host_suffixes: settings.sql_host_suffixes.clone(),
-            subscriptions,
-        };
-        let collector = Collector::new(Arc::clone(&client), plan);
+        let collector =
+            Collector::new(Arc::clone(&client), settings.clone(), subscriptions, wanted);
         let progress = (options.progress && std::io::stderr().is_terminal()).then(|| {
-            let (collector, client, total) = (
-                Arc::clone(&collector),
-                Arc::clone(&client),
-                workspaces.len(),
-            );
+            let (collector, client) = (Arc::clone(&collector), Arc::clone(&client));
             tokio::spawn(async move {
                 loop {
                     // Progress is best effort: a closed stderr must not stop the audit.
                     let _ = write!(
                         std::io::stderr(),
-                        "\ramlsec: {}/{total} workspaces read, {} requests",
+                        "\ramlsec: {}/{} workspaces read, {} requests",
                         collector.workspaces_done(),
+                        collector.workspaces_found(),
                         client.requests()
                     );
                     tokio::time::sleep(Duration::from_millis(200)).await;
                 }
             })
         });
-        collector.collect(&workspaces).await;
+        let workspaces = match selector {
+            Selector::Workspace(id) => {
+                let id = crate::arm_id::normalise(id).to_string();
+                collector.collect(std::slice::from_ref(&id)).await;
+                vec![id]
+            }
+            // Workspaces are read as discovery pages arrive, not after the last one.
+            Selector::Scopes(scopes) => collector
+                .discover_and_collect(scopes)
+                .await
+                .map_err(Error::Unreadable)?,
+        };
         if let Some(task) = progress {
             task.abort();
             let _ = writeln!(
@@ -145,6 +134,14 @@ pub fn read(
                 workspaces.len(),
                 client.requests()
             );
+        }
+        if workspaces.is_empty()
+            && let Selector::Scopes(scopes) = selector
+        {
+            return Err(Error::Usage(format!(
+                "no Azure ML workspace in {}",
+                scopes.join(", ")
+            )));
         }
         Ok(Live {
             documents: collector.documents(),
