@@ -597,3 +597,23 @@ fn long_patterns_dates_and_empty_rule_sets_are_input_errors() {
         "level-2 controls need --level 2",
     );
 }
+
+// Failed reads are kept beside documents, never as keys in them.
+
+#[test]
+fn no_key_in_a_snapshot_can_pass_itself_off_as_a_failed_read() {
+    let mut docs: Vec<Value> =
+        serde_json::from_str(&std::fs::read_to_string(manifest(HARDENED)).unwrap()).unwrap();
+    let ws = docs.iter_mut().find(|d| d["id"] == HARDENED_WS).unwrap();
+    ws["properties"]["publicNetworkAccess"] =
+        json!({"$amlsecUnreadable": {"path": "/forged", "message": "not really"}});
+    let (_, report) = offline(
+        &scratch("forged.json", Value::from(docs).to_string().as_bytes()),
+        &[],
+    );
+    assert_eq!(
+        status(&report, "AML-NS-01"),
+        "fail",
+        "an object is not Disabled"
+    );
+}

@@ -289,7 +289,7 @@ pub fn workspaces(docs: &Documents, selector: Option<&str>) -> Result<Vec<String
 }
 
 impl crate::rules::condition::Context for Estate {
-    fn context(&self, name: &str) -> Result<Option<&Value>, ReadFailure> {
+    fn context(&self, name: &str) -> Result<Option<&crate::documents::Doc>, ReadFailure> {
         Estate::context(self, name)
     }
 
@@ -449,7 +449,7 @@ fn noun(n: usize) -> &'static str {
 fn judge(
     control: &Control,
     id: &str,
-    doc: &Value,
+    doc: &crate::documents::Doc,
     estate: &Estate,
     rules: &RuleSet,
 ) -> ResourceResult {

@@ -18,7 +18,7 @@ pub use resolve::{is_sql_connection, resolve, sql_host};
 
 use crate::graph::{self, TargetKind};
 
-use crate::documents::ReadFailure;
+use crate::documents::{Doc, ReadFailure};
 
 /// One resource a control is evaluated against.
 #[derive(Debug, Clone)]
@@ -29,7 +29,8 @@ pub struct Instance {
 
 #[derive(Debug, Clone)]
 pub enum InstanceState {
-    Doc(Value),
+    /// The document, with the places in it that could not be read.
+    Doc(Doc),
     /// A read this instance needs failed.
     Failed(ReadFailure),
     /// The instance cannot be judged from ARM with the current scope (baseline.md §1.4).
@@ -73,7 +74,7 @@ impl Estate {
 
     /// The document a rule path's `$name` root names: a single-instance target of this
     /// workspace (a context of the link graph).
-    pub fn context(&self, name: &str) -> Result<Option<&Value>, ReadFailure> {
+    pub fn context(&self, name: &str) -> Result<Option<&Doc>, ReadFailure> {
         match graph::link_named(name).filter(|l| l.context) {
             Some(link) => self.single(&TargetKind::named(link.name)),
             None => Ok(None),
@@ -81,7 +82,7 @@ impl Estate {
     }
 
     /// The document of a single-instance target, for `$name` paths.
-    fn single(&self, kind: &TargetKind) -> Result<Option<&Value>, ReadFailure> {
+    fn single(&self, kind: &TargetKind) -> Result<Option<&Doc>, ReadFailure> {
         match self.target(kind) {
             Target::Absent(_) => Ok(None),
             Target::Failed(f) => Err(f.clone()),

@@ -10,7 +10,7 @@ use super::{Instance, InstanceState, Target};
 use crate::arm_id;
 use crate::documents::Documents;
 use crate::documents::text;
-use crate::rules::path::{hole, member};
+use crate::documents::{Doc, Step, Unread, member};
 
 /// The `policy-assignment` target (one list document) and the `policy-set-definition` target.
 pub fn assignments(docs: &Documents, ws: &str) -> (Target, Target) {
@@ -21,6 +21,7 @@ pub fn assignments(docs: &Documents, ws: &str) -> (Target, Target) {
     }
     let mut sets: BTreeMap<String, Instance> = BTreeMap::new();
     let mut items = Vec::new();
+    let mut unread = Vec::new();
     for a in &docs.scoped(&rg, "Microsoft.Authorization/policyAssignments") {
         let scope = text(a, "properties.scope");
         let in_scope = !scope.is_empty()
@@ -48,13 +49,26 @@ pub fn assignments(docs: &Documents, ws: &str) -> (Target, Target) {
                 .or_insert_with(|| Instance {
                     id: definition.to_string(),
                     state: match &set {
-                        Ok(d) => InstanceState::Doc(d.clone()),
+                        Ok(d) => InstanceState::Doc(d.clone().into()),
                         Err(f) => InstanceState::Failed(f.clone()),
                     },
                 });
             match set {
                 Ok(set) => initiative_members(a, &set),
-                Err(f) => hole(&f),
+                // The initiative's members are unknown: an unread place, not an empty list.
+                Err(failure) => {
+                    unread.push(Unread {
+                        at: ["value", "", "amlsec", "definitions"]
+                            .iter()
+                            .map(|k| match *k {
+                                "" => Step::Index(items.len()),
+                                key => Step::Key(key.into()),
+                            })
+                            .collect(),
+                        failure,
+                    });
+                    Value::Null
+                }
             }
         } else {
             json!([member_fact(
@@ -73,7 +87,10 @@ pub fn assignments(docs: &Documents, ws: &str) -> (Target, Target) {
     }
     let list = Target::Present(vec![Instance {
         id: collection.clone(),
-        state: InstanceState::Doc(json!({"id": collection, "value": items})),
+        state: InstanceState::Doc(Doc {
+            value: json!({"id": collection, "value": items}),
+            unread,
+        }),
     }]);
     let sets = if sets.is_empty() {
         Target::Absent("no initiative is assigned".into())
@@ -194,7 +211,7 @@ mod tests {
         let InstanceState::Doc(doc) = &list[0].state else {
             panic!()
         };
-        let value = doc["value"].as_array().unwrap();
+        let value = doc.value["value"].as_array().unwrap();
         assert_eq!(
             value.len(),
             2,
@@ -214,7 +231,7 @@ mod tests {
     }
 
     #[test]
-    fn an_unreadable_initiative_is_a_hole() {
+    fn an_unreadable_initiative_leaves_its_members_unread() {
         let mut docs = Documents::default();
         docs.insert(assignment(
             "i",
@@ -229,10 +246,13 @@ mod tests {
         let InstanceState::Doc(doc) = &list[0].state else {
             panic!()
         };
-        assert!(
-            doc["value"][0]["amlsec"]["definitions"]
-                .get(crate::rules::path::UNREADABLE_KEY)
-                .is_some()
-        );
+        assert_eq!(doc.value["value"][0]["amlsec"]["definitions"], Value::Null);
+        let at = [
+            Step::Key("value".into()),
+            Step::Index(0),
+            Step::Key("amlsec".into()),
+            Step::Key("definitions".into()),
+        ];
+        assert!(doc.unread_at(&at).is_some());
     }
 }

@@ -8,9 +8,8 @@ use serde_json::{Value, json};
 use super::{Estate, Instance, InstanceState, Target, policy};
 use crate::arm_id;
 use crate::cloud::Settings;
-use crate::documents::{Documents, ReadFailure, member, text};
+use crate::documents::{Doc, Documents, ReadFailure, elements, member, text};
 use crate::graph::{self, Find, Link, Scope, Shape, TargetKind};
-use crate::rules::path::hole;
 
 /// Resolves the `wanted` targets (and the targets they need) of the workspace `id`.
 pub fn resolve(docs: &Documents, id: &str, settings: &Settings, wanted: &[TargetKind]) -> Estate {
@@ -102,7 +101,7 @@ impl Resolver<'_> {
                 Target::Present(items) => match items.first().map(|i| (&i.id, &i.state)) {
                     Some((id, InstanceState::Doc(parent))) => {
                         let mut target = self.list_doc(&format!("{id}/{path}"));
-                        list_facts(kind, &mut target, parent);
+                        list_facts(kind, &mut target, &parent.value);
                         target
                     }
                     Some((_, InstanceState::Failed(f))) => Target::Failed(f.clone()),
@@ -178,7 +177,7 @@ impl Resolver<'_> {
                     })
                     .map(|d| Instance {
                         id: id_of(&d, &collection),
-                        state: InstanceState::Doc(d),
+                        state: InstanceState::Doc(d.into()),
                     })
                     .collect();
                 if kept.is_empty() {
@@ -228,17 +227,16 @@ impl Resolver<'_> {
                     continue;
                 }
             };
-            let elements = match elements(doc, path) {
-                Ok(e) => e,
-                Err(f) => {
-                    unreadable.push(Instance {
-                        id: p.id.clone(),
-                        state: InstanceState::Failed(f),
-                    });
-                    continue;
-                }
-            };
-            for element in elements {
+            // A list included where the path goes could not be read: what it names is unknown.
+            let first = path.split('.').next().unwrap_or_default();
+            if let Some(f) = doc.unread_under(first.trim_end_matches("[*]")) {
+                unreadable.push(Instance {
+                    id: p.id.clone(),
+                    state: InstanceState::Failed(f.clone()),
+                });
+                continue;
+            }
+            for element in elements(&doc.value, path) {
                 if let Some((property, value)) = when
                     && !text(element, property).eq_ignore_ascii_case(value)
                 {
@@ -256,16 +254,17 @@ impl Resolver<'_> {
                     .entry(arm_id::key(id))
                     .or_insert_with(|| (id.to_string(), Vec::new()))
                     .1
-                    .push(doc);
+                    .push(&doc.value);
             }
         }
         if found.is_empty() && unreadable.is_empty() {
             return Target::Absent(link.absent.into());
         }
-        let referrers_unknown = unreadable.iter().find_map(|i| match &i.state {
-            InstanceState::Failed(f) => Some(f.clone()),
-            _ => None,
-        });
+        let referrers_unknown: Option<ReadFailure> =
+            unreadable.iter().find_map(|i| match &i.state {
+                InstanceState::Failed(f) => Some(f.clone()),
+                _ => None,
+            });
         let mut instances: Vec<Instance> = found
             .into_values()
             .map(|(id, referrers)| {
@@ -280,11 +279,15 @@ impl Resolver<'_> {
                 let state = match doc {
                     Err(f) => InstanceState::Failed(f),
                     Ok(doc) => {
-                        let facts = reference_facts(kind, &doc, &referrers, &referrers_unknown);
-                        match self.include(link, &id, with_facts(doc, facts)) {
-                            Ok(doc) => InstanceState::Doc(doc),
-                            Err(f) => InstanceState::Failed(f),
+                        let mut doc = Doc::from(with_facts(doc, reference_facts(kind, &referrers)));
+                        // An unread parent may name this one too: facts drawn from the
+                        // parents are unknown rather than smaller.
+                        if let Some(f) = &referrers_unknown {
+                            for fact in link.facts {
+                                doc.set_unread(&["amlsec", fact.name], f);
+                            }
                         }
+                        InstanceState::Doc(self.include(link, &id, doc))
                     }
                 };
                 Instance { id, state }
@@ -294,40 +297,37 @@ impl Resolver<'_> {
         Target::Present(instances)
     }
 
-    /// The document with the child lists its link includes; a list that cannot be read
-    /// leaves a hole where it would be. A list read as one document keeps its own failure.
-    fn include(&self, link: &Link, id: &str, mut doc: Value) -> Result<Value, ReadFailure> {
+    /// The document with the child lists its link includes; a list that cannot be read is
+    /// an unread place where it would be.
+    fn include(&self, link: &Link, id: &str, mut doc: Doc) -> Doc {
         for include in link.includes {
-            let list = self.docs.list(&format!("{id}/{}", include.path));
-            let value = match &list {
-                Ok(items) => Value::Array(items.clone()),
-                Err(f) => hole(f),
-            };
-            if let Some(obj) = doc.as_object_mut() {
-                obj.insert(include.member.to_string(), value);
-            }
-            if link.name == "workspace-private-endpoint" {
-                // Facts drawn from the included zone groups (AML-NS-04).
-                let names = match &list {
-                    Ok(groups) => json!(
-                        groups
-                            .iter()
-                            .flat_map(zone_ids)
-                            .map(|z| arm_id::last_segment(&z).to_ascii_lowercase())
-                            .collect::<BTreeSet<String>>()
-                    ),
-                    Err(f) => hole(f),
-                };
-                let vnet = arm_id::vnet_of_subnet(text(&doc, "properties.subnet.id"));
-                if let Some(facts) = doc.get_mut("amlsec").and_then(Value::as_object_mut) {
-                    facts.insert("privateDnsZoneNames".into(), names);
-                    facts.insert("vnetId".into(), json!(vnet));
-                } else {
-                    doc = with_facts(doc, json!({"privateDnsZoneNames": names, "vnetId": vnet}));
+            match self.docs.list(&format!("{id}/{}", include.path)) {
+                Ok(items) => {
+                    if let Some(obj) = doc.value.as_object_mut() {
+                        obj.insert(include.member.to_string(), Value::Array(items));
+                    }
                 }
+                Err(f) => doc.set_unread(&[include.member], &f),
             }
         }
-        Ok(doc)
+        if link.name == "workspace-private-endpoint" {
+            // Facts drawn from the included zone groups (AML-NS-04).
+            let vnet = arm_id::vnet_of_subnet(text(&doc.value, "properties.subnet.id"));
+            let names: BTreeSet<String> = elements(&doc.value, "privateDnsZoneGroups[*]")
+                .into_iter()
+                .flat_map(zone_ids)
+                .map(|z| arm_id::last_segment(&z).to_ascii_lowercase())
+                .collect();
+            let groups_unread = doc.unread_under("privateDnsZoneGroups").cloned();
+            doc.value = with_facts(
+                doc.value,
+                json!({"privateDnsZoneNames": names, "vnetId": vnet}),
+            );
+            if let Some(f) = groups_unread {
+                doc.set_unread(&["amlsec", "privateDnsZoneNames"], &f);
+            }
+        }
+        doc
     }
 
     fn scope_list(&self, kind: &TargetKind, scope: Scope, path: &str, shape: Shape) -> Target {
@@ -450,9 +450,9 @@ impl Resolver<'_> {
                     InstanceState::Doc(_) => {
                         let id = format!("{}/{path}", p.id);
                         let state = match self.docs.get(&id) {
-                            Ok(d) => InstanceState::Doc(d),
+                            Ok(d) => InstanceState::Doc(d.into()),
                             Err(f) if missing_means_unset && f.is_not_found() => {
-                                InstanceState::Doc(json!({"id": id, "properties": {}, "amlsec": {"notConfigured": true}}))
+                                InstanceState::Doc(json!({"id": id, "properties": {}, "amlsec": {"notConfigured": true}}).into())
                             }
                             Err(f) => InstanceState::Failed(f),
                         };
@@ -496,7 +496,7 @@ impl Resolver<'_> {
                     let id = id_of(&s, "");
                     let state = match self.docs.failure(&id) {
                         Some(f) => InstanceState::Failed(f.clone()),
-                        None => InstanceState::Doc(with_facts(s, facts)),
+                        None => InstanceState::Doc(with_facts(s, facts).into()),
                     };
                     Instance { id, state }
                 }
@@ -557,7 +557,7 @@ fn reference(
 fn first_doc(parent: &Target) -> Result<(String, &Value), Target> {
     match parent {
         Target::Present(items) => match items.first().map(|i| (&i.id, &i.state)) {
-            Some((id, InstanceState::Doc(d))) => Ok((id_of(d, id), d)),
+            Some((id, InstanceState::Doc(d))) => Ok((id_of(&d.value, id), &d.value)),
             Some((_, InstanceState::Failed(f))) => Err(Target::Failed(f.clone())),
             _ => Err(Target::Absent("no parent document".into())),
         },
@@ -565,40 +565,18 @@ fn first_doc(parent: &Target) -> Result<(String, &Value), Target> {
     }
 }
 
-/// The values at a path with `[*]` wildcards (`a[*].b`), or the failure a hole on the way
-/// stands for.
-fn elements<'v>(doc: &'v Value, path: &str) -> Result<Vec<&'v Value>, ReadFailure> {
-    let parsed = crate::rules::path::Path::parse(path).expect("graph paths are valid");
-    match parsed.resolve(Some(doc))? {
-        crate::rules::path::Found::One(v) => Ok(v.into_iter().collect()),
-        crate::rules::path::Found::Many(vs) => Ok(vs.into_iter().flatten().collect()),
-    }
-}
-
 /// Facts of a referenced instance drawn from the documents that reference it.
-fn reference_facts(
-    kind: &TargetKind,
-    _doc: &Value,
-    referrers: &[&Value],
-    referrers_unknown: &Option<ReadFailure>,
-) -> Value {
+fn reference_facts(kind: &TargetKind, referrers: &[&Value]) -> Value {
     match kind.name() {
         "compute-subnet" => {
             let names: Vec<&str> = referrers.iter().map(|c| text(c, "name")).collect();
             json!({"computeNames": names})
         }
         "private-dns-zone" => {
-            // An unread endpoint may name the zone too: its VNet would be accepted, so the
-            // accepted set is unknown rather than smaller.
-            let vnets = match referrers_unknown {
-                Some(f) => hole(f),
-                None => json!(
-                    referrers
-                        .iter()
-                        .filter_map(|pe| arm_id::vnet_of_subnet(text(pe, "properties.subnet.id")))
-                        .collect::<BTreeSet<String>>()
-                ),
-            };
+            let vnets: BTreeSet<String> = referrers
+                .iter()
+                .filter_map(|pe| arm_id::vnet_of_subnet(text(pe, "properties.subnet.id")))
+                .collect();
             json!({"privateEndpointVnetIds": vnets})
         }
         _ => Value::Null,
@@ -612,7 +590,7 @@ fn list_facts(kind: &TargetKind, target: &mut Target, parent: &Value) {
     }
     if let Target::Present(items) = target {
         for item in items {
-            if let InstanceState::Doc(doc) = &mut item.state {
+            if let InstanceState::Doc(Doc { value: doc, .. }) = &mut item.state {
                 if let Some(Value::Array(replicas)) = doc.get_mut("value") {
                     for r in replicas.iter_mut() {
                         let facts = json!({"location": location(text(r, "location"))});
@@ -643,7 +621,7 @@ fn single(doc: Result<(String, Value), ReadFailure>) -> Target {
     match doc {
         Ok((id, doc)) => Target::Present(vec![Instance {
             id,
-            state: InstanceState::Doc(doc),
+            state: InstanceState::Doc(doc.into()),
         }]),
         Err(f) => Target::Failed(f),
     }
@@ -666,7 +644,7 @@ fn filter_instances(target: &Target, keep: impl Fn(&Value) -> bool, absent: &str
             let kept: Vec<Instance> = items
                 .iter()
                 .filter(|i| match &i.state {
-                    InstanceState::Doc(d) => keep(d),
+                    InstanceState::Doc(d) => keep(&d.value),
                     _ => true,
                 })
                 .cloned()
@@ -686,7 +664,7 @@ fn docs_of(target: &Target) -> Vec<&Value> {
         Target::Present(items) => items
             .iter()
             .filter_map(|i| match &i.state {
-                InstanceState::Doc(d) => Some(d),
+                InstanceState::Doc(d) => Some(&d.value),
                 _ => None,
             })
             .collect(),
@@ -744,24 +722,22 @@ fn add_log_destinations(targets: &mut BTreeMap<TargetKind, Target>) {
         }
     }
     let ids: BTreeSet<String> = sources.iter().map(|(id, _)| arm_id::key(id)).collect();
-    let (ids, sources) = match failure {
-        Some(f) => (hole(&f), hole(&f)),
-        None => (
-            json!(ids),
-            Value::Array(
-                sources
-                    .into_iter()
-                    .map(|(id, source)| json!({"id": id, "source": source}))
-                    .collect(),
-            ),
-        ),
-    };
+    let sources: Vec<Value> = sources
+        .into_iter()
+        .map(|(id, source)| json!({"id": id, "source": source}))
+        .collect();
     if let Some(Target::Present(items)) = targets.get_mut(&TargetKind::named("workspace"))
         && let Some(InstanceState::Doc(doc)) = items.first_mut().map(|i| &mut i.state)
-        && let Some(facts) = doc.get_mut("amlsec").and_then(Value::as_object_mut)
     {
-        facts.insert("logAnalyticsWorkspaceIds".into(), ids);
-        facts.insert("logAnalyticsSources".into(), sources);
+        if let Some(facts) = doc.value.get_mut("amlsec").and_then(Value::as_object_mut) {
+            facts.insert("logAnalyticsWorkspaceIds".into(), json!(ids));
+            facts.insert("logAnalyticsSources".into(), Value::Array(sources));
+        }
+        // A read they come from failed (or was not made): the destinations are unknown.
+        if let Some(f) = failure {
+            doc.set_unread(&["amlsec", "logAnalyticsWorkspaceIds"], &f);
+            doc.set_unread(&["amlsec", "logAnalyticsSources"], &f);
+        }
     }
 }
 

@@ -62,7 +62,7 @@ fn present(e: &Estate, kind: TargetKind) -> Vec<Instance> {
 
 fn doc(i: &Instance) -> &Value {
     match &i.state {
-        InstanceState::Doc(d) => d,
+        InstanceState::Doc(d) => &d.value,
         other => panic!("{}: expected a document, got {other:?}", i.id),
     }
 }
@@ -256,7 +256,10 @@ fn a_project_is_evaluated_through_its_hub() {
         "a lock on the hub does not protect the project"
     );
     assert_eq!(value[0]["amlsec"]["scope"], RG);
-    assert_eq!(e.context("audited").unwrap().unwrap()["kind"], "Project");
+    assert_eq!(
+        e.context("audited").unwrap().unwrap().value["kind"],
+        "Project"
+    );
 
     let orphan = docs(vec![
         project,

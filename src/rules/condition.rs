@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use regex_lite::Regex;
 use serde_json::Value;
 
-use super::path::{Found, Path, Root};
-use crate::documents::ReadFailure;
+use super::path::{Found, Located, Path, Root};
+use crate::documents::{Doc, ReadFailure, Step, Unread};
 
 pub type Params = BTreeMap<String, Value>;
 
@@ -89,7 +89,7 @@ pub enum Op {
 
 /// Documents a path can start from besides the evaluated one (`$workspace`, `$registry`, …).
 pub trait Context {
-    fn context(&self, name: &str) -> Result<Option<&Value>, ReadFailure>;
+    fn context(&self, name: &str) -> Result<Option<&Doc>, ReadFailure>;
     /// An engine setting's value (`{setting: NAME}`).
     fn setting(&self, name: &str) -> Option<Value>;
 }
@@ -97,8 +97,13 @@ pub trait Context {
 /// What one evaluation sees.
 #[derive(Clone, Copy)]
 pub struct Scope<'a> {
-    pub root: &'a Value,
-    pub current: &'a Value,
+    pub root: &'a Doc,
+    /// What relative paths start from: the root, or the element a `count` is at.
+    current: &'a Value,
+    /// Where `current` is in the root, and the root's unread places (none for elements of a
+    /// `value` operand, which are not in the document).
+    current_at: &'a [Step],
+    current_unread: &'a [Unread],
     pub context: &'a dyn Context,
     pub params: &'a Params,
     /// The evaluated document could not be read: paths into it are unreadable, while paths
@@ -106,15 +111,20 @@ pub struct Scope<'a> {
     unread_root: Option<&'a ReadFailure>,
 }
 
-static NO_DOCUMENT: Value = Value::Null;
+static NO_DOCUMENT: Doc = Doc {
+    value: Value::Null,
+    unread: Vec::new(),
+};
 
 pub type Outcome = Result<bool, ReadFailure>;
 
 impl<'a> Scope<'a> {
-    pub fn new(root: &'a Value, context: &'a dyn Context, params: &'a Params) -> Self {
+    pub fn new(root: &'a Doc, context: &'a dyn Context, params: &'a Params) -> Self {
         Scope {
             root,
-            current: root,
+            current: &root.value,
+            current_at: &[],
+            current_unread: &root.unread,
             context,
             params,
             unread_root: None,
@@ -130,19 +140,35 @@ impl<'a> Scope<'a> {
     }
 
     pub fn resolve(&self, path: &Path) -> Result<Found<'a>, ReadFailure> {
+        let (located, _) = self.locate(path)?;
+        let mut values: Vec<Option<&'a Value>> = located.into_iter().map(|(v, _)| v).collect();
+        Ok(if path.has_wildcard() {
+            Found::Many(values)
+        } else {
+            Found::One(values.drain(..).next().flatten())
+        })
+    }
+
+    /// The values a path reaches, with where they are, and the unread places that apply there.
+    fn locate(&self, path: &Path) -> Result<(Vec<Located<'a>>, &'a [Unread]), ReadFailure> {
         let at_root = match path.root() {
-            Root::Current => std::ptr::eq(self.current, self.root),
+            Root::Current => std::ptr::eq(self.current, &self.root.value),
             Root::Context(name) => name == "root",
         };
         if let (true, Some(failure)) = (at_root, self.unread_root) {
             return Err(failure.clone());
         }
-        let start = match path.root() {
-            Root::Current => Some(self.current),
-            Root::Context(name) if name == "root" => Some(self.root),
-            Root::Context(name) => self.context.context(name)?,
+        let (start, at, unread): (Option<&'a Value>, &[Step], &'a [Unread]) = match path.root() {
+            Root::Current => (Some(self.current), self.current_at, self.current_unread),
+            Root::Context(name) if name == "root" => {
+                (Some(&self.root.value), &[], &self.root.unread)
+            }
+            Root::Context(name) => match self.context.context(name)? {
+                Some(doc) => (Some(&doc.value), &[], &doc.unread),
+                None => (None, &[], &[]),
+            },
         };
-        path.resolve(start)
+        Ok((path.walk(start, at, unread)?, unread))
     }
 
     fn arg(&self, arg: &'a Arg) -> Result<Option<Value>, ReadFailure> {
@@ -313,31 +339,56 @@ impl Count {
     /// How many elements match for certain, and the failures of those that cannot be judged.
     fn eval(&self, scope: &Scope<'_>) -> Result<(usize, Vec<ReadFailure>), ReadFailure> {
         let owned;
-        let elements: Vec<&Value> = match &self.over {
-            Operand::Field(path) => match scope.resolve(path)? {
-                Found::Many(vs) => vs.into_iter().flatten().collect(),
-                Found::One(Some(Value::Array(items))) => items.iter().collect(),
-                Found::One(other) => other.into_iter().collect(),
-            },
+        // Each element with where it is in the document (nowhere, for a `value` operand).
+        let (elements, unread): (Vec<Located<'_>>, &[Unread]) = match &self.over {
+            Operand::Field(path) => {
+                let (located, unread) = scope.locate(path)?;
+                let elements = if path.has_wildcard() {
+                    located.into_iter().filter(|(v, _)| v.is_some()).collect()
+                } else {
+                    match located.into_iter().next() {
+                        Some((Some(Value::Array(items)), at)) => items
+                            .iter()
+                            .enumerate()
+                            .map(|(i, item)| {
+                                let mut place = at.clone();
+                                if !unread.is_empty() {
+                                    place.push(Step::Index(i));
+                                }
+                                (Some(item), place)
+                            })
+                            .collect(),
+                        Some((Some(v), at)) => vec![(Some(v), at)],
+                        _ => vec![],
+                    }
+                };
+                (elements, unread)
+            }
             Operand::Value(a) => {
                 owned = scope.arg(a)?;
-                match &owned {
-                    Some(Value::Array(items)) => items.iter().collect(),
-                    Some(v) => vec![v],
+                let elements = match &owned {
+                    Some(Value::Array(items)) => {
+                        items.iter().map(|v| (Some(v), Vec::new())).collect()
+                    }
+                    Some(v) => vec![(Some(v), Vec::new())],
                     None => vec![],
-                }
+                };
+                (elements, &[][..])
             }
             Operand::Count(_) => unreachable!("the loader rejects a count over a count"),
         };
-        let mut matched: Vec<&Value> = Vec::new();
+        let mut matched: Vec<(&Value, &[Step])> = Vec::new();
         let mut unknown = Vec::new();
-        for element in elements {
+        for (element, place) in &elements {
+            let Some(element) = *element else { continue };
             let inner = Scope {
                 current: element,
+                current_at: place,
+                current_unread: unread,
                 ..*scope
             };
             match self.filter.as_ref().map_or(Ok(true), |w| w.eval(&inner)) {
-                Ok(true) => matched.push(element),
+                Ok(true) => matched.push((element, place)),
                 Ok(false) => {}
                 Err(e) => unknown.push(e),
             }
@@ -346,9 +397,11 @@ impl Count {
             None => matched.len(),
             Some(path) => {
                 let mut keys: Vec<String> = Vec::new();
-                for element in matched {
+                for (element, place) in matched {
                     let inner = Scope {
                         current: element,
+                        current_at: place,
+                        current_unread: unread,
                         ..*scope
                     };
                     let key = match inner.resolve(path)? {
@@ -542,12 +595,16 @@ mod tests {
             None
         }
 
-        fn context(&self, name: &str) -> Result<Option<&Value>, ReadFailure> {
+        fn context(&self, name: &str) -> Result<Option<&Doc>, ReadFailure> {
             Err(ReadFailure::not_in_source(&format!("${name}")))
         }
     }
 
     fn eval_with(yaml: &str, doc: &Value, params: &Params) -> Outcome {
+        eval_doc(yaml, &Doc::from(doc.clone()), params)
+    }
+
+    fn eval_doc(yaml: &str, doc: &Doc, params: &Params) -> Outcome {
         let cond = parse_condition(yaml).unwrap();
         cond.eval(&Scope::new(doc, &NoContext, params))
     }
@@ -728,11 +785,24 @@ mod tests {
     #[test]
     fn unreadable_data_is_neither_true_nor_false() {
         let failure = ReadFailure::not_in_source("/set");
-        let doc = json!({"value": [{"ok": true}, {"ok": crate::rules::path::hole(&failure)}]});
+        let mut unread = Doc::from(json!({"value": [{"ok": true}, {"ok": null}]}));
+        unread.unread.push(crate::documents::Unread {
+            at: vec![
+                Step::Key("value".into()),
+                Step::Index(1),
+                Step::Key("ok".into()),
+            ],
+            failure: failure.clone(),
+        });
+        let doc = unread.value.clone();
         let any = "{count: {field: 'value[*]', where: {field: ok, equals: true}}, greater: 0}";
-        assert_eq!(eval(any, &doc), Ok(true));
+        assert_eq!(eval_doc(any, &unread, &Params::new()), Ok(true));
         let all = "{count: {field: 'value[*]', where: {field: ok, equals: true}}, equals: 2}";
-        assert_eq!(eval(all, &doc), Err(failure.clone()));
+        assert_eq!(eval_doc(all, &unread, &Params::new()), Err(failure.clone()));
+        // Elements of a `value` operand are not in the document: its unread places do not apply.
+        let over_values =
+            "{count: {value: [{ok: true}], where: {field: ok, equals: true}}, equals: 1}";
+        assert_eq!(eval_doc(over_values, &unread, &Params::new()), Ok(true));
         assert_eq!(
             eval(
                 "{anyOf: [{field: $registry.id, exists: true}, {field: value, exists: true}]}",

@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use crate::documents::ReadFailure;
+use crate::documents::{ReadFailure, Step, Unread, unread_at};
 pub use crate::documents::{member, text};
 
 /// Where a path starts.
@@ -39,19 +39,9 @@ pub enum Found<'v> {
     Many(Vec<Option<&'v Value>>),
 }
 
-/// The key that marks a hole in derived data: a read the value depends on failed. Reaching
-/// it makes the evaluation unreadable (`error`), never a pass or a fail.
-pub const UNREADABLE_KEY: &str = "$amlsecUnreadable";
-
-/// A value that stands for a failed read inside derived data.
-pub fn hole(failure: &ReadFailure) -> Value {
-    serde_json::json!({ UNREADABLE_KEY: failure })
-}
-
-fn as_hole(v: &Value) -> Option<ReadFailure> {
-    v.get(UNREADABLE_KEY)
-        .and_then(|f| serde_json::from_value(f.clone()).ok())
-}
+/// A value a path reached, with where it is in the document it started from (tracked only
+/// when that document has unread places).
+pub type Located<'v> = (Option<&'v Value>, Vec<Step>);
 
 impl Path {
     pub fn parse(text: &str) -> Result<Path, String> {
@@ -141,47 +131,104 @@ impl Path {
         self.segments.iter().any(|s| !matches!(s, Segment::Key(_)))
     }
 
-    /// Follows the path from `start` (the document its root names).
+    /// Follows the path from `start` (the document its root names, with no unread places).
     pub fn resolve<'v>(&self, start: Option<&'v Value>) -> Result<Found<'v>, ReadFailure> {
-        let mut current: Vec<Option<&'v Value>> = vec![start];
+        self.resolve_in(start, &[], &[])
+    }
+
+    /// Follows the path from `start`, which sits at `at` in a document whose `unread` places
+    /// make a path that reaches or crosses one unreadable.
+    pub fn resolve_in<'v>(
+        &self,
+        start: Option<&'v Value>,
+        at: &[Step],
+        unread: &[Unread],
+    ) -> Result<Found<'v>, ReadFailure> {
+        let mut values: Vec<Option<&'v Value>> = self
+            .walk(start, at, unread)?
+            .into_iter()
+            .map(|(v, _)| v)
+            .collect();
+        Ok(if self.has_wildcard() {
+            Found::Many(values)
+        } else {
+            Found::One(values.drain(..).next().flatten())
+        })
+    }
+
+    /// Every value the path reaches, located.
+    pub fn walk<'v>(
+        &self,
+        start: Option<&'v Value>,
+        at: &[Step],
+        unread: &[Unread],
+    ) -> Result<Vec<Located<'v>>, ReadFailure> {
+        let track = !unread.is_empty();
+        let check = |place: &[Step]| match unread_at(unread, place) {
+            Some(f) => Err(f.clone()),
+            None => Ok(()),
+        };
+        let here = if track { at.to_vec() } else { Vec::new() };
+        if track {
+            check(&here)?;
+        }
+        let mut current: Vec<Located<'v>> = vec![(start, here)];
         for segment in &self.segments {
             let mut next = Vec::with_capacity(current.len());
-            for value in current {
-                let Some(value) = value.filter(|v| !v.is_null()) else {
-                    if matches!(segment, Segment::Key(_)) {
-                        next.push(None);
-                    }
-                    continue;
+            for (value, place) in current {
+                let step = |s: Step| {
+                    let mut p = place.clone();
+                    p.push(s);
+                    p
                 };
-                if let Some(failure) = as_hole(value) {
-                    return Err(failure);
-                }
+                let value = value.filter(|v| !v.is_null());
                 match segment {
-                    Segment::Key(k) => next.push(member(value, k)),
+                    Segment::Key(k) => {
+                        let place = if track {
+                            step(Step::Key(k.clone()))
+                        } else {
+                            Vec::new()
+                        };
+                        if track {
+                            check(&place)?;
+                        }
+                        next.push((value.and_then(|v| member(v, k)), place));
+                    }
                     Segment::Elements => {
-                        if let Value::Array(items) = value {
-                            next.extend(items.iter().map(Some));
+                        if let Some(Value::Array(items)) = value {
+                            for (i, item) in items.iter().enumerate() {
+                                let place = if track {
+                                    step(Step::Index(i))
+                                } else {
+                                    Vec::new()
+                                };
+                                if track {
+                                    check(&place)?;
+                                }
+                                next.push((Some(item), place));
+                            }
                         }
                     }
                     Segment::Values => {
-                        if let Value::Object(map) = value {
-                            next.extend(map.values().map(Some));
+                        if let Some(Value::Object(map)) = value {
+                            for (k, item) in map {
+                                let place = if track {
+                                    step(Step::Key(k.clone()))
+                                } else {
+                                    Vec::new()
+                                };
+                                if track {
+                                    check(&place)?;
+                                }
+                                next.push((Some(item), place));
+                            }
                         }
                     }
                 }
             }
             current = next;
         }
-        for v in current.iter().flatten() {
-            if let Some(failure) = as_hole(v) {
-                return Err(failure);
-            }
-        }
-        Ok(if self.has_wildcard() {
-            Found::Many(current)
-        } else {
-            Found::One(current.into_iter().next().flatten())
-        })
+        Ok(current)
     }
 }
 
@@ -226,11 +273,35 @@ mod tests {
     }
 
     #[test]
-    fn holes_are_unreadable() {
+    fn unread_places_are_unreadable_where_a_path_reaches_or_crosses_them() {
         let failure = ReadFailure::not_in_source("/x");
-        let doc = json!({"a": hole(&failure)});
-        let path = Path::parse("a.b").unwrap();
-        assert_eq!(path.resolve(Some(&doc)).unwrap_err(), failure);
+        let doc = json!({"a": null, "list": [{"b": 1}, {"b": null}], "c": 2});
+        let unread = [
+            Unread {
+                at: vec![Step::Key("a".into())],
+                failure: failure.clone(),
+            },
+            Unread {
+                at: vec![
+                    Step::Key("list".into()),
+                    Step::Index(1),
+                    Step::Key("b".into()),
+                ],
+                failure: failure.clone(),
+            },
+        ];
+        let at = |p: &str| Path::parse(p).unwrap().resolve_in(Some(&doc), &[], &unread);
+        assert_eq!(at("a.b").unwrap_err(), failure);
+        assert_eq!(at("A").unwrap_err(), failure, "names are case-insensitive");
+        assert_eq!(at("list[*].b").unwrap_err(), failure);
+        assert_eq!(
+            at("list[*]").unwrap(),
+            Found::Many(vec![Some(&doc["list"][0]), Some(&doc["list"][1])])
+        );
+        assert_eq!(at("c").unwrap(), Found::One(Some(&json!(2))));
+        // The same JSON from a document is just data: no key inside it can fake a failure.
+        let forged = json!({"a": {"$amlsecUnreadable": {"path": "/x"}}});
+        assert!(Path::parse("a").unwrap().resolve(Some(&forged)).is_ok());
     }
 
     #[test]
