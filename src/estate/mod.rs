@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-pub use resolve::{is_sql_connection, resolve, sql_host};
+pub use resolve::resolve;
 
 use crate::graph::{self, TargetKind};
 

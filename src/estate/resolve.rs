@@ -466,24 +466,12 @@ impl Resolver<'_> {
 
     /// The SQL servers the SQL connections point to, matched by host name (§1.4).
     fn sql_servers(&self, connections: &Target, link: &Link) -> Target {
-        let suffixes: Vec<String> = self
-            .settings
-            .sql_host_suffixes
-            .iter()
-            .map(|s| s.trim().to_ascii_lowercase())
-            .collect();
         let mut instances: BTreeMap<String, Instance> = BTreeMap::new();
         for conn in docs_of(connections) {
-            if !is_sql_connection(conn) {
+            // Not an Azure SQL Database: the SQL controls do not apply.
+            let Some(host) = graph::azure_sql_host(conn, self.settings) else {
                 continue;
-            }
-            let host = sql_host(text(conn, "properties.target"));
-            if !suffixes
-                .iter()
-                .any(|s| !s.is_empty() && host.ends_with(s.as_str()))
-            {
-                continue; // not an Azure SQL Database: the SQL controls do not apply
-            }
+            };
             let conn_id = id_of(conn, "");
             let facts = json!({"connectionId": conn_id, "connectionTarget": text(conn, "properties.target"), "host": host});
             let server = self.docs.find_by(
@@ -522,13 +510,6 @@ impl Resolver<'_> {
             _ => Target::Present(instances.into_values().collect()),
         }
     }
-}
-
-/// Whether a workspace connection points to a SQL database (§1.4, step 1).
-pub fn is_sql_connection(conn: &Value) -> bool {
-    ["AzureSqlDb", "SqlServer"]
-        .iter()
-        .any(|c| c.eq_ignore_ascii_case(text(conn, "properties.category")))
 }
 
 /// The id a property of the parent's document references: a target that cannot be had
@@ -778,49 +759,9 @@ fn location(l: &str) -> String {
         .to_ascii_lowercase()
 }
 
-/// The host of a SQL connection target (§1.4, step 2), lower-cased.
-pub fn sql_host(target: &str) -> String {
-    let lower = target.to_ascii_lowercase();
-    let mut host = lower.as_str();
-    for key in ["server=", "data source="] {
-        if let Some(at) = lower.find(key) {
-            host = lower[at + key.len()..]
-                .split(';')
-                .next()
-                .unwrap_or_default();
-            break;
-        }
-    }
-    let host = host.trim();
-    let host = host.split_once("://").map_or(host, |(_, h)| h);
-    let host = host.strip_prefix("tcp:").unwrap_or(host);
-    let host = host.split([':', ',', '/']).next().unwrap_or_default();
-    host.trim().to_string()
-}
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn sql_hosts_are_extracted() {
-        for (target, host) in [
-            (
-                "Server=tcp:srv.database.windows.net,1433;Database=d",
-                "srv.database.windows.net",
-            ),
-            (
-                "data source=SRV.database.windows.net;Initial Catalog=x",
-                "srv.database.windows.net",
-            ),
-            (
-                "mssql://srv.database.windows.net:1433/db",
-                "srv.database.windows.net",
-            ),
-            ("srv.database.windows.net", "srv.database.windows.net"),
-        ] {
-            assert_eq!(sql_host(target), host, "{target}");
-        }
-    }
 
     #[test]
     fn locations_are_normalised() {

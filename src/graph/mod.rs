@@ -6,10 +6,12 @@
 //!
 //! Adding a target kind is one entry in [`LINKS`] (plus its facts in the resolver).
 
+mod sql;
 mod target;
 
 use crate::cloud::Settings;
 
+pub use sql::{azure_sql_host, sql_host};
 pub use target::TargetKind;
 
 /// The api-versions amlsec reads at (baseline.md §11).

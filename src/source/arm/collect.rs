@@ -16,7 +16,6 @@ use super::client::ArmClient;
 use crate::arm_id;
 use crate::cloud::Settings;
 use crate::documents::{Documents, ReadFailure, elements, text};
-use crate::estate::{is_sql_connection, sql_host};
 use crate::graph::{self, Find, Scope, TargetKind, api};
 
 type Read = Result<Value, ReadFailure>;
@@ -360,18 +359,9 @@ impl Collector {
     /// The SQL servers of the scanned subscriptions whose host names the SQL connections
     /// name (§1.4), with their Entra-only setting read by the child target.
     async fn sql_servers(&self, connections: &[Value], resource_type: &str) -> Vec<Value> {
-        let suffixes: Vec<String> = self
-            .settings
-            .sql_host_suffixes
-            .iter()
-            .map(|s| s.trim().to_ascii_lowercase())
-            .filter(|s| !s.is_empty())
-            .collect();
         let hosts: Vec<String> = connections
             .iter()
-            .filter(|c| is_sql_connection(c))
-            .map(|c| sql_host(text(c, "properties.target")))
-            .filter(|h| suffixes.iter().any(|s| h.ends_with(s.as_str())))
+            .filter_map(|c| graph::azure_sql_host(c, &self.settings))
             .collect();
         if hosts.is_empty() {
             return vec![];
