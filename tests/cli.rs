@@ -570,3 +570,81 @@ fn settings_follow_the_cloud_offline_and_take_overrides() {
         "--setting dns_zones: unknown setting; settings: aml_private_dns_zones, sql_host_suffixes",
     );
 }
+
+#[test]
+fn rule_paths_are_checked_against_the_arm_catalogue_and_the_graph_facts() {
+    let rule = |name: &str, target: &str, extra: &str, pass: &str| {
+        scratch(
+            name,
+            &format!(
+                "category: network\ncontrols:\n  - id: MY-01\n    title: t\n    severity: high\n    level: 1\n    mode: automated\n    target: {target}\n{extra}    pass: {pass}\n    remediation: r\n"
+            ),
+        )
+    };
+    let typo = rule(
+        "typo.yaml",
+        "workspace",
+        "",
+        "{field: properties.publicNetworkAcess, equals: Disabled}",
+    );
+    rejects(
+        &["rules", "validate", typo.to_str().unwrap()],
+        "typo.yaml:9:11: MY-01: `publicNetworkAcess` in `properties.publicNetworkAcess` is not a property of Microsoft.MachineLearningServices/workspaces@2025-12-01; did you mean `publicNetworkAccess`?",
+    );
+    // The misspelt rule would otherwise have passed on a public workspace.
+    rejects(
+        &[
+            "audit",
+            "--snapshot",
+            DEFAULT,
+            "--rules",
+            typo.to_str().unwrap(),
+        ],
+        "did you mean `publicNetworkAccess`?",
+    );
+    let fact = rule(
+        "fact.yaml",
+        "storage",
+        "",
+        "{field: amlsec.nonEmptyTagKeys, exists: true}",
+    );
+    rejects(
+        &["rules", "validate", fact.to_str().unwrap()],
+        "`amlsec.nonEmptyTagKeys` is not a fact of the storage target; its facts: none",
+    );
+    let inside_count = rule(
+        "count.yaml",
+        "role-assignment",
+        "",
+        "{count: {field: 'value[*]', where: {field: properties.principalTyp, equals: User}}, equals: 0}",
+    );
+    rejects(
+        &["rules", "validate", inside_count.to_str().unwrap()],
+        "did you mean `principalType`?",
+    );
+    let preview = rule(
+        "preview.yaml",
+        "storage",
+        "    uncatalogued: [properties.previewSetting]\n",
+        "{field: properties.previewSetting, equals: 'on'}",
+    );
+    amlsec()
+        .args(["rules", "validate", preview.to_str().unwrap()])
+        .assert()
+        .success();
+}
+
+#[test]
+fn rules_targets_lists_the_link_graph() {
+    let out = amlsec().args(["rules", "targets"]).output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    for expected in [
+        "private-dns-zone",
+        "Microsoft.Network/privateDnsZones@2024-06-01",
+        "privateEndpointVnetIds",
+        "defender-pricing(PLAN)",
+    ] {
+        assert!(text.contains(expected), "{expected}");
+    }
+}

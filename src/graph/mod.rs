@@ -6,6 +6,7 @@
 //!
 //! Adding a target kind is one entry in [`LINKS`] (plus its facts in the resolver).
 
+pub mod catalogue;
 mod sql;
 mod target;
 
@@ -121,6 +122,7 @@ pub enum Shape {
 pub struct Include {
     pub member: &'static str,
     pub path: &'static str,
+    pub resource_type: &'static str,
     pub api_version: &'static str,
 }
 
@@ -447,6 +449,7 @@ pub const LINKS: &[Link] = &[
         includes: &[Include {
             member: "privateDnsZoneGroups",
             path: "privateDnsZoneGroups",
+            resource_type: "Microsoft.Network/privateEndpoints/privateDnsZoneGroups",
             api_version: api::NETWORK,
         }],
         facts: &[
@@ -481,6 +484,7 @@ pub const LINKS: &[Link] = &[
         includes: &[Include {
             member: "virtualNetworkLinks",
             path: "virtualNetworkLinks",
+            resource_type: "Microsoft.Network/privateDnsZones/virtualNetworkLinks",
             api_version: api::PRIVATE_DNS,
         }],
         facts: &[Fact {

@@ -202,6 +202,9 @@ struct RawControl {
     guidance: Option<String>,
     #[serde(default)]
     references: References,
+    /// Path prefixes deliberately outside the ARM catalogue (a preview property).
+    #[serde(default)]
+    uncatalogued: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -417,32 +420,43 @@ impl Cx<'_> {
                 })
             })
             .collect::<Result<_, Diagnostic>>()?;
-        Ok(LoadedControl {
-            control: Control {
-                id,
-                title: raw.title,
-                category: category.to_string(),
-                category_title: category_title.to_string(),
-                section: raw.section,
-                severity: raw.severity,
-                level: raw.level.value,
-                mode: raw.mode,
-                target,
-                applies,
-                pass,
-                evidence,
-                remediation: raw.remediation,
-                guidance: raw.guidance,
-                references: raw.references,
-                origin: self.origin(&loc),
-                builtin: self.builtin,
-            },
-            params,
-        })
+        let control = Control {
+            id,
+            title: raw.title,
+            category: category.to_string(),
+            category_title: category_title.to_string(),
+            section: raw.section,
+            severity: raw.severity,
+            level: raw.level.value,
+            mode: raw.mode,
+            target,
+            applies,
+            pass,
+            evidence,
+            remediation: raw.remediation,
+            guidance: raw.guidance,
+            references: raw.references,
+            origin: self.origin(&loc),
+            builtin: self.builtin,
+        };
+        let mut unknown = super::check::check(&control, &raw.uncatalogued).into_iter();
+        if let Some(first) = unknown.next() {
+            let more = match unknown.count() {
+                0 => String::new(),
+                n => format!(" (and {n} more unknown paths in this control)"),
+            };
+            return Err(Diagnostic {
+                file: self.file.to_string(),
+                position: first.at.or(position(&loc)),
+                message: format!("{}{more}", first.message),
+            });
+        }
+        Ok(LoadedControl { control, params })
     }
 
     fn path(&self, text: &str, loc: &serde_saphyr::Location, id: &str) -> Result<Path, Diagnostic> {
-        let path = Path::parse(text).map_err(|m| self.at(loc, format!("{id}: {m}")))?;
+        let mut path = Path::parse(text).map_err(|m| self.at(loc, format!("{id}: {m}")))?;
+        path.at = position(loc);
         if let Root::Context(name) = path.root()
             && name != "root"
             && !graph::contexts().any(|c| c == name)

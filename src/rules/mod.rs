@@ -2,6 +2,7 @@
 //! diagnostics, and the condition grammar.
 
 mod builtin;
+mod check;
 pub mod condition;
 pub mod load;
 pub mod path;

@@ -30,6 +30,16 @@ pub struct Path {
     text: String,
     root: Root,
     segments: Vec<Segment>,
+    /// Where the rule file writes it, for diagnostics about it after loading.
+    pub(crate) at: Option<crate::error::Position>,
+}
+
+/// One step of a path, as the catalogue check walks it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PathStep<'p> {
+    Key(&'p str),
+    Elements,
+    Values,
 }
 
 /// What a path found: one value (or nothing) for a plain path, every value for a wildcard path.
@@ -54,6 +64,7 @@ impl Path {
                 text: trimmed.into(),
                 root: Root::Current,
                 segments: vec![],
+                at: None,
             });
         }
         let mut parts = trimmed.split('.').peekable();
@@ -106,6 +117,7 @@ impl Path {
             text: trimmed.to_string(),
             root,
             segments,
+            at: None,
         })
     }
 
@@ -124,6 +136,14 @@ impl Path {
                 Some(name.as_str())
             }
             _ => None,
+        })
+    }
+
+    pub fn steps(&self) -> impl Iterator<Item = PathStep<'_>> {
+        self.segments.iter().map(|s| match s {
+            Segment::Key(k) => PathStep::Key(k),
+            Segment::Elements => PathStep::Elements,
+            Segment::Values => PathStep::Values,
         })
     }
 

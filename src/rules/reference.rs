@@ -162,3 +162,141 @@ pub fn show(c: &Control) -> String {
     }
     out
 }
+/// `amlsec rules targets`: every target of the link graph, how it is found, what it reads and
+/// the facts derived from it.
+pub fn targets() -> String {
+    use crate::graph::{Arg, Find, LINKS};
+    let mut t = comfy_table::Table::new();
+    t.load_style(comfy_table::presets::UTF8_FULL_CONDENSED);
+    t.set_header(vec![
+        "Target",
+        "Found from",
+        "How",
+        "Reads (type@api-version)",
+        "Facts (amlsec.*)",
+    ]);
+    for link in LINKS {
+        let name = match link.arg {
+            Arg::None => link.name.to_string(),
+            Arg::Name(what) => format!("{}({what})", link.name),
+            Arg::Parent(options) => format!(
+                "{}({})",
+                link.name,
+                options
+                    .iter()
+                    .map(|(o, _)| *o)
+                    .collect::<Vec<_>>()
+                    .join("|")
+            ),
+        };
+        let name = if link.context {
+            format!("{name}\n($context)")
+        } else {
+            name
+        };
+        let from = match link.arg {
+            Arg::Parent(_) => "its argument".to_string(),
+            _ if link.needs.is_empty() => "the audited id".to_string(),
+            _ => link.needs.to_string(),
+        };
+        let how = match link.find {
+            Find::Audited => "GET of the audited workspace".to_string(),
+            Find::WorkspaceBody { hub } => {
+                format!("the workspace itself, or GET of {hub} for a project")
+            }
+            Find::Reference { property, required } => format!(
+                "GET of the id in {property}{}",
+                if required { "" } else { " (absent when unset)" }
+            ),
+            Find::ReferenceChild {
+                property, child, ..
+            } => format!("GET of {{{property}}}/{child}"),
+            Find::Children {
+                path,
+                keep,
+                complete_at,
+            } => format!(
+                "list {{parent}}/{path}{}{}",
+                keep.map(|(p, v)| format!(", where {p} in {}", v.join(", ")))
+                    .unwrap_or_default(),
+                complete_at
+                    .map(|c| format!("; an item without {c} is read on its own"))
+                    .unwrap_or_default()
+            ),
+            Find::Select { property, equals } => {
+                format!("the parent's items with {property} = {equals}")
+            }
+            Find::ListDocument { path } => format!("list {{parent}}/{path}, as one document"),
+            Find::References {
+                path,
+                when,
+                id,
+                read,
+            } => format!(
+                "{} each distinct id at {path}{}{}",
+                if read {
+                    "GET of"
+                } else {
+                    "the lists included under"
+                },
+                if id.is_empty() {
+                    String::new()
+                } else {
+                    format!(".{id}")
+                },
+                when.map(|(p, v)| format!(" where {p} = {v}"))
+                    .unwrap_or_default()
+            ),
+            Find::ScopeList {
+                scope,
+                path,
+                at_scope,
+                ..
+            } => format!(
+                "list {}/{path}{}",
+                match scope {
+                    crate::graph::Scope::Workspace => "{workspace}",
+                    crate::graph::Scope::ResourceGroup => "{resource group}",
+                    crate::graph::Scope::Subscription => "{subscription}",
+                },
+                if at_scope { "?$filter=atScope()" } else { "" }
+            ),
+            Find::Child {
+                path,
+                missing_means_unset,
+            } => format!(
+                "GET of {{parent}}/{path}{}",
+                if missing_means_unset {
+                    " (404: not configured)"
+                } else {
+                    ""
+                }
+            ),
+            Find::SqlServers => {
+                "SQL servers of the scanned subscriptions whose host a SQL connection names (§1.4)"
+                    .to_string()
+            }
+        };
+        let mut reads = format!("{}@{}", link.resource_type, link.api_version);
+        for include in link.includes {
+            reads.push_str(&format!(
+                "\n+ {} ({}@{})",
+                include.member, include.resource_type, include.api_version
+            ));
+        }
+        let facts = link
+            .facts
+            .iter()
+            .map(|f| {
+                if f.needs.is_empty() {
+                    f.name.to_string()
+                } else {
+                    format!("{} (from {})", f.name, f.needs.join(", "))
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        t.add_row(vec![name, from, how, reads, facts]);
+    }
+    format!("{t}\n{} targets\n", LINKS.len())
+}

@@ -243,6 +243,9 @@ pub enum RulesCommand {
         #[command(flatten)]
         rules: RuleArgs,
     },
+    /// List every target a rule can name: how it is found, what it reads, the facts it derives.
+    #[command(after_help = "Example:\n  amlsec rules targets")]
+    Targets,
     /// Check rule files (with the built-in ones, whose ids they may replace) without auditing.
     #[command(after_help = "Example:\n  amlsec rules validate my-rules/ extra.yaml")]
     Validate {

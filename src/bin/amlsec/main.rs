@@ -122,6 +122,7 @@ fn rules(cmd: RulesCommand) -> Result<u8> {
                 Error::Usage(format!("no control {id} (see `amlsec rules list`)"))
             })?)
         }
+        RulesCommand::Targets => reference::targets(),
         RulesCommand::Validate {
             paths,
             no_builtin_rules,

@@ -1,0 +1,194 @@
+//! Rule paths checked against what the documents can hold: every property against the ARM
+//! catalogue of its target's type at the pinned api-version, every `amlsec.*` fact against the
+//! facts the link graph derives for that target. A misspelt property would otherwise read as
+//! missing and could pass.
+
+use serde_json::Value;
+
+use super::Control;
+use super::condition::{Arg, Condition, Operand};
+use super::path::{Path, PathStep, Root};
+use crate::error::Position;
+use crate::graph::{TargetKind, catalogue};
+
+/// A path the catalogue does not know: where, and why in words.
+pub struct Unknown {
+    pub at: Option<Position>,
+    pub message: String,
+}
+
+/// Where relative paths start: a target's document, or somewhere inside it.
+#[derive(Clone)]
+struct Here {
+    node: Value,
+    owner: TargetKind,
+}
+
+/// Checks every path of a control; `uncatalogued` lists path prefixes the rule declares
+/// deliberately outside the catalogue (a preview property).
+pub fn check(control: &Control, uncatalogued: &[String]) -> Vec<Unknown> {
+    let mut checker = Checker {
+        control,
+        uncatalogued,
+        problems: Vec::new(),
+    };
+    let here = checker.start(&control.target);
+    for c in [&control.applies, &control.pass].into_iter().flatten() {
+        checker.condition(c, here.as_ref());
+    }
+    for e in &control.evidence {
+        checker.path(&e.path, here.as_ref());
+    }
+    checker.problems
+}
+
+struct Checker<'c> {
+    control: &'c Control,
+    uncatalogued: &'c [String],
+    problems: Vec<Unknown>,
+}
+
+impl Checker<'_> {
+    fn start(&self, kind: &TargetKind) -> Option<Here> {
+        catalogue::document_tree(kind).map(|node| Here {
+            node,
+            owner: kind.clone(),
+        })
+    }
+
+    fn condition(&mut self, c: &Condition, here: Option<&Here>) {
+        match c {
+            Condition::AllOf(items) | Condition::AnyOf(items) => {
+                items.iter().for_each(|c| self.condition(c, here))
+            }
+            Condition::Not(c) => self.condition(c, here),
+            Condition::Compare(cmp) => {
+                match &cmp.left {
+                    Operand::Field(p) | Operand::Value(Arg::Field(p)) => {
+                        self.path(p, here);
+                    }
+                    Operand::Value(_) => {}
+                    Operand::Count(count) => {
+                        // Inside `where`, paths start at each element counted.
+                        let inner = match &count.over {
+                            Operand::Field(p) | Operand::Value(Arg::Field(p)) => self.path(p, here),
+                            _ => None,
+                        };
+                        if let Some(f) = &count.filter {
+                            self.condition(f, inner.as_ref());
+                        }
+                        if let Some(d) = &count.distinct {
+                            self.path(d, inner.as_ref());
+                        }
+                    }
+                }
+                if let Some(Arg::Field(p)) = cmp.op.arg() {
+                    self.path(p, here);
+                }
+            }
+        }
+    }
+
+    /// Walks a path through the catalogue; what it reaches, when that is known.
+    fn path(&mut self, path: &Path, here: Option<&Here>) -> Option<Here> {
+        let start = match path.root() {
+            Root::Current => here.cloned(),
+            Root::Context(name) if name == "root" => self.start(&self.control.target),
+            Root::Context(name) => self.start(&TargetKind::named(name)),
+        }?;
+        if self.uncatalogued.iter().any(|u| {
+            path.as_str()
+                .to_ascii_lowercase()
+                .starts_with(&u.to_ascii_lowercase())
+        }) {
+            return None;
+        }
+        let link = start.owner.link();
+        let mut node = start.node;
+        let mut steps = path.steps().peekable();
+        while let Some(step) = steps.next() {
+            if catalogue::is_open(&node) {
+                return None;
+            }
+            let next = match step {
+                // Facts are derived by amlsec, not read from ARM: the graph declares them.
+                PathStep::Key(k) if k.eq_ignore_ascii_case("amlsec") => {
+                    match steps.next() {
+                        Some(PathStep::Key(fact)) if link.facts.iter().any(|f| f.name == fact) => {}
+                        other => {
+                            let facts: Vec<&str> = link.facts.iter().map(|f| f.name).collect();
+                            let found = match other {
+                                Some(PathStep::Key(f)) => format!("`amlsec.{f}`"),
+                                _ => "`amlsec`".into(),
+                            };
+                            self.unknown(
+                                path,
+                                format!(
+                                    "{found} is not a fact of the {} target; its facts: {}",
+                                    link.name,
+                                    if facts.is_empty() {
+                                        "none".into()
+                                    } else {
+                                        facts.join(", ")
+                                    }
+                                ),
+                            );
+                        }
+                    }
+                    return None;
+                }
+                // A map (additional properties) takes any key.
+                PathStep::Key(k) => match catalogue::member(&node, k).or(node.get("{*}")) {
+                    Some(child) => child.clone(),
+                    None => {
+                        let hint = catalogue::suggest(&node, k)
+                            .map(|s| format!("; did you mean `{s}`?"))
+                            .unwrap_or_default();
+                        self.unknown(
+                            path,
+                            format!(
+                                "`{k}` in `{}` is not a property of {}@{}{hint} (list the path under `uncatalogued:` if it is deliberate, e.g. a preview property)",
+                                path.as_str(),
+                                link.resource_type,
+                                link.api_version
+                            ),
+                        );
+                        return None;
+                    }
+                },
+                PathStep::Elements => match node.get("[*]") {
+                    Some(items) => items.clone(),
+                    None => {
+                        self.unknown(
+                            path,
+                            format!(
+                                "`{}` takes the elements of something that is not a list in {}@{}",
+                                path.as_str(),
+                                link.resource_type,
+                                link.api_version
+                            ),
+                        );
+                        return None;
+                    }
+                },
+                // A map's values, or any member's value of an object with named members.
+                PathStep::Values => match node.get("{*}") {
+                    Some(values) => values.clone(),
+                    None => return None,
+                },
+            };
+            node = next;
+        }
+        Some(Here {
+            node,
+            owner: start.owner,
+        })
+    }
+
+    fn unknown(&mut self, path: &Path, message: String) {
+        self.problems.push(Unknown {
+            at: path.at,
+            message: format!("{}: {message}", self.control.id),
+        });
+    }
+}
