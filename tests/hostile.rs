@@ -290,7 +290,7 @@ fn documents_that_cannot_be_read_in_full_are_input_errors() {
     );
     rejected(
         amlsec().args(["audit", "--snapshot"]).arg(&deep),
-        "nesting deeper than 100 levels",
+        "nesting deeper than 128 levels",
     );
     // 20,000 nested list envelopes used to overflow the stack after a minute.
     let envelopes = scratch(
@@ -304,7 +304,7 @@ fn documents_that_cannot_be_read_in_full_are_input_errors() {
     );
     rejected(
         amlsec().args(["audit", "--snapshot"]).arg(&envelopes),
-        "nesting deeper than 100 levels",
+        "nesting deeper than 128 levels",
     );
 }
 

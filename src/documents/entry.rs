@@ -7,9 +7,9 @@ use serde_json::Value;
 
 use crate::arm_id;
 
-/// Deepest nesting of arrays and objects accepted in any JSON input. ARM documents nest a
-/// dozen levels; serde_json's own recursion limit is 128.
-pub const MAX_DEPTH: usize = 100;
+/// Deepest nesting of arrays and objects accepted in any JSON input: serde_json's recursion
+/// limit, which every full parse enforces. ARM documents nest a dozen levels.
+pub const MAX_DEPTH: usize = 128;
 
 /// The byte offset where `text` nests deeper than `max`, if it does. Strings are skipped, so
 /// brackets inside them do not count; the text need not be valid JSON.
@@ -40,17 +40,108 @@ pub fn too_deep(text: &[u8], max: usize) -> Option<usize> {
     None
 }
 
-/// Parses one document's JSON text in full without building it; says whether a resource id
-/// in it needs normalising.
-pub fn check(raw: &str) -> Result<bool, serde_json::Error> {
-    let mut needs_normalising = false;
+/// What a full parse of one document found.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Checked {
+    /// The document's top-level `id`, when it is a string.
+    pub id: Option<String>,
+    /// A resource id in it is written with blanks or a trailing `/`.
+    pub needs_normalising: bool,
+}
+
+/// Parses one document's JSON text in full without building it (numbers in range, nesting
+/// within serde_json's limit), picking up its `id` on the way.
+pub fn check(raw: &str) -> Result<Checked, serde_json::Error> {
+    let mut checked = Checked::default();
     let mut de = serde_json::Deserializer::from_str(raw);
-    Check {
-        needs_normalising: &mut needs_normalising,
+    TopLevel {
+        checked: &mut checked,
     }
     .deserialize(&mut de)?;
     de.end()?;
-    Ok(needs_normalising)
+    Ok(checked)
+}
+
+/// A parse error in words: serde_json's recursion limit is the nesting limit.
+pub fn describe(e: &serde_json::Error) -> String {
+    let message = e.to_string();
+    let message = message
+        .rsplit_once(" at line ")
+        .map_or(message.as_str(), |(m, _)| m);
+    if message == "recursion limit exceeded" {
+        format!("nesting deeper than {MAX_DEPTH} levels of arrays and objects")
+    } else {
+        message.to_string()
+    }
+}
+
+struct TopLevel<'a> {
+    checked: &'a mut Checked,
+}
+
+impl<'de> DeserializeSeed<'de> for TopLevel<'_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for TopLevel<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let needs = &mut self.checked.needs_normalising;
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            if key == "id" {
+                let id: Value = map.next_value()?;
+                if let Value::String(s) = id {
+                    *needs |= needs_normalising(&s);
+                    self.checked.id = Some(s);
+                }
+            } else {
+                map.next_value_seed(Check {
+                    needs_normalising: &mut *needs,
+                })?;
+            }
+        }
+        Ok(())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<(), A::Error> {
+        Check {
+            needs_normalising: &mut self.checked.needs_normalising,
+        }
+        .visit_seq(seq)
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
 }
 
 /// Whether a string is a resource id written with surrounding blanks or a trailing `/`.
@@ -159,7 +250,19 @@ mod tests {
 
     #[test]
     fn documents_are_checked_in_full() {
-        assert!(!check(r#"{"id": "/a", "x": [1, 2.5, null, true]}"#).unwrap());
+        let checked = check(r#"{"id": "/a", "x": [1, 2.5, null, true]}"#).unwrap();
+        assert_eq!(checked.id.as_deref(), Some("/a"));
+        assert!(!checked.needs_normalising);
+        assert_eq!(check(r#"{"id": 5}"#).unwrap().id, None);
+        let deep = format!(
+            "{{\"id\": \"/a\", \"x\": {}{}}}",
+            "[".repeat(200),
+            "]".repeat(200)
+        );
+        assert_eq!(
+            describe(&check(&deep).unwrap_err()),
+            "nesting deeper than 128 levels of arrays and objects"
+        );
         let e = check(r#"{"id": "/a", "x": 1e400}"#).unwrap_err();
         assert!(e.to_string().starts_with("number out of range"), "{e}");
         assert!(check(r#"{"id": "/a"} x"#).is_err());
@@ -167,9 +270,12 @@ mod tests {
 
     #[test]
     fn ids_are_normalised_once() {
-        assert!(check(r#"{"id": "/subscriptions/s/x/ "}"#).unwrap());
-        assert!(check(r#"{"p": {"storageAccount": " /Subscriptions/s/x"}}"#).unwrap());
-        assert!(!check(r#"{"target": "https://x/", "id": "/subscriptions/s"}"#).unwrap());
+        let needs = |t: &str| check(t).unwrap().needs_normalising;
+        assert!(needs(r#"{"id": "/subscriptions/s/x/ "}"#));
+        assert!(needs(r#"{"p": {"storageAccount": " /Subscriptions/s/x"}}"#));
+        assert!(!needs(
+            r#"{"target": "https://x/", "id": "/subscriptions/s"}"#
+        ));
         let mut doc = json!({"id": "/subscriptions/s/ws/", "properties": {"ids": [" /providers/m/x/ ", "plain/"]}});
         assert!(normalise_ids(&mut doc));
         assert_eq!(

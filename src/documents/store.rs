@@ -144,10 +144,15 @@ impl Documents {
         }
     }
 
-    /// Adds a document's JSON text under its id, after parsing it in full (numbers in range)
-    /// and normalising its ids.
-    pub fn insert_text(&mut self, id: &str, raw: &RawValue) -> Result<Merge, serde_json::Error> {
-        let raw = if super::entry::check(raw.get())? {
+    /// Adds a document's JSON text under its id, given what the full parse of it found
+    /// ([`super::entry::check`]); its ids are normalised first where needed.
+    pub fn insert_checked(
+        &mut self,
+        id: &str,
+        raw: &RawValue,
+        needs_normalising: bool,
+    ) -> Result<Merge, serde_json::Error> {
+        let raw = if needs_normalising {
             let mut doc: Value = serde_json::from_str(raw.get())?;
             super::entry::normalise_ids(&mut doc);
             serde_json::value::to_raw_value(&doc)?

@@ -64,15 +64,6 @@ pub fn parse(name: &str, text: &[u8]) -> Result<Documents> {
     let Some(first) = text.iter().position(|b| !is_json_space(b)) else {
         return Err(fail(None, "the snapshot is empty".into()));
     };
-    if let Some(at) = entry::too_deep(text, entry::MAX_DEPTH) {
-        return Err(fail(
-            Some(scan::line_column(text, at)),
-            format!(
-                "nesting deeper than {} levels of arrays and objects",
-                entry::MAX_DEPTH
-            ),
-        ));
-    }
     let text = std::str::from_utf8(text).map_err(|e| {
         fail(
             Some(scan::line_column(text, e.valid_up_to())),
@@ -245,8 +236,9 @@ impl Adder<'_, '_> {
         Some(scan::line_column(self.text, offset))
     }
 
-    /// Adds array elements: documents, or list envelopes whose `value` is flattened (nesting is
-    /// bounded by the depth check on the whole text).
+    /// Adds array elements: documents, or list envelopes whose `value` is flattened. Every
+    /// element is parsed in full first, so nesting (envelopes included) is bounded by
+    /// serde_json's recursion limit before anything recurses here.
     fn add(&mut self, items: Vec<&RawValue>) -> Result<(), Located> {
         for item in items {
             let at = self.offset(item);
@@ -264,12 +256,24 @@ impl Adder<'_, '_> {
                     format!("expected an ARM document (a JSON object), found {found}"),
                 ));
             }
+            let checked = entry::check(raw).map_err(|e| {
+                // serde_json counts lines and columns from the element's start.
+                let within = offset_of(raw, e.line(), e.column());
+                (
+                    self.at(at + within),
+                    format!(
+                        "{} (the document cannot be read in full)",
+                        entry::describe(&e)
+                    ),
+                )
+            })?;
+            if let Some(id) = checked.id.as_deref().filter(|id| !id.trim().is_empty()) {
+                self.document(id, item, checked.needs_normalising)?;
+                continue;
+            }
             let probe: Probe<'_> =
                 serde_json::from_str(raw).map_err(|e| (self.at(at), without_position(&e)))?;
             match (probe.id, probe.value) {
-                (Some(Value::String(id)), _) if !id.trim().is_empty() => {
-                    self.document(&id, item)?
-                }
                 (None, Some(value)) if value.get().starts_with('[') => {
                     let inner: Vec<&RawValue> = serde_json::from_str(value.get())
                         .map_err(|e| (self.at(at), without_position(&e)))?;
@@ -286,20 +290,13 @@ impl Adder<'_, '_> {
         Ok(())
     }
 
-    fn document(&mut self, id: &str, item: &RawValue) -> Result<(), Located> {
+    fn document(&mut self, id: &str, item: &RawValue, normalise: bool) -> Result<(), Located> {
         let at = self.offset(item);
         let key = crate::arm_id::key(id);
-        let merge = self.docs.insert_text(id, item).map_err(|e| {
-            // serde_json counts lines and columns from the document's start.
-            let within = offset_of(item.get(), e.line(), e.column());
-            (
-                self.at(at + within),
-                format!(
-                    "{} (the document cannot be read in full)",
-                    without_position(&e)
-                ),
-            )
-        })?;
+        let merge = self
+            .docs
+            .insert_checked(id, item, normalise)
+            .map_err(|e| (self.at(at), entry::describe(&e)))?;
         match merge {
             Merge::Added | Merge::Replaced => {
                 self.seen.insert(key, at);
