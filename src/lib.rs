@@ -1,8 +1,9 @@
 //! amlsec: a security-baseline auditor for Azure Machine Learning workspaces.
 //!
-//! Data flows one way: a [`source`] yields ARM documents, [`estate`] resolves each workspace's
-//! targets from them by id, [`rules`] say what passes, [`audit`] evaluates and rolls up, and
-//! [`report`] renders the result.
+//! Data flows one way: a [`source`] fills the [`documents`] store, [`estate`] resolves each
+//! workspace's targets from it by walking the link [`graph`], [`rules`] say what passes,
+//! [`audit`] evaluates and rolls up, and [`report`] renders the result; [`pipeline`] runs it
+//! all, request to report. ARCHITECTURE.md has the picture.
 
 pub mod arm_id;
 pub mod audit;
