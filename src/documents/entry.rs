@@ -54,8 +54,9 @@ pub struct Checked {
 pub fn check(raw: &str) -> Result<Checked, serde_json::Error> {
     let mut checked = Checked::default();
     let mut de = serde_json::Deserializer::from_str(raw);
-    TopLevel {
-        checked: &mut checked,
+    Check {
+        needs_normalising: &mut checked.needs_normalising,
+        id: Some(&mut checked.id),
     }
     .deserialize(&mut de)?;
     de.end()?;
@@ -72,75 +73,6 @@ pub fn describe(e: &serde_json::Error) -> String {
         format!("nesting deeper than {MAX_DEPTH} levels of arrays and objects")
     } else {
         message.to_string()
-    }
-}
-
-struct TopLevel<'a> {
-    checked: &'a mut Checked,
-}
-
-impl<'de> DeserializeSeed<'de> for TopLevel<'_> {
-    type Value = ();
-
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for TopLevel<'_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("a JSON value")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let needs = &mut self.checked.needs_normalising;
-        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-            if key == "id" {
-                let id: Value = map.next_value()?;
-                if let Value::String(s) = id {
-                    *needs |= needs_normalising(&s);
-                    self.checked.id = Some(s);
-                }
-            } else {
-                map.next_value_seed(Check {
-                    needs_normalising: &mut *needs,
-                })?;
-            }
-        }
-        Ok(())
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<(), A::Error> {
-        Check {
-            needs_normalising: &mut self.checked.needs_normalising,
-        }
-        .visit_seq(seq)
-    }
-
-    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
-        Ok(())
-    }
-
-    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
-        Ok(())
-    }
-
-    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
-        Ok(())
-    }
-
-    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
-        Ok(())
-    }
-
-    fn visit_unit<E>(self) -> Result<(), E> {
-        Ok(())
-    }
-
-    fn visit_str<E>(self, _: &str) -> Result<(), E> {
-        Ok(())
     }
 }
 
@@ -171,6 +103,8 @@ pub fn normalise_ids(doc: &mut Value) -> bool {
 
 struct Check<'a> {
     needs_normalising: &'a mut bool,
+    /// At the top level only: where the document's `id` goes.
+    id: Option<&'a mut Option<String>>,
 }
 
 impl<'de> DeserializeSeed<'de> for Check<'_> {
@@ -219,6 +153,7 @@ impl<'de> Visitor<'de> for Check<'_> {
         while seq
             .next_element_seed(Check {
                 needs_normalising: &mut *self.needs_normalising,
+                id: None,
             })?
             .is_some()
         {}
@@ -226,10 +161,27 @@ impl<'de> Visitor<'de> for Check<'_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        while map.next_key::<IgnoredAny>()?.is_some() {
-            map.next_value_seed(Check {
-                needs_normalising: &mut *self.needs_normalising,
-            })?;
+        let Some(id) = self.id else {
+            while map.next_key::<IgnoredAny>()?.is_some() {
+                map.next_value_seed(Check {
+                    needs_normalising: &mut *self.needs_normalising,
+                    id: None,
+                })?;
+            }
+            return Ok(());
+        };
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            if key == "id" {
+                if let Value::String(s) = map.next_value()? {
+                    *self.needs_normalising |= needs_normalising(&s);
+                    *id = Some(s);
+                }
+            } else {
+                map.next_value_seed(Check {
+                    needs_normalising: &mut *self.needs_normalising,
+                    id: None,
+                })?;
+            }
         }
         Ok(())
     }

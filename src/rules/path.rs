@@ -196,51 +196,33 @@ impl Path {
         for segment in &self.segments {
             let mut next = Vec::with_capacity(current.len());
             for (value, place) in current {
-                let step = |s: Step| {
-                    let mut p = place.clone();
-                    p.push(s);
-                    p
+                // Where a step leads, checked against the unread places (when there are any).
+                let enter = |step: &dyn Fn() -> Step| -> Result<Vec<Step>, ReadFailure> {
+                    if !track {
+                        return Ok(Vec::new());
+                    }
+                    let mut next_place = place.clone();
+                    next_place.push(step());
+                    check(&next_place)?;
+                    Ok(next_place)
                 };
                 let value = value.filter(|v| !v.is_null());
                 match segment {
                     Segment::Key(k) => {
-                        let place = if track {
-                            step(Step::Key(k.clone()))
-                        } else {
-                            Vec::new()
-                        };
-                        if track {
-                            check(&place)?;
-                        }
+                        let place = enter(&|| Step::Key(k.clone()))?;
                         next.push((value.and_then(|v| member(v, k)), place));
                     }
                     Segment::Elements => {
                         if let Some(Value::Array(items)) = value {
                             for (i, item) in items.iter().enumerate() {
-                                let place = if track {
-                                    step(Step::Index(i))
-                                } else {
-                                    Vec::new()
-                                };
-                                if track {
-                                    check(&place)?;
-                                }
-                                next.push((Some(item), place));
+                                next.push((Some(item), enter(&|| Step::Index(i))?));
                             }
                         }
                     }
                     Segment::Values => {
                         if let Some(Value::Object(map)) = value {
                             for (k, item) in map {
-                                let place = if track {
-                                    step(Step::Key(k.clone()))
-                                } else {
-                                    Vec::new()
-                                };
-                                if track {
-                                    check(&place)?;
-                                }
-                                next.push((Some(item), place));
+                                next.push((Some(item), enter(&|| Step::Key(k.clone()))?));
                             }
                         }
                     }
