@@ -58,6 +58,7 @@ fn every_format_matches_its_golden_file() {
             ("junit", "xml"),
             ("markdown", "md"),
             ("table", "txt"),
+            ("csv", "csv"),
         ] {
             let text = output(&[
                 "audit",
@@ -528,4 +529,106 @@ fn completions_and_man_page() {
         .assert()
         .code(0)
         .stdout(predicate::str::contains(".TH amlsec"));
+}
+
+/// Rows of RFC 4180 text: quoted fields may hold commas, doubled quotes and line breaks.
+fn csv_rows(text: &str) -> Vec<Vec<String>> {
+    let (mut rows, mut row, mut field) = (Vec::new(), Vec::new(), String::new());
+    let (mut quoted, mut chars) = (false, text.chars().peekable());
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                field.push('"');
+                chars.next();
+            }
+            (true, '"') => quoted = false,
+            (true, c) => field.push(c),
+            (false, '"') => quoted = true,
+            (false, ',') => row.push(std::mem::take(&mut field)),
+            (false, '\r') => {
+                assert_eq!(chars.next(), Some('\n'), "records end in CRLF");
+                row.push(std::mem::take(&mut field));
+                rows.push(std::mem::take(&mut row));
+            }
+            (false, c) => field.push(c),
+        }
+    }
+    assert!(
+        field.is_empty() && row.is_empty(),
+        "the last record ends in CRLF"
+    );
+    rows
+}
+
+#[test]
+fn csv_has_a_row_per_workspace_control_and_resource() {
+    let text = output(&[
+        "audit",
+        "--snapshot",
+        &example("hub-and-project"),
+        "--level",
+        "2",
+        "--format",
+        "csv",
+    ]);
+    let text = text
+        .strip_prefix('\u{feff}')
+        .expect("a UTF-8 byte-order mark for Excel");
+    let rows = csv_rows(text);
+    assert!(
+        rows.iter().all(|r| r.len() == 16),
+        "every record has every column"
+    );
+    assert_eq!(rows[0][0], "workspace");
+    let report = json_report("hub-and-project", &["--level", "2"]);
+    let expected: usize = report["workspaces"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|w| w["results"].as_array().unwrap())
+        .map(|r| r["resources"].as_array().unwrap().len().max(1))
+        .sum();
+    assert_eq!(rows.len() - 1, expected);
+    let ns01 = rows.iter().find(|r| r[2] == "AML-NS-01").unwrap();
+    assert!(
+        ns01[12].contains("properties.publicNetworkAccess = "),
+        "{ns01:?}"
+    );
+}
+
+#[test]
+fn an_output_without_a_known_extension_takes_the_format_given() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("formats");
+    std::fs::create_dir_all(&dir).unwrap();
+    let junit = dir.join("results.junit");
+    let plain = dir.join("report-without-extension");
+    amlsec()
+        .args([
+            "audit",
+            "--snapshot",
+            &example("default-workspace"),
+            "--format",
+            "junit",
+        ])
+        .arg("--output")
+        .arg(&junit)
+        .arg("--output")
+        .arg(&plain)
+        .assert()
+        .code(1);
+    for file in [&junit, &plain] {
+        let text = std::fs::read_to_string(file).unwrap();
+        roxmltree::Document::parse(&text).unwrap();
+    }
+    amlsec()
+        .args([
+            "audit",
+            "--snapshot",
+            &example("default-workspace"),
+            "--output",
+        ])
+        .arg(dir.join("report.data"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("cannot tell the format"));
 }

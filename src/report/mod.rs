@@ -1,5 +1,6 @@
 //! Reports: views of one result model. The terminal table and the JSON report of DESIGN §7.
 
+mod csv;
 mod json;
 mod junit;
 mod markdown;
@@ -9,6 +10,7 @@ mod table;
 use crate::audit::{Summary, WorkspaceResult};
 use crate::error::{Error, Result};
 
+pub use csv::to_csv;
 pub use json::to_json;
 pub use junit::to_junit;
 pub use markdown::to_markdown;
@@ -49,10 +51,11 @@ pub enum Format {
     Sarif,
     Junit,
     Markdown,
+    Csv,
 }
 
 impl Format {
-    pub const NAMES: &[&str] = &["table", "json", "sarif", "junit", "markdown"];
+    pub const NAMES: &[&str] = &["table", "json", "sarif", "junit", "markdown", "csv"];
 
     pub fn parse(name: &str) -> Result<Format> {
         match name.trim().to_ascii_lowercase().as_str() {
@@ -61,6 +64,7 @@ impl Format {
             "sarif" => Ok(Format::Sarif),
             "junit" | "xml" => Ok(Format::Junit),
             "markdown" | "md" => Ok(Format::Markdown),
+            "csv" => Ok(Format::Csv),
             other => Err(Error::Usage(format!(
                 "unknown report format `{other}`; formats: {}",
                 Format::NAMES.join(", ")
@@ -74,8 +78,9 @@ impl Format {
             "json" => Some(Format::Json),
             "txt" => Some(Format::Table),
             "sarif" => Some(Format::Sarif),
-            "xml" => Some(Format::Junit),
-            "md" => Some(Format::Markdown),
+            "xml" | "junit" => Some(Format::Junit),
+            "md" | "markdown" => Some(Format::Markdown),
+            "csv" => Some(Format::Csv),
             _ => None,
         }
     }
@@ -96,6 +101,7 @@ pub fn write(
         Format::Sarif => sarif::write_sarif(report, &mut out)?,
         Format::Junit => std::io::Write::write_all(&mut out, to_junit(report).as_bytes())?,
         Format::Markdown => std::io::Write::write_all(&mut out, to_markdown(report).as_bytes())?,
+        Format::Csv => std::io::Write::write_all(&mut out, to_csv(report).as_bytes())?,
     }
     std::io::Write::flush(&mut out)
 }

@@ -193,11 +193,12 @@ pub struct AuditArgs {
     /// Accepted exceptions (YAML): matching failures become `waived` in every output.
     #[arg(long, value_name = "FILE")]
     pub exceptions: Option<PathBuf>,
-    /// Format printed on standard output.
-    #[arg(long, default_value = "table", value_name = "FORMAT", value_parser = ["table", "json", "sarif", "junit", "markdown"])]
-    pub format: String,
+    /// Format printed on standard output, and of an --output whose extension says none
+    /// [default: table].
+    #[arg(long, value_name = "FORMAT", value_parser = ["table", "json", "sarif", "junit", "markdown", "csv"])]
+    pub format: Option<String>,
     /// Also write a report file (repeatable): FORMAT:PATH, or a PATH ending in .json, .sarif,
-    /// .xml (JUnit), .md or .txt.
+    /// .xml or .junit (JUnit), .md or .markdown, .csv or .txt.
     #[arg(long, value_name = "[FORMAT:]PATH")]
     pub output: Vec<String>,
     /// Colour the table: auto (on a terminal, unless NO_COLOR is set), always or never.
@@ -347,7 +348,7 @@ pub fn selector(source: &SourceArgs) -> Result<Selector> {
     }
 }
 
-pub fn parse_output(spec: &str) -> Result<(Format, PathBuf)> {
+pub fn parse_output(spec: &str, given: Option<&str>) -> Result<(Format, PathBuf)> {
     if let Some((prefix, path)) = spec.split_once(':')
         && Format::NAMES.contains(&prefix.to_ascii_lowercase().as_str())
         && !path.is_empty()
@@ -355,10 +356,11 @@ pub fn parse_output(spec: &str) -> Result<(Format, PathBuf)> {
         return Ok((Format::parse(prefix)?, PathBuf::from(path)));
     }
     let path = PathBuf::from(spec);
-    match Format::from_extension(&path) {
-        Some(f) => Ok((f, path)),
-        None => Err(Error::Usage(format!(
-            "--output {spec}: cannot tell the format; write FORMAT:PATH (formats: {}) or end the name in .json, .sarif, .xml, .md or .txt",
+    match (Format::from_extension(&path), given) {
+        (Some(f), _) => Ok((f, path)),
+        (None, Some(format)) => Ok((Format::parse(format)?, path)),
+        (None, None) => Err(Error::Usage(format!(
+            "--output {spec}: cannot tell the format; write FORMAT:PATH (formats: {}), give --format, or end the name in .json, .sarif, .xml, .junit, .md, .markdown, .csv or .txt",
             Format::NAMES.join(", ")
         ))),
     }

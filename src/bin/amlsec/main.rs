@@ -48,9 +48,9 @@ fn audit(a: AuditArgs) -> Result<u8> {
     let outputs = a
         .output
         .iter()
-        .map(|o| args::parse_output(o))
+        .map(|o| args::parse_output(o, a.format.as_deref()))
         .collect::<Result<Vec<_>>>()?;
-    let format = Format::parse(&a.format)?;
+    let format = Format::parse(a.format.as_deref().unwrap_or("table"))?;
     let source = a.source()?;
     let color = a.color.enabled();
     let request = AuditRequest {

@@ -1,0 +1,145 @@
+//! CSV for spreadsheets (RFC 4180: comma-separated, CRLF, fields quoted where needed, quotes
+//! doubled): one row per workspace, control and resource, so a customer can filter and sort.
+//! A cell that a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab, CR first) is
+//! prefixed with `'`: names and tags come from the audited estate and must stay text.
+
+use std::fmt::Write as _;
+
+use super::Report;
+use crate::audit::{ControlResult, ResourceResult};
+
+const HEADER: [&str; 16] = [
+    "workspace",
+    "workspace_id",
+    "control",
+    "title",
+    "category",
+    "severity",
+    "level",
+    "mode",
+    "control_status",
+    "resource",
+    "status",
+    "message",
+    "evidence",
+    "remediation",
+    "references",
+    "waiver",
+];
+
+/// One field as RFC 4180 writes it.
+fn field(text: &str) -> String {
+    let text = match text.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}"),
+        _ => text.to_string(),
+    };
+    if text.contains([',', '"', '\r', '\n']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text
+    }
+}
+
+fn row(out: &mut String, cells: &[&str]) {
+    let line: Vec<String> = cells.iter().map(|c| field(c)).collect();
+    let _ = write!(out, "{}\r\n", line.join(","));
+}
+
+pub fn to_csv(report: &Report<'_>) -> String {
+    // A byte-order mark tells Excel the file is UTF-8.
+    let mut out = String::from("\u{feff}");
+    row(&mut out, &HEADER);
+    for w in &report.workspaces {
+        for r in &w.results {
+            if r.resources.is_empty() {
+                control_row(&mut out, &w.name, &w.id, r, None);
+            }
+            for res in &r.resources {
+                control_row(&mut out, &w.name, &w.id, r, Some(res));
+            }
+        }
+    }
+    out
+}
+
+fn control_row(
+    out: &mut String,
+    workspace: &str,
+    workspace_id: &str,
+    r: &ControlResult<'_>,
+    resource: Option<&ResourceResult>,
+) {
+    let c = r.control;
+    let refs = &c.references;
+    let references = [
+        ("mcsb", refs.mcsb.join(" ")),
+        ("seed", refs.seed.join(" ")),
+        ("anchors", refs.anchors.join("; ")),
+    ]
+    .iter()
+    .filter(|(_, v)| !v.is_empty())
+    .map(|(k, v)| format!("{k}: {v}"))
+    .collect::<Vec<_>>()
+    .join(" | ");
+    let evidence = resource
+        .map(|res| {
+            res.evidence
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+        .unwrap_or_default();
+    let waiver = resource
+        .and_then(|res| res.waiver.as_ref())
+        .or(r.waiver.as_ref())
+        .map(|w| format!("{} (expires {})", w.reason, w.expires))
+        .unwrap_or_default();
+    // A resource row says what is particular to it; a control without resources, why.
+    let message = match resource {
+        Some(res) => res.message.clone().unwrap_or_default(),
+        None => r.message.clone(),
+    };
+    let level = c.level.to_string();
+    row(
+        out,
+        &[
+            workspace,
+            workspace_id,
+            &c.id,
+            &c.title,
+            &c.category,
+            c.severity.as_str(),
+            &level,
+            c.mode.as_str(),
+            r.status.as_str(),
+            resource.map_or("", |res| res.id.as_str()),
+            resource.map_or(r.status.as_str(), |res| res.status.as_str()),
+            &message,
+            &evidence,
+            c.remediation
+                .as_deref()
+                .or(c.guidance.as_deref())
+                .unwrap_or_default()
+                .trim(),
+            &references,
+            &waiver,
+        ],
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::field;
+
+    #[test]
+    fn fields_follow_rfc_4180_and_stay_text() {
+        assert_eq!(field("plain"), "plain");
+        assert_eq!(field("a,b"), "\"a,b\"");
+        assert_eq!(field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(field("two\nlines"), "\"two\nlines\"");
+        assert_eq!(field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(field("-1"), "'-1");
+        assert_eq!(field("@cmd"), "'@cmd");
+    }
+}
