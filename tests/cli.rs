@@ -648,3 +648,30 @@ fn rules_targets_lists_the_link_graph() {
         assert!(text.contains(expected), "{expected}");
     }
 }
+
+#[test]
+fn severity_and_skip_narrow_the_run_and_unknown_skips_are_errors() {
+    let report = json_report(&[
+        "--snapshot",
+        DEFAULT,
+        "--severity",
+        "high",
+        "--skip-control",
+        "AML-NS-2*,AML-PA-01",
+    ]);
+    let results = report["workspaces"][0]["results"].as_array().unwrap();
+    assert!(!results.is_empty());
+    assert!(
+        results
+            .iter()
+            .all(|r| r["severity"] == "high" || r["severity"] == "critical")
+    );
+    assert!(results.iter().all(|r| {
+        let id = r["control"].as_str().unwrap();
+        !id.starts_with("AML-NS-2") && id != "AML-PA-01"
+    }));
+    rejects(
+        &["audit", "--snapshot", DEFAULT, "--skip-control", "AML-XX-*"],
+        "--skip-control AML-XX-* matches no control",
+    );
+}

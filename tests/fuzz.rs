@@ -80,6 +80,7 @@ fn audit_snapshot(text: &[u8], rules: &RuleSet) -> u8 {
         level: 2,
         categories: vec![],
         controls: vec![],
+        ..Default::default()
     };
     let controls = selection.apply(rules).unwrap();
     let workspaces = audit::run(&docs, &ids, rules, &controls, &Settings::default());

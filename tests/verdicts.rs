@@ -164,6 +164,7 @@ fn run(case: &Case, label: &str, builtin: &RuleSet) -> Result<(), String> {
             level: case.level.unwrap_or(2),
             categories: vec![],
             controls: vec![case.control.clone()],
+            ..Default::default()
         },
         cloud: Cloud::Public,
         settings: case

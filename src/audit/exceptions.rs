@@ -232,7 +232,7 @@ impl Exceptions {
 }
 
 /// Case-insensitive glob where `*` matches any run of characters; a trailing `/` is ignored.
-fn glob(pattern: &str, text: &str) -> bool {
+pub(crate) fn glob(pattern: &str, text: &str) -> bool {
     let p: Vec<char> = crate::arm_id::key(pattern).chars().collect();
     let t: Vec<char> = crate::arm_id::key(text).chars().collect();
     let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);

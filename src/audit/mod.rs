@@ -176,6 +176,10 @@ pub struct Selection {
     pub level: u8,
     pub categories: Vec<String>,
     pub controls: Vec<String>,
+    /// Only controls of this severity or higher.
+    pub min_severity: Option<Severity>,
+    /// Controls left out: ids or `*` globs (`AML-LT-*`).
+    pub skip: Vec<String>,
 }
 
 impl Selection {
@@ -202,6 +206,18 @@ impl Selection {
                 )));
             }
         }
+        // A skip that matches nothing is a typo the user would never notice.
+        for pattern in &self.skip {
+            if !rules
+                .controls
+                .iter()
+                .any(|r| exceptions::glob(pattern, &r.id))
+            {
+                return Err(Error::Usage(format!(
+                    "--skip-control {pattern} matches no control (see `amlsec rules list`)"
+                )));
+            }
+        }
         if rules.controls.is_empty() {
             return Err(Error::Usage(
                 "the rule files hold no controls: nothing would be audited".into(),
@@ -222,11 +238,13 @@ impl Selection {
                 self.controls.is_empty()
                     || self.controls.iter().any(|x| x.eq_ignore_ascii_case(&c.id))
             })
+            .filter(|c| self.min_severity.is_none_or(|s| c.severity >= s))
+            .filter(|c| !self.skip.iter().any(|p| exceptions::glob(p, &c.id)))
             .collect();
         if selected.is_empty() {
             // An audit of nothing must not exit 0 as if everything passed.
             return Err(Error::Usage(format!(
-                "no control matches level {} together with the --category and --control given (level-2 controls need --level 2)",
+                "no control matches level {} together with the --category, --control, --severity and --skip-control given (level-2 controls need --level 2)",
                 self.level.max(1)
             )));
         }
@@ -891,6 +909,7 @@ mod tests {
                 level,
                 categories: categories.iter().map(|s| s.to_string()).collect(),
                 controls: controls.iter().map(|s| s.to_string()).collect(),
+                ..Default::default()
             }
             .apply(&rules)
             .map(|c| c.iter().map(|c| c.id.clone()).collect::<Vec<_>>())
@@ -900,6 +919,27 @@ mod tests {
         assert_eq!(pick(2, &["NETWORK"], &["t-09"]).unwrap(), ["T-09"]);
         assert!(pick(1, &["nope"], &[]).is_err());
         assert!(pick(1, &[], &["T-99"]).is_err());
+
+        let narrow = |min_severity, skip: &[&str]| {
+            Selection {
+                level: 2,
+                min_severity,
+                skip: skip.iter().map(|s| s.to_string()).collect(),
+                ..Default::default()
+            }
+            .apply(&rules)
+            .map(|c| c.iter().map(|c| c.id.clone()).collect::<Vec<_>>())
+        };
+        assert_eq!(narrow(Some(Severity::High), &[]).unwrap(), ["T-01"]);
+        assert_eq!(
+            narrow(None, &["t-0*"]).unwrap_err().to_string(),
+            "no control matches level 2 together with the --category, --control, --severity and --skip-control given (level-2 controls need --level 2)"
+        );
+        assert_eq!(narrow(None, &["T-01"]).unwrap(), ["T-09"]);
+        assert_eq!(
+            narrow(None, &["AML-*"]).unwrap_err().to_string(),
+            "--skip-control AML-* matches no control (see `amlsec rules list`)"
+        );
     }
 
     #[test]

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use amlsec::audit::Selection;
 use amlsec::cloud::Cloud;
 use amlsec::error::{Error, Result};
 use amlsec::pipeline::{RulesRequest, Source};
@@ -180,6 +181,12 @@ pub struct AuditArgs {
     /// Only these controls (repeatable or comma-separated), e.g. AML-NS-01.
     #[arg(long, value_delimiter = ',', value_name = "ID")]
     pub control: Vec<String>,
+    /// Only controls of this severity or higher.
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub severity: Option<SeverityArg>,
+    /// Leave these controls out (repeatable or comma-separated; `*` globs, e.g. AML-LT-*).
+    #[arg(long, value_delimiter = ',', value_name = "ID")]
+    pub skip_control: Vec<String>,
     #[command(flatten)]
     pub rules: RuleArgs,
     /// Override a rule parameter: NAME=VALUE, VALUE in YAML (`3`, `[a, b]`, `text`).
@@ -188,8 +195,8 @@ pub struct AuditArgs {
     #[command(flatten)]
     pub settings: SettingArgs,
     /// Lowest severity whose failure makes the exit code 1.
-    #[arg(long, value_enum, default_value_t = FailOn::Low)]
-    pub fail_on: FailOn,
+    #[arg(long, value_enum, default_value_t = SeverityArg::Low)]
+    pub fail_on: SeverityArg,
     /// Accepted exceptions (YAML): matching failures become `waived` in every output.
     #[arg(long, value_name = "FILE")]
     pub exceptions: Option<PathBuf>,
@@ -207,7 +214,7 @@ pub struct AuditArgs {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
-pub enum FailOn {
+pub enum SeverityArg {
     Critical,
     High,
     Medium,
@@ -376,13 +383,13 @@ impl RuleArgs {
     }
 }
 
-impl FailOn {
+impl SeverityArg {
     pub fn severity(self) -> Severity {
         match self {
-            FailOn::Critical => Severity::Critical,
-            FailOn::High => Severity::High,
-            FailOn::Medium => Severity::Medium,
-            FailOn::Low => Severity::Low,
+            SeverityArg::Critical => Severity::Critical,
+            SeverityArg::High => Severity::High,
+            SeverityArg::Medium => Severity::Medium,
+            SeverityArg::Low => Severity::Low,
         }
     }
 }
@@ -402,6 +409,17 @@ impl ColorChoice {
 }
 
 impl AuditArgs {
+    /// Which controls run: level, categories, ids, minimum severity, skips.
+    pub fn selection(&self) -> Selection {
+        Selection {
+            level: self.level,
+            categories: self.category.clone(),
+            controls: self.control.clone(),
+            min_severity: self.severity.map(SeverityArg::severity),
+            skip: self.skip_control.clone(),
+        }
+    }
+
     /// Where the documents come from: a snapshot, or Azure (the flags that read from Azure
     /// do not go with a snapshot).
     pub fn source(&self) -> Result<Source> {

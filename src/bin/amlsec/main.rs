@@ -56,11 +56,7 @@ fn audit(a: AuditArgs) -> Result<u8> {
     let request = AuditRequest {
         source,
         rules: &rules,
-        selection: Selection {
-            level: a.level,
-            categories: a.category,
-            controls: a.control,
-        },
+        selection: a.selection(),
         cloud: a.azure.cloud(),
         settings: a.settings.setting,
         exceptions: a.exceptions,
@@ -106,7 +102,7 @@ fn rules(cmd: RulesCommand) -> Result<u8> {
             let selection = Selection {
                 level: 2,
                 categories: category,
-                controls: vec![],
+                ..Default::default()
             };
             let controls = selection.apply(&set)?;
             match format.as_str() {
