@@ -50,7 +50,7 @@ Examples:
 
 Exit codes: 0 clean; 1 a control failed at or above --fail-on; 2 usage or input error;
 3 audit incomplete (a workspace or a needed document could not be read).")]
-    Audit(AuditArgs),
+    Audit(Box<AuditArgs>),
     /// Read workspaces from Azure and write them to a snapshot file that audits offline.
     #[command(after_help = "\
 Examples:

@@ -18,7 +18,7 @@ use output::{emit, note};
 
 fn main() -> ExitCode {
     let result = match Cli::parse().command {
-        Command::Audit(args) => audit(args),
+        Command::Audit(args) => audit(*args),
         Command::Collect(args) => collect(args),
         Command::Rules(cmd) => rules(cmd),
         Command::Completions { shell } => {
