@@ -110,6 +110,7 @@ pub fn audit(
         Some(path) => Exceptions::load(path, request.today)?,
         None => Exceptions::default(),
     };
+    exceptions.check_controls(rules.controls.iter().map(|c| c.id.as_str()))?;
     let (docs, ids, source, requests) = match request.source {
         Source::Snapshot {
             path,

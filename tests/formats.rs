@@ -321,8 +321,10 @@ fn expired_and_unmatched_exceptions_are_reported() {
     let file = scratch(
         "stale.yaml",
         &format!(
-            "- control: AML-NS-01\n  resource: '*'\n  reason: old pilot\n  expires: {}\n- control: AML-DP-02\n  resource: '*'\n  reason: never fails at level 1\n  expires: {}\n",
+            "- control: AML-NS-01\n  resource: '*'\n  reason: old pilot\n  expires: {}\n- control: AML-PA-02\n  resource: '*'\n  reason: passes anyway\n  expires: {}\n- control: AML-DP-02\n  resource: '*'\n  reason: not run at level 1\n  expires: {}\n- control: AML-NS-01\n  resource: /subscriptions/*/resourceGroups/rg-elsewhere\n  reason: another team\n  expires: {}\n",
             date_in(-1),
+            date_in(5),
+            date_in(5),
             date_in(5)
         ),
     );
@@ -344,7 +346,12 @@ fn expired_and_unmatched_exceptions_are_reported() {
         "{stderr}"
     );
     assert!(
-        stderr.contains("stale.yaml:5:3: exception for AML-DP-02 on * matches no failing resource"),
+        stderr.contains("stale.yaml:5:3: exception for AML-PA-02 on * matches no failing resource"),
+        "{stderr}"
+    );
+    // Entries about controls not run, or resources not audited, are no one's mistake.
+    assert!(
+        !stderr.contains("AML-DP-02") && !stderr.contains("rg-elsewhere"),
         "{stderr}"
     );
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -359,7 +366,50 @@ fn expired_and_unmatched_exceptions_are_reported() {
         .iter()
         .map(|e| e["state"].as_str().unwrap())
         .collect();
-    assert_eq!(states, ["expired", "unmatched"]);
+    assert_eq!(
+        states,
+        ["expired", "unmatched", "out_of_scope", "out_of_scope"]
+    );
+}
+
+#[test]
+fn exceptions_name_known_controls_cover_scopes_and_do_not_raise_the_score() {
+    let unknown = scratch(
+        "unknown.yaml",
+        &format!(
+            "- control: AML-NS-99\n  resource: '*'\n  reason: typo\n  expires: {}\n",
+            date_in(5)
+        ),
+    );
+    amlsec()
+        .args([
+            "audit",
+            "--snapshot",
+            &example("default-workspace"),
+            "--exceptions",
+        ])
+        .arg(&unknown)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "unknown.yaml:1:3: exception for AML-NS-99: no such control",
+        ));
+    // A resource-group id covers the workspace in it; the waived failure still counts
+    // against the score.
+    let by_group = scratch(
+        "by-group.yaml",
+        &format!(
+            "- control: AML-NS-01\n  resource: /subscriptions/5b1c8a3e-0d4f-4c7e-9a61-2f3e4d5c6b7a/resourceGroups/rg-ml-sandbox\n  reason: pilot\n  expires: {}\n",
+            date_in(5)
+        ),
+    );
+    let waived = json_report(
+        "default-workspace",
+        &["--exceptions", by_group.to_str().unwrap()],
+    );
+    let plain = json_report("default-workspace", &[]);
+    assert_eq!(status(&waived, "AML-NS-01"), "waived");
+    assert_eq!(waived["summary"]["score"], plain["summary"]["score"]);
 }
 
 #[test]

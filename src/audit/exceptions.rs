@@ -30,7 +30,10 @@ pub struct Waiver {
 pub enum State {
     Applied,
     Expired,
+    /// Its control ran on a workspace it names, but nothing there failed.
     Unmatched,
+    /// Its control was not selected, or it names nothing this run audited: no warning.
+    OutOfScope,
 }
 
 /// What became of one entry in this run.
@@ -49,7 +52,7 @@ impl Outcome {
     pub fn warning(&self) -> Option<String> {
         let w = &self.waiver;
         match self.state {
-            State::Applied => None,
+            State::Applied | State::OutOfScope => None,
             State::Expired => Some(format!(
                 "{}: exception for {} on {} expired on {}; it no longer applies",
                 w.origin, w.control, w.resource, w.expires
@@ -77,6 +80,8 @@ struct RawEntry {
 struct Entry {
     waiver: Waiver,
     expires: Date,
+    file: String,
+    position: Option<Position>,
 }
 
 /// The exceptions of one file.
@@ -167,6 +172,8 @@ impl Exceptions {
                         origin: format!("{name}:{line}:{column}"),
                     },
                     expires,
+                    file: name.to_string(),
+                    position: (line > 0).then_some(Position { line, column }),
                 });
             }
         }
@@ -177,8 +184,34 @@ impl Exceptions {
         }
     }
 
-    /// Waives the failing resources that a valid entry covers (its glob matches the resource
-    /// or its workspace) and rolls the controls up again; reports what became of each entry.
+    /// Entries whose control is no control of the rules: a typo that would waive nothing.
+    pub fn check_controls<'c>(&self, ids: impl Iterator<Item = &'c str> + Clone) -> Result<()> {
+        let problems: Vec<Diagnostic> = self
+            .entries
+            .iter()
+            .filter(|e| {
+                !ids.clone()
+                    .any(|id| id.eq_ignore_ascii_case(&e.waiver.control))
+            })
+            .map(|e| Diagnostic {
+                file: e.file.clone(),
+                position: e.position,
+                message: format!(
+                    "exception for {}: no such control (see `amlsec rules list`)",
+                    e.waiver.control
+                ),
+            })
+            .collect();
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::Exceptions(problems))
+        }
+    }
+
+    /// Waives the failing resources that a valid entry covers (its glob matches the resource,
+    /// a scope above it such as its resource group, or its workspace) and rolls the controls
+    /// up again; reports what became of each entry.
     pub fn apply(&self, workspaces: &mut [WorkspaceResult<'_>], today: Date) -> Vec<Outcome> {
         let mut waived = vec![0usize; self.entries.len()];
         for workspace in workspaces.iter_mut() {
@@ -195,8 +228,8 @@ impl Exceptions {
                     let hit = self.entries.iter().enumerate().find(|(_, e)| {
                         e.expires >= today
                             && e.waiver.control.eq_ignore_ascii_case(&result.control.id)
-                            && (glob(&e.waiver.resource, &resource.id)
-                                || glob(&e.waiver.resource, &workspace.id))
+                            && (covers(&e.waiver.resource, &resource.id)
+                                || covers(&e.waiver.resource, &workspace.id))
                     });
                     if let Some((i, entry)) = hit {
                         waived[i] += 1;
@@ -213,6 +246,19 @@ impl Exceptions {
                 }
             }
         }
+        // An entry whose control ran on a workspace it covers but waived nothing deserves a
+        // warning; one about controls or workspaces outside this run does not.
+        let in_scope = |e: &Entry| {
+            workspaces.iter().any(|w| {
+                w.results.iter().any(|r| {
+                    r.control.id.eq_ignore_ascii_case(&e.waiver.control)
+                        && (covers(&e.waiver.resource, &w.id)
+                            || r.resources
+                                .iter()
+                                .any(|x| covers(&e.waiver.resource, &x.id)))
+                })
+            })
+        };
         self.entries
             .iter()
             .zip(waived)
@@ -220,15 +266,23 @@ impl Exceptions {
                 waiver: e.waiver.clone(),
                 state: if e.expires < today {
                     State::Expired
-                } else if n == 0 {
+                } else if n > 0 {
+                    State::Applied
+                } else if in_scope(e) {
                     State::Unmatched
                 } else {
-                    State::Applied
+                    State::OutOfScope
                 },
                 waived: n,
             })
             .collect()
     }
+}
+
+/// Whether an entry's resource pattern covers an id: the id itself, or a scope above it (a
+/// resource group covers the resources in it).
+fn covers(pattern: &str, id: &str) -> bool {
+    glob(pattern, id) || glob(&format!("{}/*", crate::arm_id::normalise(pattern)), id)
 }
 
 /// Case-insensitive glob where `*` matches any run of characters; a trailing `/` is ignored.

@@ -146,7 +146,8 @@ pub struct Summary {
     pub not_applicable: usize,
     pub error: usize,
     pub waived: usize,
-    /// pass / (pass + fail) × 100, one decimal; null when nothing passed or failed.
+    /// pass / (pass + fail + waived) × 100, one decimal; null when nothing passed, failed or
+    /// was waived. A waiver accepts a failure; it does not make it a pass.
     pub score: Option<f64>,
 }
 
@@ -163,8 +164,8 @@ impl Summary {
                 Status::Waived => s.waived += 1,
             }
         }
-        s.score = (s.pass + s.fail > 0)
-            .then(|| (s.pass as f64 * 1000.0 / (s.pass + s.fail) as f64).round() / 10.0);
+        let judged = s.pass + s.fail + s.waived;
+        s.score = (judged > 0).then(|| (s.pass as f64 * 1000.0 / judged as f64).round() / 10.0);
         s
     }
 }
