@@ -87,6 +87,21 @@ pub fn derive_type(id: &str) -> Option<String> {
     }
 }
 
+/// Whether an id has the form of an AML workspace id (`/subscriptions/{s}/resourceGroups/{rg}/
+/// providers/Microsoft.MachineLearningServices/workspaces/{name}`).
+pub fn is_workspace_id(id: &str) -> bool {
+    let segs: Vec<&str> = normalise(id).split('/').collect();
+    let is = |i: usize, word: &str| segs.get(i).is_some_and(|s| s.eq_ignore_ascii_case(word));
+    segs.len() == 9
+        && segs[0].is_empty()
+        && is(1, "subscriptions")
+        && is(3, "resourceGroups")
+        && is(5, "providers")
+        && is(6, "Microsoft.MachineLearningServices")
+        && is(7, "workspaces")
+        && [2, 4, 8].iter().all(|&i| !segs[i].trim().is_empty())
+}
+
 /// The VNet id of a subnet id (`…/virtualNetworks/v/subnets/s` → `…/virtualNetworks/v`).
 pub fn vnet_of_subnet(subnet_id: &str) -> Option<String> {
     let trimmed = subnet_id.trim().trim_end_matches('/');
@@ -127,6 +142,20 @@ mod tests {
             resource_group(WS).unwrap(),
             "/subscriptions/S1/resourceGroups/RG-ML"
         );
+    }
+
+    #[test]
+    fn workspace_ids_are_recognised() {
+        assert!(is_workspace_id(WS));
+        assert!(is_workspace_id(&format!("{WS}/")));
+        for bad in [
+            "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/x",
+            "/subscriptions/s1/resourceGroups//providers/Microsoft.MachineLearningServices/workspaces/ws",
+            "subscriptions/s1/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws",
+            "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws/computes/c",
+        ] {
+            assert!(!is_workspace_id(bad), "{bad}");
+        }
     }
 
     #[test]

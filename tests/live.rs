@@ -300,13 +300,16 @@ fn an_unreadable_workspace_is_reported() {
     let fake = server(
         "hardened-workspace",
         50,
-        vec![Fault::new(HARDENED_WS, 404).exact()],
+        vec![Fault::new(HARDENED_WS, 403).exact()],
     );
     let out = live(&fake, &["--workspace", HARDENED_WS]);
     assert_eq!(out.status.code(), Some(3));
     let report = results(&out.stdout);
-    assert_eq!(report["workspaces"][0]["error"]["status"], 404);
-    assert_eq!(report["workspaces"][0]["error"]["code"], "ResourceNotFound");
+    assert_eq!(report["workspaces"][0]["error"]["status"], 403);
+    assert_eq!(
+        report["workspaces"][0]["error"]["code"],
+        "AuthorizationFailed"
+    );
     let table = amlsec()
         .args([
             "audit",
@@ -319,7 +322,33 @@ fn an_unreadable_workspace_is_reported() {
         ])
         .output()
         .unwrap();
-    assert!(String::from_utf8_lossy(&table.stdout).contains("could not be read: GET /subscriptions/5b1c8a3e-0d4f-4c7e-9a61-2f3e4d5c6b7a/resourceGroups/rg-ml-prod/providers/Microsoft.MachineLearningServices/workspaces/mlw-hardened failed: HTTP 404 ResourceNotFound"));
+    assert!(String::from_utf8_lossy(&table.stdout).contains("could not be read: GET /subscriptions/5b1c8a3e-0d4f-4c7e-9a61-2f3e4d5c6b7a/resourceGroups/rg-ml-prod/providers/Microsoft.MachineLearningServices/workspaces/mlw-hardened failed: HTTP 403 AuthorizationFailed"));
+}
+
+#[test]
+fn a_workspace_that_does_not_exist_is_one_line_naming_the_ones_that_do() {
+    let fake = server("hardened-workspace", 50, vec![]);
+    let typo = format!("{PROD}/providers/Microsoft.MachineLearningServices/workspaces/mlw-hardend");
+    let out = live(&fake, &["--workspace", &typo]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty(), "no report of failed reads");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let errors: Vec<&str> = stderr.lines().filter(|l| l.contains("error")).collect();
+    assert_eq!(errors.len(), 1, "{stderr}");
+    assert!(
+        errors[0].contains("workspace mlw-hardend does not exist in /subscriptions/5b1c8a3e-0d4f-4c7e-9a61-2f3e4d5c6b7a/resourceGroups/rg-ml-prod")
+            && errors[0].contains("its workspaces: mlw-hardened"),
+        "{stderr}"
+    );
+    // A malformed id is refused before anything is sent.
+    let fake = server("hardened-workspace", 50, vec![]);
+    let out = live(
+        &fake,
+        &["--workspace", "/subscriptions/s/resourceGroups/rg/mlw"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a workspace id"));
+    assert!(fake.seen().is_empty());
 }
 
 #[test]

@@ -341,7 +341,15 @@ pub fn selector(source: &SourceArgs) -> Result<Selector> {
         _ => Err(Error::Usage(format!("{what} takes one --subscription"))),
     };
     match (&source.workspace, &source.resource_group) {
-        (Some(ws), None) if ws.contains('/') => Ok(Selector::Workspace(ws.trim().to_string())),
+        (Some(ws), None) if ws.contains('/') => {
+            // A malformed id would only come back as a report of failed reads.
+            if !amlsec::arm_id::is_workspace_id(ws) {
+                return Err(Error::Usage(format!(
+                    "--workspace {ws}: not a workspace id; expected /subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.MachineLearningServices/workspaces/<name>"
+                )));
+            }
+            Ok(Selector::Workspace(ws.trim().to_string()))
+        }
         (Some(ws), None) => Err(Error::Usage(format!("--workspace {ws}: give the full ARM id, or add --resource-group"))),
         (Some(ws), Some(rg)) => {
             let sub = one_sub("--workspace NAME --resource-group RG")?;

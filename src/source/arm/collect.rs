@@ -118,6 +118,17 @@ impl Collector {
         Ok(ids.into_values().collect())
     }
 
+    /// The failed read of a path, if it failed.
+    pub fn failure(&self, path: &str) -> Option<ReadFailure> {
+        let key = arm_id::key(path);
+        self.failures
+            .lock()
+            .expect("failures lock")
+            .iter()
+            .find(|f| arm_id::key(f.path.split('?').next().unwrap_or_default()) == key)
+            .cloned()
+    }
+
     /// The documents and failed reads collected so far.
     pub fn documents(&self) -> Documents {
         let mut docs = Documents::default();

@@ -143,6 +143,12 @@ pub fn read(
                 scopes.join(", ")
             )));
         }
+        // A workspace named on the command line that does not exist is a typo, not an audit.
+        if let Selector::Workspace(id) = selector
+            && let Some(f) = collector.failure(id).filter(|f| f.status == Some(404))
+        {
+            return Err(Error::Usage(not_found(&client, id, &f).await));
+        }
         Ok(Live {
             documents: collector.documents(),
             workspaces,
@@ -150,4 +156,36 @@ pub fn read(
             endpoint: client.endpoint().to_string(),
         })
     })
+}
+
+/// One line for a workspace that does not exist, naming those its resource group has.
+async fn not_found(
+    client: &ArmClient,
+    id: &str,
+    failure: &crate::documents::ReadFailure,
+) -> String {
+    let name = crate::arm_id::last_segment(id);
+    let rg = crate::arm_id::resource_group(id).unwrap_or_default();
+    let list = format!("{rg}/providers/{}", crate::graph::AML_WORKSPACE);
+    let there = match client.list(&list, crate::graph::api::ML, &[]).await {
+        Ok(found) if found.is_empty() => "it has no Azure ML workspace".to_string(),
+        Ok(found) => format!(
+            "its workspaces: {}",
+            found
+                .iter()
+                .map(|w| crate::arm_id::last_segment(crate::documents::text(w, "id")))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        Err(f) => format!("its workspaces cannot be listed either ({f})"),
+    };
+    format!(
+        "workspace {name} does not exist in {rg} ({}); {there}",
+        failure
+            .request_id
+            .as_deref()
+            .map_or("HTTP 404".to_string(), |r| format!(
+                "HTTP 404, x-ms-request-id {r}"
+            ))
+    )
 }
