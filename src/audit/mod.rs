@@ -334,9 +334,10 @@ pub fn run<'r>(
     settings: &Settings,
 ) -> Vec<WorkspaceResult<'r>> {
     let wanted = needs(controls);
+    let shared = estate::Shared::default();
     ids.iter()
         .map(|id| {
-            let estate = estate::resolve(docs, id, settings, &wanted);
+            let estate = estate::resolve(docs, id, settings, &wanted, &shared);
             let results = controls
                 .iter()
                 .map(|c| evaluate(c, &estate, rules))

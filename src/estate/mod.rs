@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-pub use resolve::resolve;
+pub use resolve::{Shared, resolve};
 
 use crate::graph::{self, TargetKind};
 

@@ -1,7 +1,8 @@
 //! Resolution of targets from the documents, by walking the link graph: each target is found
 //! from its parent the way [`crate::graph::LINKS`] declares it (baseline.md §1.2, §1.6).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde_json::{Value, json};
 
@@ -11,8 +12,21 @@ use crate::cloud::Settings;
 use crate::documents::{Doc, Documents, ReadFailure, elements, member, text};
 use crate::graph::{self, Find, Link, Scope, Shape, TargetKind};
 
+/// Lists read at a subscription's scope (Defender pricings, the activity log's settings),
+/// parsed once for every workspace of the subscription in a run.
+#[derive(Default)]
+pub struct Shared {
+    lists: RefCell<HashMap<String, Result<Vec<Value>, ReadFailure>>>,
+}
+
 /// Resolves the `wanted` targets (and the targets they need) of the workspace `id`.
-pub fn resolve(docs: &Documents, id: &str, settings: &Settings, wanted: &[TargetKind]) -> Estate {
+pub fn resolve(
+    docs: &Documents,
+    id: &str,
+    settings: &Settings,
+    wanted: &[TargetKind],
+    shared: &Shared,
+) -> Estate {
     let audited = docs.get(id);
     let mut targets: BTreeMap<TargetKind, Target> = BTreeMap::new();
     let kinds = graph::closure(wanted);
@@ -29,6 +43,7 @@ pub fn resolve(docs: &Documents, id: &str, settings: &Settings, wanted: &[Target
                 id,
                 audited: body,
                 settings,
+                shared,
             };
             for kind in kinds {
                 let parent = kind.parent().and_then(|p| targets.get(&p));
@@ -55,6 +70,7 @@ struct Resolver<'a> {
     id: &'a str,
     audited: &'a Value,
     settings: &'a Settings,
+    shared: &'a Shared,
 }
 
 impl Resolver<'_> {
@@ -338,6 +354,13 @@ impl Resolver<'_> {
         };
         let collection = format!("{scope_id}/{path}");
         match shape {
+            Shape::List if scope == Scope::Subscription => {
+                self.with_shared_list(&collection, |items| {
+                    items
+                        .map(|items| list_target(&collection, items.to_vec()))
+                        .map_err(Clone::clone)
+                })
+            }
             Shape::List => self.list_doc(&collection),
             Shape::PricingPlan => self.pricing(&collection, kind.arg().unwrap_or_default()),
             Shape::RoleAssignments => self.role_assignments(&collection, kind.link()),
@@ -346,21 +369,33 @@ impl Resolver<'_> {
         }
     }
 
+    /// A subscription-scope list, parsed once per run.
+    fn with_shared_list(
+        &self,
+        collection: &str,
+        then: impl FnOnce(Result<&[Value], &ReadFailure>) -> Result<Target, ReadFailure>,
+    ) -> Target {
+        let mut lists = self.shared.lists.borrow_mut();
+        let list = lists
+            .entry(crate::arm_id::key(collection))
+            .or_insert_with(|| self.docs.list(collection));
+        then(list.as_deref()).unwrap_or_else(Target::Failed)
+    }
+
     fn pricing(&self, collection: &str, plan: &str) -> Target {
-        match self.docs.list(collection) {
-            Err(f) => Target::Failed(f),
-            Ok(items) => {
-                let found = items
-                    .into_iter()
-                    .find(|d| text(d, "name").eq_ignore_ascii_case(plan));
-                // A plan missing from the list is read as Free (§1.2).
-                let doc = found.unwrap_or_else(|| {
-                    json!({"id": format!("{collection}/{plan}"), "name": plan, "properties": {"pricingTier": "Free"},
-                           "amlsec": {"planMissing": true}})
-                });
-                single(Ok((id_of(&doc, collection), doc)))
-            }
-        }
+        self.with_shared_list(collection, |items| {
+            let found = items
+                .map_err(Clone::clone)?
+                .iter()
+                .find(|d| text(d, "name").eq_ignore_ascii_case(plan))
+                .cloned();
+            // A plan missing from the list is read as Free (§1.2).
+            let doc = found.unwrap_or_else(|| {
+                json!({"id": format!("{collection}/{plan}"), "name": plan, "properties": {"pricingTier": "Free"},
+                       "amlsec": {"planMissing": true}})
+            });
+            Ok(single(Ok((id_of(&doc, collection), doc))))
+        })
     }
 
     fn role_assignments(&self, collection: &str, link: &Link) -> Target {

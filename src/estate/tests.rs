@@ -46,6 +46,7 @@ fn estate(d: &Documents, id: &str) -> Estate {
         id,
         &Settings::default(),
         &crate::graph::every_kind("StorageAccounts"),
+        &Shared::default(),
     )
 }
 

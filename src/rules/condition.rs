@@ -140,7 +140,12 @@ impl<'a> Scope<'a> {
     }
 
     pub fn resolve(&self, path: &Path) -> Result<Found<'a>, ReadFailure> {
-        let (located, _) = self.locate(path)?;
+        let (start, at, unread) = self.start(path)?;
+        // Most paths name one property of a document with no unread places: no walk needed.
+        if unread.is_empty() && !path.has_wildcard() {
+            return Ok(Found::One(path.follow(start)));
+        }
+        let located = path.walk(start, at, unread)?;
         let mut values: Vec<Option<&'a Value>> = located.into_iter().map(|(v, _)| v).collect();
         Ok(if path.has_wildcard() {
             Found::Many(values)
@@ -151,6 +156,16 @@ impl<'a> Scope<'a> {
 
     /// The values a path reaches, with where they are, and the unread places that apply there.
     fn locate(&self, path: &Path) -> Result<(Vec<Located<'a>>, &'a [Unread]), ReadFailure> {
+        let (start, at, unread) = self.start(path)?;
+        Ok((path.walk(start, at, unread)?, unread))
+    }
+
+    /// Where a path starts: its document, the place in it, and that document's unread places.
+    #[allow(clippy::type_complexity)]
+    fn start(
+        &self,
+        path: &Path,
+    ) -> Result<(Option<&'a Value>, &'a [Step], &'a [Unread]), ReadFailure> {
         let at_root = match path.root() {
             Root::Current => std::ptr::eq(self.current, &self.root.value),
             Root::Context(name) => name == "root",
@@ -158,7 +173,7 @@ impl<'a> Scope<'a> {
         if let (true, Some(failure)) = (at_root, self.unread_root) {
             return Err(failure.clone());
         }
-        let (start, at, unread): (Option<&'a Value>, &[Step], &'a [Unread]) = match path.root() {
+        Ok(match path.root() {
             Root::Current => (Some(self.current), self.current_at, self.current_unread),
             Root::Context(name) if name == "root" => {
                 (Some(&self.root.value), &[], &self.root.unread)
@@ -167,8 +182,7 @@ impl<'a> Scope<'a> {
                 Some(doc) => (Some(&doc.value), &[], &doc.unread),
                 None => (None, &[], &[]),
             },
-        };
-        Ok((path.walk(start, at, unread)?, unread))
+        })
     }
 
     fn arg(&self, arg: &'a Arg) -> Result<Option<Value>, ReadFailure> {

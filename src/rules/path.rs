@@ -176,6 +176,14 @@ impl Path {
         })
     }
 
+    /// The value a plain path (no wildcard) reaches, by name only.
+    pub fn follow<'v>(&self, start: Option<&'v Value>) -> Option<&'v Value> {
+        self.segments.iter().try_fold(start?, |v, s| match s {
+            Segment::Key(k) => member(v, k),
+            _ => None,
+        })
+    }
+
     /// Every value the path reaches, located.
     pub fn walk<'v>(
         &self,
