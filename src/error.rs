@@ -55,6 +55,9 @@ pub enum Error {
     Snapshot(Diagnostic),
     #[error("{}", join_lines(.0))]
     Exceptions(Vec<Diagnostic>),
+    /// The `--baseline` report cannot be read.
+    #[error("{0}")]
+    Baseline(Diagnostic),
     #[error("{0}")]
     Usage(String),
     /// No credential could get a token; the message lists each mode tried and why.

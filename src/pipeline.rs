@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
+use crate::audit::baseline::Baseline;
 use crate::audit::exceptions::Exceptions;
 use crate::audit::{self, Selection};
 use crate::cloud::{Cloud, Settings};
@@ -72,7 +73,11 @@ pub struct AuditRequest<'r> {
     pub cloud: Cloud,
     pub settings: Vec<String>,
     pub exceptions: Option<PathBuf>,
+    /// A previous JSON report: failures it had are `known`, the others `new`.
+    pub baseline: Option<PathBuf>,
     pub fail_on: Severity,
+    /// Only new failures (not in the baseline) make the exit code 1.
+    pub fail_on_new: bool,
     /// Report files to write besides what `show` does with the report.
     pub outputs: Vec<(Format, PathBuf)>,
     pub today: Date,
@@ -111,6 +116,15 @@ pub fn audit(
         None => Exceptions::default(),
     };
     exceptions.check_controls(rules.controls.iter().map(|c| c.id.as_str()))?;
+    let baseline = match &request.baseline {
+        Some(path) => Some(Baseline::load(path)?),
+        None if request.fail_on_new => {
+            return Err(Error::Usage(
+                "--fail-on-new needs --baseline REPORT.json (the findings already known)".into(),
+            ));
+        }
+        None => None,
+    };
     let (docs, ids, source, requests) = match request.source {
         Source::Snapshot {
             path,
@@ -148,8 +162,22 @@ pub fn audit(
             .filter_map(|o| o.warning())
             .map(|w| format!("warning: {w}")),
     );
-    let code = audit::exit_code(&workspaces, request.fail_on) as u8;
-    let reason = audit::exit_reason(&workspaces, request.fail_on);
+    let comparison = baseline.map(|b| b.compare(&mut workspaces));
+    if let Some(c) = &comparison {
+        notices.push(format!(
+            "baseline {}: {} new, {} known, {} fixed",
+            c.path,
+            c.new,
+            c.known,
+            c.fixed.len()
+        ));
+    }
+    let gate = audit::Gate {
+        fail_on: request.fail_on,
+        new_only: request.fail_on_new,
+    };
+    let code = audit::exit_code(&workspaces, gate) as u8;
+    let reason = audit::exit_reason(&workspaces, gate);
     let report = Report {
         workspaces,
         level: request.selection.level,
@@ -158,6 +186,7 @@ pub fn audit(
         duration_ms: started.elapsed().as_millis() as u64,
         requests,
         exceptions: outcomes,
+        baseline: comparison,
     };
     for (format, path) in request.outputs {
         std::fs::File::create(&path)

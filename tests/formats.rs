@@ -682,3 +682,128 @@ fn an_output_without_a_known_extension_takes_the_format_given() {
         .code(2)
         .stderr(predicate::str::contains("cannot tell the format"));
 }
+
+#[test]
+fn a_baseline_marks_findings_new_known_and_fixed_and_can_gate_on_new_ones() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("formats");
+    std::fs::create_dir_all(&dir).unwrap();
+    let before = dir.join("baseline.json");
+    amlsec()
+        .args([
+            "audit",
+            "--snapshot",
+            &example("default-workspace"),
+            "--output",
+        ])
+        .arg(&before)
+        .assert()
+        .code(1);
+    let baseline = before.to_str().unwrap();
+
+    // The same estate: every failure is known; failing only on new ones passes.
+    let same = json_report("default-workspace", &["--baseline", baseline]);
+    assert_eq!(same["baseline"]["new"], 0);
+    assert!(same["baseline"]["known"].as_u64().unwrap() > 5);
+    assert_eq!(same["baseline"]["fixed"], serde_json::json!([]));
+    amlsec()
+        .args([
+            "audit",
+            "--snapshot",
+            &example("default-workspace"),
+            "--baseline",
+            baseline,
+            "--fail-on-new",
+        ])
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("in the baseline"));
+
+    // The workspace made private: AML-NS-01 is fixed; a new storage key finding is new.
+    let mut docs: Vec<Value> =
+        serde_json::from_str(&std::fs::read_to_string(example("default-workspace")).unwrap())
+            .unwrap();
+    for d in docs.iter_mut() {
+        let id = d["id"].as_str().unwrap().to_string();
+        if id.ends_with("/workspaces/mlw-quickstart") {
+            d["properties"]["publicNetworkAccess"] = serde_json::json!("Disabled");
+        }
+    }
+    let changed = scratch("changed.json", &Value::from(docs).to_string());
+    let out = amlsec()
+        .args(["audit", "--format", "json", "--snapshot"])
+        .arg(&changed)
+        .args(["--baseline", baseline])
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let fixed = report["baseline"]["fixed"].as_array().unwrap();
+    assert!(
+        fixed.iter().any(|f| f["control"] == "AML-NS-01"),
+        "{fixed:?}"
+    );
+
+    // Against an empty baseline every failure is new, and SARIF says so.
+    let clean = dir.join("clean.json");
+    amlsec()
+        .args([
+            "audit",
+            "--snapshot",
+            &example("hardened-workspace"),
+            "--output",
+        ])
+        .arg(&clean)
+        .assert()
+        .code(0);
+    amlsec()
+        .args([
+            "audit",
+            "--snapshot",
+            &example("default-workspace"),
+            "--fail-on-new",
+            "--baseline",
+        ])
+        .arg(&clean)
+        .assert()
+        .code(1);
+    let sarif: Value = serde_json::from_str(&output(&[
+        "audit",
+        "--snapshot",
+        &example("default-workspace"),
+        "--format",
+        "sarif",
+        "--baseline",
+        clean.to_str().unwrap(),
+    ]))
+    .unwrap();
+    assert!(
+        sarif["runs"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["baselineState"] == "new")
+    );
+
+    let not_a_report = scratch("not-a-report.json", "[1, 2]");
+    amlsec()
+        .args([
+            "audit",
+            "--snapshot",
+            &example("default-workspace"),
+            "--baseline",
+        ])
+        .arg(&not_a_report)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "not-a-report.json: not an amlsec JSON report",
+        ));
+    amlsec()
+        .args([
+            "audit",
+            "--snapshot",
+            &example("default-workspace"),
+            "--fail-on-new",
+        ])
+        .assert()
+        .code(2);
+}

@@ -84,7 +84,7 @@ fn audit_snapshot(text: &[u8], rules: &RuleSet) -> u8 {
     };
     let controls = selection.apply(rules).unwrap();
     let workspaces = audit::run(&docs, &ids, rules, &controls, &Settings::default());
-    let code = audit::exit_code(&workspaces, Severity::Low) as u8;
+    let code = audit::exit_code(&workspaces, audit::Gate::at(Severity::Low)) as u8;
     let report = Report {
         workspaces,
         level: 2,
@@ -95,6 +95,7 @@ fn audit_snapshot(text: &[u8], rules: &RuleSet) -> u8 {
         duration_ms: 0,
         requests: 0,
         exceptions: vec![],
+        baseline: None,
     };
     for format in Format::NAMES {
         report::write(

@@ -1,6 +1,7 @@
 //! Evaluation: each selected control against each workspace's estate, rolled up across
 //! instances (baseline.md §1.6: fail > error > manual > pass > not_applicable), and scored.
 
+pub mod baseline;
 pub mod exceptions;
 
 use crate::cloud::Settings;
@@ -74,6 +75,9 @@ pub struct ResourceResult {
     /// The exception that waived this resource's failure.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub waiver: Option<Waiver>,
+    /// Whether a `--baseline` report already had this failure.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<baseline::Seen>,
 }
 
 #[derive(Debug, Clone)]
@@ -406,6 +410,7 @@ pub fn evaluate<'r>(control: &'r Control, estate: &Estate, rules: &RuleSet) -> C
                     message: Some(message),
                     evidence: vec![],
                     waiver: None,
+                    baseline: None,
                 }
             }
             InstanceState::Manual(m) => ResourceResult {
@@ -414,6 +419,7 @@ pub fn evaluate<'r>(control: &'r Control, estate: &Estate, rules: &RuleSet) -> C
                 message: Some(m.clone()),
                 evidence: vec![],
                 waiver: None,
+                baseline: None,
             },
             InstanceState::Doc(doc) => judge(control, &instance.id, doc, estate, rules),
         })
@@ -514,17 +520,23 @@ fn judge(
         message,
         evidence,
         waiver: None,
+        baseline: None,
     }
 }
 
 /// Why the exit code is what it is, in one line for stderr.
-pub fn exit_reason(workspaces: &[WorkspaceResult<'_>], fail_on: Severity) -> String {
+pub fn exit_reason(workspaces: &[WorkspaceResult<'_>], gate: Gate) -> String {
+    let fail_on = gate.fail_on;
     let results = || workspaces.iter().flat_map(|w| &w.results);
     let failed: Vec<Severity> = results()
         .filter(|r| r.status == Status::Fail)
         .map(|r| r.control.severity)
         .collect();
-    let gating = failed.iter().filter(|s| **s >= fail_on).count();
+    let gating_results: Vec<Severity> = results()
+        .filter(|r| r.gates(gate))
+        .map(|r| r.control.severity)
+        .collect();
+    let gating = gating_results.len();
     let errors = results().filter(|r| r.status == Status::Error).count();
     let unreadable = workspaces.iter().filter(|w| w.error.is_some()).count();
     let waived = results().filter(|r| r.status == Status::Waived).count();
@@ -536,7 +548,7 @@ pub fn exit_reason(workspaces: &[WorkspaceResult<'_>], fail_on: Severity) -> Str
             Severity::Medium,
             Severity::Low,
         ] {
-            let n = failed.iter().filter(|x| **x == s && **x >= fail_on).count();
+            let n = gating_results.iter().filter(|x| **x == s).count();
             if n > 0 {
                 parts.push(format!("{n} {}", s.as_str()));
             }
@@ -547,11 +559,19 @@ pub fn exit_reason(workspaces: &[WorkspaceResult<'_>], fail_on: Severity) -> Str
         |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     let mut extra = Vec::new();
     if failed.len() > gating {
-        extra.push(plural(
-            failed.len() - gating,
-            "failure below the threshold",
-            "failures below the threshold",
-        ));
+        extra.push(if gate.new_only {
+            plural(
+                failed.len() - gating,
+                "failure below the threshold or in the baseline",
+                "failures below the threshold or in the baseline",
+            )
+        } else {
+            plural(
+                failed.len() - gating,
+                "failure below the threshold",
+                "failures below the threshold",
+            )
+        });
     }
     if waived > 0 {
         extra.push(format!("{waived} waived"));
@@ -561,7 +581,7 @@ pub fn exit_reason(workspaces: &[WorkspaceResult<'_>], fail_on: Severity) -> Str
     } else {
         format!("; {}", extra.join(", "))
     };
-    match exit_code(workspaces, fail_on) {
+    match exit_code(workspaces, gate) {
         1 => format!(
             "exit 1: {} at or above {} ({}){extra}",
             plural(gating, "control failed", "controls failed"),
@@ -596,11 +616,42 @@ pub fn exit_reason(workspaces: &[WorkspaceResult<'_>], fail_on: Severity) -> Str
     }
 }
 
-/// The exit code of DESIGN §4: 1 if a control failed at or above `fail_on`, else 3 if the
-/// audit is incomplete (a workspace unreadable or a control `error`), else 0.
-pub fn exit_code(workspaces: &[WorkspaceResult<'_>], fail_on: Severity) -> i32 {
+/// Which failures decide the exit code.
+#[derive(Debug, Clone, Copy)]
+pub struct Gate {
+    pub fail_on: Severity,
+    /// Only failures the `--baseline` report did not have (`--fail-on-new`).
+    pub new_only: bool,
+}
+
+impl Gate {
+    pub fn at(fail_on: Severity) -> Gate {
+        Gate {
+            fail_on,
+            new_only: false,
+        }
+    }
+}
+
+impl ControlResult<'_> {
+    /// Whether this result fails the run.
+    fn gates(&self, gate: Gate) -> bool {
+        self.status == Status::Fail
+            && self.control.severity >= gate.fail_on
+            && (!gate.new_only
+                || self
+                    .resources
+                    .iter()
+                    .any(|r| r.status == Status::Fail && r.baseline != Some(baseline::Seen::Known)))
+    }
+}
+
+/// The exit code of DESIGN §4: 1 if a control failed at or above `fail_on` (and, with
+/// `new_only`, on a resource the baseline did not have), else 3 if the audit is incomplete (a
+/// workspace unreadable or a control `error`), else 0.
+pub fn exit_code(workspaces: &[WorkspaceResult<'_>], gate: Gate) -> i32 {
     let results = || workspaces.iter().flat_map(|w| &w.results);
-    if results().any(|r| r.status == Status::Fail && r.control.severity >= fail_on) {
+    if results().any(|r| r.gates(gate)) {
         1
     } else if workspaces.iter().any(|w| w.error.is_some())
         || results().any(|r| r.status == Status::Error)
@@ -836,7 +887,7 @@ mod tests {
                     &controls,
                     &Settings::default(),
                 ),
-                fail_on,
+                Gate::at(fail_on),
             )
         };
         assert_eq!(
@@ -893,9 +944,13 @@ mod tests {
         );
         let statuses: Vec<Status> = workspaces[0].results.iter().map(|r| r.status).collect();
         assert_eq!(statuses, [Status::Fail, Status::Error]);
-        assert_eq!(exit_code(&workspaces, Severity::Low), 1, "1 before 3");
         assert_eq!(
-            exit_code(&workspaces, Severity::Critical),
+            exit_code(&workspaces, Gate::at(Severity::Low)),
+            1,
+            "1 before 3"
+        );
+        assert_eq!(
+            exit_code(&workspaces, Gate::at(Severity::Critical)),
             3,
             "below --fail-on, the failed read still makes the audit incomplete"
         );

@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use super::{Report, Source};
+use crate::audit::baseline::Comparison;
 use crate::audit::exceptions::{Outcome, Waiver};
 use crate::audit::{ResourceResult, Status, Summary, WorkspaceResult};
 use crate::documents::ReadFailure;
@@ -22,6 +23,8 @@ struct JsonReport<'a> {
     summary: Summary,
     workspaces: Vec<JsonWorkspace<'a>>,
     exceptions: &'a [Outcome],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline: Option<&'a Comparison>,
     stats: Stats,
 }
 
@@ -164,6 +167,7 @@ pub fn write_json(report: &Report<'_>, out: &mut dyn std::io::Write) -> std::io:
         summary: report.summary(),
         workspaces,
         exceptions: &report.exceptions,
+        baseline: report.baseline.as_ref(),
         stats: Stats {
             requests: report.requests,
             duration_ms: report.duration_ms,

@@ -55,6 +55,9 @@ pub fn to_markdown(report: &Report<'_>) -> String {
         s.not_applicable,
         report.level
     );
+    if let Some(line) = report.baseline_line() {
+        let _ = writeln!(md, "{line}\n");
+    }
     for w in &report.workspaces {
         let _ = writeln!(
             md,

@@ -29,6 +29,8 @@ pub struct Report<'r> {
     pub requests: u64,
     /// What became of each entry of the exceptions file.
     pub exceptions: Vec<crate::audit::exceptions::Outcome>,
+    /// New, known and fixed findings against a `--baseline` report.
+    pub baseline: Option<crate::audit::baseline::Comparison>,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -41,6 +43,28 @@ pub enum Source {
 impl Report<'_> {
     pub fn summary(&self) -> Summary {
         Summary::of(self.workspaces.iter().flat_map(|w| &w.results))
+    }
+
+    /// One line on the `--baseline` comparison, for the text reports.
+    pub fn baseline_line(&self) -> Option<String> {
+        let c = self.baseline.as_ref()?;
+        let fixed: Vec<String> = c
+            .fixed
+            .iter()
+            .map(|f| format!("{} on {}", f.control, f.resource))
+            .collect();
+        Some(format!(
+            "Against the baseline {}: {} new, {} known, {} fixed{}",
+            c.path,
+            c.new,
+            c.known,
+            c.fixed.len(),
+            if fixed.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", fixed.join("; "))
+            }
+        ))
     }
 }
 

@@ -93,6 +93,13 @@ fn result(r: &ControlResult<'_>, res: &ResourceResult, rule_index: usize) -> Val
         }],
         "partialFingerprints": {"amlsecFinding/v1": fingerprint(&r.control.id, &res.id)},
     });
+    // SARIF's own comparison with a previous run, when a --baseline was given.
+    if let Some(seen) = res.baseline {
+        out["baselineState"] = json!(match seen {
+            crate::audit::baseline::Seen::New => "new",
+            crate::audit::baseline::Seen::Known => "unchanged",
+        });
+    }
     if let Some(w) = &res.waiver {
         out["suppressions"] = json!([{
             "kind": "external",

@@ -200,6 +200,9 @@ pub fn to_table(report: &Report<'_>, color: bool) -> String {
             out.push_str(&format!("Manual controls (a person must answer)\n{t}\n"));
         }
     }
+    if let Some(line) = report.baseline_line() {
+        out.push_str(&format!("{line}\n"));
+    }
     let s = report.summary();
     out.push_str(&format!(
         "{} workspace{} · level {} · {} pass · {} fail · {} manual · {} not applicable · {} error · score {}\n",

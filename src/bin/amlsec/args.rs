@@ -200,6 +200,12 @@ pub struct AuditArgs {
     /// Accepted exceptions (YAML): matching failures become `waived` in every output.
     #[arg(long, value_name = "FILE")]
     pub exceptions: Option<PathBuf>,
+    /// A previous JSON report: its failures are `known`, the others `new`; fixed ones listed.
+    #[arg(long, value_name = "REPORT.json")]
+    pub baseline: Option<PathBuf>,
+    /// Exit 1 only for failures the --baseline report did not have.
+    #[arg(long, requires = "baseline")]
+    pub fail_on_new: bool,
     /// Format printed on standard output, and of an --output whose extension says none
     /// [default: table].
     #[arg(long, value_name = "FORMAT", value_parser = ["table", "json", "sarif", "junit", "markdown", "csv"])]

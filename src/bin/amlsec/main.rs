@@ -60,7 +60,9 @@ fn audit(a: AuditArgs) -> Result<u8> {
         cloud: a.azure.cloud(),
         settings: a.settings.setting,
         exceptions: a.exceptions,
+        baseline: a.baseline,
         fail_on: a.fail_on.severity(),
+        fail_on_new: a.fail_on_new,
         outputs,
         today: Date::today(),
     };
