@@ -55,6 +55,9 @@ pub enum Error {
     Snapshot(Diagnostic),
     #[error("{}", join_lines(.0))]
     Exceptions(Vec<Diagnostic>),
+    /// The config file (`amlsec.yaml`) is not valid.
+    #[error("{0}")]
+    Config(Diagnostic),
     /// The `--baseline` report cannot be read.
     #[error("{0}")]
     Baseline(Diagnostic),

@@ -8,6 +8,7 @@
 pub mod arm_id;
 pub mod audit;
 pub mod cloud;
+pub mod config;
 pub mod date;
 pub mod documents;
 pub mod error;

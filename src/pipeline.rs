@@ -210,6 +210,16 @@ pub struct Collected {
     pub requests: u64,
 }
 
+impl std::fmt::Display for Collected {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} workspaces, {} documents, {} failed reads, {} requests",
+            self.workspaces, self.documents, self.failed_reads, self.requests
+        )
+    }
+}
+
 /// Reads workspaces live and writes them to a snapshot file that audits offline.
 pub fn collect(
     options: &LiveOptions,

@@ -675,3 +675,84 @@ fn severity_and_skip_narrow_the_run_and_unknown_skips_are_errors() {
         "--skip-control AML-XX-* matches no control",
     );
 }
+
+#[test]
+fn a_settings_file_is_read_from_the_working_directory_and_flags_override_it() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("config-dir");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let snapshot = Path::new(env!("CARGO_MANIFEST_DIR")).join(DEFAULT);
+    let run = |args: &[&str]| {
+        let mut cmd = cargo_bin_cmd!("amlsec");
+        cmd.current_dir(&dir)
+            .env_remove("NO_COLOR")
+            .args(["audit", "--snapshot"])
+            .arg(&snapshot)
+            .args(args);
+        cmd
+    };
+    // amlsec init writes a template that loads as it is, and is not written over by accident.
+    let mut init = cargo_bin_cmd!("amlsec");
+    init.current_dir(&dir).arg("init").assert().success();
+    run(&["--format", "json"]).assert().code(1);
+    let mut again = cargo_bin_cmd!("amlsec");
+    again
+        .current_dir(&dir)
+        .arg("init")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("amlsec.yaml exists"));
+
+    std::fs::write(
+        dir.join("amlsec.yaml"),
+        "level: 2\nskip: [AML-NS-01]\nfail-on: critical\nformat: json\noutputs: [out/report.json]\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(dir.join("out")).unwrap();
+    let out = run(&[]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "fail-on critical from the file");
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ids: Vec<&str> = report["workspaces"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["control"].as_str().unwrap())
+        .collect();
+    assert!(
+        !ids.contains(&"AML-NS-01") && ids.contains(&"AML-DP-01"),
+        "skip and level 2"
+    );
+    assert!(
+        dir.join("out/report.json").is_file(),
+        "outputs relative to the file"
+    );
+
+    // Flags win.
+    let out = run(&[
+        "--level",
+        "1",
+        "--skip-control",
+        "AML-NS-02",
+        "--fail-on",
+        "low",
+    ])
+    .output()
+    .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ids: Vec<&str> = report["workspaces"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["control"].as_str().unwrap())
+        .collect();
+    assert!(
+        ids.contains(&"AML-NS-01") && !ids.contains(&"AML-NS-02") && !ids.contains(&"AML-DP-01")
+    );
+
+    std::fs::write(dir.join("bad.yaml"), "level: 2\nfail-on: hihg\n").unwrap();
+    run(&["--config", "bad.yaml"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("bad.yaml:2:10:"));
+}

@@ -8,6 +8,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use amlsec::audit::Selection;
 use amlsec::cloud::Cloud;
+use amlsec::config::Config;
 use amlsec::error::{Error, Result};
 use amlsec::pipeline::{RulesRequest, Source};
 use amlsec::report::Format;
@@ -64,6 +65,13 @@ Examples:
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     #[command(after_help = "Example:\n  amlsec completions bash > /etc/bash_completion.d/amlsec")]
     Completions { shell: clap_complete::Shell },
+    /// Write a commented amlsec.yaml (the settings `amlsec audit` reads) to fill in.
+    #[command(after_help = "Example:\n  amlsec init && $EDITOR amlsec.yaml")]
+    Init {
+        /// Write over an existing amlsec.yaml.
+        #[arg(long)]
+        force: bool,
+    },
     /// Print the man page (roff).
     #[command(after_help = "Example:\n  amlsec man > /usr/local/share/man/man1/amlsec.1")]
     Man,
@@ -172,9 +180,13 @@ pub struct AuditArgs {
     pub source: SourceArgs,
     #[command(flatten)]
     pub azure: AzureArgs,
-    /// 1: controls for every workspace; 2: also those for sensitive data (cost or hard to reverse).
-    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=2))]
-    pub level: u8,
+    /// Settings file [default: ./amlsec.yaml when it exists]; flags override what it sets.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// 1: controls for every workspace; 2: also those for sensitive data (cost or hard to
+    /// reverse) [default: 1].
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=2))]
+    pub level: Option<u8>,
     /// Only these categories (repeatable or comma-separated), e.g. network,identity.
     #[arg(long, value_delimiter = ',', value_name = "CATEGORY")]
     pub category: Vec<String>,
@@ -194,9 +206,9 @@ pub struct AuditArgs {
     pub param: Vec<String>,
     #[command(flatten)]
     pub settings: SettingArgs,
-    /// Lowest severity whose failure makes the exit code 1.
-    #[arg(long, value_enum, default_value_t = SeverityArg::Low)]
-    pub fail_on: SeverityArg,
+    /// Lowest severity whose failure makes the exit code 1 [default: low].
+    #[arg(long, value_enum)]
+    pub fail_on: Option<SeverityArg>,
     /// Accepted exceptions (YAML): matching failures become `waived` in every output.
     #[arg(long, value_name = "FILE")]
     pub exceptions: Option<PathBuf>,
@@ -204,7 +216,7 @@ pub struct AuditArgs {
     #[arg(long, value_name = "REPORT.json")]
     pub baseline: Option<PathBuf>,
     /// Exit 1 only for failures the --baseline report did not have.
-    #[arg(long, requires = "baseline")]
+    #[arg(long)]
     pub fail_on_new: bool,
     /// Format printed on standard output, and of an --output whose extension says none
     /// [default: table].
@@ -397,6 +409,17 @@ impl RuleArgs {
     }
 }
 
+impl From<Severity> for SeverityArg {
+    fn from(s: Severity) -> SeverityArg {
+        match s {
+            Severity::Critical => SeverityArg::Critical,
+            Severity::High => SeverityArg::High,
+            Severity::Medium => SeverityArg::Medium,
+            Severity::Low => SeverityArg::Low,
+        }
+    }
+}
+
 impl SeverityArg {
     pub fn severity(self) -> Severity {
         match self {
@@ -423,10 +446,38 @@ impl ColorChoice {
 }
 
 impl AuditArgs {
+    /// Takes what the flags leave unset from the settings file (`--config`, or ./amlsec.yaml).
+    pub fn with_config(self) -> Result<AuditArgs> {
+        let config = Config::find(self.config.as_deref())?.map(|(_, c)| c);
+        Ok(self.merge(config.unwrap_or_default()))
+    }
+
+    fn merge(mut self, config: Config) -> AuditArgs {
+        let pick =
+            |flags: Vec<String>, file: Vec<String>| if flags.is_empty() { file } else { flags };
+        self.level = self.level.or(config.level);
+        self.category = pick(self.category, config.categories);
+        self.control = pick(self.control, config.controls);
+        self.skip_control = pick(self.skip_control, config.skip);
+        self.severity = self.severity.or(config.severity.map(SeverityArg::from));
+        self.fail_on = self.fail_on.or(config.fail_on.map(SeverityArg::from));
+        self.fail_on_new |= config.fail_on_new;
+        // Rules, parameters and settings add up; a flag given later wins over the file.
+        self.rules.rules = [config.rules, self.rules.rules].concat();
+        self.param = [Config::assignments(&config.params), self.param].concat();
+        self.settings.setting =
+            [Config::assignments(&config.settings), self.settings.setting].concat();
+        self.exceptions = self.exceptions.or(config.exceptions);
+        self.baseline = self.baseline.or(config.baseline);
+        self.output = pick(self.output, config.outputs);
+        self.format = self.format.or(config.format);
+        self
+    }
+
     /// Which controls run: level, categories, ids, minimum severity, skips.
     pub fn selection(&self) -> Selection {
         Selection {
-            level: self.level,
+            level: self.level.unwrap_or(1),
             categories: self.category.clone(),
             controls: self.control.clone(),
             min_severity: self.severity.map(SeverityArg::severity),

@@ -12,8 +12,8 @@ use amlsec::date::Date;
 use amlsec::error::{Error, Result};
 use amlsec::pipeline::{self, AuditRequest, RulesRequest};
 use amlsec::report::{self, Format};
-use amlsec::rules::reference;
-use args::{AuditArgs, Cli, CollectArgs, Command, RulesCommand};
+use amlsec::rules::{Severity, reference};
+use args::{AuditArgs, Cli, CollectArgs, Command, RulesCommand, SeverityArg};
 use output::{emit, note};
 
 fn main() -> ExitCode {
@@ -26,6 +26,10 @@ fn main() -> ExitCode {
             clap_complete::generate(shell, &mut Cli::command(), "amlsec", &mut script);
             emit(|out| out.write_all(&script)).map(|()| 0)
         }
+        Command::Init { force } => amlsec::config::init(force).map(|done| {
+            note(&done);
+            0
+        }),
         Command::Man => {
             let mut page = Vec::new();
             clap_mangen::Man::new(Cli::command())
@@ -44,6 +48,7 @@ fn main() -> ExitCode {
 }
 
 fn audit(a: AuditArgs) -> Result<u8> {
+    let a = a.with_config()?;
     let rules = pipeline::load_rules(&a.rules.request(&a.param))?;
     let outputs = a
         .output
@@ -61,7 +66,7 @@ fn audit(a: AuditArgs) -> Result<u8> {
         settings: a.settings.setting,
         exceptions: a.exceptions,
         baseline: a.baseline,
-        fail_on: a.fail_on.severity(),
+        fail_on: a.fail_on.map_or(Severity::Low, SeverityArg::severity),
         fail_on_new: a.fail_on_new,
         outputs,
         today: Date::today(),
@@ -82,14 +87,7 @@ fn collect(a: CollectArgs) -> Result<u8> {
         &settings,
         &a.output,
     )?;
-    note(&format!(
-        "wrote {}: {} workspaces, {} documents, {} failed reads, {} requests",
-        a.output.display(),
-        done.workspaces,
-        done.documents,
-        done.failed_reads,
-        done.requests
-    ));
+    note(&format!("wrote {}: {done}", a.output.display()));
     Ok(0)
 }
 
