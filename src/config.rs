@@ -35,6 +35,7 @@ pub struct Config {
     #[serde(default)]
     pub rules: Vec<PathBuf>,
     pub exceptions: Option<PathBuf>,
+    pub answers: Option<PathBuf>,
     pub baseline: Option<PathBuf>,
     /// Report files, as `--output` takes them (`FORMAT:PATH` or a path with an extension).
     #[serde(default)]
@@ -97,6 +98,7 @@ impl Config {
         let fix = |p: PathBuf| if p.is_relative() { base.join(p) } else { p };
         self.rules = self.rules.into_iter().map(fix).collect();
         self.exceptions = self.exceptions.map(fix);
+        self.answers = self.answers.map(fix);
         self.baseline = self.baseline.map(fix);
         self.outputs = self
             .outputs
@@ -153,6 +155,7 @@ pub const TEMPLATE: &str = "\
 # fail-on-new: true            # with baseline: only failures not in it make the exit code 1
 # baseline: reports/last.json  # a previous JSON report: new, known and fixed findings
 # exceptions: exceptions.yaml  # accepted risks, with reasons and expiry dates
+# answers: answers.yaml        # answers to the manual controls (amlsec answers template)
 # rules: [my-rules/]           # extra rule files or folders
 # params:                      # rule parameters
 #   owner_tag_keys: [owner, costCenter]

@@ -55,6 +55,8 @@ pub enum Error {
     Snapshot(Diagnostic),
     #[error("{}", join_lines(.0))]
     Exceptions(Vec<Diagnostic>),
+    #[error("{}", join_lines(.0))]
+    Answers(Vec<Diagnostic>),
     /// The config file (`amlsec.yaml`) is not valid.
     #[error("{0}")]
     Config(Diagnostic),

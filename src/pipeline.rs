@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
+use crate::audit::answers::Answers;
 use crate::audit::baseline::Baseline;
 use crate::audit::exceptions::Exceptions;
 use crate::audit::{self, Selection};
@@ -23,6 +24,17 @@ pub struct RulesRequest {
     pub paths: Vec<PathBuf>,
     pub builtin: bool,
     pub params: Vec<String>,
+}
+
+impl RulesRequest {
+    /// Rule files, with or without the built-in ones, and no overrides.
+    pub fn files(paths: Vec<PathBuf>, builtin: bool) -> RulesRequest {
+        RulesRequest {
+            paths,
+            builtin,
+            params: vec![],
+        }
+    }
 }
 
 /// Loads the built-in rules (unless left out), then the user's files, then the overrides.
@@ -73,6 +85,8 @@ pub struct AuditRequest<'r> {
     pub cloud: Cloud,
     pub settings: Vec<String>,
     pub exceptions: Option<PathBuf>,
+    /// Answers to manual controls (YAML).
+    pub answers: Option<PathBuf>,
     /// A previous JSON report: failures it had are `known`, the others `new`.
     pub baseline: Option<PathBuf>,
     pub fail_on: Severity,
@@ -116,6 +130,10 @@ pub fn audit(
         None => Exceptions::default(),
     };
     exceptions.check_controls(rules.controls.iter().map(|c| c.id.as_str()))?;
+    let answers = match &request.answers {
+        Some(path) => Answers::load(path, &rules.controls, request.today)?,
+        None => Answers::default(),
+    };
     let baseline = match &request.baseline {
         Some(path) => Some(Baseline::load(path)?),
         None if request.fail_on_new => {
@@ -154,8 +172,9 @@ pub fn audit(
     };
     let mut workspaces = audit::run(&docs, &ids, rules, &controls, &settings);
     drop(docs);
-    let outcomes = exceptions.apply(&mut workspaces, request.today);
     let mut notices = rules.notices.clone();
+    notices.extend(answers.apply(&mut workspaces, request.today));
+    let outcomes = exceptions.apply(&mut workspaces, request.today);
     notices.extend(
         outcomes
             .iter()

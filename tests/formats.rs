@@ -807,3 +807,142 @@ fn a_baseline_marks_findings_new_known_and_fixed_and_can_gate_on_new_ones() {
         .assert()
         .code(2);
 }
+
+#[test]
+fn answers_turn_manual_controls_into_verdicts_with_the_answer_as_evidence() {
+    let template = output(&["answers", "template"]);
+    let manual = template.matches("- control: ").count();
+    assert_eq!(manual, 20, "every manual control of the baseline");
+    assert!(template.contains("# AML-PA-05 · ") && template.contains("#   - "));
+
+    let today = date_in(0);
+    let answers = scratch(
+        "answers.yaml",
+        &format!(
+            "- control: AML-IM-07
+  verdict: met
+  answer: Conditional Access requires phishing-resistant MFA for all users
+  evidence: [https://contoso.example/ca-policy]
+  answeredBy: secops@contoso.com
+  answeredOn: {today}
+  expires: {until}
+- control: AML-NS-09
+  workspace: '*/workspaces/mlw-quickstart'
+  verdict: not met
+  answer: The office still reaches the workspace over the internet
+  answeredBy: netops@contoso.com
+  answeredOn: {today}
+  expires: {until}
+- control: AML-PA-05
+  verdict: partly
+  answer: PIM for Owner only
+  answeredBy: iam@contoso.com
+  answeredOn: {today}
+  expires: {until}
+- control: AML-NS-10
+  workspace: '*/workspaces/some-other-workspace'
+  verdict: met
+  answer: not this one
+  answeredBy: x@contoso.com
+  answeredOn: {today}
+  expires: {until}
+",
+            until = date_in(30)
+        ),
+    );
+    let report = json_report(
+        "default-workspace",
+        &["--answers", answers.to_str().unwrap()],
+    );
+    assert_eq!(status(&report, "AML-IM-07"), "pass");
+    assert_eq!(status(&report, "AML-NS-09"), "fail");
+    assert_eq!(status(&report, "AML-PA-05"), "manual");
+    assert_eq!(
+        status(&report, "AML-NS-10"),
+        "manual",
+        "another workspace's answer"
+    );
+    let ns09 = report["workspaces"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["control"] == "AML-NS-09")
+        .unwrap();
+    assert_eq!(ns09["answer"]["answeredBy"], "netops@contoso.com");
+    assert_eq!(
+        ns09["resources"][0]["evidence"][0]["actual"],
+        "The office still reaches the workspace over the internet"
+    );
+    // The table shows the answer as a finding.
+    let table = output(&[
+        "audit",
+        "--snapshot",
+        &example("default-workspace"),
+        "--answers",
+        answers.to_str().unwrap(),
+    ]);
+    assert!(
+        table.contains("answered not met by netops@contoso.com"),
+        "{table}"
+    );
+
+    for (name, text, expected) in [
+        (
+            "unknown.yaml",
+            "- control: AML-XX-01\n  verdict: met\n  answer: a\n  answeredBy: b\n  answeredOn: 2026-01-01\n  expires: 2026-06-01\n",
+            "unknown.yaml:1:12: answer for AML-XX-01: no such control",
+        ),
+        (
+            "automated.yaml",
+            "- control: AML-NS-01\n  verdict: met\n  answer: a\n  answeredBy: b\n  answeredOn: 2026-01-01\n  expires: 2026-06-01\n",
+            "an automated control is judged from Azure",
+        ),
+        (
+            "bad-verdict.yaml",
+            "- control: AML-NS-09\n  verdict: yes\n  answer: a\n  answeredBy: b\n  answeredOn: 2026-01-01\n  expires: 2026-06-01\n",
+            "bad-verdict.yaml:2:12:",
+        ),
+        (
+            "bad-date.yaml",
+            "- control: AML-NS-09\n  verdict: met\n  answer: a\n  answeredBy: b\n  answeredOn: 2026-13-01\n  expires: 2026-06-01\n",
+            "bad-date.yaml:5:15: answeredOn \"2026-13-01\" is not a date",
+        ),
+    ] {
+        let file = scratch(name, text);
+        amlsec()
+            .args([
+                "audit",
+                "--snapshot",
+                &example("default-workspace"),
+                "--answers",
+            ])
+            .arg(&file)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(expected));
+    }
+
+    let expired = scratch(
+        "expired.yaml",
+        &format!(
+            "- control: AML-IM-07\n  verdict: met\n  answer: a\n  answeredBy: b\n  answeredOn: {}\n  expires: {}\n",
+            date_in(-40),
+            date_in(-1)
+        ),
+    );
+    let out = amlsec()
+        .args([
+            "audit",
+            "--format",
+            "json",
+            "--snapshot",
+            &example("default-workspace"),
+            "--answers",
+        ])
+        .arg(&expired)
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("the answer for AML-IM-07 expired on"));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(status(&report, "AML-IM-07"), "manual");
+}

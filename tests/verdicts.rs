@@ -173,6 +173,7 @@ fn run(case: &Case, label: &str, builtin: &RuleSet) -> Result<(), String> {
             .map(|(name, value)| format!("{name}={}", yaml_text(value)))
             .collect(),
         exceptions: None,
+        answers: None,
         baseline: None,
         fail_on: Severity::Low,
         fail_on_new: false,

@@ -1,6 +1,7 @@
 //! Evaluation: each selected control against each workspace's estate, rolled up across
 //! instances (baseline.md §1.6: fail > error > manual > pass > not_applicable), and scored.
 
+pub mod answers;
 pub mod baseline;
 pub mod exceptions;
 
@@ -88,6 +89,8 @@ pub struct ControlResult<'r> {
     pub resources: Vec<ResourceResult>,
     /// Set when every failure of the control was waived.
     pub waiver: Option<Waiver>,
+    /// The team's answer to a manual control (`--answers`).
+    pub answer: Option<answers::Answer>,
 }
 
 impl std::fmt::Display for EvidenceItem {
@@ -374,6 +377,7 @@ pub fn evaluate<'r>(control: &'r Control, estate: &Estate, rules: &RuleSet) -> C
         message,
         resources,
         waiver: None,
+        answer: None,
     };
     if control.mode == Mode::Manual {
         return result(

@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use super::{Report, Source};
+use crate::audit::answers::Answer;
 use crate::audit::baseline::Comparison;
 use crate::audit::exceptions::{Outcome, Waiver};
 use crate::audit::{ResourceResult, Status, Summary, WorkspaceResult};
@@ -78,6 +79,8 @@ struct JsonResult<'a> {
     guidance: Option<&'a str>,
     references: &'a References,
     waiver: Option<&'a Waiver>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    answer: Option<&'a Answer>,
 }
 
 /// The categories of a workspace's results, in baseline order, with their summaries.
@@ -151,6 +154,7 @@ pub fn write_json(report: &Report<'_>, out: &mut dyn std::io::Write) -> std::io:
                     guidance: r.control.guidance.as_deref(),
                     references: &r.control.references,
                     waiver: r.waiver.as_ref(),
+                    answer: r.answer.as_ref(),
                 })
                 .collect(),
         })

@@ -66,6 +66,8 @@ pub struct RuleSet {
     pub params: Params,
     /// What the user's files changed: replaced built-in controls, overridden parameters.
     pub notices: Vec<String>,
+    /// How many of the user's rule files were loaded.
+    pub user_files: usize,
 }
 
 impl RuleSet {
@@ -73,7 +75,10 @@ impl RuleSet {
     /// it, a user `parameters` entry overrides the default. Every problem is reported at once.
     pub fn load(sources: &[RuleSource]) -> Result<RuleSet> {
         let mut diagnostics = Vec::new();
-        let mut set = RuleSet::default();
+        let mut set = RuleSet {
+            user_files: sources.iter().filter(|s| !s.builtin).count(),
+            ..RuleSet::default()
+        };
         let mut defined: BTreeMap<String, (String, bool)> = BTreeMap::new();
         let mut param_refs: Vec<(String, Diagnostic)> = Vec::new();
         for source in sources {

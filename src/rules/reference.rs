@@ -162,6 +162,16 @@ pub fn show(c: &Control) -> String {
     }
     out
 }
+/// `amlsec rules validate`: what the user's files hold.
+pub fn validated(set: &super::RuleSet) -> String {
+    let own = set.controls.iter().filter(|c| !c.builtin).count();
+    let files = set.user_files;
+    format!(
+        "ok: {own} controls in {files} file{}\n",
+        if files == 1 { "" } else { "s" }
+    )
+}
+
 /// `amlsec rules targets`: every target of the link graph, how it is found, what it reads and
 /// the facts derived from it.
 pub fn targets() -> String {

@@ -65,6 +65,9 @@ Examples:
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     #[command(after_help = "Example:\n  amlsec completions bash > /etc/bash_completion.d/amlsec")]
     Completions { shell: clap_complete::Shell },
+    /// Answers to manual controls: `template` prints the questions to fill in.
+    #[command(subcommand)]
+    Answers(AnswersCommand),
     /// Write a commented amlsec.yaml (the settings `amlsec audit` reads) to fill in.
     #[command(after_help = "Example:\n  amlsec init && $EDITOR amlsec.yaml")]
     Init {
@@ -212,6 +215,9 @@ pub struct AuditArgs {
     /// Accepted exceptions (YAML): matching failures become `waived` in every output.
     #[arg(long, value_name = "FILE")]
     pub exceptions: Option<PathBuf>,
+    /// Answers to manual controls (YAML; `amlsec answers template` writes one to fill in).
+    #[arg(long, value_name = "FILE")]
+    pub answers: Option<PathBuf>,
     /// A previous JSON report: its failures are `known`, the others `new`; fixed ones listed.
     #[arg(long, value_name = "REPORT.json")]
     pub baseline: Option<PathBuf>,
@@ -244,6 +250,16 @@ pub enum ColorChoice {
     Auto,
     Always,
     Never,
+}
+
+#[derive(Subcommand)]
+pub enum AnswersCommand {
+    /// Print every manual control with its question and guidance as a YAML file to fill in.
+    #[command(after_help = "Example:\n  amlsec answers template > answers.yaml")]
+    Template {
+        #[command(flatten)]
+        rules: RuleArgs,
+    },
 }
 
 #[derive(Subcommand)]
@@ -468,6 +484,7 @@ impl AuditArgs {
         self.settings.setting =
             [Config::assignments(&config.settings), self.settings.setting].concat();
         self.exceptions = self.exceptions.or(config.exceptions);
+        self.answers = self.answers.or(config.answers);
         self.baseline = self.baseline.or(config.baseline);
         self.output = pick(self.output, config.outputs);
         self.format = self.format.or(config.format);

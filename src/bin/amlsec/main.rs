@@ -13,7 +13,7 @@ use amlsec::error::{Error, Result};
 use amlsec::pipeline::{self, AuditRequest, RulesRequest};
 use amlsec::report::{self, Format};
 use amlsec::rules::{Severity, reference};
-use args::{AuditArgs, Cli, CollectArgs, Command, RulesCommand, SeverityArg};
+use args::{AnswersCommand, AuditArgs, Cli, CollectArgs, Command, RulesCommand, SeverityArg};
 use output::{emit, note};
 
 fn main() -> ExitCode {
@@ -21,10 +21,18 @@ fn main() -> ExitCode {
         Command::Audit(args) => audit(*args),
         Command::Collect(args) => collect(args),
         Command::Rules(cmd) => rules(cmd),
+        Command::Answers(AnswersCommand::Template { rules }) => {
+            pipeline::load_rules(&rules.request(&[])).and_then(|set| {
+                print(&amlsec::audit::answers::template(
+                    &set.controls,
+                    Date::today(),
+                ))
+            })
+        }
         Command::Completions { shell } => {
             let mut script = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "amlsec", &mut script);
-            emit(|out| out.write_all(&script)).map(|()| 0)
+            print(&String::from_utf8_lossy(&script))
         }
         Command::Init { force } => amlsec::config::init(force).map(|done| {
             note(&done);
@@ -35,7 +43,7 @@ fn main() -> ExitCode {
             clap_mangen::Man::new(Cli::command())
                 .render(&mut page)
                 .expect("rendering into memory does not fail");
-            emit(|out| out.write_all(&page)).map(|()| 0)
+            print(&String::from_utf8_lossy(&page))
         }
     };
     match result {
@@ -65,6 +73,7 @@ fn audit(a: AuditArgs) -> Result<u8> {
         cloud: a.azure.cloud(),
         settings: a.settings.setting,
         exceptions: a.exceptions,
+        answers: a.answers,
         baseline: a.baseline,
         fail_on: a.fail_on.map_or(Severity::Low, SeverityArg::severity),
         fail_on_new: a.fail_on_new,
@@ -123,23 +132,15 @@ fn rules(cmd: RulesCommand) -> Result<u8> {
             paths,
             no_builtin_rules,
         } => {
-            let request = RulesRequest {
-                paths: paths.clone(),
-                builtin: !no_builtin_rules,
-                params: vec![],
-            };
-            let set = pipeline::load_rules(&request)?;
+            let set = pipeline::load_rules(&RulesRequest::files(paths, !no_builtin_rules))?;
             set.notices.iter().for_each(|n| note(n));
-            let files: usize = paths
-                .iter()
-                .map(|p| amlsec::rules::RuleSource::read(p).map_or(0, |s| s.len()))
-                .sum();
-            let own = set.controls.iter().filter(|c| !c.builtin).count();
-            format!(
-                "ok: {own} controls in {files} file{}\n",
-                if files == 1 { "" } else { "s" }
-            )
+            reference::validated(&set)
         }
     };
+    print(&text)
+}
+
+/// A command's whole output on standard output; exit 0 once written.
+fn print(text: &str) -> Result<u8> {
     emit(|out| out.write_all(text.as_bytes())).map(|()| 0)
 }
