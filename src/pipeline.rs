@@ -209,7 +209,7 @@ pub fn audit(
     };
     for (format, path) in request.outputs {
         std::fs::File::create(&path)
-            .and_then(|mut file| report::write(format, &report, false, &mut file))
+            .and_then(|mut file| report::write(format, &report, &report::View::plain(), &mut file))
             .map_err(|source| Error::Write { path, source })?;
     }
     show(&report)?;

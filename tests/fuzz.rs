@@ -101,7 +101,7 @@ fn audit_snapshot(text: &[u8], rules: &RuleSet) -> u8 {
         report::write(
             Format::parse(format).unwrap(),
             &report,
-            false,
+            &report::View::plain(),
             &mut Vec::new(),
         )
         .unwrap();

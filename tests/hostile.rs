@@ -27,7 +27,8 @@ fn amlsec() -> Command {
     cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
         .env("AMLSEC_ACCESS_TOKEN", "token-for-tests")
         .env_remove("AZURE_SUBSCRIPTION_ID")
-        .env_remove("NO_COLOR");
+        .env_remove("NO_COLOR")
+        .env("COLUMNS", "100");
     cmd
 }
 

@@ -32,8 +32,10 @@ fn server(example_name: &str, page_size: usize, faults: Vec<Fault>) -> FakeArm {
 
 fn amlsec() -> Command {
     let mut cmd = cargo_bin_cmd!("amlsec");
+    // A wide table keeps long ids on one line for the assertions below.
     cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
         .env("AMLSEC_ACCESS_TOKEN", TOKEN)
+        .env("COLUMNS", "240")
         .env_remove("AZURE_SUBSCRIPTION_ID");
     cmd
 }

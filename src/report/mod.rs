@@ -1,6 +1,7 @@
 //! Reports: views of one result model. The terminal table and the JSON report of DESIGN §7.
 
 mod csv;
+mod fix;
 mod json;
 mod junit;
 mod markdown;
@@ -14,7 +15,7 @@ pub use csv::to_csv;
 pub use json::to_json;
 pub use junit::to_junit;
 pub use markdown::to_markdown;
-pub use table::to_table;
+pub use table::{View, terminal_width, to_table};
 
 /// Everything a report shows.
 #[derive(Debug)]
@@ -110,17 +111,17 @@ impl Format {
     }
 }
 
-/// Writes a report; `color` only matters for the table. JSON is streamed, so a report on
+/// Writes a report; `view` only matters for the table. JSON is streamed, so a report on
 /// thousands of workspaces is never held in memory as one string.
 pub fn write(
     format: Format,
     report: &Report<'_>,
-    color: bool,
+    view: &View,
     out: &mut dyn std::io::Write,
 ) -> std::io::Result<()> {
     let mut out = std::io::BufWriter::new(out);
     match format {
-        Format::Table => std::io::Write::write_all(&mut out, to_table(report, color).as_bytes())?,
+        Format::Table => std::io::Write::write_all(&mut out, to_table(report, view).as_bytes())?,
         Format::Json => json::write_json(report, &mut out)?,
         Format::Sarif => sarif::write_sarif(report, &mut out)?,
         Format::Junit => std::io::Write::write_all(&mut out, to_junit(report).as_bytes())?,

@@ -1,39 +1,69 @@
-//! The terminal report: per workspace, a summary by category, then the failing and error
-//! controls with their evidence, then the manual controls with their guidance.
+//! The terminal report, built around what to fix first. Per workspace: a one-line summary,
+//! the failing controls most severe first (resource, evidence, and the fix command with the
+//! names amlsec knows filled in), waived findings with reason and expiry, what could not be
+//! judged, and one line for the manual controls (`--show manual` lists them). Several
+//! workspaces get a compact overview first. The overall summary comes last, where the eye
+//! lands. Lines wrap at the terminal's width; 80 columns read well.
 
-use comfy_table::presets::UTF8_FULL_CONDENSED;
-use comfy_table::{Cell, Color, ColumnConstraint, ContentArrangement, Table, Width};
+use std::fmt::Write as _;
 
 use super::Report;
-use super::json::categories;
-use crate::audit::{ControlResult, Status, Summary};
+use super::fix;
+use crate::audit::{ControlResult, Status, Summary, WorkspaceResult};
+use crate::rules::Severity;
 
-const WIDTH_OFF_TERMINAL: u16 = 140;
-
-fn table(color: bool) -> Table {
-    let mut t = Table::new();
-    t.load_style(UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic);
-    if color {
-        t.enforce_styling();
-    } else {
-        t.force_no_tty().set_width(WIDTH_OFF_TERMINAL);
-    }
-    t
+/// How the terminal report is laid out.
+#[derive(Debug, Clone, Copy)]
+pub struct View {
+    pub color: bool,
+    pub show_manual: bool,
+    /// Columns to wrap at.
+    pub width: usize,
 }
 
-fn status_cell(status: Status, color: bool) -> Cell {
-    let cell = Cell::new(status.as_str());
-    if !color {
-        return cell;
+impl View {
+    /// No colour, manual controls as one line, the width of the terminal (or `COLUMNS`).
+    pub fn plain() -> View {
+        View {
+            color: false,
+            show_manual: false,
+            width: terminal_width(),
+        }
     }
-    cell.fg(match status {
-        Status::Pass => Color::Green,
-        Status::Fail => Color::Red,
-        Status::Error => Color::Magenta,
-        Status::Manual => Color::Yellow,
-        Status::NotApplicable | Status::Waived => Color::DarkGrey,
-    })
+}
+
+/// `COLUMNS` when set, else the terminal's width when standard output is one, else 100.
+pub fn terminal_width() -> usize {
+    let columns = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok());
+    let detected = || {
+        use std::io::IsTerminal;
+        std::io::stdout()
+            .is_terminal()
+            .then(|| comfy_table::Table::new().width().map(usize::from))
+            .flatten()
+    };
+    columns.or_else(detected).unwrap_or(100).clamp(40, 240)
+}
+
+/// Evidence lines are cut at 200 characters: a list of every NSG rule helps nobody here.
+const EVIDENCE_CHARS: usize = 200;
+/// Messages, names and ids are cut too, so a hostile 1 MB name cannot flood the screen (the
+/// JSON keeps the full text).
+const TEXT_CHARS: usize = 400;
+/// A fix command names resources, whose names come from the estate: bounded too.
+const FIX_CHARS: usize = 1_000;
+
+fn clip(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        None => text.to_string(),
+        Some((cut, _)) => format!(
+            "{}… ({} more characters)",
+            &text[..cut],
+            text[cut..].chars().count()
+        ),
+    }
 }
 
 /// An ARM id without its subscription, resource group and provider prefix: the part a
@@ -52,189 +82,424 @@ pub(super) fn short_id(id: &str) -> &str {
     }
 }
 
+/// `text` wrapped at `width`: the first line after `first`, the others after `rest`. Words
+/// longer than a line (ids) are cut where the line ends.
+fn wrap(text: &str, width: usize, first: &str, rest: &str) -> String {
+    let mut out = String::new();
+    let mut indent = first;
+    for paragraph in text.lines() {
+        let mut line = String::from(indent);
+        let mut empty = true;
+        for word in paragraph.split_whitespace() {
+            let room = width.saturating_sub(line.chars().count() + usize::from(!empty));
+            if !empty && word.chars().count() > room {
+                out.push_str(line.trim_end());
+                out.push('\n');
+                line = String::from(rest);
+                empty = true;
+            }
+            let mut word = word;
+            loop {
+                let room = width
+                    .saturating_sub(line.chars().count() + usize::from(!empty))
+                    .max(10);
+                match word.char_indices().nth(room) {
+                    Some((cut, _)) if word.chars().count() > room => {
+                        if !empty {
+                            line.push(' ');
+                        }
+                        line.push_str(&word[..cut]);
+                        out.push_str(&line);
+                        out.push('\n');
+                        line = String::from(rest);
+                        empty = true;
+                        word = &word[cut..];
+                    }
+                    _ => break,
+                }
+            }
+            if !empty {
+                line.push(' ');
+            }
+            line.push_str(word);
+            empty = false;
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+        indent = rest;
+    }
+    out
+}
+
+fn paint(text: &str, code: &str, color: bool) -> String {
+    if color {
+        format!("\x1b[{code}m{text}\x1b[0m")
+    } else {
+        text.to_string()
+    }
+}
+
+fn severity(s: Severity, color: bool) -> String {
+    let label = format!("{:<8}", s.as_str().to_ascii_uppercase());
+    let code = match s {
+        Severity::Critical => "1;31",
+        Severity::High => "31",
+        Severity::Medium => "33",
+        Severity::Low => "36",
+    };
+    paint(&label, code, color)
+}
+
 fn score(s: &Summary) -> String {
     s.score.map_or("-".into(), |v| format!("{v:.1}%"))
 }
 
-/// Evidence lines are cut at 200 characters: a list of every NSG rule helps nobody in a table.
-const EVIDENCE_CHARS: usize = 200;
-/// Messages, names and ids are cut too: laying out a cell costs more than linear time in its
-/// length, and a hostile 1 MB name must not stall the report (the JSON keeps the full text).
-const TEXT_CHARS: usize = 400;
-
-fn short(text: &str) -> String {
-    clip(text, EVIDENCE_CHARS)
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
-fn clip(text: &str, max: usize) -> String {
-    match text.char_indices().nth(max) {
-        None => text.to_string(),
-        Some((cut, _)) => format!(
-            "{}… ({} more characters)",
-            &text[..cut],
-            text[cut..].chars().count()
-        ),
-    }
+/// Failures by severity, most severe first: `6 high, 18 medium, 6 low`.
+fn by_severity<'a>(results: impl Iterator<Item = &'a ControlResult<'a>> + Clone) -> String {
+    [
+        Severity::Critical,
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+    ]
+    .iter()
+    .filter_map(|s| {
+        let n = results
+            .clone()
+            .filter(|r| r.status == Status::Fail && r.control.severity == *s)
+            .count();
+        (n > 0).then(|| format!("{n} {}", s.as_str()))
+    })
+    .collect::<Vec<_>>()
+    .join(", ")
 }
 
-pub fn to_table(report: &Report<'_>, color: bool) -> String {
+pub fn to_table(report: &Report<'_>, view: &View) -> String {
     let mut out = String::new();
+    if report.workspaces.len() > 1 {
+        overview(&mut out, report, view);
+    }
     for w in &report.workspaces {
-        out.push_str(&format!(
-            "Workspace {} ({})\n  {}\n",
-            clip(&w.name, TEXT_CHARS),
-            clip(
-                w.location.as_deref().unwrap_or("location unknown"),
-                TEXT_CHARS
-            ),
-            clip(&w.id, TEXT_CHARS)
-        ));
-        if let Some(e) = &w.error {
-            out.push_str(&format!(
-                "  could not be read: {}\n",
-                clip(&e.to_string(), TEXT_CHARS)
-            ));
-        }
-        let mut summary = table(color);
-        summary.set_header(vec![
-            "Category", "Pass", "Fail", "Manual", "N/A", "Error", "Score",
-        ]);
-        for (_, title, s) in categories(w) {
-            summary.add_row(vec![
-                title.to_string(),
-                s.pass.to_string(),
-                s.fail.to_string(),
-                s.manual.to_string(),
-                s.not_applicable.to_string(),
-                s.error.to_string(),
-                score(&s),
-            ]);
-        }
-        let total = Summary::of(&w.results);
-        summary.add_row(vec![
-            "Total".to_string(),
-            total.pass.to_string(),
-            total.fail.to_string(),
-            total.manual.to_string(),
-            total.not_applicable.to_string(),
-            total.error.to_string(),
-            score(&total),
-        ]);
-        out.push_str(&format!("{summary}\n"));
-
-        let findings: Vec<&ControlResult<'_>> = w
-            .results
-            .iter()
-            .filter(|r| matches!(r.status, Status::Fail | Status::Error))
-            .collect();
-        if !findings.is_empty() {
-            let mut t = table(color);
-            t.set_header(vec![
-                "Control", "Severity", "Status", "Resource", "Evidence",
-            ]);
-            // Evidence paths are long: give that column the room and cap the others.
-            t.set_constraints([
-                ColumnConstraint::UpperBoundary(Width::Percentage(20)),
-                ColumnConstraint::ContentWidth,
-                ColumnConstraint::ContentWidth,
-                ColumnConstraint::UpperBoundary(Width::Percentage(24)),
-                ColumnConstraint::LowerBoundary(Width::Percentage(45)),
-            ]);
-            for r in findings {
-                let bad: Vec<_> = r.findings().collect();
-                let title = format!("{}\n{}", r.control.id, r.control.title);
-                if bad.is_empty() {
-                    t.add_row(vec![
-                        Cell::new(&title),
-                        Cell::new(r.control.severity.as_str()),
-                        status_cell(r.status, color),
-                        Cell::new(r.control.target.to_string()),
-                        Cell::new(clip(&r.message, TEXT_CHARS)),
-                    ]);
-                }
-                for res in bad {
-                    let mut evidence: Vec<String> =
-                        res.evidence.iter().map(|e| short(&e.to_string())).collect();
-                    if let Some(m) = &res.message {
-                        evidence.insert(0, clip(m, TEXT_CHARS));
-                    }
-                    t.add_row(vec![
-                        Cell::new(&title),
-                        Cell::new(r.control.severity.as_str()),
-                        status_cell(res.status, color),
-                        Cell::new(clip(short_id(&res.id), TEXT_CHARS)),
-                        Cell::new(evidence.join("\n")),
-                    ]);
-                }
-            }
-            out.push_str(&format!("Findings\n{t}\n"));
-        }
-
-        let manual: Vec<&ControlResult<'_>> = w
-            .results
-            .iter()
-            .filter(|r| r.status == Status::Manual)
-            .collect();
-        if !manual.is_empty() {
-            let mut t = table(color);
-            t.set_header(vec!["Control", "Question", "Guidance"]);
-            t.set_constraints([
-                ColumnConstraint::ContentWidth,
-                ColumnConstraint::UpperBoundary(Width::Percentage(25)),
-                ColumnConstraint::LowerBoundary(Width::Percentage(60)),
-            ]);
-            for r in manual {
-                let guidance = r.control.guidance.clone().unwrap_or_else(|| {
-                    r.resources
-                        .iter()
-                        .filter_map(|x| x.message.as_deref().map(|m| clip(m, TEXT_CHARS)))
-                        .collect::<Vec<_>>()
-                        .join("\n")
-                });
-                t.add_row(vec![
-                    r.control.id.clone(),
-                    r.control.title.clone(),
-                    guidance.trim().to_string(),
-                ]);
-            }
-            out.push_str(&format!("Manual controls (a person must answer)\n{t}\n"));
-        }
+        workspace(&mut out, w, view);
     }
     if let Some(line) = report.baseline_line() {
-        out.push_str(&format!("{line}\n"));
+        out.push_str(&wrap(&line, view.width, "", "  "));
     }
     let s = report.summary();
-    out.push_str(&format!(
-        "{} workspace{} · level {} · {} pass · {} fail · {} manual · {} not applicable · {} error · score {}\n",
-        report.workspaces.len(),
-        if report.workspaces.len() == 1 { "" } else { "s" },
+    let all = report.workspaces.iter().flat_map(|w| &w.results);
+    let severities = by_severity(all);
+    let line = format!(
+        "{} · level {} · score {} · {} pass · {} fail{} · {} waived · {} error · {} manual · {} not applicable",
+        plural(report.workspaces.len(), "workspace", "workspaces"),
         report.level,
+        score(&s),
         s.pass,
         s.fail,
+        if severities.is_empty() {
+            String::new()
+        } else {
+            format!(" ({severities})")
+        },
+        s.waived,
+        s.error,
         s.manual,
         s.not_applicable,
-        s.error,
-        score(&s)
-    ));
+    );
+    out.push_str(&wrap(&line, view.width, "", "  "));
     out
+}
+
+/// One row per workspace, for runs over several.
+fn overview(out: &mut String, report: &Report<'_>, view: &View) {
+    let name_width = view.width.saturating_sub(44).clamp(12, 60);
+    let _ = writeln!(
+        out,
+        "{:<name_width$}  {:>6}  {:>5}  {:<9}  {:>5}  {:>6}",
+        "Workspace", "Score", "Fail", "H/M/L", "Error", "Manual"
+    );
+    for w in &report.workspaces {
+        let s = Summary::of(&w.results);
+        let fails = |severities: &[Severity]| {
+            w.results
+                .iter()
+                .filter(|r| r.status == Status::Fail && severities.contains(&r.control.severity))
+                .count()
+        };
+        let hml = format!(
+            "{}/{}/{}",
+            fails(&[Severity::Critical, Severity::High]),
+            fails(&[Severity::Medium]),
+            fails(&[Severity::Low])
+        );
+        let name: String = clip(&w.name, name_width).chars().take(name_width).collect();
+        let _ = writeln!(
+            out,
+            "{name:<name_width$}  {:>6}  {:>5}  {hml:<9}  {:>5}  {:>6}",
+            if w.error.is_some() {
+                "-".to_string()
+            } else {
+                score(&s)
+            },
+            s.fail,
+            s.error,
+            s.manual
+        );
+    }
+    out.push('\n');
+}
+
+fn workspace(out: &mut String, w: &WorkspaceResult<'_>, view: &View) {
+    let (width, color) = (view.width, view.color);
+    let s = Summary::of(&w.results);
+    let headline = format!(
+        "{} · {} · score {} ({} pass, {} fail) · {} error · {} manual · {} not applicable",
+        paint(&clip(&w.name, TEXT_CHARS), "1", color),
+        clip(
+            w.location.as_deref().unwrap_or("location unknown"),
+            TEXT_CHARS
+        ),
+        score(&s),
+        s.pass,
+        s.fail,
+        s.error,
+        s.manual,
+        s.not_applicable
+    );
+    out.push_str(&wrap(&headline, width, "", "  "));
+    out.push_str(&wrap(&clip(&w.id, TEXT_CHARS), width, "  ", "  "));
+    if let Some(e) = &w.error {
+        out.push_str(&wrap(
+            &format!("could not be read: {}", clip(&e.to_string(), TEXT_CHARS)),
+            width,
+            "  ",
+            "    ",
+        ));
+    }
+    let mut failing: Vec<&ControlResult<'_>> = w
+        .results
+        .iter()
+        .filter(|r| r.status == Status::Fail)
+        .collect();
+    failing.sort_by(|a, b| {
+        b.control
+            .severity
+            .cmp(&a.control.severity)
+            .then(a.control.id.cmp(&b.control.id))
+    });
+    if !failing.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n  {}, most severe first:",
+            plural(failing.len(), "control fails", "controls fail")
+        );
+        for r in failing {
+            finding(out, w, r, view);
+        }
+    }
+    let waived: Vec<&ControlResult<'_>> = w
+        .results
+        .iter()
+        .filter(|r| r.status == Status::Waived)
+        .collect();
+    if !waived.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n  {}:",
+            plural(waived.len(), "control waived", "controls waived")
+        );
+        for r in waived {
+            control_line(out, r, view);
+            if let Some(x) = &r.waiver {
+                let by = x
+                    .approved_by
+                    .as_deref()
+                    .map(|a| format!(", approved by {a}"))
+                    .unwrap_or_default();
+                out.push_str(&wrap(
+                    &format!(
+                        "{} until {}{by}: {} ({})",
+                        paint("waived", "90", color),
+                        x.expires,
+                        x.reason,
+                        x.origin
+                    ),
+                    width,
+                    "           ",
+                    "           ",
+                ));
+            }
+        }
+    }
+    let errors: Vec<&ControlResult<'_>> = w
+        .results
+        .iter()
+        .filter(|r| r.status == Status::Error)
+        .collect();
+    if !errors.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n  {} (a read they need failed):",
+            plural(
+                errors.len(),
+                "control could not be judged",
+                "controls could not be judged"
+            )
+        );
+        for r in errors {
+            control_line(out, r, view);
+            out.push_str(&wrap(
+                &clip(&r.message, TEXT_CHARS),
+                width,
+                "           ",
+                "             ",
+            ));
+        }
+    }
+    let manual: Vec<&ControlResult<'_>> = w
+        .results
+        .iter()
+        .filter(|r| r.status == Status::Manual)
+        .collect();
+    if !manual.is_empty() {
+        if view.show_manual {
+            let _ = writeln!(
+                out,
+                "\n  {} (a person must answer):",
+                plural(manual.len(), "manual control", "manual controls")
+            );
+            for r in manual {
+                control_line(out, r, view);
+                if r.answer.is_some() {
+                    out.push_str(&wrap(
+                        &clip(&r.message, TEXT_CHARS),
+                        width,
+                        "           ",
+                        "           ",
+                    ));
+                }
+                let guidance = r.control.guidance.as_deref().unwrap_or_default();
+                out.push_str(&wrap(
+                    guidance.trim(),
+                    width,
+                    "           ",
+                    "             ",
+                ));
+            }
+        } else {
+            out.push('\n');
+            out.push_str(&wrap(
+                &format!(
+                    "{} a person's answer: list them with --show manual; record answers with --answers (amlsec answers template).",
+                    plural(manual.len(), "manual control needs", "manual controls need")
+                ),
+                width,
+                "  ",
+                "  ",
+            ));
+        }
+    }
+    out.push('\n');
+}
+
+/// `SEVERITY  ID  title`, wrapped under the title.
+fn control_line(out: &mut String, r: &ControlResult<'_>, view: &View) {
+    let head = format!(
+        "  {} {}  ",
+        severity(r.control.severity, view.color),
+        paint(&r.control.id, "1", view.color)
+    );
+    // The title wraps under itself: the head takes the first line's indent.
+    let indent = " ".repeat(2 + 8 + 1 + r.control.id.chars().count() + 2);
+    let title = wrap(&r.control.title, view.width, &indent, &indent);
+    let _ = write!(out, "{head}{}", &title[indent.len()..]);
+}
+
+fn finding(out: &mut String, w: &WorkspaceResult<'_>, r: &ControlResult<'_>, view: &View) {
+    let width = view.width;
+    out.push('\n');
+    control_line(out, r, view);
+    let failed: Vec<_> = r
+        .resources
+        .iter()
+        .filter(|x| x.status == Status::Fail)
+        .collect();
+    for res in &failed {
+        out.push_str(&wrap(
+            &clip(short_id(&res.id), TEXT_CHARS),
+            width,
+            "           ",
+            "             ",
+        ));
+        if res.evidence.is_empty()
+            && let Some(m) = &res.message
+        {
+            out.push_str(&wrap(
+                &clip(m, TEXT_CHARS),
+                width,
+                "             ",
+                "               ",
+            ));
+        }
+        for e in &res.evidence {
+            out.push_str(&wrap(
+                &clip(&e.to_string(), EVIDENCE_CHARS),
+                width,
+                "             ",
+                "               ",
+            ));
+        }
+    }
+    if failed.is_empty() {
+        out.push_str(&wrap(
+            &clip(&r.message, TEXT_CHARS),
+            width,
+            "           ",
+            "             ",
+        ));
+    }
+    if let Some(fix) = &r.control.remediation {
+        let resource = failed.first().map_or(w.id.as_str(), |x| x.id.as_str());
+        let filled = clip(&fix::fill(fix.trim(), resource, &w.id), FIX_CHARS);
+        out.push_str(&wrap(
+            &format!("Fix: {}", filled.replace('\n', " ")),
+            width,
+            "           ",
+            "                ",
+        ));
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    #[test]
-    fn long_text_is_clipped_on_a_character_boundary() {
-        assert_eq!(super::clip("héllo", 10), "héllo");
-        assert_eq!(super::clip("héllo", 2), "hé… (3 more characters)");
-    }
+    use super::*;
 
     #[test]
     fn ids_are_shortened_after_the_provider() {
         assert_eq!(
-            super::short_id(
+            short_id(
                 "/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv/providers/Microsoft.Insights/diagnosticSettings"
             ),
             "vaults/kv/providers/Microsoft.Insights/diagnosticSettings"
         );
-        assert_eq!(super::short_id("/subscriptions/s"), "/subscriptions/s");
+        assert_eq!(short_id("/subscriptions/s"), "/subscriptions/s");
+    }
+
+    #[test]
+    fn long_text_is_clipped_on_a_character_boundary() {
+        assert_eq!(clip("héllo", 10), "héllo");
+        assert_eq!(clip("héllo", 2), "hé… (3 more characters)");
+    }
+
+    #[test]
+    fn text_wraps_at_the_width_with_hanging_indents() {
+        let wrapped = wrap("one two three four five six", 14, "  ", "    ");
+        assert_eq!(wrapped, "  one two\n    three four\n    five six\n");
+        let long = wrap(&"x".repeat(30), 14, "", "");
+        assert!(long.lines().all(|l| l.chars().count() <= 14), "{long}");
+        assert_eq!(long.replace('\n', ""), "x".repeat(30));
     }
 }

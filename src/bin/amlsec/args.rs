@@ -11,7 +11,7 @@ use amlsec::cloud::Cloud;
 use amlsec::config::Config;
 use amlsec::error::{Error, Result};
 use amlsec::pipeline::{RulesRequest, Source};
-use amlsec::report::Format;
+use amlsec::report::{Format, View, terminal_width};
 use amlsec::rules::Severity;
 use amlsec::source::arm::credential::AuthMode;
 use amlsec::source::arm::{LiveOptions, Selector};
@@ -235,6 +235,9 @@ pub struct AuditArgs {
     /// Colour the table: auto (on a terminal, unless NO_COLOR is set), always or never.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    /// Also list in the table: `manual` (each manual control with its guidance).
+    #[arg(long, value_name = "WHAT", value_parser = ["manual"])]
+    pub show: Vec<String>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -489,6 +492,15 @@ impl AuditArgs {
         self.output = pick(self.output, config.outputs);
         self.format = self.format.or(config.format);
         self
+    }
+
+    /// How the table is laid out on this terminal.
+    pub fn view(&self) -> View {
+        View {
+            color: self.color.enabled(),
+            show_manual: self.show.iter().any(|s| s == "manual"),
+            width: terminal_width(),
+        }
     }
 
     /// Which controls run: level, categories, ids, minimum severity, skips.

@@ -65,7 +65,7 @@ fn audit(a: AuditArgs) -> Result<u8> {
         .collect::<Result<Vec<_>>>()?;
     let format = Format::parse(a.format.as_deref().unwrap_or("table"))?;
     let source = a.source()?;
-    let color = a.color.enabled();
+    let view = a.view();
     let request = AuditRequest {
         source,
         rules: &rules,
@@ -81,7 +81,7 @@ fn audit(a: AuditArgs) -> Result<u8> {
         today: Date::today(),
     };
     let finished = pipeline::audit(request, |report| {
-        emit(|out| report::write(format, report, color, out))
+        emit(|out| report::write(format, report, &view, out))
     })?;
     finished.notices.iter().for_each(|n| note(n));
     note(&finished.reason);

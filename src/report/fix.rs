@@ -1,0 +1,99 @@
+//! Fix commands with the names amlsec knows filled in: `az storage account update -g <rg> -n
+//! <sa>` becomes `… -g rg-ml-sandbox -n stquickstart` for the storage account that failed.
+
+/// Which placeholders a resource type fills with its name and with its id.
+const NAMES: &[(&str, &str, &str)] = &[
+    ("workspaces", "<ws>", "<workspaceId>"),
+    ("storageaccounts", "<sa>", "<storageId>"),
+    ("vaults", "<kv>", "<kvId>"),
+    ("registries", "<acr>", "<acrId>"),
+    ("servers", "<server>", ""),
+    ("privateendpoints", "<pe>", ""),
+    ("networksecuritygroups", "<nsg>", "<nsgId>"),
+    ("virtualnetworks", "<vnet>", "<vnetId>"),
+    ("subnets", "<snet>", "<subnetId>"),
+    ("privatednszones", "<zone>", ""),
+];
+
+/// The remediation text with the placeholders the failing resource (and its workspace) name.
+pub fn fill(remediation: &str, resource: &str, workspace: &str) -> String {
+    let mut text = remediation.to_string();
+    for id in [resource, workspace] {
+        text = fill_from(&text, id);
+    }
+    text
+}
+
+fn fill_from(text: &str, id: &str) -> String {
+    let segs: Vec<&str> = id.trim().trim_end_matches('/').split('/').collect();
+    let mut text = text.to_string();
+    let mut replace = |placeholder: &str, value: &str| {
+        if !placeholder.is_empty() && !value.is_empty() {
+            text = text.replace(placeholder, value);
+        }
+    };
+    if let Some(rg_at) = segs
+        .iter()
+        .position(|s| s.eq_ignore_ascii_case("resourceGroups"))
+        && let Some(rg) = segs.get(rg_at + 1)
+    {
+        replace("<rg>", rg);
+        replace("<rgId>", &segs[..rg_at + 2].join("/"));
+        if segs
+            .iter()
+            .any(|s| s.eq_ignore_ascii_case("privateDnsZones"))
+        {
+            replace("<zoneRg>", rg);
+        }
+    }
+    // Type/name pairs after the provider namespace: fill each one's placeholders.
+    if let Some(p) = segs
+        .iter()
+        .rposition(|s| s.eq_ignore_ascii_case("providers"))
+    {
+        let mut at = p + 2;
+        while at + 1 < segs.len() {
+            let (kind, name) = (segs[at].to_ascii_lowercase(), segs[at + 1]);
+            if let Some((_, by_name, by_id)) = NAMES.iter().find(|(k, _, _)| *k == kind) {
+                replace(by_name, name);
+                replace(by_id, &segs[..at + 2].join("/"));
+            }
+            at += 2;
+        }
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fill;
+
+    const WS: &str = "/subscriptions/s/resourceGroups/rg-ml/providers/Microsoft.MachineLearningServices/workspaces/mlw";
+
+    #[test]
+    fn known_names_are_filled_in_and_unknown_ones_left() {
+        let blob = "/subscriptions/s/resourceGroups/rg-data/providers/Microsoft.Storage/storageAccounts/st1/blobServices/default";
+        assert_eq!(
+            fill(
+                "az storage account update -g <rg> -n <sa> --x <region>",
+                blob,
+                WS
+            ),
+            "az storage account update -g rg-data -n st1 --x <region>"
+        );
+        assert_eq!(
+            fill(
+                "az ml workspace update -g <rg> -n <ws> (<workspaceId>)",
+                WS,
+                WS
+            ),
+            format!("az ml workspace update -g rg-ml -n mlw ({WS})")
+        );
+        // A resource in another group: its group wins, the workspace fills the rest.
+        let kv = "/subscriptions/s/resourceGroups/rg-kv/providers/Microsoft.KeyVault/vaults/kv1";
+        assert_eq!(
+            fill("-g <rg> --name <kv> for <ws>", kv, WS),
+            "-g rg-kv --name kv1 for mlw"
+        );
+    }
+}
