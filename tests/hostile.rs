@@ -2,17 +2,15 @@
 //! as an input error (exit 2 with file:line:column), never as a pass, an empty list, a panic,
 //! or an unbounded read.
 
+#[cfg(feature = "live")]
 mod common;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
-use std::time::Duration;
 
-use amlsec::source::snapshot;
 use assert_cmd::Command;
 use assert_cmd::cargo::cargo_bin_cmd;
-use common::fake_arm::{FakeArm, Fault};
 use predicates::prelude::*;
 use serde_json::{Value, json};
 
@@ -42,29 +40,6 @@ fn scratch(name: &str, content: &[u8]) -> PathBuf {
     let path = dir.join(name);
     std::fs::write(&path, content).unwrap();
     path
-}
-
-fn server(example: &str, faults: Vec<Fault>) -> FakeArm {
-    let docs = snapshot::load(&manifest(example), amlsec::input::SNAPSHOT_LIMIT).unwrap();
-    FakeArm::start(docs, 50, Duration::ZERO, faults)
-}
-
-fn live(fake: &FakeArm, ws: &str, extra: &[&str]) -> (Option<i32>, Value) {
-    let out = amlsec()
-        .args([
-            "audit",
-            "--arm-endpoint",
-            &fake.endpoint(),
-            "--auth",
-            "token",
-        ])
-        .args(["--workspace", ws, "--level", "2", "--format", "json"])
-        .args(extra)
-        .output()
-        .unwrap();
-    let report = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stderr)));
-    (out.status.code(), report)
 }
 
 fn offline(snapshot: &Path, extra: &[&str]) -> (Option<i32>, Value) {
@@ -116,150 +91,181 @@ fn rejected(cmd: &mut Command, expected: &str) {
         .stderr(predicate::str::contains("panicked").not());
 }
 
-// 1. Live replies that are not ARM replies.
+// 1 and 2. Live replies that are not ARM replies, redirects, endless bodies, credentials.
+#[cfg(feature = "live")]
+mod live_replies {
+    use super::*;
+    use crate::common::fake_arm::{FakeArm, Fault};
+    use amlsec::source::snapshot;
+    use std::time::Duration;
 
-#[test]
-fn list_replies_that_are_not_arm_lists_are_failed_reads() {
-    let roles = format!("{DEFAULT_WS}/providers/Microsoft.Authorization/roleAssignments");
-    let computes = format!("{DEFAULT_WS}/computes");
-    for body in [
-        "{}",
-        r#"{"value": 5}"#,
-        "[]",
-        "null",
-        r#"{"value": [{"name": "no id"}]}"#,
-        r#"{"value": [{"id": ""}]}"#,
-    ] {
+    fn server(example: &str, faults: Vec<Fault>) -> FakeArm {
+        let docs = snapshot::load(&manifest(example), amlsec::input::SNAPSHOT_LIMIT).unwrap();
+        FakeArm::start(docs, 50, Duration::ZERO, faults)
+    }
+
+    fn live(fake: &FakeArm, ws: &str, extra: &[&str]) -> (Option<i32>, Value) {
+        let out = amlsec()
+            .args([
+                "audit",
+                "--arm-endpoint",
+                &fake.endpoint(),
+                "--auth",
+                "token",
+            ])
+            .args(["--workspace", ws, "--level", "2", "--format", "json"])
+            .args(extra)
+            .output()
+            .unwrap();
+        let report = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stderr)));
+        (out.status.code(), report)
+    }
+
+    #[test]
+    fn list_replies_that_are_not_arm_lists_are_failed_reads() {
+        let roles = format!("{DEFAULT_WS}/providers/Microsoft.Authorization/roleAssignments");
+        let computes = format!("{DEFAULT_WS}/computes");
+        for body in [
+            "{}",
+            r#"{"value": 5}"#,
+            "[]",
+            "null",
+            r#"{"value": [{"name": "no id"}]}"#,
+            r#"{"value": [{"id": ""}]}"#,
+        ] {
+            let fake = server(
+                DEFAULT,
+                vec![
+                    Fault::new(&roles, 200).exact().body(body),
+                    Fault::new(&computes, 200).exact().body(body),
+                ],
+            );
+            let (_, report) = live(&fake, DEFAULT_WS, &[]);
+            for control in ["AML-PA-01", "AML-NS-25", "AML-IM-01"] {
+                assert_eq!(status(&report, control), "error", "{control} with {body}");
+                let message = result(&report, control)["message"].as_str().unwrap();
+                assert!(message.contains("InvalidResponse"), "{body}: {message}");
+            }
+        }
+    }
+
+    #[test]
+    fn get_replies_that_are_not_the_resource_asked_for_are_failed_reads() {
+        let storage = format!(
+            "{SUB}/resourceGroups/rg-ml-sandbox/providers/Microsoft.Storage/storageAccounts/stquickstart"
+        );
+        for body in [
+            r#"[{"id": "x"}]"#.to_string(),
+            "42".into(),
+            json!({"name": "no id"}).to_string(),
+            json!({"id": format!("{SUB}/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/other")}).to_string(),
+        ] {
+            let fake = server(DEFAULT, vec![Fault::new(&storage, 200).exact().body(&body)]);
+            let (_, report) = live(&fake, DEFAULT_WS, &[]);
+            assert_eq!(status(&report, "AML-NS-15"), "error", "{body}");
+            assert!(
+                result(&report, "AML-NS-15")["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("InvalidResponse")
+            );
+        }
+    }
+
+    // 2. Redirects.
+
+    #[test]
+    fn redirects_are_followed_only_to_the_same_origin() {
+        let roles = format!("{DEFAULT_WS}/providers/Microsoft.Authorization/roleAssignments");
+        // Another origin on loopback (another port) answering as if no role were assigned.
+        let elsewhere = FakeArm::start(
+            amlsec::documents::Documents::default(),
+            50,
+            Duration::ZERO,
+            vec![Fault::new("/", 200).body(r#"{"value": []}"#)],
+        );
+        let target = format!("{}{roles}?api-version=2022-04-01", elsewhere.endpoint());
+        let fake = server(
+            DEFAULT,
+            vec![Fault::new(&roles, 302).exact().header("location", &target)],
+        );
+        let (_, report) = live(&fake, DEFAULT_WS, &[]);
+        assert_eq!(status(&report, "AML-PA-01"), "error");
+        let message = result(&report, "AML-PA-01")["message"].as_str().unwrap();
+        assert!(
+            message.contains("redirect to another origin refused"),
+            "{message}"
+        );
+        assert!(elsewhere.seen().is_empty(), "no request left the origin");
+    }
+
+    #[test]
+    fn same_origin_redirects_are_followed() {
+        let roles = format!("{DEFAULT_WS}/providers/Microsoft.Authorization/roleAssignments");
+        // A relative Location stays on the endpoint's origin.
         let fake = server(
             DEFAULT,
             vec![
-                Fault::new(&roles, 200).exact().body(body),
-                Fault::new(&computes, 200).exact().body(body),
+                Fault::new(&roles, 307)
+                    .exact()
+                    .times(1)
+                    .header("location", &format!("{roles}?api-version=2022-04-01")),
             ],
         );
         let (_, report) = live(&fake, DEFAULT_WS, &[]);
-        for control in ["AML-PA-01", "AML-NS-25", "AML-IM-01"] {
-            assert_eq!(status(&report, control), "error", "{control} with {body}");
-            let message = result(&report, control)["message"].as_str().unwrap();
-            assert!(message.contains("InvalidResponse"), "{body}: {message}");
-        }
+        assert_eq!(status(&report, "AML-PA-01"), "fail");
     }
-}
 
-#[test]
-fn get_replies_that_are_not_the_resource_asked_for_are_failed_reads() {
-    let storage = format!(
-        "{SUB}/resourceGroups/rg-ml-sandbox/providers/Microsoft.Storage/storageAccounts/stquickstart"
-    );
-    for body in [
-        r#"[{"id": "x"}]"#.to_string(),
-        "42".into(),
-        json!({"name": "no id"}).to_string(),
-        json!({"id": format!("{SUB}/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/other")}).to_string(),
-    ] {
-        let fake = server(DEFAULT, vec![Fault::new(&storage, 200).exact().body(&body)]);
-        let (_, report) = live(&fake, DEFAULT_WS, &[]);
-        assert_eq!(status(&report, "AML-NS-15"), "error", "{body}");
+    // 5 and 12. Bounded replies; Retry-After within the timeout; no credentials in the endpoint.
+
+    #[test]
+    fn reply_bodies_past_the_limit_are_failed_reads() {
+        let computes = format!("{DEFAULT_WS}/computes");
+        let huge = format!(r#"{{"value": [], "pad": "{}"}}"#, "x".repeat(2 << 20));
+        let fake = server(
+            DEFAULT,
+            vec![Fault::new(&computes, 200).exact().body(&huge)],
+        );
+        let (_, report) = live(&fake, DEFAULT_WS, &["--max-reply-size", "1MiB"]);
+        assert_eq!(status(&report, "AML-NS-25"), "error");
+        let message = result(&report, "AML-NS-25")["message"].as_str().unwrap();
+        assert!(message.contains("larger than 1048576 bytes"), "{message}");
+    }
+
+    #[test]
+    fn a_retry_after_longer_than_the_timeout_fails_the_read_at_once() {
+        let kv = format!(
+            "{SUB}/resourceGroups/rg-ml-prod/providers/Microsoft.KeyVault/vaults/kv-hardened"
+        );
+        let fake = server(
+            HARDENED,
+            vec![Fault::new(&kv, 429).exact().header("retry-after", "120")],
+        );
+        let (_, report) = live(&fake, HARDENED_WS, &["--timeout", "5"]);
+        assert_eq!(status(&report, "AML-PA-04"), "error");
+        let message = result(&report, "AML-PA-04")["message"].as_str().unwrap();
         assert!(
-            result(&report, "AML-NS-15")["message"]
-                .as_str()
-                .unwrap()
-                .contains("InvalidResponse")
+            message.contains("retry after 120 s, longer than the 5 s timeout"),
+            "{message}"
         );
     }
-}
 
-// 2. Redirects.
-
-#[test]
-fn redirects_are_followed_only_to_the_same_origin() {
-    let roles = format!("{DEFAULT_WS}/providers/Microsoft.Authorization/roleAssignments");
-    // Another origin on loopback (another port) answering as if no role were assigned.
-    let elsewhere = FakeArm::start(
-        amlsec::documents::Documents::default(),
-        50,
-        Duration::ZERO,
-        vec![Fault::new("/", 200).body(r#"{"value": []}"#)],
-    );
-    let target = format!("{}{roles}?api-version=2022-04-01", elsewhere.endpoint());
-    let fake = server(
-        DEFAULT,
-        vec![Fault::new(&roles, 302).exact().header("location", &target)],
-    );
-    let (_, report) = live(&fake, DEFAULT_WS, &[]);
-    assert_eq!(status(&report, "AML-PA-01"), "error");
-    let message = result(&report, "AML-PA-01")["message"].as_str().unwrap();
-    assert!(
-        message.contains("redirect to another origin refused"),
-        "{message}"
-    );
-    assert!(elsewhere.seen().is_empty(), "no request left the origin");
-}
-
-#[test]
-fn same_origin_redirects_are_followed() {
-    let roles = format!("{DEFAULT_WS}/providers/Microsoft.Authorization/roleAssignments");
-    // A relative Location stays on the endpoint's origin.
-    let fake = server(
-        DEFAULT,
-        vec![
-            Fault::new(&roles, 307)
-                .exact()
-                .times(1)
-                .header("location", &format!("{roles}?api-version=2022-04-01")),
-        ],
-    );
-    let (_, report) = live(&fake, DEFAULT_WS, &[]);
-    assert_eq!(status(&report, "AML-PA-01"), "fail");
-}
-
-// 5 and 12. Bounded replies; Retry-After within the timeout; no credentials in the endpoint.
-
-#[test]
-fn reply_bodies_past_the_limit_are_failed_reads() {
-    let computes = format!("{DEFAULT_WS}/computes");
-    let huge = format!(r#"{{"value": [], "pad": "{}"}}"#, "x".repeat(2 << 20));
-    let fake = server(
-        DEFAULT,
-        vec![Fault::new(&computes, 200).exact().body(&huge)],
-    );
-    let (_, report) = live(&fake, DEFAULT_WS, &["--max-reply-size", "1MiB"]);
-    assert_eq!(status(&report, "AML-NS-25"), "error");
-    let message = result(&report, "AML-NS-25")["message"].as_str().unwrap();
-    assert!(message.contains("larger than 1048576 bytes"), "{message}");
-}
-
-#[test]
-fn a_retry_after_longer_than_the_timeout_fails_the_read_at_once() {
-    let kv =
-        format!("{SUB}/resourceGroups/rg-ml-prod/providers/Microsoft.KeyVault/vaults/kv-hardened");
-    let fake = server(
-        HARDENED,
-        vec![Fault::new(&kv, 429).exact().header("retry-after", "120")],
-    );
-    let (_, report) = live(&fake, HARDENED_WS, &["--timeout", "5"]);
-    assert_eq!(status(&report, "AML-PA-04"), "error");
-    let message = result(&report, "AML-PA-04")["message"].as_str().unwrap();
-    assert!(
-        message.contains("retry after 120 s, longer than the 5 s timeout"),
-        "{message}"
-    );
-}
-
-#[test]
-fn credentials_in_the_endpoint_are_refused_and_never_echoed() {
-    let out = amlsec()
-        .args(["audit", "--workspace", DEFAULT_WS, "--auth", "token"])
-        .args(["--arm-endpoint", "http://admin:hunter2@127.0.0.1:9/"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains("remove the user name and password"),
-        "{stderr}"
-    );
-    assert!(!stderr.contains("hunter2") && out.stdout.is_empty());
+    #[test]
+    fn credentials_in_the_endpoint_are_refused_and_never_echoed() {
+        let out = amlsec()
+            .args(["audit", "--workspace", DEFAULT_WS, "--auth", "token"])
+            .args(["--arm-endpoint", "http://admin:hunter2@127.0.0.1:9/"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("remove the user name and password"),
+            "{stderr}"
+        );
+        assert!(!stderr.contains("hunter2") && out.stdout.is_empty());
+    }
 }
 
 // 3 and 4. Offline documents that cannot be read in full; inputs that used to panic or abort.

@@ -13,8 +13,7 @@ use amlsec::error::{Error, Result};
 use amlsec::pipeline::{RulesRequest, Source};
 use amlsec::report::{Format, View, terminal_width};
 use amlsec::rules::Severity;
-use amlsec::source::arm::credential::AuthMode;
-use amlsec::source::arm::{LiveOptions, Selector};
+use amlsec::source::arm::{AuthMode, LiveOptions, Selector};
 
 pub const AFTER_HELP: &str = "\
 Examples:
@@ -343,7 +342,7 @@ impl AzureArgs {
             progress: !self.quiet,
             max_reply_bytes: self
                 .max_reply_size
-                .unwrap_or(amlsec::source::arm::client::REPLY_LIMIT),
+                .unwrap_or(amlsec::source::arm::REPLY_LIMIT),
         }
     }
 }

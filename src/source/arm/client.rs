@@ -21,8 +21,6 @@ const MAX_PAGES: usize = 1_000;
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
 /// Redirects followed per request, and only to the endpoint's own origin.
 const MAX_REDIRECTS: usize = 5;
-/// Default largest reply body (`ClientOptions::max_reply_bytes`): an ARM page is a few MB.
-pub const REPLY_LIMIT: u64 = 64 << 20;
 /// The error code of a reply that is not what ARM returns for the read (baseline.md §1.6).
 pub const INVALID_RESPONSE: &str = "InvalidResponse";
 

@@ -16,26 +16,7 @@ use azure_identity::{
 };
 use tokio::sync::Mutex;
 
-use super::Cloud;
-
-/// How amlsec authenticates to ARM.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AuthMode {
-    /// Service principal, workload identity, Azure Pipelines, managed identity, then Azure CLI / azd.
-    Auto,
-    /// Service principal with a secret: AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET.
-    ServicePrincipal,
-    /// Federated token file: AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_FEDERATED_TOKEN_FILE.
-    WorkloadIdentity,
-    /// Azure Pipelines service connection with workload identity federation.
-    AzurePipelines,
-    /// Managed identity of the host (AZURE_CLIENT_ID selects a user-assigned one).
-    ManagedIdentity,
-    /// The Azure CLI login, then the Azure Developer CLI's.
-    Cli,
-    /// A bearer token from AMLSEC_ACCESS_TOKEN.
-    Token,
-}
+use super::{AuthMode, Cloud};
 
 impl AuthMode {
     fn name(self) -> &'static str {

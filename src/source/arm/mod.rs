@@ -1,23 +1,29 @@
 //! Live reading of Azure Resource Manager: credentials, the GET-only client, collection.
+//! The network half is the `live` cargo feature (on by default); without it the offline engine
+//! builds without the Azure, TLS and async stack, and a live read is a usage error.
 
+#[cfg(feature = "live")]
 pub mod client;
+#[cfg(feature = "live")]
 pub mod collect;
+#[cfg(feature = "live")]
 pub mod credential;
+#[cfg(feature = "live")]
+mod read;
+#[cfg(feature = "live")]
 mod slots;
 
-use std::io::{IsTerminal, Write};
-use std::sync::Arc;
 use std::time::Duration;
 
-use crate::documents::Documents;
-use crate::error::Error;
-use client::{ArmClient, ClientOptions};
-use collect::Collector;
-use credential::{AuthMode, TokenProvider};
-
 pub use crate::cloud::Cloud;
-use crate::cloud::Settings;
-use crate::graph::TargetKind;
+use crate::documents::Documents;
+#[cfg(not(feature = "live"))]
+use crate::{cloud::Settings, error::Error, graph::TargetKind};
+#[cfg(feature = "live")]
+pub use read::read;
+
+/// Default largest reply body (`LiveOptions::max_reply_bytes`): an ARM page is a few MB.
+pub const REPLY_LIMIT: u64 = 64 << 20;
 
 /// How to reach ARM.
 #[derive(Debug, Clone)]
@@ -30,7 +36,7 @@ pub struct LiveOptions {
     pub timeout: Duration,
     /// Progress on stderr (only drawn when stderr is a terminal).
     pub progress: bool,
-    /// Largest reply body read (see `client::REPLY_LIMIT`).
+    /// Largest reply body read (see [`REPLY_LIMIT`]).
     pub max_reply_bytes: u64,
 }
 
@@ -51,141 +57,36 @@ pub struct Live {
     pub endpoint: String,
 }
 
-/// Reads the selected workspaces and the `wanted` targets (with the targets they need).
-pub fn read(
-    options: &LiveOptions,
-    selector: &Selector,
-    settings: &Settings,
-    wanted: &[TargetKind],
-) -> Result<Live, Error> {
-    let endpoint = options
-        .endpoint
-        .clone()
-        .unwrap_or_else(|| options.cloud.endpoint().to_string());
-    let url = reqwest::Url::parse(&endpoint)
-        .map_err(|e| Error::Usage(format!("--arm-endpoint: not a URL: {e}")))?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::Usage(format!("cannot start the async runtime: {e}")))?;
-    runtime.block_on(async {
-        // Refuse a clear-text endpoint before any credential is asked for a token.
-        client::check_endpoint(&url).map_err(Error::Usage)?;
-        let tokens = TokenProvider::acquire(options.auth, options.cloud)
-            .await
-            .map_err(|e| Error::Auth(e.to_string()))?;
-        let client = ArmClient::new(
-            ClientOptions {
-                endpoint: url,
-                concurrency: options.concurrency,
-                timeout: options.timeout,
-                backoff: Duration::from_millis(500),
-                max_reply_bytes: options.max_reply_bytes,
-            },
-            tokens,
-        )
-        .map_err(Error::Usage)?;
-        // SQL hosts are looked up in the subscriptions being scanned (§1.4).
-        let mut subscriptions: Vec<String> = match selector {
-            Selector::Workspace(id) => vec![id.clone()],
-            Selector::Scopes(scopes) => scopes.clone(),
-        }
-        .iter()
-        .filter_map(|s| crate::arm_id::subscription(s))
-        .collect();
-        subscriptions.sort_by_key(|s| s.to_ascii_lowercase());
-        subscriptions.dedup_by_key(|s| s.to_ascii_lowercase());
-        let collector =
-            Collector::new(Arc::clone(&client), settings.clone(), subscriptions, wanted);
-        let progress = (options.progress && std::io::stderr().is_terminal()).then(|| {
-            let (collector, client) = (Arc::clone(&collector), Arc::clone(&client));
-            tokio::spawn(async move {
-                loop {
-                    // Progress is best effort: a closed stderr must not stop the audit.
-                    let _ = write!(
-                        std::io::stderr(),
-                        "\ramlsec: {}/{} workspaces read, {} requests",
-                        collector.workspaces_done(),
-                        collector.workspaces_found(),
-                        client.requests()
-                    );
-                    tokio::time::sleep(Duration::from_millis(200)).await;
-                }
-            })
-        });
-        let workspaces = match selector {
-            Selector::Workspace(id) => {
-                let id = crate::arm_id::normalise(id).to_string();
-                collector.collect(std::slice::from_ref(&id)).await;
-                vec![id]
-            }
-            // Workspaces are read as discovery pages arrive, not after the last one.
-            Selector::Scopes(scopes) => collector
-                .discover_and_collect(scopes)
-                .await
-                .map_err(Error::Unreadable)?,
-        };
-        if let Some(task) = progress {
-            task.abort();
-            let _ = writeln!(
-                std::io::stderr(),
-                "\ramlsec: {}/{} workspaces read, {} requests",
-                workspaces.len(),
-                workspaces.len(),
-                client.requests()
-            );
-        }
-        if workspaces.is_empty()
-            && let Selector::Scopes(scopes) = selector
-        {
-            return Err(Error::Usage(format!(
-                "no Azure ML workspace in {}",
-                scopes.join(", ")
-            )));
-        }
-        // A workspace named on the command line that does not exist is a typo, not an audit.
-        if let Selector::Workspace(id) = selector
-            && let Some(f) = collector.failure(id).filter(|f| f.status == Some(404))
-        {
-            return Err(Error::Usage(not_found(&client, id, &f).await));
-        }
-        Ok(Live {
-            documents: collector.documents(),
-            workspaces,
-            requests: client.requests(),
-            endpoint: client.endpoint().to_string(),
-        })
-    })
+/// How amlsec authenticates to ARM.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthMode {
+    /// Service principal, workload identity, Azure Pipelines, managed identity, then Azure CLI / azd.
+    Auto,
+    /// Service principal with a secret: AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET.
+    ServicePrincipal,
+    /// Federated token file: AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_FEDERATED_TOKEN_FILE.
+    WorkloadIdentity,
+    /// Azure Pipelines service connection with workload identity federation.
+    AzurePipelines,
+    /// Managed identity of the host (AZURE_CLIENT_ID selects a user-assigned one).
+    ManagedIdentity,
+    /// The Azure CLI login, then the Azure Developer CLI's.
+    Cli,
+    /// A bearer token from AMLSEC_ACCESS_TOKEN.
+    Token,
 }
 
-/// One line for a workspace that does not exist, naming those its resource group has.
-async fn not_found(
-    client: &ArmClient,
-    id: &str,
-    failure: &crate::documents::ReadFailure,
-) -> String {
-    let name = crate::arm_id::last_segment(id);
-    let rg = crate::arm_id::resource_group(id).unwrap_or_default();
-    let list = format!("{rg}/providers/{}", crate::graph::AML_WORKSPACE);
-    let there = match client.list(&list, crate::graph::api::ML, &[]).await {
-        Ok(found) if found.is_empty() => "it has no Azure ML workspace".to_string(),
-        Ok(found) => format!(
-            "its workspaces: {}",
-            found
-                .iter()
-                .map(|w| crate::arm_id::last_segment(crate::documents::text(w, "id")))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-        Err(f) => format!("its workspaces cannot be listed either ({f})"),
-    };
-    format!(
-        "workspace {name} does not exist in {rg} ({}); {there}",
-        failure
-            .request_id
-            .as_deref()
-            .map_or("HTTP 404".to_string(), |r| format!(
-                "HTTP 404, x-ms-request-id {r}"
-            ))
-    )
+/// Without the `live` feature there is no client: say so instead of reading nothing.
+#[cfg(not(feature = "live"))]
+pub fn read(
+    _options: &LiveOptions,
+    _selector: &Selector,
+    _settings: &Settings,
+    _wanted: &[TargetKind],
+) -> Result<Live, Error> {
+    Err(Error::Usage(
+        "this amlsec was built without the `live` feature, so it cannot read Azure; audit a \
+         --snapshot, or install a build with default features"
+            .to_string(),
+    ))
 }
