@@ -769,7 +769,11 @@ fn a_settings_file_is_read_from_the_working_directory_and_flags_override_it() {
 fn without_the_live_feature_a_live_audit_is_refused_with_the_reason() {
     amlsec()
         .env("AMLSEC_ACCESS_TOKEN", "unused")
-        .args(["audit", "--subscription", "5b1c8a3e-0d4f-4c7e-9a61-2f3e4d5c6b7a"])
+        .args([
+            "audit",
+            "--subscription",
+            "5b1c8a3e-0d4f-4c7e-9a61-2f3e4d5c6b7a",
+        ])
         .assert()
         .code(2)
         .stdout("")

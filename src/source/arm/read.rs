@@ -25,6 +25,7 @@ pub fn read(
         .unwrap_or_else(|| options.cloud.endpoint().to_string());
     let url = reqwest::Url::parse(&endpoint)
         .map_err(|e| Error::Usage(format!("--arm-endpoint: not a URL: {e}")))?;
+    use_ring_for_tls();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -119,6 +120,13 @@ pub fn read(
     })
 }
 
+/// TLS uses ring rather than rustls' default aws-lc: a clean release build takes 129 s instead
+/// of 156 s on 2 cores and needs no CMake. reqwest and azure_identity both take the process
+/// default; installing fails only when one is already installed, which is as good.
+fn use_ring_for_tls() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 /// One line for a workspace that does not exist, naming those its resource group has.
 async fn not_found(
     client: &ArmClient,
@@ -149,4 +157,16 @@ async fn not_found(
                 "HTTP 404, x-ms-request-id {r}"
             ))
     )
+}
+
+#[cfg(test)]
+mod tests {
+    /// Installing twice is harmless, and reqwest (built without a provider) then finds ring.
+    #[test]
+    fn https_clients_build_with_ring_installed() {
+        super::use_ring_for_tls();
+        super::use_ring_for_tls();
+        assert!(rustls::crypto::CryptoProvider::get_default().is_some());
+        reqwest::Client::builder().build().unwrap();
+    }
 }
