@@ -94,6 +94,8 @@ pub struct AuditRequest<'r> {
     pub fail_on_new: bool,
     /// Report files to write besides what `show` does with the report.
     pub outputs: Vec<(Format, PathBuf)>,
+    /// Bytes a Markdown summary may take before its compact form is written.
+    pub markdown_limit: usize,
     pub today: Date,
 }
 
@@ -207,9 +209,13 @@ pub fn audit(
         exceptions: outcomes,
         baseline: comparison,
     };
+    let file_view = report::View {
+        markdown_limit: request.markdown_limit,
+        ..report::View::plain()
+    };
     for (format, path) in request.outputs {
         std::fs::File::create(&path)
-            .and_then(|mut file| report::write(format, &report, &report::View::plain(), &mut file))
+            .and_then(|mut file| report::write(format, &report, &file_view, &mut file))
             .map_err(|source| Error::Write { path, source })?;
     }
     show(&report)?;

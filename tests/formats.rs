@@ -158,6 +158,92 @@ fn sarif_is_valid_against_the_schema() {
     );
 }
 
+/// A hub's storage, key vault or registry fails once in SARIF, listing every workspace whose
+/// audit found it, not once more per project.
+#[test]
+fn sarif_reports_a_resource_shared_by_a_hub_and_its_projects_once() {
+    let sarif: Value = serde_json::from_str(&output(&[
+        "audit",
+        "--snapshot",
+        &example("hub-and-project"),
+        "--format",
+        "sarif",
+    ]))
+    .unwrap();
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    let mut seen = std::collections::HashSet::new();
+    for r in results {
+        let key = (
+            r["ruleId"].as_str().unwrap(),
+            r["partialFingerprints"]["amlsecFinding/v1"]
+                .as_str()
+                .unwrap(),
+        );
+        assert!(seen.insert(key), "{key:?} reported twice");
+    }
+    let shared = results
+        .iter()
+        .filter(|r| r["properties"]["workspaces"].as_array().unwrap().len() > 1)
+        .count();
+    assert!(shared > 0, "no finding names both the hub and its project");
+    // The JSON report still has each workspace's own results.
+    let json = json_report("hub-and-project", &[]);
+    let per_workspace: usize = json["workspaces"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|w| w["results"].as_array().unwrap())
+        .flat_map(|r| r["resources"].as_array().unwrap())
+        .filter(|r| r["status"] == "fail")
+        .count();
+    assert!(per_workspace > results.len());
+}
+
+/// Past `--markdown-limit` the summary switches to its compact form, stays within the limit and
+/// says how much it left out; under it nothing changes.
+#[test]
+fn markdown_fits_its_size_limit_and_says_what_it_left_out() {
+    let snapshot = example("hub-and-project");
+    let summary = |extra: &[&str]| {
+        let mut args = vec!["audit", "--snapshot", &snapshot, "--format", "markdown"];
+        args.extend_from_slice(extra);
+        output(&args)
+    };
+    let full = summary(&[]);
+    assert!(!full.contains("Compact form"));
+    assert_eq!(summary(&["--markdown-limit", "1MiB"]), full);
+    let compact = summary(&["--markdown-limit", "3KiB"]);
+    assert!(compact.len() <= 3 * 1024, "{} bytes", compact.len());
+    assert!(compact.contains("Compact form"), "{compact}");
+    assert!(compact.contains("| mlw-hub |") && compact.contains("| proj-fraud |"));
+    let more = compact
+        .lines()
+        .find(|l| l.contains("more findings not shown"))
+        .unwrap_or_else(|| panic!("no 'more' line in {compact}"));
+    assert!(more.starts_with("**") && more.contains(" (of "), "{more}");
+    // Critical findings come before lower ones.
+    let severities: Vec<&str> = compact
+        .lines()
+        .filter(|l| l.starts_with("| **AML-"))
+        .map(|l| l.split(" | ").nth(1).unwrap())
+        .collect();
+    let rank = |s: &str| {
+        ["low", "medium", "high", "critical"]
+            .iter()
+            .position(|x| *x == s)
+    };
+    assert!(
+        severities.windows(2).all(|w| rank(w[0]) >= rank(w[1])),
+        "{severities:?}"
+    );
+    amlsec()
+        .args(["audit", "--snapshot", &snapshot, "--format", "markdown"])
+        .args(["--markdown-limit", "100"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("too small"));
+}
+
 #[test]
 fn junit_parses_back_with_the_right_counts() {
     let xml = output(&[

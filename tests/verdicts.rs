@@ -178,6 +178,7 @@ fn run(case: &Case, label: &str, builtin: &RuleSet) -> Result<(), String> {
         fail_on: Severity::Low,
         fail_on_new: false,
         outputs: vec![],
+        markdown_limit: amlsec::report::MARKDOWN_LIMIT,
         today: Date::today(),
     };
     let mut verdict = Err("the report was not shown".to_string());

@@ -1,5 +1,8 @@
-//! A compact GitHub-flavoured summary for a pull-request comment or `$GITHUB_STEP_SUMMARY`:
-//! scores per category, the failing controls with evidence and fix, the manual questions.
+//! A GitHub-flavoured summary for a pull-request comment or `$GITHUB_STEP_SUMMARY`: scores per
+//! category, the failing controls with evidence and fix, the manual questions. When that does
+//! not fit the size limit (a PR comment takes 64 KiB, the step summary 1 MiB), a compact form
+//! does: one row per workspace, then findings most severe first until the limit, then a line
+//! saying how many more there are.
 
 use std::fmt::Write as _;
 
@@ -34,7 +37,21 @@ fn code(v: &serde_json::Value) -> String {
     format!("`{}`", text.replace('`', "'").replace('|', "\\|"))
 }
 
-pub fn to_markdown(report: &Report<'_>) -> String {
+/// The default size limit: GitHub's step summary takes at most 1 MiB.
+pub const MARKDOWN_LIMIT: usize = 1 << 20;
+/// Room kept for the closing "n more" lines of the compact form.
+const TRAILER: usize = 400;
+
+/// The full summary when it fits in `limit` bytes, else the compact one.
+pub fn to_markdown(report: &Report<'_>, limit: usize) -> String {
+    let full = full(report);
+    if full.len() <= limit {
+        return full;
+    }
+    compact(report, full.len(), limit)
+}
+
+fn header(report: &Report<'_>) -> String {
     let s = report.summary();
     let mut md = String::new();
     let _ = writeln!(
@@ -58,6 +75,11 @@ pub fn to_markdown(report: &Report<'_>) -> String {
     if let Some(line) = report.baseline_line() {
         let _ = writeln!(md, "{line}\n");
     }
+    md
+}
+
+fn full(report: &Report<'_>) -> String {
+    let mut md = header(report);
     for w in &report.workspaces {
         let _ = writeln!(
             md,
@@ -157,5 +179,90 @@ pub fn to_markdown(report: &Report<'_>) -> String {
         }
         md.push('\n');
     }
+    md
+}
+
+/// Appends `line` when it leaves room for the trailer; says whether it did.
+fn push_within(md: &mut String, line: &str, limit: usize) -> bool {
+    let fits = md.len() + line.len() + TRAILER <= limit;
+    if fits {
+        md.push_str(line);
+    }
+    fits
+}
+
+fn compact(report: &Report<'_>, full_len: usize, limit: usize) -> String {
+    let mut md = header(report);
+    let _ = writeln!(
+        md,
+        "_Compact form: the full summary is {full_len} bytes, over the {limit}-byte limit. The JSON, SARIF or CSV report has every finding._\n"
+    );
+    md.push_str("| Workspace | Score | Fail | Error | Manual |\n|---|---:|---:|---:|---:|\n");
+    let mut workspaces_left = 0;
+    for w in &report.workspaces {
+        let s = Summary::of(&w.results);
+        let name = if w.error.is_some() {
+            format!("{} (could not be read)", cell(&w.name))
+        } else {
+            cell(&w.name)
+        };
+        let row = format!(
+            "| {name} | {} | {} | {} | {} |\n",
+            score(&s),
+            s.fail,
+            s.error,
+            s.manual
+        );
+        if workspaces_left > 0 || !push_within(&mut md, &row, limit) {
+            workspaces_left += 1;
+        }
+    }
+    if workspaces_left > 0 {
+        let _ = writeln!(md, "\n**{workspaces_left} more workspaces not shown.**");
+    }
+    // Each failing (control, resource) once, however many workspaces share it; most severe first.
+    let mut findings: Vec<(&crate::rules::Control, &str, &str, Vec<&str>)> = Vec::new();
+    let mut index = std::collections::HashMap::new();
+    for w in &report.workspaces {
+        for r in &w.results {
+            for res in r.findings() {
+                let at = *index
+                    .entry((r.control.id.as_str(), crate::arm_id::key(&res.id)))
+                    .or_insert_with(|| {
+                        findings.push((r.control, &res.id, res.status.as_str(), vec![]));
+                        findings.len() - 1
+                    });
+                findings[at].3.push(&w.name);
+            }
+        }
+    }
+    findings.sort_by(|a, b| b.0.severity.cmp(&a.0.severity).then(a.0.id.cmp(&b.0.id)));
+    let mut findings_left = 0;
+    if !findings.is_empty() {
+        md.push_str(
+            "\n| Control | Severity | Status | Resource | Workspaces |\n|---|---|---|---|---|\n",
+        );
+    }
+    for (control, id, status, names) in &findings {
+        let row = format!(
+            "| **{}** {} | {} | {status} | `{}` | {} |\n",
+            control.id,
+            cell(&control.title),
+            control.severity.as_str(),
+            super::table::short_id(id),
+            cell(&names.join(", "))
+        );
+        if findings_left > 0 || !push_within(&mut md, &row, limit) {
+            findings_left += 1;
+        }
+    }
+    if findings_left > 0 {
+        let _ = writeln!(
+            md,
+            "\n**{findings_left} more findings not shown** (of {}).",
+            findings.len()
+        );
+    }
+    md.push_str("\nSee `amlsec rules show <ID>` for each control's fix and guidance.\n");
     md
 }

@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 pub use csv::to_csv;
 pub use json::to_json;
 pub use junit::to_junit;
-pub use markdown::to_markdown;
+pub use markdown::{MARKDOWN_LIMIT, to_markdown};
 pub use table::{View, terminal_width, to_table};
 
 /// Everything a report shows.
@@ -125,7 +125,10 @@ pub fn write(
         Format::Json => json::write_json(report, &mut out)?,
         Format::Sarif => sarif::write_sarif(report, &mut out)?,
         Format::Junit => std::io::Write::write_all(&mut out, to_junit(report).as_bytes())?,
-        Format::Markdown => std::io::Write::write_all(&mut out, to_markdown(report).as_bytes())?,
+        Format::Markdown => std::io::Write::write_all(
+            &mut out,
+            to_markdown(report, view.markdown_limit).as_bytes(),
+        )?,
         Format::Csv => std::io::Write::write_all(&mut out, to_csv(report).as_bytes())?,
     }
     std::io::Write::flush(&mut out)

@@ -1,5 +1,6 @@
 //! SARIF 2.1.0 for code-scanning tools: one rule per control, one result per failing resource
-//! (waived ones as suppressions), the ARM id as the logical location.
+//! however many workspaces share it (waived ones as suppressions), the ARM id as the logical
+//! location.
 
 use serde_json::{Value, json};
 
@@ -92,6 +93,8 @@ fn result(r: &ControlResult<'_>, res: &ResourceResult, rule_index: usize) -> Val
             "logicalLocations": [{"fullyQualifiedName": res.id, "kind": "resource"}],
         }],
         "partialFingerprints": {"amlsecFinding/v1": fingerprint(&r.control.id, &res.id)},
+        // The workspaces whose audit found it (a hub and its projects share resources).
+        "properties": {"workspaces": []},
     });
     // SARIF's own comparison with a previous run, when a --baseline was given.
     if let Some(seen) = res.baseline {
@@ -119,7 +122,8 @@ pub fn write_sarif(report: &Report<'_>, out: &mut dyn std::io::Write) -> std::io
     }
     controls.sort_by(|a, b| a.id.cmp(&b.id));
     let index = |id: &str| controls.iter().position(|c| c.id == id).unwrap_or(0);
-    let mut results = Vec::new();
+    let mut results: Vec<Value> = Vec::new();
+    let mut seen = std::collections::HashMap::new();
     let mut notifications = Vec::new();
     for w in &report.workspaces {
         if let Some(e) = &w.error {
@@ -131,7 +135,19 @@ pub fn write_sarif(report: &Report<'_>, out: &mut dyn std::io::Write) -> std::io
                 .iter()
                 .filter(|x| matches!(x.status, Status::Fail | Status::Waived))
             {
-                results.push(result(r, res, index(&r.control.id)));
+                // A hub's resource fails once, not once more for each of its projects.
+                let key = (
+                    r.control.id.as_str(),
+                    crate::arm_id::key(&res.id),
+                    res.waiver.is_some(),
+                );
+                let at = *seen.entry(key).or_insert_with(|| {
+                    results.push(result(r, res, index(&r.control.id)));
+                    results.len() - 1
+                });
+                if let Some(list) = results[at]["properties"]["workspaces"].as_array_mut() {
+                    list.push(json!(w.id));
+                }
             }
             if r.status == Status::Error {
                 notifications.push(json!({

@@ -19,6 +19,8 @@ pub struct View {
     pub show_manual: bool,
     /// Columns to wrap at.
     pub width: usize,
+    /// Bytes the Markdown summary may take before its compact form is used.
+    pub markdown_limit: usize,
 }
 
 impl View {
@@ -28,6 +30,7 @@ impl View {
             color: false,
             show_manual: false,
             width: terminal_width(),
+            markdown_limit: super::markdown::MARKDOWN_LIMIT,
         }
     }
 }

@@ -11,7 +11,7 @@ use amlsec::cloud::Cloud;
 use amlsec::config::Config;
 use amlsec::error::{Error, Result};
 use amlsec::pipeline::{RulesRequest, Source};
-use amlsec::report::{Format, View, terminal_width};
+use amlsec::report::{self, Format, View, terminal_width};
 use amlsec::rules::Severity;
 use amlsec::source::arm::{AuthMode, LiveOptions, Selector};
 
@@ -175,6 +175,10 @@ pub struct AuditArgs {
     /// Offline input: a JSON file of ARM documents, or `-` for standard input.
     #[arg(long, value_name = "FILE")]
     pub snapshot: Option<PathBuf>,
+    /// Largest Markdown summary; past it a compact form is written. 64KiB fits a pull-request
+    /// comment [default: 1MiB, what GitHub's step summary takes].
+    #[arg(long, value_name = "SIZE", value_parser = markdown_limit)]
+    pub markdown_limit: Option<usize>,
     /// Largest snapshot accepted, e.g. 512MiB or 4GiB [default: 1GiB].
     #[arg(long, value_name = "SIZE", value_parser = amlsec::input::parse_size)]
     pub max_snapshot_size: Option<u64>,
@@ -499,6 +503,7 @@ impl AuditArgs {
             color: self.color.enabled(),
             show_manual: self.show.iter().any(|s| s == "manual"),
             width: terminal_width(),
+            markdown_limit: self.markdown_limit.unwrap_or(report::MARKDOWN_LIMIT),
         }
     }
 
@@ -543,5 +548,16 @@ impl AuditArgs {
                 selector: selector(&self.source)?,
             },
         })
+    }
+}
+
+/// `--markdown-limit`: a size, and enough for the header and the "n more" lines.
+fn markdown_limit(text: &str) -> std::result::Result<usize, String> {
+    let bytes = amlsec::input::parse_size(text)?;
+    match usize::try_from(bytes) {
+        Ok(b) if b >= 2048 => Ok(b),
+        _ => Err(format!(
+            "{text} is too small for a summary; give at least 2KiB"
+        )),
     }
 }

@@ -78,6 +78,7 @@ fn audit(a: AuditArgs) -> Result<u8> {
         fail_on: a.fail_on.map_or(Severity::Low, SeverityArg::severity),
         fail_on_new: a.fail_on_new,
         outputs,
+        markdown_limit: view.markdown_limit,
         today: Date::today(),
     };
     let finished = pipeline::audit(request, |report| {
