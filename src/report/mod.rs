@@ -2,6 +2,7 @@
 
 mod csv;
 mod fix;
+mod html;
 mod json;
 mod junit;
 mod markdown;
@@ -12,6 +13,7 @@ use crate::audit::{Summary, WorkspaceResult};
 use crate::error::{Error, Result};
 
 pub use csv::to_csv;
+pub use html::to_html;
 pub use json::to_json;
 pub use junit::to_junit;
 pub use markdown::{MARKDOWN_LIMIT, to_markdown};
@@ -77,10 +79,11 @@ pub enum Format {
     Junit,
     Markdown,
     Csv,
+    Html,
 }
 
 impl Format {
-    pub const NAMES: &[&str] = &["table", "json", "sarif", "junit", "markdown", "csv"];
+    pub const NAMES: &[&str] = &["table", "json", "sarif", "junit", "markdown", "csv", "html"];
 
     pub fn parse(name: &str) -> Result<Format> {
         match name.trim().to_ascii_lowercase().as_str() {
@@ -90,6 +93,7 @@ impl Format {
             "junit" | "xml" => Ok(Format::Junit),
             "markdown" | "md" => Ok(Format::Markdown),
             "csv" => Ok(Format::Csv),
+            "html" | "htm" => Ok(Format::Html),
             other => Err(Error::Usage(format!(
                 "unknown report format `{other}`; formats: {}",
                 Format::NAMES.join(", ")
@@ -106,6 +110,7 @@ impl Format {
             "xml" | "junit" => Some(Format::Junit),
             "md" | "markdown" => Some(Format::Markdown),
             "csv" => Some(Format::Csv),
+            "html" | "htm" => Some(Format::Html),
             _ => None,
         }
     }
@@ -130,6 +135,7 @@ pub fn write(
             to_markdown(report, view.markdown_limit).as_bytes(),
         )?,
         Format::Csv => std::io::Write::write_all(&mut out, to_csv(report).as_bytes())?,
+        Format::Html => std::io::Write::write_all(&mut out, to_html(report).as_bytes())?,
     }
     std::io::Write::flush(&mut out)
 }

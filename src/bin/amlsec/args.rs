@@ -229,10 +229,10 @@ pub struct AuditArgs {
     pub fail_on_new: bool,
     /// Format printed on standard output, and of an --output whose extension says none
     /// [default: table].
-    #[arg(long, value_name = "FORMAT", value_parser = ["table", "json", "sarif", "junit", "markdown", "csv"])]
+    #[arg(long, value_name = "FORMAT", value_parser = amlsec::report::Format::NAMES.to_vec())]
     pub format: Option<String>,
     /// Also write a report file (repeatable): FORMAT:PATH, or a PATH ending in .json, .sarif,
-    /// .xml or .junit (JUnit), .md or .markdown, .csv or .txt.
+    /// .xml or .junit (JUnit), .md or .markdown, .csv, .html or .txt.
     #[arg(long, value_name = "[FORMAT:]PATH")]
     pub output: Vec<String>,
     /// Colour the table: auto (on a terminal, unless NO_COLOR is set), always or never.

@@ -1,0 +1,280 @@
+//! One self-contained HTML page for people who do not read JSON: the score per category as a
+//! chart, every control with its evidence and fix, the manual questions with their answers,
+//! filters by severity and status, and a print layout. No external script, font or image; the
+//! page's own Content-Security-Policy allows nothing but its one style and one script (by
+//! hash), so it opens offline and under a strict CSP. Without the script every row is shown.
+
+use std::fmt::Write as _;
+
+use super::Report;
+use super::json::categories;
+use crate::audit::{ControlResult, Status, Summary};
+
+const STYLE: &str = include_str!("html/style.css");
+const SCRIPT: &str = include_str!("html/filter.js");
+/// base64(sha256(STYLE)) and base64(sha256(SCRIPT)); a unit test keeps them true.
+const STYLE_HASH: &str = "sha256-FqxvuhFr0RH2kco/4paYFOfcqefbsL6OLmtPgXplNTg=";
+const SCRIPT_HASH: &str = "sha256-XR3H8+u93jLSxO9e11AU66cpFokCZtkQlpxmASrtx4I=";
+
+const SEVERITIES: [&str; 4] = ["critical", "high", "medium", "low"];
+const STATUSES: [Status; 6] = [
+    Status::Fail,
+    Status::Error,
+    Status::Waived,
+    Status::Manual,
+    Status::Pass,
+    Status::NotApplicable,
+];
+
+/// Text for an element or a quoted attribute: everything that could end either is escaped.
+fn esc(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn score(s: &Summary) -> String {
+    s.score.map_or("–".into(), |v| format!("{v:.1}%"))
+}
+
+pub fn to_html(report: &Report<'_>) -> String {
+    let s = report.summary();
+    let mut h = String::new();
+    let _ = write!(
+        h,
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n\
+         <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src '{STYLE_HASH}'; script-src '{SCRIPT_HASH}'\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>amlsec report: score {}</title>\n<style>{STYLE}</style></head><body>\n",
+        score(&s)
+    );
+    let source = match &report.source {
+        super::Source::Snapshot { path } => format!("snapshot {path}"),
+        super::Source::Live { endpoint } => format!("live, {endpoint}"),
+    };
+    let _ = write!(
+        h,
+        "<header><h1>amlsec: {} workspace{}, score {}</h1>\
+         <p class=\"counts\">{} pass · {} fail · {} error · {} waived · {} manual · {} not applicable — level {}</p>\
+         <p class=\"meta\">{} · generated {}</p>",
+        report.workspaces.len(),
+        if report.workspaces.len() == 1 {
+            ""
+        } else {
+            "s"
+        },
+        score(&s),
+        s.pass,
+        s.fail,
+        s.error,
+        s.waived,
+        s.manual,
+        s.not_applicable,
+        report.level,
+        esc(&source),
+        esc(&report.generated_at),
+    );
+    if let Some(line) = report.baseline_line() {
+        let _ = write!(h, "<p class=\"meta\">{}</p>", esc(&line));
+    }
+    h.push_str("</header>\n");
+    filters(&mut h);
+    for w in &report.workspaces {
+        let _ = write!(
+            h,
+            "<section class=\"workspace\"><h2>{} <small>{}</small></h2><p class=\"meta\">{}</p>",
+            esc(&w.name),
+            esc(w.location.as_deref().unwrap_or("location unknown")),
+            esc(&w.id)
+        );
+        if let Some(e) = &w.error {
+            let _ = write!(
+                h,
+                "<p class=\"unread\">Could not be read: {}</p>",
+                esc(&e.to_string())
+            );
+        }
+        chart(&mut h, w);
+        h.push_str(
+            "<table class=\"results\"><thead><tr><th>Control</th><th>Severity</th><th>Status</th>\
+             <th>Resources and evidence</th><th>Fix or question</th></tr></thead><tbody>\n",
+        );
+        for r in &w.results {
+            row(&mut h, r, &w.id);
+        }
+        h.push_str("</tbody></table></section>\n");
+    }
+    let _ = write!(h, "<script>{SCRIPT}</script>\n</body></html>\n");
+    h
+}
+
+/// The filter checkboxes; `filter.js` hides the rows they leave out.
+fn filters(h: &mut String) {
+    h.push_str("<form class=\"filters\" id=\"filters\"><fieldset><legend>Severity</legend>");
+    for sev in SEVERITIES {
+        let _ = write!(
+            h,
+            "<label><input type=\"checkbox\" name=\"severity\" value=\"{sev}\" checked> {sev}</label>"
+        );
+    }
+    h.push_str("</fieldset><fieldset><legend>Status</legend>");
+    for status in STATUSES {
+        let name = status.as_str();
+        let _ = write!(
+            h,
+            "<label><input type=\"checkbox\" name=\"status\" value=\"{name}\" checked> {}</label>",
+            name.replace('_', " ")
+        );
+    }
+    h.push_str("</fieldset><p class=\"shown\" id=\"shown\"></p></form>\n");
+}
+
+/// One bar per category: its score, as SVG attributes (a CSP that allows no inline style
+/// still draws them).
+fn chart(h: &mut String, w: &crate::audit::WorkspaceResult<'_>) {
+    let cats = categories(w);
+    let height = cats.len() * 24 + 8;
+    let _ = write!(
+        h,
+        "<svg class=\"chart\" role=\"img\" aria-label=\"Score per category\" viewBox=\"0 0 640 {height}\" width=\"640\" height=\"{height}\">"
+    );
+    for (i, (_, title, c)) in cats.iter().enumerate() {
+        let y = i * 24 + 4;
+        let width = c.score.map_or(0.0, |v| v * 3.2);
+        let class = match c.score {
+            None => "none",
+            Some(v) if v >= 90.0 => "good",
+            Some(v) if v >= 60.0 => "fair",
+            Some(_) => "poor",
+        };
+        let _ = write!(
+            h,
+            "<text x=\"0\" y=\"{}\">{}</text><rect class=\"track\" x=\"260\" y=\"{y}\" width=\"320\" height=\"18\"/>\
+             <rect class=\"{class}\" x=\"260\" y=\"{y}\" width=\"{width:.1}\" height=\"18\"/><text x=\"588\" y=\"{}\">{}</text>",
+            y + 14,
+            esc(title),
+            y + 14,
+            esc(&score(c))
+        );
+    }
+    h.push_str("</svg>\n");
+}
+
+fn row(h: &mut String, r: &ControlResult<'_>, workspace: &str) {
+    let c = r.control;
+    let _ = write!(
+        h,
+        "<tr class=\"{status}\" data-severity=\"{sev}\" data-status=\"{status}\"><td><b>{id}</b> {title}</td>\
+         <td class=\"sev-{sev}\">{sev}</td><td class=\"status\">{shown}</td><td>",
+        status = r.status.as_str(),
+        sev = c.severity.as_str(),
+        id = esc(&c.id),
+        title = esc(&c.title),
+        shown = r.status.as_str().replace('_', " "),
+    );
+    let listed: Vec<_> = r
+        .resources
+        .iter()
+        .filter(|x| matches!(x.status, Status::Fail | Status::Error | Status::Waived))
+        .collect();
+    if listed.is_empty() {
+        let _ = write!(h, "{}", esc(&r.message));
+    }
+    for res in &listed {
+        let _ = write!(
+            h,
+            "<div class=\"resource\"><code>{}</code> <span class=\"status\">{}</span>",
+            esc(super::table::short_id(&res.id)),
+            res.status.as_str()
+        );
+        if let Some(m) = &res.message {
+            let _ = write!(h, "<div>{}</div>", esc(m));
+        }
+        if !res.evidence.is_empty() {
+            h.push_str("<ul class=\"evidence\">");
+            for e in &res.evidence {
+                let _ = write!(h, "<li><code>{}</code></li>", esc(&e.to_string()));
+            }
+            h.push_str("</ul>");
+        }
+        if let Some(wv) = &res.waiver {
+            let _ = write!(
+                h,
+                "<div class=\"waiver\">Waived until {}: {}</div>",
+                esc(&wv.expires),
+                esc(&wv.reason)
+            );
+        }
+        h.push_str("</div>");
+    }
+    h.push_str("</td><td>");
+    match (&r.answer, r.status) {
+        (Some(a), _) => {
+            let _ = write!(
+                h,
+                "<div class=\"answer\"><b>Answer</b> ({}, {} on {}): {}</div>",
+                esc(&format!("{:?}", a.verdict).to_lowercase()),
+                esc(&a.answered_by),
+                esc(&a.answered_on),
+                esc(&a.answer)
+            );
+        }
+        (None, Status::Manual) => {
+            let _ = write!(
+                h,
+                "<div class=\"question\">{}</div>",
+                esc(c.guidance.as_deref().unwrap_or(&r.message))
+            );
+        }
+        _ => {}
+    }
+    if matches!(r.status, Status::Fail | Status::Error | Status::Waived)
+        && let Some(fix) = &c.remediation
+    {
+        let resource = listed.first().map_or(workspace, |x| x.id.as_str());
+        let _ = write!(
+            h,
+            "<pre class=\"fix\">{}</pre>",
+            esc(super::fix::fill(fix.trim(), resource, workspace).as_str())
+        );
+    }
+    h.push_str("</td></tr>\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_cannot_end_an_element_or_attribute() {
+        assert_eq!(
+            esc("<script>alert('x')</script>\"&"),
+            "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&quot;&amp;"
+        );
+    }
+
+    /// The page's CSP names its style and script by hash: an edit to either without a new
+    /// hash would leave the page unstyled and unfiltered.
+    #[test]
+    fn the_policy_hashes_are_those_of_the_style_and_script() {
+        use base64::Engine as _;
+        use sha2::Digest as _;
+        let hash = |text: &str| {
+            format!(
+                "sha256-{}",
+                base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(text))
+            )
+        };
+        assert_eq!(STYLE_HASH, hash(STYLE), "update STYLE_HASH");
+        assert_eq!(SCRIPT_HASH, hash(SCRIPT), "update SCRIPT_HASH");
+    }
+}

@@ -1,0 +1,170 @@
+//! The HTML report in a real browser (Chromium from Debian's packages; .ci/run installs it):
+//! it renders under its own strict Content-Security-Policy, the filters hide what they should,
+//! it prints, and nothing from the estate can become markup.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use assert_cmd::cargo::cargo_bin_cmd;
+use serde_json::Value;
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("html");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
+
+fn audit(snapshot: &Path, format: &str) -> Vec<u8> {
+    let out = cargo_bin_cmd!("amlsec")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["audit", "--snapshot"])
+        .arg(snapshot)
+        .args(["--level", "2", "--format", format])
+        .output()
+        .unwrap();
+    assert!(out.status.code().is_some_and(|c| c <= 1), "{out:?}");
+    out.stdout
+}
+
+/// Runs headless Chromium on the page with `args`, at most a minute, and returns its stdout.
+fn chromium(page: &Path, fragment: &str, args: &[&str]) -> String {
+    let name = format!("run-{}", args.join(" ").len() + fragment.len());
+    let profile = scratch(&format!("{name}-profile"));
+    // A file, not a pipe: a DOM larger than the pipe's buffer would block Chromium.
+    let stdout_path = scratch(&format!("{name}.out"));
+    let mut child = Command::new("chromium")
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(args)
+        .arg(format!("file://{}{fragment}", page.display()))
+        .stdout(std::fs::File::create(&stdout_path).unwrap())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromium is needed for this test (apt-get install chromium; .ci/run installs it)");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("chromium did not finish in 60 s");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "chromium failed: {status}");
+    std::fs::read_to_string(stdout_path).unwrap()
+}
+
+/// The number of rows the page's script left shown (it writes it on `<body>`).
+fn shown(dom: &str) -> usize {
+    let at = dom
+        .find("data-shown=\"")
+        .unwrap_or_else(|| panic!("the filter script did not run (blocked by the CSP?)"));
+    let rest = &dom[at + 12..];
+    rest[..rest.find('"').unwrap()].parse().unwrap()
+}
+
+#[test]
+fn the_page_renders_filters_and_prints_in_a_real_browser() {
+    let snapshot = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/hub-and-project.json");
+    let page = scratch("hub-and-project.html");
+    std::fs::write(&page, audit(&snapshot, "html")).unwrap();
+    let html = std::fs::read_to_string(&page).unwrap();
+    for outside in ["src=", "href=", "url(", "@import", "http://", "https://"] {
+        assert!(
+            !html.contains(outside),
+            "the page loads something: {outside}"
+        );
+    }
+    let report: Value = serde_json::from_slice(&audit(&snapshot, "json")).unwrap();
+    let results: Vec<&Value> = report["workspaces"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|w| w["results"].as_array().unwrap())
+        .collect();
+    let count = |severity: &[&str], status: &[&str]| {
+        results
+            .iter()
+            .filter(|r| {
+                severity.contains(&r["severity"].as_str().unwrap())
+                    && status.contains(&r["status"].as_str().unwrap())
+            })
+            .count()
+    };
+
+    let all = shown(&chromium(&page, "", &["--dump-dom"]));
+    assert_eq!(all, results.len());
+    let high_fail = shown(&chromium(
+        &page,
+        "#severity=high&status=fail",
+        &["--dump-dom"],
+    ));
+    assert_eq!(high_fail, count(&["high"], &["fail"]));
+    assert!(high_fail > 0 && high_fail < all);
+    let manual = shown(&chromium(
+        &page,
+        "#status=manual,error&severity=critical,high,medium,low",
+        &["--dump-dom"],
+    ));
+    assert_eq!(
+        manual,
+        count(&["critical", "high", "medium", "low"], &["manual", "error"])
+    );
+
+    // A blank page compresses to a few kilobytes; a drawn one does not.
+    let png = scratch("hub-and-project.png");
+    let _ = std::fs::remove_file(&png);
+    chromium(
+        &page,
+        "",
+        &[
+            "--window-size=1280,1600",
+            &format!("--screenshot={}", png.display()),
+        ],
+    );
+    let bytes = std::fs::read(&png).unwrap();
+    assert!(
+        bytes.starts_with(b"\x89PNG") && bytes.len() > 40_000,
+        "{} bytes",
+        bytes.len()
+    );
+
+    let pdf = scratch("hub-and-project.pdf");
+    let _ = std::fs::remove_file(&pdf);
+    chromium(&page, "", &[&format!("--print-to-pdf={}", pdf.display())]);
+    let bytes = std::fs::read(&pdf).unwrap();
+    assert!(
+        bytes.starts_with(b"%PDF") && bytes.len() > 20_000,
+        "{} bytes",
+        bytes.len()
+    );
+}
+
+/// Names, tags and messages come from the audited estate: they are text, never markup.
+#[test]
+fn estate_text_cannot_become_markup() {
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/default-workspace.json");
+    let mut docs: Value = serde_json::from_str(&std::fs::read_to_string(example).unwrap()).unwrap();
+    let hostile = "<img src=x onerror=alert(1)><script>alert(2)</script>";
+    for doc in docs.as_array_mut().unwrap() {
+        if doc["type"]
+            .as_str()
+            .is_some_and(|t| t.eq_ignore_ascii_case("Microsoft.MachineLearningServices/workspaces"))
+        {
+            doc["location"] = Value::String(hostile.into());
+        }
+    }
+    let snapshot = scratch("hostile.json");
+    std::fs::write(&snapshot, serde_json::to_vec(&docs).unwrap()).unwrap();
+    let html = String::from_utf8(audit(&snapshot, "html")).unwrap();
+    assert!(html.contains("&lt;img src=x onerror=alert(1)&gt;&lt;script&gt;"));
+    assert!(!html.contains("<img") && html.matches("<script>").count() == 1);
+}
