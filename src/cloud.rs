@@ -22,6 +22,15 @@ impl Cloud {
         }
     }
 
+    /// Where Entra ID signs in for this cloud (a certificate assertion's audience starts so).
+    pub fn authority(self) -> &'static str {
+        match self {
+            Cloud::Public => "https://login.microsoftonline.com",
+            Cloud::UsGov => "https://login.microsoftonline.us",
+            Cloud::China => "https://login.chinacloudapi.cn",
+        }
+    }
+
     pub fn scope(self) -> &'static str {
         match self {
             Cloud::Public => "https://management.azure.com/.default",

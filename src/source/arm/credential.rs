@@ -9,20 +9,21 @@ use azure_core::cloud::CloudConfiguration;
 use azure_core::credentials::{Secret, TokenCredential};
 use azure_core::http::{ClientOptions, ExponentialRetryOptions, RetryOptions};
 use azure_identity::{
-    AzurePipelinesCredential, AzurePipelinesCredentialOptions, ClientAssertionCredentialOptions,
-    ClientSecretCredential, ClientSecretCredentialOptions, DeveloperToolsCredential,
-    ManagedIdentityCredential, ManagedIdentityCredentialOptions, UserAssignedId,
-    WorkloadIdentityCredential, WorkloadIdentityCredentialOptions,
+    AzurePipelinesCredential, AzurePipelinesCredentialOptions, ClientAssertionCredential,
+    ClientAssertionCredentialOptions, ClientSecretCredential, ClientSecretCredentialOptions,
+    DeveloperToolsCredential, ManagedIdentityCredential, ManagedIdentityCredentialOptions,
+    UserAssignedId, WorkloadIdentityCredential, WorkloadIdentityCredentialOptions,
 };
 use tokio::sync::Mutex;
 
+use super::certificate::CertificateAssertion;
 use super::{AuthMode, Cloud};
 
 impl AuthMode {
     fn name(self) -> &'static str {
         match self {
             AuthMode::Auto => "auto",
-            AuthMode::ServicePrincipal => "service principal (client secret)",
+            AuthMode::ServicePrincipal => "service principal (secret or certificate)",
             AuthMode::WorkloadIdentity => "workload identity (federated token)",
             AuthMode::AzurePipelines => "Azure Pipelines (service connection)",
             AuthMode::ManagedIdentity => "managed identity",
@@ -107,13 +108,21 @@ fn build(mode: AuthMode, cloud: Cloud) -> Result<Source, String> {
         }
         AuthMode::ServicePrincipal => {
             let (tenant, client) = (need("AZURE_TENANT_ID")?, need("AZURE_CLIENT_ID")?);
-            let secret = need("AZURE_CLIENT_SECRET").map_err(|e| {
-                if env("AZURE_CLIENT_CERTIFICATE_PATH").is_some() {
-                    format!("{e}; certificate credentials need OpenSSL, which this build does not include: use a secret or workload identity")
-                } else {
-                    e
-                }
-            })?;
+            if env("AZURE_CLIENT_SECRET").is_none()
+                && let Some(path) = env("AZURE_CLIENT_CERTIFICATE_PATH")
+            {
+                let audience = format!("{}/{tenant}/oauth2/v2.0/token", cloud.authority());
+                let assertion =
+                    CertificateAssertion::load(std::path::Path::new(&path), &client, audience)?;
+                let options = ClientAssertionCredentialOptions {
+                    client_options: client_options(cloud),
+                };
+                return ClientAssertionCredential::new(tenant, client, assertion, Some(options))
+                    .map(|c| Source::Credential(c))
+                    .map_err(|e| describe(&e));
+            }
+            let secret = need("AZURE_CLIENT_SECRET")
+                .map_err(|e| format!("{e} (nor AZURE_CLIENT_CERTIFICATE_PATH)"))?;
             let options = ClientSecretCredentialOptions {
                 client_options: client_options(cloud),
             };

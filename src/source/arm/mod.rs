@@ -3,6 +3,8 @@
 //! builds without the Azure, TLS and async stack, and a live read is a usage error.
 
 #[cfg(feature = "live")]
+mod certificate;
+#[cfg(feature = "live")]
 pub mod client;
 #[cfg(feature = "live")]
 pub mod collect;
@@ -62,7 +64,8 @@ pub struct Live {
 pub enum AuthMode {
     /// Service principal, workload identity, Azure Pipelines, managed identity, then Azure CLI / azd.
     Auto,
-    /// Service principal with a secret: AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET.
+    /// Service principal: AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET, or instead of
+    /// the secret AZURE_CLIENT_CERTIFICATE_PATH (a PEM certificate with its RSA key).
     ServicePrincipal,
     /// Federated token file: AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_FEDERATED_TOKEN_FILE.
     WorkloadIdentity,

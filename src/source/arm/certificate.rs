@@ -1,0 +1,323 @@
+//! A service principal's certificate (`AZURE_CLIENT_CERTIFICATE_PATH`): the PEM file's
+//! certificate and RSA key sign the client assertion Entra ID asks for (PS256 with the
+//! certificate's SHA-256 thumbprint as `x5t#S256`), in pure Rust with ring, the crypto the TLS
+//! stack already carries; azure_identity's own certificate credential needs OpenSSL.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use azure_core::http::ClientMethodOptions;
+use azure_identity::ClientAssertion;
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use ring::rand::{SecureRandom, SystemRandom};
+use ring::signature::{RSA_PSS_SHA256, RsaKeyPair};
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+
+/// A certificate file is a few kilobytes; anything past this is not one.
+const FILE_LIMIT: u64 = 1 << 20;
+/// How long an assertion is valid: Entra ID takes it once, right away.
+const LIFETIME_SECS: u64 = 600;
+
+pub struct CertificateAssertion {
+    key: RsaKeyPair,
+    thumbprint: String,
+    client_id: String,
+    /// The tenant's token endpoint, the assertion's audience.
+    audience: String,
+    rng: SystemRandom,
+}
+
+impl std::fmt::Debug for CertificateAssertion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never the key.
+        f.debug_struct("CertificateAssertion")
+            .field("thumbprint", &self.thumbprint)
+            .field("audience", &self.audience)
+            .finish_non_exhaustive()
+    }
+}
+
+impl CertificateAssertion {
+    /// Reads the PEM file at `path`, at most 1 MiB.
+    pub fn load(path: &std::path::Path, client_id: &str, audience: String) -> Result<Self, String> {
+        let shown = path.display();
+        let bytes = crate::input::read(path, FILE_LIMIT)
+            .map_err(|e| format!("AZURE_CLIENT_CERTIFICATE_PATH: {e}"))?;
+        Self::from_pem(&bytes, client_id, audience).map_err(|e| format!("{shown}: {e}"))
+    }
+
+    pub fn from_pem(pem: &[u8], client_id: &str, audience: String) -> Result<Self, String> {
+        if !pem.windows(11).any(|w| w == b"-----BEGIN ") {
+            return Err(
+                "not a PEM file; a PKCS#12 (.pfx) file is not read yet: convert it with \
+                 `openssl pkcs12 -in cert.pfx -out cert.pem -nodes`"
+                    .into(),
+            );
+        }
+        let certificate = CertificateDer::pem_slice_iter(pem)
+            .next()
+            .ok_or("no CERTIFICATE block")?
+            .map_err(|e| format!("the certificate cannot be read: {e:?}"))?;
+        if pem
+            .windows(29)
+            .any(|w| w == b"BEGIN ENCRYPTED PRIVATE KEY--")
+        {
+            return Err("the private key is encrypted; give an unencrypted PEM key".into());
+        }
+        let key =
+            match PrivateKeyDer::from_pem_slice(pem)
+                .map_err(|e| format!("no private key that can be read: {e:?}"))?
+            {
+                PrivateKeyDer::Pkcs8(der) => RsaKeyPair::from_pkcs8(der.secret_pkcs8_der()),
+                PrivateKeyDer::Pkcs1(der) => RsaKeyPair::from_der(der.secret_pkcs1_der()),
+                _ => return Err(
+                    "the private key is not an RSA key; Entra ID signs in with RSA certificates"
+                        .into(),
+                ),
+            }
+            .map_err(|e| format!("the private key is not an RSA key ring accepts ({e})"))?;
+        let thumbprint =
+            URL_SAFE_NO_PAD.encode(ring::digest::digest(&ring::digest::SHA256, &certificate));
+        Ok(CertificateAssertion {
+            key,
+            thumbprint,
+            client_id: client_id.to_string(),
+            audience,
+            rng: SystemRandom::new(),
+        })
+    }
+
+    /// The signed JWT, valid from `now` (seconds since the epoch).
+    fn sign(&self, now: u64) -> Result<String, String> {
+        let mut id = [0u8; 16];
+        self.rng
+            .fill(&mut id)
+            .map_err(|_| "no random bytes for the assertion id")?;
+        let header = serde_json::json!({"alg": "PS256", "typ": "JWT", "x5t#S256": self.thumbprint});
+        let claims = serde_json::json!({
+            "aud": self.audience,
+            "iss": self.client_id,
+            "sub": self.client_id,
+            "jti": id.iter().map(|b| format!("{b:02x}")).collect::<String>(),
+            "nbf": now,
+            "iat": now,
+            "exp": now + LIFETIME_SECS,
+        });
+        let signed = format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(header.to_string()),
+            URL_SAFE_NO_PAD.encode(claims.to_string())
+        );
+        let mut signature = vec![0; self.key.public().modulus_len()];
+        self.key
+            .sign(
+                &RSA_PSS_SHA256,
+                &self.rng,
+                signed.as_bytes(),
+                &mut signature,
+            )
+            .map_err(|_| "the assertion cannot be signed")?;
+        Ok(format!("{signed}.{}", URL_SAFE_NO_PAD.encode(signature)))
+    }
+}
+
+#[async_trait::async_trait]
+impl ClientAssertion for CertificateAssertion {
+    async fn secret(&self, _: Option<ClientMethodOptions<'_>>) -> azure_core::Result<String> {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        self.sign(now).map_err(|e| {
+            azure_core::Error::with_message(azure_core::error::ErrorKind::Credential, e)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use azure_core::credentials::TokenCredential;
+    use azure_core::http::{
+        AsyncRawResponse, ClientOptions, HttpClient, Request, StatusCode, Transport,
+        headers::Headers,
+    };
+    use azure_identity::{ClientAssertionCredential, ClientAssertionCredentialOptions};
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use serde_json::Value;
+
+    use super::CertificateAssertion;
+
+    const PEM: &[u8] = include_bytes!("../../../tests/data/certificate/service-principal.pem");
+    const PUBLIC_KEY: &[u8] = include_bytes!("../../../tests/data/certificate/public-key.der");
+    const THUMBPRINT_HEX: &str = include_str!("../../../tests/data/certificate/cert-sha256.hex");
+    const TENANT: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+    const CLIENT: &str = "00000000-0000-0000-0000-0000000000aa";
+    const TOKEN_URL: &str =
+        "https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47/oauth2/v2.0/token";
+
+    /// Entra ID's token endpoint as far as a client assertion goes: it verifies the PS256
+    /// signature with the certificate's public key and each claim, then issues a token.
+    #[derive(Debug, Default)]
+    struct FakeTokenEndpoint {
+        seen: Mutex<Vec<String>>,
+    }
+
+    fn decode(part: &str) -> Value {
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(part).unwrap()).unwrap()
+    }
+
+    fn verify(assertion: &str) -> Result<(), String> {
+        let parts: Vec<&str> = assertion.split('.').collect();
+        let [header, claims, signature] = parts[..] else {
+            return Err("not three parts".into());
+        };
+        let key = ring::signature::UnparsedPublicKey::new(
+            &ring::signature::RSA_PSS_2048_8192_SHA256,
+            PUBLIC_KEY,
+        );
+        key.verify(
+            format!("{header}.{claims}").as_bytes(),
+            &URL_SAFE_NO_PAD
+                .decode(signature)
+                .map_err(|e| e.to_string())?,
+        )
+        .map_err(|_| "bad signature")?;
+        let (header, claims) = (decode(header), decode(claims));
+        let thumbprint: Vec<u8> = (0..64)
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&THUMBPRINT_HEX.trim()[i..i + 2], 16).unwrap())
+            .collect();
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        let checks = [
+            (header["alg"] == "PS256", "alg"),
+            (header["typ"] == "JWT", "typ"),
+            (
+                header["x5t#S256"] == URL_SAFE_NO_PAD.encode(&thumbprint),
+                "x5t#S256",
+            ),
+            (claims["aud"] == TOKEN_URL, "aud"),
+            (
+                claims["iss"] == CLIENT && claims["sub"] == CLIENT,
+                "iss/sub",
+            ),
+            (claims["jti"].as_str().is_some_and(|j| j.len() == 32), "jti"),
+            (claims["nbf"].as_u64().is_some_and(|t| t <= now + 5), "nbf"),
+            (
+                claims["exp"]
+                    .as_u64()
+                    .is_some_and(|t| t > now && t <= now + 600 + 5),
+                "exp",
+            ),
+        ];
+        match checks.iter().find(|(ok, _)| !ok) {
+            Some((_, claim)) => Err(format!("{claim} is wrong: {header} {claims}")),
+            None => Ok(()),
+        }
+    }
+
+    #[async_trait::async_trait]
+    impl HttpClient for FakeTokenEndpoint {
+        async fn execute_request(&self, request: &Request) -> azure_core::Result<AsyncRawResponse> {
+            assert_eq!(request.url().as_str(), TOKEN_URL);
+            let azure_core::http::Body::Bytes(body) = request.body() else {
+                panic!("a streamed token request")
+            };
+            let form: std::collections::HashMap<String, String> =
+                url::form_urlencoded::parse(body).into_owned().collect();
+            let assertion = &form["client_assertion"];
+            assert_eq!(
+                form["client_assertion_type"],
+                "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+            );
+            assert_eq!(form["client_id"], CLIENT);
+            self.seen.lock().unwrap().push(assertion.clone());
+            let (status, body) = match verify(assertion) {
+                Ok(()) => (
+                    StatusCode::Ok,
+                    r#"{"token_type":"Bearer","expires_in":3599,"access_token":"issued-for-the-certificate"}"#.to_string(),
+                ),
+                Err(why) => (
+                    StatusCode::Unauthorized,
+                    format!(r#"{{"error":"invalid_client","error_description":"AADSTS700027: {why}"}}"#),
+                ),
+            };
+            Ok(AsyncRawResponse::from_bytes(status, Headers::new(), body))
+        }
+    }
+
+    fn credential(
+        assertion: CertificateAssertion,
+        endpoint: Arc<FakeTokenEndpoint>,
+    ) -> Arc<ClientAssertionCredential<CertificateAssertion>> {
+        let options = ClientAssertionCredentialOptions {
+            client_options: ClientOptions {
+                transport: Some(Transport::new(endpoint)),
+                ..ClientOptions::default()
+            },
+        };
+        ClientAssertionCredential::new(TENANT.into(), CLIENT.into(), assertion, Some(options))
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_pem_certificate_signs_an_assertion_entra_id_accepts() {
+        let endpoint = Arc::new(FakeTokenEndpoint::default());
+        let assertion = CertificateAssertion::from_pem(PEM, CLIENT, TOKEN_URL.into()).unwrap();
+        let token = credential(assertion, Arc::clone(&endpoint))
+            .get_token(&["https://management.azure.com/.default"], None)
+            .await
+            .unwrap();
+        assert_eq!(token.token.secret(), "issued-for-the-certificate");
+        assert_eq!(endpoint.seen.lock().unwrap().len(), 1);
+    }
+
+    /// The fake is not a pushover: an assertion for another audience, or signed by another
+    /// key, is refused.
+    #[tokio::test]
+    async fn the_fake_refuses_a_wrong_audience_and_a_forged_signature() {
+        let endpoint = Arc::new(FakeTokenEndpoint::default());
+        let elsewhere = CertificateAssertion::from_pem(
+            PEM,
+            CLIENT,
+            "https://login.microsoftonline.us/x/oauth2/v2.0/token".into(),
+        )
+        .unwrap();
+        let refused = credential(elsewhere, Arc::clone(&endpoint))
+            .get_token(&["https://management.azure.com/.default"], None)
+            .await
+            .unwrap_err();
+        assert!(
+            refused.to_string().contains("AADSTS700027") || format!("{refused:?}").contains("aud"),
+            "{refused:?}"
+        );
+        let good = CertificateAssertion::from_pem(PEM, CLIENT, TOKEN_URL.into()).unwrap();
+        let signed = good.sign(1_900_000_000).unwrap();
+        let mut parts: Vec<String> = signed.split('.').map(String::from).collect();
+        let mut claims = decode(&parts[1]);
+        claims["iss"] = Value::String("someone-else".into());
+        parts[1] = URL_SAFE_NO_PAD.encode(claims.to_string());
+        assert_eq!(verify(&parts.join(".")), Err("bad signature".into()));
+    }
+
+    #[test]
+    fn keys_and_files_it_cannot_sign_with_are_named() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/certificate");
+        let load = |name: &str| {
+            CertificateAssertion::load(&dir.join(name), CLIENT, TOKEN_URL.into()).unwrap_err()
+        };
+        assert!(load("service-principal.pfx").contains("PKCS#12"));
+        assert!(load("ec-service-principal.pem").contains("not an RSA key"));
+        assert!(load("missing.pem").contains("AZURE_CLIENT_CERTIFICATE_PATH"));
+        let encrypted = b"-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIB\n-----END ENCRYPTED PRIVATE KEY-----\n";
+        let err = CertificateAssertion::from_pem(encrypted, CLIENT, TOKEN_URL.into()).unwrap_err();
+        assert!(err.contains("encrypted"), "{err}");
+        let no_key = &PEM[..PEM.windows(5).position(|w| w == b"-----").unwrap() + 60];
+        assert!(CertificateAssertion::from_pem(no_key, CLIENT, TOKEN_URL.into()).is_err());
+    }
+}
