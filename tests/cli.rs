@@ -494,6 +494,24 @@ fn conflicting_or_invalid_flags_are_usage_errors() {
     );
 }
 
+/// `rules list` wraps to the terminal: no line is wider than COLUMNS, and wide terminals get
+/// the category and target columns too.
+#[test]
+fn rules_list_fits_the_terminal_width() {
+    for (columns, wide) in [(80, false), (100, false), (120, true), (200, true)] {
+        let out = amlsec()
+            .env("COLUMNS", columns.to_string())
+            .args(["rules", "list"])
+            .output()
+            .unwrap();
+        let text = String::from_utf8(out.stdout).unwrap();
+        let widest = text.lines().map(|l| l.chars().count()).max().unwrap();
+        assert!(widest <= columns, "{widest} > {columns}");
+        assert_eq!(text.contains("Category"), wide, "at {columns} columns");
+        assert!(text.contains("AML-NS-01") && text.contains("Title"));
+    }
+}
+
 #[test]
 fn rules_list_show_and_validate() {
     amlsec()

@@ -70,15 +70,28 @@ pub fn markdown(controls: &[&Control]) -> String {
 fn cell(text: &str) -> String {
     text.replace('|', "\\|").replace('\n', " ")
 }
-/// `amlsec rules list`: one row per control.
-pub fn table(controls: &[&Control]) -> String {
+/// A table that wraps its cells to the terminal's width (or `COLUMNS`).
+fn fitted_table() -> comfy_table::Table {
     let mut t = comfy_table::Table::new();
-    t.load_style(comfy_table::presets::UTF8_FULL_CONDENSED);
-    t.set_header(vec![
+    t.load_style(comfy_table::presets::UTF8_FULL_CONDENSED)
+        .set_content_arrangement(comfy_table::ContentArrangement::Dynamic)
+        .set_width(crate::report::terminal_width() as u16);
+    t
+}
+
+/// `amlsec rules list`: one row per control. Below 120 columns the category (the id says it)
+/// and the target (`rules show` has it) make room for the title.
+pub fn table(controls: &[&Control]) -> String {
+    use comfy_table::{ColumnConstraint, Width};
+    let wide = crate::report::terminal_width() >= 120;
+    let keep = |column: &str| wide || !matches!(column, "Category" | "Target");
+    let mut t = fitted_table();
+    let header = [
         "Id", "Category", "Severity", "Level", "Mode", "Target", "Title",
-    ]);
+    ];
+    t.set_header(header.iter().filter(|h| keep(h)).collect::<Vec<_>>());
     for c in controls {
-        t.add_row(vec![
+        let cells = [
             c.id.clone(),
             c.category.clone(),
             c.severity.as_str().to_string(),
@@ -86,7 +99,28 @@ pub fn table(controls: &[&Control]) -> String {
             c.mode.as_str().to_string(),
             c.target.to_string(),
             c.title.clone(),
-        ]);
+        ];
+        t.add_row(
+            header
+                .iter()
+                .zip(cells)
+                .filter(|(h, _)| keep(h))
+                .map(|(_, cell)| cell)
+                .collect::<Vec<_>>(),
+        );
+    }
+    // Id, severity, level and mode never wrap; the title keeps room to be read.
+    let shown: Vec<&str> = header.into_iter().filter(|h| keep(h)).collect();
+    for (i, name) in shown.iter().enumerate() {
+        if let (Some(column), true) = (
+            t.column_mut(i),
+            matches!(*name, "Id" | "Severity" | "Level" | "Mode"),
+        ) {
+            column.set_constraint(ColumnConstraint::ContentWidth);
+        }
+    }
+    if let Some(title) = t.column_mut(shown.len() - 1) {
+        title.set_constraint(ColumnConstraint::LowerBoundary(Width::Fixed(24)));
     }
     format!("{t}\n{} controls\n", controls.len())
 }
@@ -176,8 +210,7 @@ pub fn validated(set: &super::RuleSet) -> String {
 /// the facts derived from it.
 pub fn targets() -> String {
     use crate::graph::{Arg, Find, LINKS};
-    let mut t = comfy_table::Table::new();
-    t.load_style(comfy_table::presets::UTF8_FULL_CONDENSED);
+    let mut t = fitted_table();
     t.set_header(vec![
         "Target",
         "Found from",
