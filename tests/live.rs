@@ -427,6 +427,7 @@ fn without_any_credential_each_mode_says_why() {
         "AZURE_CLIENT_ID",
         "AZURE_TENANT_ID",
         "AZURE_CLIENT_SECRET",
+        "AZURE_CLIENT_CERTIFICATE_PATH",
         "AZURE_FEDERATED_TOKEN_FILE",
         "SYSTEM_OIDCREQUESTURI",
         "MSI_ENDPOINT",
@@ -449,7 +450,7 @@ fn without_any_credential_each_mode_says_why() {
     .code(2)
     .stderr(predicate::str::contains("no credential worked"))
     .stderr(predicate::str::contains(
-        "service principal (client secret): AZURE_TENANT_ID is not set",
+        "service principal (secret or certificate): AZURE_TENANT_ID is not set",
     ))
     .stderr(predicate::str::contains(
         "workload identity (federated token): AZURE_FEDERATED_TOKEN_FILE is not set",

@@ -210,7 +210,9 @@ pub fn validated(set: &super::RuleSet) -> String {
 /// the facts derived from it.
 pub fn targets() -> String {
     use crate::graph::{Arg, Find, LINKS};
-    let mut t = fitted_table();
+    // Type names and api-versions are looked up, not read: they are never broken across lines.
+    let mut t = comfy_table::Table::new();
+    t.load_style(comfy_table::presets::UTF8_FULL_CONDENSED);
     t.set_header(vec![
         "Target",
         "Found from",
