@@ -176,6 +176,23 @@ fn only_the_targets_the_selected_controls_need_are_read() {
     );
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(fake.seen().len(), 2);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("signed in with"), "{stderr}");
+}
+
+#[test]
+fn verbose_says_which_credential_signed_in() {
+    let fake = server("hardened-workspace", 2, vec![]);
+    let out = live(
+        &fake,
+        &["--workspace", HARDENED_WS, "--control", "AML-NS-01", "-v"],
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("amlsec: signed in with token (AMLSEC_ACCESS_TOKEN)"),
+        "{stderr}"
+    );
 }
 
 #[test]

@@ -129,6 +129,9 @@ pub struct AzureArgs {
     /// No progress on stderr.
     #[arg(long)]
     pub quiet: bool,
+    /// Say on stderr which credential signed in.
+    #[arg(long, short)]
+    pub verbose: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -344,6 +347,7 @@ impl AzureArgs {
             concurrency: usize::from(self.concurrency.unwrap_or(16)),
             timeout: Duration::from_secs(self.timeout.unwrap_or(30)),
             progress: !self.quiet,
+            verbose: self.verbose,
             max_reply_bytes: self
                 .max_reply_size
                 .unwrap_or(amlsec::source::arm::REPLY_LIMIT),

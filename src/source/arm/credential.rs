@@ -33,6 +33,18 @@ impl AuthMode {
     }
 }
 
+/// The instance metadata service, and how long `auto` waits for it to accept a connection.
+const IMDS: &str = "169.254.169.254:80";
+const IMDS_PROBE: Duration = Duration::from_millis(500);
+
+/// Whether something accepts a TCP connection at `address` within `wait`.
+async fn answers(address: &str, wait: Duration) -> bool {
+    matches!(
+        tokio::time::timeout(wait, tokio::net::TcpStream::connect(address)).await,
+        Ok(Ok(_))
+    )
+}
+
 /// The longest one credential may take before the next one is tried.
 const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Refresh a token this long before it expires.
@@ -50,6 +62,8 @@ enum Source {
 /// Bearer tokens for ARM, cached until shortly before they expire (the Azure CLI credential
 /// itself caches nothing and would spawn `az` for every request).
 pub struct TokenProvider {
+    /// The credential that worked, for `--verbose`.
+    pub mode: &'static str,
     source: Source,
     scope: String,
     cached: Mutex<Option<(Secret, std::time::Instant)>>,
@@ -190,8 +204,26 @@ impl TokenProvider {
         };
         let mut failures = Vec::new();
         for &m in modes {
+            // Off Azure nothing answers at the metadata address, and waiting out the managed
+            // identity's own timeout would delay `az login` by seconds: probe it first.
+            if mode == AuthMode::Auto
+                && m == AuthMode::ManagedIdentity
+                && env("IDENTITY_ENDPOINT").is_none()
+                && env("MSI_ENDPOINT").is_none()
+                && !answers(IMDS, IMDS_PROBE).await
+            {
+                failures.push((
+                    m.name().to_string(),
+                    format!(
+                        "no instance metadata service at {IMDS} within {} ms (not an Azure host)",
+                        IMDS_PROBE.as_millis()
+                    ),
+                ));
+                continue;
+            }
             let provider = match build(m, cloud) {
                 Ok(source) => TokenProvider {
+                    mode: m.name(),
                     source,
                     scope: cloud.scope().to_string(),
                     cached: Mutex::new(None),
@@ -234,5 +266,19 @@ impl TokenProvider {
         let fresh_for = Duration::from_secs(lifetime).saturating_sub(REFRESH_MARGIN);
         *cached = Some((token.token.clone(), std::time::Instant::now() + fresh_for));
         Ok(token.token)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    #[tokio::test]
+    async fn the_metadata_probe_sees_a_listener_and_a_closed_port() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let open = listener.local_addr().unwrap().to_string();
+        assert!(super::answers(&open, Duration::from_secs(5)).await);
+        drop(listener);
+        assert!(!super::answers(&open, Duration::from_secs(5)).await);
     }
 }

@@ -38,6 +38,8 @@ pub struct LiveOptions {
     pub timeout: Duration,
     /// Progress on stderr (only drawn when stderr is a terminal).
     pub progress: bool,
+    /// Say on stderr which credential signed in.
+    pub verbose: bool,
     /// Largest reply body read (see [`REPLY_LIMIT`]).
     pub max_reply_bytes: u64,
 }

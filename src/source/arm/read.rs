@@ -36,6 +36,10 @@ pub fn read(
         let tokens = TokenProvider::acquire(options.auth, options.cloud)
             .await
             .map_err(|e| Error::Auth(e.to_string()))?;
+        if options.verbose {
+            // Best effort, like progress: a closed stderr must not stop the audit.
+            let _ = writeln!(std::io::stderr(), "amlsec: signed in with {}", tokens.mode);
+        }
         let client = ArmClient::new(
             ClientOptions {
                 endpoint: url,
