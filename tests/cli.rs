@@ -512,6 +512,34 @@ fn rules_list_fits_the_terminal_width() {
     }
 }
 
+/// `--status` chooses which controls the table lists; the summary line still counts them all.
+#[test]
+fn status_chooses_what_the_table_lists() {
+    let table = |statuses: &str| {
+        let out = amlsec()
+            .args(["audit", "--snapshot", DEFAULT, "--color", "never"])
+            .args(["--status", statuses])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{out:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let fail = table("fail");
+    assert!(fail.contains("30 controls fail, most severe first"));
+    assert!(!fail.contains("manual controls need") && !fail.contains("controls pass"));
+    let others = table("pass,not_applicable");
+    assert!(others.contains("4 controls pass:") && others.contains("14 controls do not apply:"));
+    assert!(!others.contains("most severe first"));
+    assert!(others.contains("score 11.8% (4 pass, 30 fail)"));
+    amlsec()
+        .args(["audit", "--snapshot", DEFAULT, "--status", "passed"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "possible values: fail, waived, error",
+        ));
+}
+
 #[test]
 fn rules_list_show_and_validate() {
     amlsec()

@@ -33,6 +33,16 @@ pub enum Status {
 }
 
 impl Status {
+    /// Every status, in the order reports list them.
+    pub const ALL: [Status; 6] = [
+        Status::Fail,
+        Status::Waived,
+        Status::Error,
+        Status::Manual,
+        Status::Pass,
+        Status::NotApplicable,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Pass => "pass",

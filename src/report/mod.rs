@@ -17,7 +17,7 @@ pub use html::to_html;
 pub use json::to_json;
 pub use junit::to_junit;
 pub use markdown::{MARKDOWN_LIMIT, to_markdown};
-pub use table::{View, terminal_width, to_table};
+pub use table::{DEFAULT_STATUSES, View, terminal_width, to_table};
 
 /// Everything a report shows.
 #[derive(Debug)]

@@ -13,7 +13,7 @@ use crate::audit::{ControlResult, Status, Summary, WorkspaceResult};
 use crate::rules::Severity;
 
 /// How the terminal report is laid out.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct View {
     pub color: bool,
     pub show_manual: bool,
@@ -21,7 +21,13 @@ pub struct View {
     pub width: usize,
     /// Bytes the Markdown summary may take before its compact form is used.
     pub markdown_limit: usize,
+    /// The statuses whose controls the table lists (`--status`).
+    pub statuses: Vec<Status>,
 }
+
+/// What the table lists unless `--status` says otherwise: all that needs someone's attention.
+pub const DEFAULT_STATUSES: [Status; 4] =
+    [Status::Fail, Status::Waived, Status::Error, Status::Manual];
 
 impl View {
     /// No colour, manual controls as one line, the width of the terminal (or `COLUMNS`).
@@ -31,6 +37,7 @@ impl View {
             show_manual: false,
             width: terminal_width(),
             markdown_limit: super::markdown::MARKDOWN_LIMIT,
+            statuses: DEFAULT_STATUSES.to_vec(),
         }
     }
 }
@@ -282,11 +289,13 @@ fn workspace(out: &mut String, w: &WorkspaceResult<'_>, view: &View) {
             "    ",
         ));
     }
-    let mut failing: Vec<&ControlResult<'_>> = w
-        .results
-        .iter()
-        .filter(|r| r.status == Status::Fail)
-        .collect();
+    let listed = |status: Status| -> Vec<&ControlResult<'_>> {
+        if !view.statuses.contains(&status) {
+            return Vec::new();
+        }
+        w.results.iter().filter(|r| r.status == status).collect()
+    };
+    let mut failing = listed(Status::Fail);
     failing.sort_by(|a, b| {
         b.control
             .severity
@@ -303,11 +312,7 @@ fn workspace(out: &mut String, w: &WorkspaceResult<'_>, view: &View) {
             finding(out, w, r, view);
         }
     }
-    let waived: Vec<&ControlResult<'_>> = w
-        .results
-        .iter()
-        .filter(|r| r.status == Status::Waived)
-        .collect();
+    let waived = listed(Status::Waived);
     if !waived.is_empty() {
         let _ = writeln!(
             out,
@@ -337,11 +342,7 @@ fn workspace(out: &mut String, w: &WorkspaceResult<'_>, view: &View) {
             }
         }
     }
-    let errors: Vec<&ControlResult<'_>> = w
-        .results
-        .iter()
-        .filter(|r| r.status == Status::Error)
-        .collect();
+    let errors = listed(Status::Error);
     if !errors.is_empty() {
         let _ = writeln!(
             out,
@@ -362,11 +363,7 @@ fn workspace(out: &mut String, w: &WorkspaceResult<'_>, view: &View) {
             ));
         }
     }
-    let manual: Vec<&ControlResult<'_>> = w
-        .results
-        .iter()
-        .filter(|r| r.status == Status::Manual)
-        .collect();
+    let manual = listed(Status::Manual);
     if !manual.is_empty() {
         if view.show_manual {
             let _ = writeln!(
@@ -403,6 +400,29 @@ fn workspace(out: &mut String, w: &WorkspaceResult<'_>, view: &View) {
                 "  ",
                 "  ",
             ));
+        }
+    }
+    for (status, heading) in [
+        (Status::Pass, ("control passes", "controls pass")),
+        (
+            Status::NotApplicable,
+            ("control does not apply", "controls do not apply"),
+        ),
+    ] {
+        let shown = listed(status);
+        if !shown.is_empty() {
+            let _ = writeln!(out, "\n  {}:", plural(shown.len(), heading.0, heading.1));
+            for r in shown {
+                control_line(out, r, view);
+                if status == Status::NotApplicable {
+                    out.push_str(&wrap(
+                        &clip(&r.message, TEXT_CHARS),
+                        width,
+                        "           ",
+                        "             ",
+                    ));
+                }
+            }
         }
     }
     out.push('\n');

@@ -7,6 +7,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use amlsec::audit::Selection;
+use amlsec::audit::Status;
 use amlsec::cloud::Cloud;
 use amlsec::config::Config;
 use amlsec::error::{Error, Result};
@@ -244,6 +245,10 @@ pub struct AuditArgs {
     /// Also list in the table: `manual` (each manual control with its guidance).
     #[arg(long, value_name = "WHAT", value_parser = ["manual"])]
     pub show: Vec<String>,
+    /// Which controls the table lists, by status (comma-separated or repeated); other formats
+    /// always hold every control [default: fail,waived,error,manual].
+    #[arg(long, value_name = "STATUS", value_delimiter = ',', value_parser = STATUS_NAMES)]
+    pub status: Vec<String>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -508,6 +513,14 @@ impl AuditArgs {
             show_manual: self.show.iter().any(|s| s == "manual"),
             width: terminal_width(),
             markdown_limit: self.markdown_limit.unwrap_or(report::MARKDOWN_LIMIT),
+            statuses: if self.status.is_empty() {
+                report::DEFAULT_STATUSES.to_vec()
+            } else {
+                Status::ALL
+                    .into_iter()
+                    .filter(|s| self.status.iter().any(|given| given == s.as_str()))
+                    .collect()
+            },
         }
     }
 
@@ -565,3 +578,13 @@ fn markdown_limit(text: &str) -> std::result::Result<usize, String> {
         )),
     }
 }
+
+/// `--status` values: the statuses' own names.
+const STATUS_NAMES: [&str; 6] = [
+    "fail",
+    "waived",
+    "error",
+    "manual",
+    "pass",
+    "not_applicable",
+];
