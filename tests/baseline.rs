@@ -88,6 +88,19 @@ fn expand(list: &str) -> Vec<String> {
     out
 }
 
+/// Every finding links to a page that explains its setting (SARIF helpUri, the table, JUnit).
+#[test]
+fn every_built_in_control_links_to_documentation() {
+    let rules = builtin();
+    let missing: Vec<&str> = rules
+        .controls
+        .iter()
+        .filter(|c| !c.docs.as_deref().is_some_and(|d| d.starts_with("https://")))
+        .map(|c| c.id.as_str())
+        .collect();
+    assert!(missing.is_empty(), "no docs: {missing:?}");
+}
+
 #[test]
 fn every_seed_question_is_answered_by_the_controls_the_spec_names() {
     let rules = builtin();

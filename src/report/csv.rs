@@ -75,6 +75,7 @@ fn control_row(
         ("mcsb", refs.mcsb.join(" ")),
         ("seed", refs.seed.join(" ")),
         ("anchors", refs.anchors.join("; ")),
+        ("docs", c.docs.clone().unwrap_or_default()),
     ]
     .iter()
     .filter(|(_, v)| !v.is_empty())

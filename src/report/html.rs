@@ -247,6 +247,14 @@ fn row(h: &mut String, r: &ControlResult<'_>, workspace: &str) {
             esc(super::fix::fill(fix.trim(), resource, workspace).as_str())
         );
     }
+    if let Some(docs) = &c.docs {
+        // A link opens a page; it loads nothing into this one, so the CSP stays strict.
+        let _ = write!(
+            h,
+            "<a class=\"docs\" href=\"{}\" rel=\"noreferrer\">Documentation</a>",
+            esc(docs)
+        );
+    }
     h.push_str("</td></tr>\n");
 }
 

@@ -39,6 +39,9 @@ fn details(r: &ControlResult<'_>) -> String {
     if let Some(fix) = &r.control.remediation {
         let _ = writeln!(text, "Fix: {fix}");
     }
+    if let Some(docs) = &r.control.docs {
+        let _ = writeln!(text, "Docs: {docs}");
+    }
     text
 }
 

@@ -113,7 +113,10 @@ fn full(report: &Report<'_>) -> String {
             md.push_str("\n| Control | Severity | Status | Resource | Evidence | Fix |\n|---|---|---|---|---|---|\n");
             for r in findings {
                 let bad: Vec<_> = r.findings().collect();
-                let fix = cell(r.control.remediation.as_deref().unwrap_or(""));
+                let mut fix = cell(r.control.remediation.as_deref().unwrap_or(""));
+                if let Some(docs) = &r.control.docs {
+                    fix.push_str(&format!(" ([docs]({}))", cell(docs).replace(')', "%29")));
+                }
                 if bad.is_empty() {
                     let _ = writeln!(
                         md,

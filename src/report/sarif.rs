@@ -59,7 +59,7 @@ fn rule(c: &Control) -> Value {
             .iter()
             .map(|m| format!("mcsb/{}", m.trim_end_matches('?'))),
     );
-    json!({
+    let mut rule = json!({
         "id": c.id,
         "name": c.id.replace('-', ""),
         "shortDescription": {"text": c.title},
@@ -67,7 +67,11 @@ fn rule(c: &Control) -> Value {
         "help": {"text": help, "markdown": format!("**Fix:** {help}")},
         "defaultConfiguration": {"level": level(c.severity)},
         "properties": {"security-severity": security_severity(c.severity), "tags": tags, "precision": "very-high"},
-    })
+    });
+    if let Some(docs) = &c.docs {
+        rule["helpUri"] = json!(docs);
+    }
+    rule
 }
 
 fn message(r: &ControlResult<'_>, res: &ResourceResult) -> String {

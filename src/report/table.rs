@@ -494,6 +494,16 @@ fn finding(out: &mut String, w: &WorkspaceResult<'_>, r: &ControlResult<'_>, vie
             "                ",
         ));
     }
+    if let Some(docs) = &r.control.docs {
+        // A URL is never broken (terminals make it clickable only on one line): when it does
+        // not fit, the line names the command that prints it.
+        let line = format!("           Docs: {}", clip(docs, TEXT_CHARS));
+        if line.chars().count() <= width {
+            let _ = writeln!(out, "{line}");
+        } else {
+            let _ = writeln!(out, "           Docs: amlsec rules show {}", r.control.id);
+        }
+    }
 }
 
 #[cfg(test)]

@@ -205,6 +205,9 @@ struct RawControl {
     remediation: Option<String>,
     #[serde(default)]
     guidance: Option<String>,
+    /// The page that explains the setting (an https URL).
+    #[serde(default)]
+    docs: Option<Spanned<String>>,
     #[serde(default)]
     references: References,
     /// Path prefixes deliberately outside the ARM catalogue (a preview property).
@@ -425,6 +428,12 @@ impl Cx<'_> {
                 })
             })
             .collect::<Result<_, Diagnostic>>()?;
+        let docs = match raw.docs {
+            Some(d) => {
+                Some(docs_url(&d.value).map_err(|m| self.at(&d.referenced, format!("{id}: {m}")))?)
+            }
+            None => None,
+        };
         let control = Control {
             id,
             title: raw.title,
@@ -440,6 +449,7 @@ impl Cx<'_> {
             evidence,
             remediation: raw.remediation,
             guidance: raw.guidance,
+            docs,
             references: raw.references,
             origin: self.origin(&loc),
             builtin: self.builtin,
@@ -720,6 +730,18 @@ pub fn parse_condition(yaml: &str) -> Result<Condition, Diagnostic> {
     .condition(raw, "condition", &mut Vec::new())
 }
 
+/// A `docs` value: an https URL without blanks, of a sensible length, since reports link to it.
+fn docs_url(text: &str) -> Result<String, String> {
+    let url = text.trim();
+    if !url.starts_with("https://") || url.len() > 2048 || url.chars().any(char::is_whitespace) {
+        return Err(format!(
+            "`docs` must be one https URL, not `{}`",
+            text.chars().take(80).collect::<String>()
+        ));
+    }
+    Ok(url.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -770,6 +792,32 @@ controls:
         assert_eq!(set.controls[0].origin, "builtin/network.yaml:5:5");
         assert_eq!(set.controls[0].category_title, "Network security");
         assert_eq!(set.params["zones"], serde_json::json!(["a", "b"]));
+    }
+
+    #[test]
+    fn docs_are_one_https_url_or_an_error_at_their_line() {
+        let with = |docs: &str| {
+            GOOD.replace(
+                "    guidance: g\n",
+                &format!("    guidance: g\n    docs: {docs}\n"),
+            )
+        };
+        let set = load(&[("n.yaml", &with("https://learn.microsoft.com/x"))]).unwrap();
+        assert_eq!(
+            set.controls[1].docs.as_deref(),
+            Some("https://learn.microsoft.com/x")
+        );
+        for bad in [
+            "http://example.com",
+            "'https://a b'",
+            "learn.microsoft.com/x",
+        ] {
+            let e = error(&[("n.yaml", &with(bad))]);
+            assert!(
+                e.starts_with("n.yaml:22:11: X-02: `docs` must be one https URL"),
+                "{e}"
+            );
+        }
     }
 
     #[test]

@@ -104,6 +104,8 @@ pub struct Control {
     pub evidence: Vec<Evidence>,
     pub remediation: Option<String>,
     pub guidance: Option<String>,
+    /// The documentation page for the setting, shown beside every finding.
+    pub docs: Option<String>,
     pub references: References,
     /// `file:line:column` where the control is defined.
     pub origin: String,

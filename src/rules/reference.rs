@@ -163,6 +163,9 @@ pub fn show(c: &Control) -> String {
         c.mode.as_str()
     );
     line!("target     {}", c.target);
+    if let Some(d) = &c.docs {
+        line!("docs       {d}");
+    }
     line!("defined at {}", c.origin);
     if let Some(a) = &c.applies {
         line!("applies    {a}");
