@@ -168,6 +168,17 @@ pub struct Summary {
     pub score: Option<f64>,
 }
 
+impl std::fmt::Display for Summary {
+    /// `n pass · n fail · n error · n waived · n manual · n not applicable`, as summaries say it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} pass · {} fail · {} error · {} waived · {} manual · {} not applicable",
+            self.pass, self.fail, self.error, self.waived, self.manual, self.not_applicable
+        )
+    }
+}
+
 impl Summary {
     pub fn of<'a, 'r: 'a>(results: impl IntoIterator<Item = &'a ControlResult<'r>>) -> Summary {
         let mut s = Summary::default();

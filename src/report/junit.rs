@@ -8,7 +8,8 @@ use super::Report;
 use super::json::categories;
 use crate::audit::{ControlResult, Status};
 
-fn escape(text: &str) -> String {
+/// Text for XML (and HTML) elements and quoted attributes.
+pub(super) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

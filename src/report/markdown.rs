@@ -56,7 +56,7 @@ fn header(report: &Report<'_>) -> String {
     let mut md = String::new();
     let _ = writeln!(
         md,
-        "## amlsec: {} workspace{}, score {}\n\n**{} pass · {} fail · {} error · {} waived · {} manual · {} not applicable** (level {})\n",
+        "## amlsec: {} workspace{}, score {}\n\n**{s}** (level {})\n",
         report.workspaces.len(),
         if report.workspaces.len() == 1 {
             ""
@@ -64,12 +64,6 @@ fn header(report: &Report<'_>) -> String {
             "s"
         },
         score(&s),
-        s.pass,
-        s.fail,
-        s.error,
-        s.waived,
-        s.manual,
-        s.not_applicable,
         report.level
     );
     if let Some(line) = report.baseline_line() {
