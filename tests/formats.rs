@@ -673,6 +673,36 @@ fn completions_and_man_page() {
         .assert()
         .code(0)
         .stdout(predicate::str::contains(".TH amlsec"));
+    // Every page a page refers to (`amlsec\-audit(1)`) is written by `man --dir`.
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("man");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    amlsec().args(["man", "--dir"]).arg(&dir).assert().code(0);
+    let pages: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(pages.len() > 10 && pages.contains(&"amlsec-audit.1".to_string()));
+    for page in &pages {
+        let text = std::fs::read_to_string(dir.join(page)).unwrap();
+        for (at, _) in text.match_indices("(1)") {
+            let name: String = text[..at]
+                .chars()
+                .rev()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '\\')
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect::<String>()
+                .replace("\\-", "-");
+            if name.starts_with("amlsec") {
+                assert!(
+                    pages.contains(&format!("{name}.1")),
+                    "{page} refers to {name}(1)"
+                );
+            }
+        }
+    }
 }
 
 /// Rows of RFC 4180 text: quoted fields may hold commas, doubled quotes and line breaks.

@@ -75,9 +75,15 @@ Examples:
         #[arg(long)]
         force: bool,
     },
-    /// Print the man page (roff).
-    #[command(after_help = "Example:\n  amlsec man > /usr/local/share/man/man1/amlsec.1")]
-    Man,
+    /// Print the man page (roff), or write every page (amlsec.1, amlsec-audit.1, …) to a folder.
+    #[command(
+        after_help = "Examples:\n  amlsec man --dir /usr/local/share/man/man1   # every page the main one refers to\n  amlsec man > amlsec.1"
+    )]
+    Man {
+        /// Write amlsec.1 and one page per subcommand here instead of printing amlsec.1.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
 }
 
 #[derive(Args)]

@@ -38,13 +38,19 @@ fn main() -> ExitCode {
             note(&done);
             0
         }),
-        Command::Man => {
+        Command::Man { dir: None } => {
             let mut page = Vec::new();
-            clap_mangen::Man::new(Cli::command())
+            clap_mangen::Man::new(Cli::command().disable_help_subcommand(true))
                 .render(&mut page)
                 .expect("rendering into memory does not fail");
             print(&String::from_utf8_lossy(&page))
         }
+        Command::Man { dir: Some(dir) } => clap_mangen::generate_to(Cli::command(), &dir)
+            .map(|()| {
+                note(&format!("man pages written to {}", dir.display()));
+                0
+            })
+            .map_err(|source| amlsec::error::Error::Write { path: dir, source }),
     };
     match result {
         Ok(code) => ExitCode::from(code),
