@@ -6,10 +6,10 @@
 
 use std::fmt::Write as _;
 
-use super::Report;
 use super::json::categories;
 use super::junit::escape as esc;
-use crate::audit::{ControlResult, Status, Summary};
+use super::{Report, score};
+use crate::audit::{ControlResult, Status};
 
 const STYLE: &str = include_str!("html/style.css");
 const SCRIPT: &str = include_str!("html/filter.js");
@@ -18,18 +18,6 @@ const STYLE_HASH: &str = "sha256-FqxvuhFr0RH2kco/4paYFOfcqefbsL6OLmtPgXplNTg=";
 const SCRIPT_HASH: &str = "sha256-XR3H8+u93jLSxO9e11AU66cpFokCZtkQlpxmASrtx4I=";
 
 const SEVERITIES: [&str; 4] = ["critical", "high", "medium", "low"];
-const STATUSES: [Status; 6] = [
-    Status::Fail,
-    Status::Error,
-    Status::Waived,
-    Status::Manual,
-    Status::Pass,
-    Status::NotApplicable,
-];
-
-fn score(s: &Summary) -> String {
-    s.score.map_or("–".into(), |v| format!("{v:.1}%"))
-}
 
 pub fn to_html(report: &Report<'_>) -> String {
     let s = report.summary();
@@ -106,7 +94,7 @@ fn filters(h: &mut String) {
         );
     }
     h.push_str("</fieldset><fieldset><legend>Status</legend>");
-    for status in STATUSES {
+    for status in Status::ALL {
         let name = status.as_str();
         let _ = write!(
             h,

@@ -6,8 +6,8 @@
 
 use std::fmt::Write as _;
 
-use super::Report;
 use super::json::categories;
+use super::{Report, score};
 use crate::audit::{Status, Summary};
 
 /// Table-cell text: pipes escaped, angle brackets kept from turning into HTML tags.
@@ -16,10 +16,6 @@ fn cell(text: &str) -> String {
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('\n', " ")
-}
-
-fn score(s: &Summary) -> String {
-    s.score.map_or("–".into(), |v| format!("{v:.1}%"))
 }
 
 fn code(v: &serde_json::Value) -> String {

@@ -71,6 +71,11 @@ impl Report<'_> {
     }
 }
 
+/// A score as reports print it: one decimal and `%`, or an en dash when nothing was scored.
+fn score(s: &crate::audit::Summary) -> String {
+    s.score.map_or("–".into(), |v| format!("{v:.1}%"))
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Table,
