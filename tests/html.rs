@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use assert_cmd::cargo::cargo_bin_cmd;
@@ -29,7 +30,9 @@ fn audit(snapshot: &Path, format: &str) -> Vec<u8> {
 
 /// Runs headless Chromium on the page with `args`, at most a minute, and returns its stdout.
 fn chromium(page: &Path, fragment: &str, args: &[&str]) -> String {
-    let name = format!("run-{}", args.join(" ").len() + fragment.len());
+    // Each run gets its own profile and output file.
+    static RUNS: AtomicUsize = AtomicUsize::new(0);
+    let name = format!("run-{}", RUNS.fetch_add(1, Ordering::Relaxed));
     let profile = scratch(&format!("{name}-profile"));
     // A file, not a pipe: a DOM larger than the pipe's buffer would block Chromium.
     let stdout_path = scratch(&format!("{name}.out"));

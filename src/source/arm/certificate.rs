@@ -314,6 +314,12 @@ mod tests {
         assert!(load("service-principal.pfx").contains("PKCS#12"));
         assert!(load("ec-service-principal.pem").contains("not an RSA key"));
         assert!(load("missing.pem").contains("AZURE_CLIENT_CERTIFICATE_PATH"));
+        // A file far larger than any certificate is refused before it is read whole.
+        let huge = std::env::temp_dir().join(format!("amlsec-huge-{}.pem", std::process::id()));
+        std::fs::write(&huge, vec![b'A'; (super::FILE_LIMIT + 1) as usize]).unwrap();
+        let err = CertificateAssertion::load(&huge, CLIENT, TOKEN_URL.into()).unwrap_err();
+        std::fs::remove_file(&huge).unwrap();
+        assert!(err.contains("larger than"), "{err}");
         let encrypted = b"-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIB\n-----END ENCRYPTED PRIVATE KEY-----\n";
         let err = CertificateAssertion::from_pem(encrypted, CLIENT, TOKEN_URL.into()).unwrap_err();
         assert!(err.contains("encrypted"), "{err}");
