@@ -86,6 +86,8 @@ class Names:
         self.pe = f"{net}/privateEndpoints/pe-{ws}"
         dns = f"{SUB}/resourceGroups/rg-dns/providers/Microsoft.Network/privateDnsZones"
         self.zones = [f"{dns}/privatelink.api.azureml.ms", f"{dns}/privatelink.notebooks.azure.net"]
+        self.uai = f"{self.rg}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-ml"
+        self.location = "westeurope"
 
 
 def workspace(n, location, *, kind=None, registry=True, isolated=True):
@@ -181,6 +183,11 @@ def keyvault(n, location, *, hardened):
         p.update(publicNetworkAccess="Disabled", enableRbacAuthorization=True, enableSoftDelete=True,
                  softDeleteRetentionInDays=90, enablePurgeProtection=True, accessPolicies=[])
         p["networkAcls"]["virtualNetworkRules"] = [{"id": n.snet_compute.lower()}]
+        # The connection item shape of the vault create example (Microsoft.KeyVault 2025-05-01).
+        pe = f"{SUB}/resourceGroups/rg-network/providers/Microsoft.Network/privateEndpoints/pe-kv"
+        p["privateEndpointConnections"] = [{"id": f"{n.kv}/privateEndpointConnections/pe-kv", "etag": "",
+                                            "properties": {"provisioningState": "Succeeded", "privateEndpoint": {"id": pe},
+                                                           "privateLinkServiceConnectionState": {"status": "Approved", "actionsRequired": "None"}}}]
     else:
         kv = ident(shape("keyvault/vault-get"), n.kv, location)
     return kv
@@ -193,6 +200,13 @@ def registry(n, location, *, hardened):
         r["properties"].update(adminUserEnabled=False, anonymousPullEnabled=False, publicNetworkAccess="Disabled")
         r["properties"]["networkRuleSet"]["defaultAction"] = "Deny"
         r["properties"]["policies"]["exportPolicy"] = {"status": "disabled"}
+        pe = f"{SUB}/resourceGroups/rg-network/providers/Microsoft.Network/privateEndpoints/pe-acr"
+        r["properties"]["privateEndpointConnections"] = [{
+            "id": f"{n.acr}/privateEndpointConnections/pe-acr", "name": "pe-acr", "type": "Microsoft.ContainerRegistry/registries/privateEndpointConnections",
+            "properties": {"privateEndpoint": {"id": pe}, "provisioningState": "Succeeded",
+                           "privateLinkServiceConnectionState": {"status": "Approved", "description": "Auto-Approved", "actionsRequired": "None"}}}]
+        r["properties"]["encryption"] = {"status": "enabled", "keyVaultProperties": {
+            "keyIdentifier": f"https://{n.kv.split('/')[-1]}.vault.azure.net/keys/acr-cmk", "identity": "00000000-1111-2222-3333-444444444444", "keyRotationEnabled": True}}
     else:
         r["properties"]["adminUserEnabled"] = True
     return r
@@ -203,9 +217,12 @@ def replication(n, region):
     return ident(rep, f"{n.acr}/replications/{region}", region)
 
 
-def insights(n, location):
+def insights(n, location, *, hardened=False):
     a = ident(shape("insights/appinsights-component-get"), n.appi, location)
     a["properties"]["WorkspaceResourceId"] = LA
+    if hardened:
+        # Behind an Azure Monitor Private Link Scope, Entra-only ingestion.
+        a["properties"].update(publicNetworkAccessForIngestion="Disabled", publicNetworkAccessForQuery="Disabled", DisableLocalAuth=True)
     a["tags"] = {}
     return a
 
@@ -338,11 +355,72 @@ def datastore(n, name, credentials):
     return d
 
 
+ML = "Microsoft.MachineLearningServices/workspaces"
+
+
+def online_endpoint(n, name, *, hardened):
+    e = ident(shape("machinelearning/onlineendpoint-get"), f"{n.ws}/onlineEndpoints/{name}", n.location)
+    e["type"] = f"{ML}/onlineEndpoints"
+    e["kind"] = "Managed"
+    drop(e, "properties.compute", "properties.properties", "sku")  # managed: no compute (Annex A §1.2)
+    e["properties"].update(description=name, provisioningState="Succeeded", traffic={"blue": 100},
+                           scoringUri=f"https://{name}.{n.location}.inference.ml.azure.com/score",
+                           swaggerUri=f"https://{name}.{n.location}.inference.ml.azure.com/swagger.json")
+    if hardened:
+        e["properties"].update(authMode="AADToken", publicNetworkAccess="Disabled")
+        e["identity"] = {"type": "UserAssigned", "userAssignedIdentities": {n.uai: {"clientId": "00000000-1111-2222-3333-444444444444", "principalId": "00000000-1111-2222-3333-444444444444"}}}
+    else:
+        # publicNetworkAccess omitted, as in the GET example: Enabled (swagger default).
+        e["properties"]["authMode"] = "Key"
+        e["identity"] = {"type": "SystemAssigned", "principalId": "00000000-1111-2222-3333-444444444444", "tenantId": "00000000-1111-2222-3333-444444444444"}
+    return e
+
+
+def online_deployment(endpoint, name, *, hardened, environment):
+    d = ident(copy.deepcopy(shape("machinelearning/onlinedeployment-list")["value"][0]), f"{endpoint['id']}/deployments/{name}", endpoint["location"])
+    d["type"] = f"{ML}/onlineEndpoints/deployments"
+    d["kind"] = "Managed"
+    drop(d, "properties.containerResourceRequirements", "properties.properties", "sku", "identity")
+    p = d["properties"]
+    p.update(endpointComputeType="Managed", provisioningState="Succeeded", instanceType="Standard_DS3_v2",
+             model=f"azureml:{endpoint['name']}-model:1", environmentVariables=environment, description=name)
+    p["codeConfiguration"] = {"codeId": "azureml:score-code:1", "scoringScript": "score.py"}
+    p["environmentId"] = "azureml:sklearn-env:1"
+    if hardened:
+        p["egressPublicNetworkAccess"] = "Disabled"
+    return d
+
+
+def batch_endpoint(n, name):
+    e = ident(shape("machinelearning/batchendpoint-get"), f"{n.ws}/batchEndpoints/{name}", n.location)
+    e["type"] = f"{ML}/batchEndpoints"
+    drop(e, "properties.properties", "sku", "kind")
+    e["properties"].update(authMode="AADToken", description=name, defaults={"deploymentName": "nightly-v1"},
+                           scoringUri=f"https://{name}.{n.location}.inference.ml.azure.com/jobs",
+                           swaggerUri=f"https://{name}.{n.location}.inference.ml.azure.com/swagger.json")
+    e["identity"] = {"type": "SystemAssigned", "principalId": "00000000-1111-2222-3333-444444444444", "tenantId": "00000000-1111-2222-3333-444444444444"}
+    return e
+
+
+def serverless_endpoint(n, name):
+    # The list example as it is: key authentication, content safety Disabled.
+    e = ident(copy.deepcopy(shape("machinelearning/serverlessendpoint-list")["value"][0]), f"{n.ws}/serverlessEndpoints/{name}", n.location)
+    e["type"] = f"{ML}/serverlessEndpoints"
+    drop(e, "identity", "kind")
+    e["sku"] = {"name": "Consumption"}
+    e["properties"].update(provisioningState="Succeeded", endpointState="Online", marketplaceSubscriptionId=f"{n.ws}/marketplaceSubscriptions/llama-chat")
+    e["properties"]["modelSettings"]["modelId"] = "azureml://registries/azureml-meta/models/Llama-2-7b-chat"
+    e["properties"]["inferenceEndpoint"] = {"uri": f"https://{name}.{n.location}.models.ai.azure.com", "headers": {}}
+    return e
+
+
 def hardened():
     n = Names("rg-ml-prod", "mlw-hardened")
     ws = workspace(n, "westeurope")
     p = ws["properties"]
-    p.update(hbiWorkspace=True, systemDatastoresAuthMode="Identity", publicNetworkAccess="Disabled", allowPublicAccessWhenBehindVnet=False)
+    p.update(hbiWorkspace=True, systemDatastoresAuthMode="Identity", publicNetworkAccess="Disabled", allowPublicAccessWhenBehindVnet=False,
+             primaryUserAssignedIdentity=n.uai)
+    scoring = online_endpoint(n, "ep-fraud-scoring", hardened=True)
     ws["tags"] = {"dataClassification": "Confidential", "owner": "ml-platform"}
     sql = ident(shape("sql/server-get"), f"{n.rg}/providers/Microsoft.Sql/servers/sql-ml-training", "westeurope")
     sql["properties"].update(fullyQualifiedDomainName="sql-ml-training.database.windows.net", publicNetworkAccess="Disabled", minimalTlsVersion="1.2")
@@ -364,7 +442,11 @@ def hardened():
         keyvault(n, "westeurope", hardened=True),
         registry(n, "westeurope", hardened=True),
         replication(n, "northeurope"),
-        insights(n, "westeurope"),
+        insights(n, "westeurope", hardened=True),
+        scoring,
+        online_deployment(scoring, "blue", hardened=True, environment={"MODEL_NAME": "fraud"}),
+        diagnostic_setting(scoring["id"], "to-central", ALL_LOGS),
+        batch_endpoint(n, "be-nightly-scoring"),
         diagnostic_setting(n.ws, "to-central", ALL_LOGS),
         diagnostic_setting(n.kv, "to-central", [{"categoryGroup": "audit", "enabled": True}]),
         diagnostic_setting(n.acr, "to-central", ALL_LOGS),
@@ -395,6 +477,8 @@ def hardened():
 
 def default():
     n = Names("rg-ml-sandbox", "mlw-quickstart")
+    n.location = "eastus"
+    demo = online_endpoint(n, "ep-demo", hardened=False)
     ws = workspace(n, "eastus", registry=False, isolated=False)
     p = ws["properties"]
     drop(ws, "properties.encryption", "properties.managedNetwork", "properties.privateEndpointConnections")
@@ -414,6 +498,10 @@ def default():
         file_service(n, True),
         keyvault(n, "eastus", hardened=False),
         insights(n, "eastus"),
+        demo,
+        # An example value where teams put secrets: amlsec redacts it on the way in (Annex A §1.6).
+        online_deployment(demo, "blue", hardened=False, environment={"AZURE_STORAGE_KEY": "example-secret-value-not-real"}),
+        serverless_endpoint(n, "llama-chat"),
         *pricings(hardened=False),
         role_assignment(n.rg, "8e2c2d2f-0001-4a5b-9c1d-000000000001", OWNER, "44444444-aaaa-4bbb-8ccc-000000000001", "User"),
         role_definition(OWNER, "Owner", ["*"]),

@@ -270,7 +270,7 @@ fn junit_parses_back_with_the_right_counts() {
         .collect();
     assert_eq!(
         cases.len(),
-        2 * 82,
+        2 * 99,
         "one test case per control and workspace"
     );
     let count = |tag: &str| {
@@ -296,7 +296,7 @@ fn junit_parses_back_with_the_right_counts() {
         count("skipped") as u64,
         summary["manual"].as_u64().unwrap() + summary["not_applicable"].as_u64().unwrap()
     );
-    assert_eq!(root.attribute("tests"), Some("164"));
+    assert_eq!(root.attribute("tests"), Some("198"));
     let suites = root
         .children()
         .filter(|n| n.has_tag_name("testsuite"))
@@ -618,7 +618,7 @@ fn exit_codes_with_waivers_and_each_fail_on_level() {
         .assert()
         .code(1)
         .stderr(predicate::str::contains(
-            "exit 1: 30 controls failed at or above low",
+            "exit 1: 35 controls failed at or above low",
         ));
 }
 
@@ -936,7 +936,7 @@ fn a_baseline_marks_findings_new_known_and_fixed_and_can_gate_on_new_ones() {
 fn answers_turn_manual_controls_into_verdicts_with_the_answer_as_evidence() {
     let template = output(&["answers", "template"]);
     let manual = template.matches("- control: ").count();
-    assert_eq!(manual, 20, "every manual control of the baseline");
+    assert_eq!(manual, 21, "every manual control of the baseline");
     assert!(template.contains("# AML-PA-05 · ") && template.contains("#   - "));
 
     let today = date_in(0);

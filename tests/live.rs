@@ -543,3 +543,77 @@ fn workspaces_are_discovered_by_resource_group_and_named_in_a_group() {
         .code(2)
         .stderr(predicate::str::contains("add --resource-group"));
 }
+
+/// Online deployments' environment variables come back from ARM in clear text: no value may
+/// reach the snapshot `collect` writes, or any report (Annex A §1.6).
+#[test]
+fn deployment_environment_values_never_reach_a_snapshot_or_a_report() {
+    const SECRET: &str = "live-secret-7f3a9c";
+    let ws = "/subscriptions/5b1c8a3e-0d4f-4c7e-9a61-2f3e4d5c6b7a/resourceGroups/rg-ml-sandbox/providers/Microsoft.MachineLearningServices/workspaces/mlw-quickstart";
+    let deployments = format!("{ws}/onlineEndpoints/ep-demo/deployments");
+    let fake_first = server("default-workspace", 50, vec![]);
+    let mut served = fake_first.document(&format!("{deployments}/blue")).unwrap();
+    served["properties"]["environmentVariables"] = serde_json::json!({"AZURE_STORAGE_KEY": SECRET});
+    let reply = serde_json::json!({ "value": [served] }).to_string();
+    let fake = server(
+        "default-workspace",
+        50,
+        vec![Fault::new(&deployments, 200).body(&reply).exact()],
+    );
+    let file = Path::new(env!("CARGO_TARGET_TMPDIR")).join("collected-secret.json");
+    amlsec()
+        .args([
+            "collect",
+            "--workspace",
+            ws,
+            "--arm-endpoint",
+            &fake.endpoint(),
+        ])
+        .args(["--auth", "token", "--output", file.to_str().unwrap()])
+        .assert()
+        .code(0);
+    let snapshot = std::fs::read_to_string(&file).unwrap();
+    assert!(snapshot.contains("AZURE_STORAGE_KEY"), "the key is kept");
+    assert!(!snapshot.contains(SECRET), "the value is not");
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("secret-reports");
+    std::fs::create_dir_all(&dir).unwrap();
+    let outputs: Vec<String> = ["json", "sarif", "junit", "md", "csv", "html"]
+        .iter()
+        .map(|ext| dir.join(format!("report.{ext}")).display().to_string())
+        .collect();
+    for source in [
+        vec!["--snapshot", file.to_str().unwrap()],
+        vec![
+            "--workspace",
+            ws,
+            "--arm-endpoint",
+            &fake.endpoint(),
+            "--auth",
+            "token",
+        ],
+    ] {
+        let mut cmd = amlsec();
+        cmd.arg("audit").args(&source).args([
+            "--level",
+            "2",
+            "--status",
+            "fail,pass,error,manual,not_applicable",
+        ]);
+        for o in &outputs {
+            cmd.args(["--output", o]);
+        }
+        let out = cmd.output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!String::from_utf8_lossy(&out.stdout).contains(SECRET));
+        assert!(!String::from_utf8_lossy(&out.stderr).contains(SECRET));
+        for o in &outputs {
+            let text = std::fs::read_to_string(o).unwrap();
+            assert!(!text.contains(SECRET), "{o} holds the secret");
+        }
+    }
+}

@@ -1,6 +1,7 @@
 //! How a document enters the store, from any source: parsed in full (a number out of range or
 //! nesting past the limit is refused, never dropped later), and its resource ids normalised
-//! once (trimmed, no trailing `/`, baseline.md §1.6), so no later code path can forget it.
+//! once (trimmed, no trailing `/`, baseline.md §1.6), and secrets ARM returns in clear text
+//! redacted, so no later code path can forget either.
 
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
@@ -101,6 +102,50 @@ pub fn normalise_ids(doc: &mut Value) -> bool {
     }
 }
 
+/// Maps whose values are secrets ARM returns in clear text, by resource type: an online
+/// deployment's `environmentVariables` (baseline.md Annex A §1.6). The keys stay; no control
+/// reads the values.
+const SECRET_MAPS: &[(&str, &[&str])] = &[(
+    "Microsoft.MachineLearningServices/workspaces/onlineEndpoints/deployments",
+    &["properties", "environmentVariables"],
+)];
+
+/// What a secret value becomes.
+pub const REDACTED: &str = "<redacted>";
+
+/// Where the document of this id holds secrets, if its type has any.
+pub fn secret_map(id: &str) -> Option<&'static [&'static str]> {
+    let t = arm_id::derive_type(id)?;
+    SECRET_MAPS
+        .iter()
+        .find(|(kind, _)| kind.eq_ignore_ascii_case(&t))
+        .map(|(_, path)| *path)
+}
+
+/// Replaces every value of the document's secret map (found by its id's type) with
+/// [`REDACTED`]; true if the type has one.
+pub fn redact_secrets(doc: &mut Value) -> bool {
+    let Some(path) = doc.get("id").and_then(Value::as_str).and_then(secret_map) else {
+        return false;
+    };
+    let mut at = Some(doc);
+    for name in path {
+        at = at
+            .and_then(Value::as_object_mut)
+            .and_then(|o| o.iter_mut().find(|(k, _)| k.eq_ignore_ascii_case(name)))
+            .map(|(_, v)| v);
+    }
+    match at {
+        Some(Value::Object(map)) => map
+            .values_mut()
+            .for_each(|v| *v = Value::String(REDACTED.into())),
+        // Not a map: nothing in it may be kept.
+        Some(other) if !other.is_null() => *other = Value::String(REDACTED.into()),
+        _ => {}
+    }
+    true
+}
+
 struct Check<'a> {
     needs_normalising: &'a mut bool,
     /// At the top level only: where the document's `id` goes.
@@ -191,6 +236,24 @@ impl<'de> Visitor<'de> for Check<'_> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn deployment_environment_values_are_redacted() {
+        let id = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/w/onlineEndpoints/e/deployments/blue";
+        let mut doc =
+            json!({"id": id, "properties": {"EnvironmentVariables": {"TOKEN": "s3cret", "N": 1}}});
+        assert!(redact_secrets(&mut doc));
+        assert_eq!(
+            doc["properties"]["EnvironmentVariables"],
+            json!({"TOKEN": REDACTED, "N": REDACTED})
+        );
+        let mut odd = json!({"id": id, "properties": {"environmentVariables": "TOKEN=s3cret"}});
+        redact_secrets(&mut odd);
+        assert_eq!(odd["properties"]["environmentVariables"], REDACTED);
+        let mut endpoint = json!({"id": id.replace("/deployments/blue", ""), "properties": {"environmentVariables": {"A": "b"}}});
+        assert!(!redact_secrets(&mut endpoint));
+        assert_eq!(endpoint["properties"]["environmentVariables"]["A"], "b");
+    }
 
     #[test]
     fn depth_is_measured_outside_strings() {

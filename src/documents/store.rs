@@ -132,10 +132,11 @@ pub enum Merge {
 }
 
 impl Documents {
-    /// Adds a document read live. Its ids are normalised first; a document that conflicts with
+    /// Adds a document read live. Its ids are normalised and its secrets redacted first; a document that conflicts with
     /// one already held replaces it, as the collector adds list items before the GET bodies.
     pub fn insert(&mut self, mut doc: Value) {
         super::entry::normalise_ids(&mut doc);
+        super::entry::redact_secrets(&mut doc);
         if let Some(id) = doc.get("id").and_then(Value::as_str).map(str::to_string) {
             let raw = serde_json::value::to_raw_value(&doc).expect("a Value serialises");
             if self.insert_raw(&id, raw.clone()) == Merge::Conflict {
@@ -145,16 +146,18 @@ impl Documents {
     }
 
     /// Adds a document's JSON text under its id, given what the full parse of it found
-    /// ([`super::entry::check`]); its ids are normalised first where needed.
+    /// ([`super::entry::check`]); its ids are normalised and its secrets redacted first where
+    /// needed.
     pub fn insert_checked(
         &mut self,
         id: &str,
         raw: &RawValue,
         needs_normalising: bool,
     ) -> Result<Merge, serde_json::Error> {
-        let raw = if needs_normalising {
+        let raw = if needs_normalising || super::entry::secret_map(id).is_some() {
             let mut doc: Value = serde_json::from_str(raw.get())?;
             super::entry::normalise_ids(&mut doc);
+            super::entry::redact_secrets(&mut doc);
             serde_json::value::to_raw_value(&doc)?
         } else {
             raw.to_owned()

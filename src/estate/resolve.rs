@@ -113,18 +113,7 @@ impl Resolver<'_> {
                 |d| text(d, property).eq_ignore_ascii_case(equals),
                 link.absent,
             ),
-            (Find::ListDocument { path }, Some(p)) => match p {
-                Target::Present(items) => match items.first().map(|i| (&i.id, &i.state)) {
-                    Some((id, InstanceState::Doc(parent))) => {
-                        let mut target = self.list_doc(&format!("{id}/{path}"));
-                        list_facts(kind, &mut target, &parent.value);
-                        target
-                    }
-                    Some((_, InstanceState::Failed(f))) => Target::Failed(f.clone()),
-                    _ => Target::Absent(link.absent.into()),
-                },
-                other => other.clone(),
-            },
+            (Find::ListDocument { path }, Some(p)) => self.list_documents(kind, p, path),
             (
                 Find::References {
                     path,
@@ -166,7 +155,10 @@ impl Resolver<'_> {
         self.docs.get(hub)
     }
 
-    /// Each child of the parent's collection as an instance; none kept is an absent target.
+    /// Each child of every parent instance's collection as an instance; none kept is an
+    /// absent target. A single parent whose list fails fails the target; among several
+    /// parents (the deployments of each online endpoint) a failed list is an instance in
+    /// error, so only that parent's children are unknown (Annex A §1.6).
     fn children(
         &self,
         parent: &Target,
@@ -174,15 +166,35 @@ impl Resolver<'_> {
         keep: Option<(&str, &[&str])>,
         link: &Link,
     ) -> Target {
-        let parent_id = match first_doc(parent) {
-            Ok((id, _)) => id,
-            Err(t) => return t,
+        let Target::Present(parents) = parent else {
+            return parent.clone();
         };
-        let collection = format!("{parent_id}/{path}");
-        match self.docs.list(&collection) {
-            Err(f) => Target::Failed(f),
-            Ok(items) => {
-                let kept: Vec<Instance> = items
+        let mut kept: Vec<Instance> = Vec::new();
+        for p in parents {
+            let parent_id = match &p.state {
+                InstanceState::Doc(d) => id_of(&d.value, &p.id),
+                InstanceState::Failed(f) if parents.len() == 1 => {
+                    return Target::Failed(f.clone());
+                }
+                _ => {
+                    kept.push(p.clone());
+                    continue;
+                }
+            };
+            let collection = format!("{parent_id}/{path}");
+            let items = match self.docs.list(&collection) {
+                Ok(items) => items,
+                Err(f) if parents.len() == 1 => return Target::Failed(f),
+                Err(f) => {
+                    kept.push(Instance {
+                        id: collection,
+                        state: InstanceState::Failed(f),
+                    });
+                    continue;
+                }
+            };
+            kept.extend(
+                items
                     .into_iter()
                     .filter(|d| {
                         keep.is_none_or(|(property, values)| {
@@ -194,14 +206,49 @@ impl Resolver<'_> {
                     .map(|d| Instance {
                         id: id_of(&d, &collection),
                         state: InstanceState::Doc(d.into()),
-                    })
-                    .collect();
-                if kept.is_empty() {
-                    Target::Absent(link.absent.into())
-                } else {
-                    Target::Present(kept)
+                    }),
+            );
+        }
+        if kept.is_empty() {
+            Target::Absent(link.absent.into())
+        } else {
+            Target::Present(kept)
+        }
+    }
+
+    /// The list under each parent instance as one document; a single parent that failed
+    /// (or a list that did) fails the target, as for [`Self::children`].
+    fn list_documents(&self, kind: &TargetKind, parent: &Target, path: &str) -> Target {
+        let Target::Present(parents) = parent else {
+            return parent.clone();
+        };
+        let mut instances: Vec<Instance> = Vec::new();
+        for p in parents {
+            let InstanceState::Doc(doc) = &p.state else {
+                match &p.state {
+                    InstanceState::Failed(f) if parents.len() == 1 => {
+                        return Target::Failed(f.clone());
+                    }
+                    _ => instances.push(p.clone()),
                 }
+                continue;
+            };
+            let mut target = self.list_doc(&format!("{}/{path}", p.id));
+            list_facts(kind, &mut target, &doc.value);
+            match target {
+                Target::Present(items) => instances.extend(items),
+                Target::Failed(f) if parents.len() == 1 => return Target::Failed(f),
+                Target::Failed(f) => instances.push(Instance {
+                    id: format!("{}/{path}", p.id),
+                    state: InstanceState::Failed(f),
+                }),
+                Target::Absent(_) => {}
             }
+        }
+        if instances.is_empty() {
+            Target::Absent(kind.link().absent.into())
+        } else {
+            Target::Present(instances)
         }
     }
 

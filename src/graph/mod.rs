@@ -61,8 +61,8 @@ pub enum Find {
         required: bool,
         child: &'static str,
     },
-    /// The parent's child list, one instance per item kept; items lacking `complete_at` are
-    /// read on their own.
+    /// Each parent instance's child list, one instance per item kept; items lacking
+    /// `complete_at` are read on their own.
     Children {
         path: &'static str,
         keep: Option<(&'static str, &'static [&'static str])>,
@@ -74,7 +74,7 @@ pub enum Find {
         equals: &'static str,
     },
     /// A list under each parent instance read as one document `{id, value}`, evaluated once
-    /// (an empty list included).
+    /// per parent instance (an empty list included).
     ListDocument { path: &'static str },
     /// Distinct ids at `path` in the parent's documents (elements where `when` holds), each one
     /// document; with `read: false` the id alone is the instance (only its includes are read).
@@ -296,6 +296,62 @@ pub const LINKS: &[Link] = &[
         )
     },
     Link {
+        absent: "no online endpoints",
+        resource_type: "Microsoft.MachineLearningServices/workspaces/onlineEndpoints",
+        what: "online endpoints",
+        ..link(
+            "online-endpoint",
+            "audited",
+            Find::Children {
+                path: "onlineEndpoints",
+                keep: None,
+                complete_at: None,
+            },
+        )
+    },
+    Link {
+        absent: "no online deployments",
+        resource_type: "Microsoft.MachineLearningServices/workspaces/onlineEndpoints/deployments",
+        what: "online deployments",
+        ..link(
+            "online-deployment",
+            "online-endpoint",
+            Find::Children {
+                path: "deployments",
+                keep: None,
+                complete_at: None,
+            },
+        )
+    },
+    Link {
+        absent: "no batch endpoints",
+        resource_type: "Microsoft.MachineLearningServices/workspaces/batchEndpoints",
+        what: "batch endpoints",
+        ..link(
+            "batch-endpoint",
+            "audited",
+            Find::Children {
+                path: "batchEndpoints",
+                keep: None,
+                complete_at: None,
+            },
+        )
+    },
+    Link {
+        absent: "no serverless endpoints",
+        resource_type: "Microsoft.MachineLearningServices/workspaces/serverlessEndpoints",
+        what: "serverless endpoints",
+        ..link(
+            "serverless-endpoint",
+            "audited",
+            Find::Children {
+                path: "serverlessEndpoints",
+                keep: None,
+                complete_at: None,
+            },
+        )
+    },
+    Link {
         resource_type: "Microsoft.Storage/storageAccounts",
         api_version: api::STORAGE,
         what: "storage account",
@@ -418,6 +474,7 @@ pub const LINKS: &[Link] = &[
             ("storage-blob-service", "storage-blob-service"),
             ("keyvault", "keyvault"),
             ("registry", "registry"),
+            ("online-endpoint", "online-endpoint"),
         ]),
         ..link(
             "diagnostic-settings",

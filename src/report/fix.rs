@@ -1,18 +1,35 @@
 //! Fix commands with the names amlsec knows filled in: `az storage account update -g <rg> -n
 //! <sa>` becomes `… -g rg-ml-sandbox -n stquickstart` for the storage account that failed.
 
-/// Which placeholders a resource type fills with its name and with its id.
-const NAMES: &[(&str, &str, &str)] = &[
-    ("workspaces", "<ws>", "<workspaceId>"),
-    ("storageaccounts", "<sa>", "<storageId>"),
-    ("vaults", "<kv>", "<kvId>"),
-    ("registries", "<acr>", "<acrId>"),
-    ("servers", "<server>", ""),
-    ("privateendpoints", "<pe>", ""),
-    ("networksecuritygroups", "<nsg>", "<nsgId>"),
-    ("virtualnetworks", "<vnet>", "<vnetId>"),
-    ("subnets", "<snet>", "<subnetId>"),
-    ("privatednszones", "<zone>", ""),
+/// Which placeholders a resource type (its namespace, `""` for any, and type segment) fills
+/// with its name and with its id.
+const NAMES: &[(&str, &str, &str, &str)] = &[
+    ("", "workspaces", "<ws>", "<workspaceId>"),
+    ("", "storageaccounts", "<sa>", "<storageId>"),
+    ("", "vaults", "<kv>", "<kvId>"),
+    (
+        "microsoft.containerregistry",
+        "registries",
+        "<acr>",
+        "<acrId>",
+    ),
+    (
+        "microsoft.machinelearningservices",
+        "registries",
+        "<registry>",
+        "<registryId>",
+    ),
+    ("", "components", "<ai>", "<aiId>"),
+    ("", "onlineendpoints", "<endpoint>", "<endpointId>"),
+    ("", "batchendpoints", "<endpoint>", "<endpointId>"),
+    ("", "serverlessendpoints", "<endpoint>", "<endpointId>"),
+    ("", "deployments", "<deployment>", ""),
+    ("", "servers", "<server>", ""),
+    ("", "privateendpoints", "<pe>", ""),
+    ("", "networksecuritygroups", "<nsg>", "<nsgId>"),
+    ("", "virtualnetworks", "<vnet>", "<vnetId>"),
+    ("", "subnets", "<snet>", "<subnetId>"),
+    ("", "privatednszones", "<zone>", ""),
 ];
 
 /// The remediation text with the placeholders the failing resource (and its workspace) name.
@@ -51,10 +68,14 @@ fn fill_from(text: &str, id: &str) -> String {
         .iter()
         .rposition(|s| s.eq_ignore_ascii_case("providers"))
     {
+        let namespace = segs.get(p + 1).unwrap_or(&"").to_ascii_lowercase();
         let mut at = p + 2;
         while at + 1 < segs.len() {
             let (kind, name) = (segs[at].to_ascii_lowercase(), segs[at + 1]);
-            if let Some((_, by_name, by_id)) = NAMES.iter().find(|(k, _, _)| *k == kind) {
+            if let Some((_, _, by_name, by_id)) = NAMES
+                .iter()
+                .find(|(ns, k, _, _)| *k == kind && (ns.is_empty() || *ns == namespace))
+            {
                 replace(by_name, name);
                 replace(by_id, &segs[..at + 2].join("/"));
             }
@@ -94,6 +115,20 @@ mod tests {
         assert_eq!(
             fill("-g <rg> --name <kv> for <ws>", kv, WS),
             "-g rg-kv --name kv1 for mlw"
+        );
+        let endpoint = format!("{WS}/onlineEndpoints/ep1");
+        assert_eq!(
+            fill(
+                "-w <ws> -n <endpoint> --resource <endpointId>",
+                &endpoint,
+                WS
+            ),
+            format!("-w mlw -n ep1 --resource {endpoint}")
+        );
+        let aml_registry = "/subscriptions/s/resourceGroups/rg-r/providers/Microsoft.MachineLearningServices/registries/reg1";
+        assert_eq!(
+            fill("-n <registry> <acr>", aml_registry, ""),
+            "-n reg1 <acr>"
         );
     }
 }

@@ -247,10 +247,12 @@ impl Collector {
                 keep,
                 complete_at,
             } => {
-                let Some(parent) = first else { return vec![] };
-                let collection = format!("{}/{path}", text(parent, "id"));
-                let items = self.list(&collection, api, &[]).await.unwrap_or_default();
-                let kept = items.into_iter().filter(|d| {
+                let lists = join_all(parents.iter().map(|parent| async move {
+                    let collection = format!("{}/{path}", text(parent, "id"));
+                    self.list(&collection, api, &[]).await.unwrap_or_default()
+                }))
+                .await;
+                let kept = lists.into_iter().flatten().filter(|d| {
                     keep.is_none_or(|(property, values)| {
                         values
                             .iter()
@@ -273,17 +275,15 @@ impl Collector {
                 .filter(|d| text(d, property).eq_ignore_ascii_case(equals))
                 .cloned()
                 .collect(),
-            Find::ListDocument { path } => match first {
-                Some(parent) => {
-                    let collection = format!("{}/{path}", text(parent, "id"));
-                    let items = self.list(&collection, api, &[]).await;
-                    items
-                        .map(|items| json!({"id": collection, "value": items}))
-                        .into_iter()
-                        .collect()
-                }
-                None => vec![],
-            },
+            Find::ListDocument { path } => join_all(parents.iter().map(|parent| async move {
+                let collection = format!("{}/{path}", text(parent, "id"));
+                let items = self.list(&collection, api, &[]).await;
+                items.map(|items| json!({"id": collection, "value": items}))
+            }))
+            .await
+            .into_iter()
+            .flatten()
+            .collect(),
             Find::References {
                 path,
                 when,
