@@ -42,7 +42,7 @@ fn main() {
     println!("{} controls (level 2)", controls.len());
 
     let one = snapshot::parse("one", std::fs::read_to_string(EXAMPLE).unwrap().as_bytes()).unwrap();
-    let ids = audit::workspaces(&one, None).unwrap();
+    let ids = audit::subjects(&one, &[]).unwrap();
     let per = time(2_000, || {
         audit::run(&one, &ids, &rules, &controls, &Settings::default())
     });
@@ -52,7 +52,7 @@ fn main() {
     println!("1,000-workspace snapshot: {:.1} MB", big.len() as f64 / 1e6);
     let parse = time(3, || snapshot::parse("big", big.as_bytes()).unwrap());
     let docs = snapshot::parse("big", big.as_bytes()).unwrap();
-    let ids = audit::workspaces(&docs, None).unwrap();
+    let ids = audit::subjects(&docs, &[]).unwrap();
     let eval = time(3, || {
         audit::run(&docs, &ids, &rules, &controls, &Settings::default())
     });

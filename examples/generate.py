@@ -414,6 +414,53 @@ def serverless_endpoint(n, name):
     return e
 
 
+def aml_registry(rg, name, location, *, hardened):
+    """An AML registry (Annex A §1.7) with its system-created storage account and ACR in its
+    managed resource group: private and locked down, or public as the CLI creates it."""
+    reg_id = f"{SUB}/resourceGroups/{rg}/providers/Microsoft.MachineLearningServices/registries/{name}"
+    managed = f"{SUB}/resourceGroups/azureml-rg-{name}_00000000-1111-2222-3333-444444444444"
+    short = name.replace("-", "")
+    st_id = f"{managed}/providers/Microsoft.Storage/storageAccounts/st{short}"
+    acr_id = f"{managed}/providers/Microsoft.ContainerRegistry/registries/cr{short}"
+    r = ident(shape("machinelearning/registry-get"), reg_id, location)
+    r["type"] = "Microsoft.MachineLearningServices/registries"
+    drop(r, "kind")
+    r["sku"] = {"name": "Basic", "tier": "Basic"}
+    r["identity"] = {"type": "SystemAssigned", "principalId": "00000000-1111-2222-3333-444444444444", "tenantId": "00000000-1111-2222-3333-444444444444"}
+    p = r["properties"]
+    p.update(discoveryUrl=f"https://{location}.api.azureml.ms/registrymanagement/v1.0/registries/{name}/discovery",
+             intellectualPropertyPublisher="", managedResourceGroup={"resourceId": managed},
+             mlFlowRegistryUri=f"azureml://{location}.api.azureml.ms/mlflow/v1.0{reg_id}",
+             publicNetworkAccess="Disabled" if hardened else "Enabled")
+    region = p["regionDetails"][0]
+    region["location"] = location
+    region["acrDetails"][0]["systemCreatedAcrAccount"].update(acrAccountName=f"cr{short}", acrAccountSku="Premium", armResourceId={"resourceId": acr_id})
+    region["storageAccountDetails"][0]["systemCreatedStorageAccount"].update(
+        allowBlobPublicAccess=not hardened, armResourceId={"resourceId": st_id}, storageAccountName=f"st{short}", storageAccountType="Standard_LRS")
+    pec = p["registryPrivateEndpointConnections"][0]
+    pe = f"{SUB}/resourceGroups/rg-network/providers/Microsoft.Network/privateEndpoints/pe-{name}"
+    pec.update(id=f"{reg_id}/privateEndpointConnections/pe-{name}", location=location)
+    pec["properties"].update(groupIds=["amlregistry"], provisioningState="Succeeded",
+                             privateEndpoint={"id": pe, "subnetArmId": f"{SUB}/resourceGroups/rg-network/providers/Microsoft.Network/virtualNetworks/vnet-ml/subnets/snet-pe"})
+    pec["properties"]["registryPrivateLinkServiceConnectionState"].update(description="Auto-Approved", actionsRequired="None")
+    if not hardened:
+        p["registryPrivateEndpointConnections"] = []
+    # Its storage and ACR, from the same GET shapes as the workspace's.
+    st = ident(shape("storage/storageaccount-update"), st_id, location)
+    st["sku"] = {"name": "Standard_LRS", "tier": "Standard"}
+    st["kind"] = "StorageV2"
+    st["properties"].update(publicNetworkAccess="Disabled" if hardened else "Enabled", allowBlobPublicAccess=not hardened)
+    st["properties"]["networkAcls"].update(defaultAction="Deny" if hardened else "Allow", resourceAccessRules=[])
+    acr = ident(shape("containerregistry/registry-get"), acr_id, location)
+    acr["sku"] = {"name": "Premium", "tier": "Premium"}
+    acr["properties"]["publicNetworkAccess"] = "Disabled" if hardened else "Enabled"
+    acr["properties"]["networkRuleSet"]["defaultAction"] = "Deny" if hardened else "Allow"
+    docs = [r, st, acr]
+    if hardened:
+        docs.append(diagnostic_setting(reg_id, "to-central", [{"categoryGroup": "audit", "enabled": True}]))
+    return docs
+
+
 def hardened():
     n = Names("rg-ml-prod", "mlw-hardened")
     ws = workspace(n, "westeurope")
@@ -471,6 +518,7 @@ def hardened():
         policy_assignment(SUB, "mcsb", MCSB, "Microsoft cloud security benchmark"),
         mcsb_initiative(),
         lock(n.ws, "CanNotDelete"),
+        *aml_registry("rg-ml-prod", "mlreg-shared", "westeurope", hardened=True),
     ]
     return docs
 
@@ -506,6 +554,7 @@ def default():
         role_assignment(n.rg, "8e2c2d2f-0001-4a5b-9c1d-000000000001", OWNER, "44444444-aaaa-4bbb-8ccc-000000000001", "User"),
         role_definition(OWNER, "Owner", ["*"]),
         *shape("authorization/policyassignments-list-for-rg")["value"],
+        *aml_registry("rg-ml-sandbox", "mlreg-sandbox", "eastus", hardened=False),
     ]
 
 

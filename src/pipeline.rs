@@ -7,7 +7,7 @@ use std::time::Instant;
 use crate::audit::answers::Answers;
 use crate::audit::baseline::Baseline;
 use crate::audit::exceptions::Exceptions;
-use crate::audit::{self, Selection};
+use crate::audit::{self, Selection, SubjectId};
 use crate::cloud::{Cloud, Settings};
 use crate::date::Date;
 use crate::documents::Documents;
@@ -57,11 +57,12 @@ pub fn load_rules(request: &RulesRequest) -> Result<RuleSet> {
 /// Where the documents come from.
 #[derive(Debug)]
 pub enum Source {
-    /// A snapshot file (or `-`), at most `max_bytes`; `workspace` picks one (id or name).
+    /// A snapshot file (or `-`), at most `max_bytes`; `pick` names the subjects to audit (id
+    /// or name), every subject of the file when empty.
     Snapshot {
         path: PathBuf,
         max_bytes: u64,
-        workspace: Option<String>,
+        pick: Vec<SubjectId>,
     },
     /// Azure Resource Manager, read live.
     Live {
@@ -72,7 +73,7 @@ pub enum Source {
     Documents {
         documents: Box<Documents>,
         label: String,
-        workspace: Option<String>,
+        pick: Vec<SubjectId>,
     },
 }
 
@@ -145,45 +146,58 @@ pub fn audit(
         }
         None => None,
     };
-    let (docs, ids, source, requests) = match request.source {
+    let (docs, ids, source, requests, errors) = match request.source {
         Source::Snapshot {
             path,
             max_bytes,
-            workspace,
+            pick,
         } => {
             let docs = snapshot::load(&path, max_bytes)?;
-            let ids = audit::workspaces(&docs, workspace.as_deref())?;
+            let ids = audit::subjects(&docs, &pick)?;
             let label = path.display().to_string();
-            (docs, ids, report::Source::Snapshot { path: label }, 0)
+            (
+                docs,
+                ids,
+                report::Source::Snapshot { path: label },
+                0,
+                vec![],
+            )
         }
         Source::Documents {
             documents,
             label,
-            workspace,
+            pick,
         } => {
-            let ids = audit::workspaces(&documents, workspace.as_deref())?;
-            (*documents, ids, report::Source::Snapshot { path: label }, 0)
+            let ids = audit::subjects(&documents, &pick)?;
+            let source = report::Source::Snapshot { path: label };
+            (*documents, ids, source, 0, vec![])
         }
         Source::Live { options, selector } => {
             let live = arm::read(&options, &selector, &settings, &audit::needs(&controls))?;
             let source = report::Source::Live {
                 endpoint: live.endpoint,
             };
-            (live.documents, live.workspaces, source, live.requests)
+            (
+                live.documents,
+                live.subjects,
+                source,
+                live.requests,
+                live.errors,
+            )
         }
     };
-    let mut workspaces = audit::run(&docs, &ids, rules, &controls, &settings);
+    let mut subjects = audit::run(&docs, &ids, rules, &controls, &settings);
     drop(docs);
     let mut notices = rules.notices.clone();
-    notices.extend(answers.apply(&mut workspaces, request.today));
-    let outcomes = exceptions.apply(&mut workspaces, request.today);
+    notices.extend(answers.apply(&mut subjects, request.today));
+    let outcomes = exceptions.apply(&mut subjects, request.today);
     notices.extend(
         outcomes
             .iter()
             .filter_map(|o| o.warning())
             .map(|w| format!("warning: {w}")),
     );
-    let comparison = baseline.map(|b| b.compare(&mut workspaces));
+    let comparison = baseline.map(|b| b.compare(&mut subjects));
     if let Some(c) = &comparison {
         notices.push(format!(
             "baseline {}: {} new, {} known, {} fixed",
@@ -197,10 +211,11 @@ pub fn audit(
         fail_on: request.fail_on,
         new_only: request.fail_on_new,
     };
-    let code = audit::exit_code(&workspaces, gate) as u8;
-    let reason = audit::exit_reason(&workspaces, gate);
+    let code = audit::exit_code(&subjects, &errors, gate) as u8;
+    let reason = audit::exit_reason(&subjects, &errors, gate);
     let report = Report {
-        workspaces,
+        subjects,
+        errors,
         level: request.selection.level,
         source,
         generated_at: crate::date::now_rfc3339(),
@@ -229,7 +244,7 @@ pub fn audit(
 /// What `amlsec collect` wrote.
 #[derive(Debug)]
 pub struct Collected {
-    pub workspaces: usize,
+    pub subjects: Vec<SubjectId>,
     pub documents: usize,
     pub failed_reads: usize,
     pub requests: u64,
@@ -237,15 +252,27 @@ pub struct Collected {
 
 impl std::fmt::Display for Collected {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for subject in graph::SUBJECTS {
+            let n = self.subjects.iter().filter(|(s, _)| *s == subject).count();
+            if n > 0 || subject == graph::workspace_subject() {
+                let noun = if n == 1 {
+                    subject.noun.0
+                } else {
+                    subject.noun.1
+                };
+                write!(f, "{n} {noun}, ")?;
+            }
+        }
         write!(
             f,
-            "{} workspaces, {} documents, {} failed reads, {} requests",
-            self.workspaces, self.documents, self.failed_reads, self.requests
+            "{} documents, {} failed reads, {} requests",
+            self.documents, self.failed_reads, self.requests
         )
     }
 }
 
-/// Reads workspaces live and writes them to a snapshot file that audits offline.
+/// Reads workspaces and registries live and writes them to a snapshot file that audits
+/// offline.
 pub fn collect(
     options: &LiveOptions,
     selector: &Selector,
@@ -259,7 +286,18 @@ pub fn collect(
         settings,
         &graph::every_kind("Containers"),
     )?;
-    let source = serde_json::json!({"kind": "live", "endpoint": live.endpoint, "workspaces": live.workspaces, "requests": live.requests});
+    let ids = |subject: &graph::Subject| -> Vec<&str> {
+        live.subjects
+            .iter()
+            .filter(|(s, _)| *s == subject)
+            .map(|(_, id)| id.as_str())
+            .collect()
+    };
+    let mut source =
+        serde_json::json!({"kind": "live", "endpoint": live.endpoint, "requests": live.requests});
+    for subject in graph::SUBJECTS {
+        source[subject.section] = serde_json::json!(ids(subject));
+    }
     let write = || -> std::io::Result<()> {
         let mut out = std::io::BufWriter::new(std::fs::File::create(output)?);
         snapshot::write(
@@ -275,9 +313,9 @@ pub fn collect(
         source,
     })?;
     Ok(Collected {
-        workspaces: live.workspaces.len(),
         documents: live.documents.len(),
         failed_reads: live.documents.failures().count(),
         requests: live.requests,
+        subjects: live.subjects,
     })
 }

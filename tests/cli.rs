@@ -825,3 +825,55 @@ fn without_the_live_feature_a_live_audit_is_refused_with_the_reason() {
         .stdout("")
         .stderr(predicate::str::contains("built without the `live` feature"));
 }
+
+/// `--registry` picks registries (id or unique name) of a snapshot and is checked live;
+/// `--no-registries` is about discovery in Azure, so it does not go with a snapshot.
+#[test]
+fn registries_are_picked_and_their_flags_checked() {
+    let out = amlsec()
+        .args([
+            "audit",
+            "--snapshot",
+            DEFAULT,
+            "--registry",
+            "mlreg-sandbox",
+        ])
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["workspaces"], serde_json::json!([]));
+    assert_eq!(report["registries"][0]["name"], "mlreg-sandbox");
+    amlsec()
+        .args(["audit", "--snapshot", DEFAULT, "--registry", "nope"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "--registry nope: the snapshot has no such registry; it has: mlreg-sandbox",
+        ));
+    amlsec()
+        .args(["audit", "--snapshot", DEFAULT, "--no-registries"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--no-registries limits discovery"));
+    amlsec()
+        .args(["audit", "--registry", "/subscriptions/s/resourceGroups/rg"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not an AML registry id"));
+    // A workspace picked alone leaves the registries out.
+    let out = amlsec()
+        .args([
+            "audit",
+            "--snapshot",
+            DEFAULT,
+            "--workspace",
+            "mlw-quickstart",
+        ])
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["registries"], serde_json::json!([]));
+}

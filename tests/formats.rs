@@ -584,10 +584,9 @@ fn exit_codes_with_waivers_and_each_fail_on_level() {
         "json",
     ]);
     let report: Value = serde_json::from_str(&ids).unwrap();
-    let failing: Vec<String> = report["workspaces"][0]["results"]
-        .as_array()
-        .unwrap()
+    let failing: Vec<String> = ["workspaces", "registries"]
         .iter()
+        .flat_map(|s| report[s][0]["results"].as_array().unwrap())
         .filter(|r| r["status"] == "fail")
         .map(|r| r["control"].as_str().unwrap().to_string())
         .collect();
@@ -618,7 +617,7 @@ fn exit_codes_with_waivers_and_each_fail_on_level() {
         .assert()
         .code(1)
         .stderr(predicate::str::contains(
-            "exit 1: 35 controls failed at or above low",
+            "exit 1: 39 controls failed at or above low",
         ));
 }
 
@@ -750,10 +749,10 @@ fn csv_has_a_row_per_workspace_control_and_resource() {
         .expect("a UTF-8 byte-order mark for Excel");
     let rows = csv_rows(text);
     assert!(
-        rows.iter().all(|r| r.len() == 16),
+        rows.iter().all(|r| r.len() == 17),
         "every record has every column"
     );
-    assert_eq!(rows[0][0], "workspace");
+    assert_eq!(rows[0][..3], ["kind", "subject", "subject_id"]);
     let report = json_report("hub-and-project", &["--level", "2"]);
     let expected: usize = report["workspaces"]
         .as_array()
@@ -763,9 +762,9 @@ fn csv_has_a_row_per_workspace_control_and_resource() {
         .map(|r| r["resources"].as_array().unwrap().len().max(1))
         .sum();
     assert_eq!(rows.len() - 1, expected);
-    let ns01 = rows.iter().find(|r| r[2] == "AML-NS-01").unwrap();
+    let ns01 = rows.iter().find(|r| r[3] == "AML-NS-01").unwrap();
     assert!(
-        ns01[12].contains("properties.publicNetworkAccess = "),
+        ns01[13].contains("properties.publicNetworkAccess = "),
         "{ns01:?}"
     );
 }

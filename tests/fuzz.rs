@@ -72,7 +72,7 @@ fn audit_snapshot(text: &[u8], rules: &RuleSet) -> u8 {
         Ok(d) => d,
         Err(e) => return e.exit_code(),
     };
-    let ids = match audit::workspaces(&docs, None) {
+    let ids = match audit::subjects(&docs, &[]) {
         Ok(ids) => ids,
         Err(e) => return e.exit_code(),
     };
@@ -84,9 +84,10 @@ fn audit_snapshot(text: &[u8], rules: &RuleSet) -> u8 {
     };
     let controls = selection.apply(rules).unwrap();
     let workspaces = audit::run(&docs, &ids, rules, &controls, &Settings::default());
-    let code = audit::exit_code(&workspaces, audit::Gate::at(Severity::Low)) as u8;
+    let code = audit::exit_code(&workspaces, &[], audit::Gate::at(Severity::Low)) as u8;
     let report = Report {
-        workspaces,
+        subjects: workspaces,
+        errors: vec![],
         level: 2,
         source: report::Source::Snapshot {
             path: "fuzz.json".into(),

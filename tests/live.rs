@@ -16,6 +16,7 @@ use serde_json::Value;
 const TOKEN: &str = "secret-token-4f1c2a";
 const HARDENED_WS: &str = "/subscriptions/5b1c8a3e-0d4f-4c7e-9a61-2f3e4d5c6b7a/resourceGroups/rg-ml-prod/providers/Microsoft.MachineLearningServices/workspaces/mlw-hardened";
 const PROD: &str = "/subscriptions/5b1c8a3e-0d4f-4c7e-9a61-2f3e4d5c6b7a/resourceGroups/rg-ml-prod";
+const HARDENED_REGISTRY: &str = "/subscriptions/5b1c8a3e-0d4f-4c7e-9a61-2f3e4d5c6b7a/resourceGroups/rg-ml-prod/providers/Microsoft.MachineLearningServices/registries/mlreg-shared";
 
 fn example(name: &str) -> String {
     format!("{}/examples/{name}.json", env!("CARGO_MANIFEST_DIR"))
@@ -112,7 +113,10 @@ fn message(report: &Value, control: &str) -> String {
 #[test]
 fn a_live_audit_equals_the_offline_audit_and_reads_only() {
     let fake = server("hardened-workspace", 2, vec![]);
-    let out = live(&fake, &["--workspace", HARDENED_WS]);
+    let out = live(
+        &fake,
+        &["--workspace", HARDENED_WS, "--registry", HARDENED_REGISTRY],
+    );
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -259,7 +263,10 @@ fn throttling_and_server_errors_are_retried() {
         ],
     );
     let started = Instant::now();
-    let out = live(&fake, &["--workspace", HARDENED_WS]);
+    let out = live(
+        &fake,
+        &["--workspace", HARDENED_WS, "--registry", HARDENED_REGISTRY],
+    );
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -616,4 +623,81 @@ fn deployment_environment_values_never_reach_a_snapshot_or_a_report() {
             assert!(!text.contains(SECRET), "{o} holds the secret");
         }
     }
+}
+
+/// Registries are discovered with the workspaces of a resource group, read from their list
+/// (not again by GET), and audit as they do offline (Annex A §1.7).
+#[test]
+fn registries_are_discovered_with_the_workspaces_and_read_once() {
+    let fake = server("hardened-workspace", 2, vec![]);
+    let args = [
+        "--resource-group",
+        "rg-ml-prod",
+        "--subscription",
+        "5b1c8a3e-0d4f-4c7e-9a61-2f3e4d5c6b7a",
+    ];
+    let out = live(&fake, &args);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(results(&out.stdout), offline("hardened-workspace", &[]));
+    let gets_of_the_body = fake
+        .seen()
+        .iter()
+        .filter(|s| {
+            s.path_and_query
+                .to_ascii_lowercase()
+                .starts_with(&format!("{}?", HARDENED_REGISTRY.to_ascii_lowercase()))
+        })
+        .count();
+    assert_eq!(gets_of_the_body, 0, "a listed registry is complete");
+
+    // --no-registries: no registry list is read and none is audited.
+    let fake = server("hardened-workspace", 50, vec![]);
+    let out = live(&fake, &[&args[..], &["--no-registries"]].concat());
+    assert_eq!(results(&out.stdout)["registries"], serde_json::json!([]));
+    assert!(fake.seen().iter().all(|s| {
+        !s.path_and_query
+            .to_ascii_lowercase()
+            .contains("/registries?")
+    }));
+}
+
+/// A registry list that cannot be read is recorded and makes the audit incomplete; the
+/// workspaces are still audited (Annex A §1.6).
+#[test]
+fn an_unreadable_registry_list_is_an_incomplete_audit_not_an_empty_one() {
+    let list = format!("{PROD}/providers/Microsoft.MachineLearningServices/registries");
+    let fake = server(
+        "hardened-workspace",
+        50,
+        vec![Fault::new(&list, 403).exact()],
+    );
+    let out = live(
+        &fake,
+        &[
+            "--resource-group",
+            "rg-ml-prod",
+            "--subscription",
+            "5b1c8a3e-0d4f-4c7e-9a61-2f3e4d5c6b7a",
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["workspaces"].as_array().unwrap().len(), 1);
+    assert_eq!(report["registries"], serde_json::json!([]));
+    assert_eq!(report["errors"][0]["status"], 403);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("1 list of subjects could not be read"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

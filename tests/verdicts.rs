@@ -157,7 +157,11 @@ fn run(case: &Case, label: &str, builtin: &RuleSet) -> Result<(), String> {
         source: Source::Documents {
             documents: Box::new(documents),
             label: label.to_string(),
-            workspace: case.workspace.clone(),
+            pick: case
+                .workspace
+                .iter()
+                .map(|w| (amlsec::graph::workspace_subject(), w.clone()))
+                .collect(),
         },
         rules: &rules,
         selection: Selection {
@@ -199,13 +203,13 @@ fn yaml_text(value: &Value) -> String {
 
 /// Checks the one control of the case against what the case expects.
 fn judge(case: &Case, report: &Report<'_>) -> Result<(), String> {
-    if report.workspaces.len() != 1 {
+    if report.subjects.len() != 1 {
         return Err(format!(
             "the case audits {} workspaces; name one with `workspace:`",
-            report.workspaces.len()
+            report.subjects.len()
         ));
     }
-    let result = report.workspaces[0]
+    let result = report.subjects[0]
         .results
         .first()
         .ok_or("the control was not selected")?;

@@ -10,7 +10,7 @@ use serde_json::Value;
 use serde_saphyr::Spanned;
 
 use super::exceptions::glob;
-use super::{EvidenceItem, ResourceResult, Status, WorkspaceResult};
+use super::{EvidenceItem, ResourceResult, Status, SubjectResult};
 use crate::date::Date;
 use crate::error::{Diagnostic, Error, Position, Result};
 use crate::rules::{Control, Mode};
@@ -164,7 +164,7 @@ impl Answers {
 
     /// Records the answer (the first that covers the workspace) on each manual control, and
     /// its verdict as the status; returns warnings for expired answers.
-    pub fn apply(&self, workspaces: &mut [WorkspaceResult<'_>], today: Date) -> Vec<String> {
+    pub fn apply(&self, workspaces: &mut [SubjectResult<'_>], today: Date) -> Vec<String> {
         let mut warnings = Vec::new();
         for (answer, until) in &self.entries {
             if *until < today {

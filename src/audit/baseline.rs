@@ -9,7 +9,7 @@ use std::path::Path;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::{Status, WorkspaceResult};
+use super::{Status, SubjectResult};
 use crate::error::{Diagnostic, Error, Result};
 
 /// How a failing resource of this run compares with the baseline.
@@ -78,7 +78,10 @@ impl Baseline {
             ));
         }
         let mut findings = Vec::new();
-        for w in report["workspaces"].as_array().into_iter().flatten() {
+        let subjects = crate::graph::SUBJECTS
+            .iter()
+            .flat_map(|s| report[s.section].as_array().into_iter().flatten());
+        for w in subjects {
             for r in w["results"].as_array().into_iter().flatten() {
                 let control = r["control"].as_str().unwrap_or_default();
                 for res in r["resources"].as_array().into_iter().flatten() {
@@ -101,7 +104,7 @@ impl Baseline {
 
     /// Marks each failing resource new or known, and lists the baseline's findings that this
     /// run evaluated and no longer finds.
-    pub fn compare(&self, workspaces: &mut [WorkspaceResult<'_>]) -> Comparison {
+    pub fn compare(&self, workspaces: &mut [SubjectResult<'_>]) -> Comparison {
         let known: BTreeSet<(String, String)> = self
             .findings
             .iter()

@@ -6,7 +6,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use serde_saphyr::Spanned;
 
-use super::{Status, WorkspaceResult};
+use super::{Status, SubjectResult};
 use crate::date::Date;
 use crate::error::{Diagnostic, Error, Position, Result};
 
@@ -212,7 +212,7 @@ impl Exceptions {
     /// Waives the failing resources that a valid entry covers (its glob matches the resource,
     /// a scope above it such as its resource group, or its workspace) and rolls the controls
     /// up again; reports what became of each entry.
-    pub fn apply(&self, workspaces: &mut [WorkspaceResult<'_>], today: Date) -> Vec<Outcome> {
+    pub fn apply(&self, workspaces: &mut [SubjectResult<'_>], today: Date) -> Vec<Outcome> {
         let mut waived = vec![0usize; self.entries.len()];
         for workspace in workspaces.iter_mut() {
             for result in workspace

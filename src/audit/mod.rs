@@ -15,7 +15,7 @@ use crate::arm_id;
 use crate::documents::{Documents, ReadFailure};
 use crate::error::{Error, Result};
 use crate::estate::{self, Estate, InstanceState, Target};
-use crate::graph::TargetKind;
+use crate::graph::{self, SUBJECTS, Subject, TargetKind};
 use crate::rules::condition::Scope;
 use crate::rules::path::Found;
 use crate::rules::{Control, Mode, RuleSet, Severity};
@@ -136,12 +136,17 @@ impl ControlResult<'_> {
     }
 }
 
+/// A subject to audit: its kind and its id.
+pub type SubjectId = (&'static Subject, String);
+
+/// The results of one audited subject (a workspace, an AML registry).
 #[derive(Debug, Clone)]
-pub struct WorkspaceResult<'r> {
+pub struct SubjectResult<'r> {
+    pub subject: &'static Subject,
     pub id: String,
     pub name: String,
     pub location: Option<String>,
-    /// Set when the workspace itself could not be read.
+    /// Set when the subject itself could not be read.
     pub error: Option<ReadFailure>,
     pub results: Vec<ControlResult<'r>>,
 }
@@ -281,58 +286,92 @@ impl Selection {
     }
 }
 
-/// The workspaces of a source: every workspace document and every workspace read that failed,
-/// or the one `selector` names (a full id, or a name when it is unique).
-pub fn workspaces(docs: &Documents, selector: Option<&str>) -> Result<Vec<String>> {
-    const TYPE: &str = "Microsoft.MachineLearningServices/workspaces";
-    let mut ids: Vec<String> = docs
-        .of_type(TYPE)
-        .iter()
-        .filter_map(|d| d["id"].as_str().map(str::to_string))
-        .collect();
-    let failed = docs
-        .failures()
-        .filter(|f| {
-            arm_id::derive_type(f.path.split('?').next().unwrap_or_default())
-                .is_some_and(|t| t.eq_ignore_ascii_case(TYPE))
-        })
-        .map(|f| f.path.split('?').next().unwrap_or_default().to_string());
-    for id in failed.collect::<Vec<_>>() {
-        if !ids.iter().any(|i| arm_id::same(i, &id)) {
-            ids.push(id);
+/// The subjects of a source to audit. With no picks, every subject it holds: each document of
+/// a subject's type and each read of one that failed. Otherwise the picked ones, each a full
+/// id or a name that is unique among its kind.
+pub fn subjects(docs: &Documents, picks: &[SubjectId]) -> Result<Vec<SubjectId>> {
+    let held = |subject: &'static Subject| -> Vec<String> {
+        let mut ids: Vec<String> = docs
+            .of_type(subject.resource_type)
+            .iter()
+            .filter_map(|d| d["id"].as_str().map(str::to_string))
+            .collect();
+        for f in docs.failures() {
+            let path = f.path.split('?').next().unwrap_or_default();
+            let of_kind = arm_id::derive_type(path)
+                .is_some_and(|t| t.eq_ignore_ascii_case(subject.resource_type));
+            if of_kind && !ids.iter().any(|i| arm_id::same(i, path)) {
+                ids.push(path.to_string());
+            }
         }
+        ids.sort_by_key(|i| arm_id::key(i));
+        ids
+    };
+    if picks.is_empty() {
+        let all: Vec<SubjectId> = SUBJECTS
+            .iter()
+            .flat_map(|s| held(s).into_iter().map(move |id| (s, id)))
+            .collect();
+        if all.is_empty() {
+            return Err(Error::Usage(format!(
+                "the snapshot holds no Azure ML workspace or registry (types {})",
+                SUBJECTS
+                    .iter()
+                    .map(|s| s.resource_type)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
+        return Ok(all);
     }
-    ids.sort_by_key(|i| arm_id::key(i));
-    let Some(selector) = selector else {
-        if ids.is_empty() {
-            return Err(Error::Usage("the snapshot holds no Azure ML workspace (type Microsoft.MachineLearningServices/workspaces)".into()));
-        }
-        return Ok(ids);
-    };
-    let matches: Vec<&String> = if selector.contains('/') {
-        ids.iter().filter(|i| arm_id::same(i, selector)).collect()
-    } else {
-        ids.iter()
-            .filter(|i| arm_id::last_segment(i).eq_ignore_ascii_case(selector))
-            .collect()
-    };
-    match matches.as_slice() {
-        [one] => Ok(vec![(*one).clone()]),
-        [] => Err(Error::Usage(format!(
-            "--workspace {selector}: the snapshot has no such workspace; it has: {}",
+    let mut out: Vec<SubjectId> = Vec::new();
+    for (subject, selector) in picks {
+        let ids = held(subject);
+        let selector = selector.trim();
+        let matches: Vec<&String> = if selector.contains('/') {
+            ids.iter().filter(|i| arm_id::same(i, selector)).collect()
+        } else {
             ids.iter()
-                .map(|i| arm_id::last_segment(i))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ))),
-        many => Err(Error::Usage(format!(
-            "--workspace {selector} is ambiguous; give the full id of one of: {}",
-            many.iter()
-                .map(|s| s.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ))),
+                .filter(|i| arm_id::last_segment(i).eq_ignore_ascii_case(selector))
+                .collect()
+        };
+        let (flag, many) = (subject.flag, subject.noun.1);
+        match matches.as_slice() {
+            [one] => {
+                if !out
+                    .iter()
+                    .any(|(s, i)| s == subject && arm_id::same(i, one))
+                {
+                    out.push((subject, (*one).clone()));
+                }
+            }
+            [] if ids.is_empty() => {
+                return Err(Error::Usage(format!(
+                    "{flag} {selector}: the snapshot has no {many}"
+                )));
+            }
+            [] => {
+                return Err(Error::Usage(format!(
+                    "{flag} {selector}: the snapshot has no such {}; it has: {}",
+                    subject.noun.0,
+                    ids.iter()
+                        .map(|i| arm_id::last_segment(i))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )));
+            }
+            many => {
+                return Err(Error::Usage(format!(
+                    "{flag} {selector} is ambiguous; give the full id of one of: {}",
+                    many.iter()
+                        .map(|s| s.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )));
+            }
+        }
     }
+    Ok(out)
 }
 
 impl crate::rules::condition::Context for Estate {
@@ -353,25 +392,42 @@ pub fn needs(controls: &[&Control]) -> Vec<TargetKind> {
     wanted
 }
 
-/// Audits the given workspaces with the selected controls.
+/// Audits the given subjects, each with the selected controls of its kind.
 pub fn run<'r>(
     docs: &Documents,
-    ids: &[String],
+    subjects: &[SubjectId],
     rules: &'r RuleSet,
     controls: &[&'r Control],
     settings: &Settings,
-) -> Vec<WorkspaceResult<'r>> {
-    let wanted = needs(controls);
+) -> Vec<SubjectResult<'r>> {
     let shared = estate::Shared::default();
-    ids.iter()
-        .map(|id| {
-            let estate = estate::resolve(docs, id, settings, &wanted, &shared);
+    let by_kind: Vec<(&'static Subject, Vec<&'r Control>, Vec<TargetKind>)> = SUBJECTS
+        .iter()
+        .map(|s| {
+            let mine: Vec<&'r Control> = controls
+                .iter()
+                .copied()
+                .filter(|c| graph::subject_of(&c.target) == s)
+                .collect();
+            let wanted = needs(&mine);
+            (s, mine, wanted)
+        })
+        .collect();
+    subjects
+        .iter()
+        .filter_map(|(subject, id)| {
+            // A kind none of the selected controls is for is not audited at all.
+            let (_, controls, wanted) = by_kind
+                .iter()
+                .find(|(s, c, _)| s == subject && !c.is_empty())?;
+            let estate = estate::resolve(docs, id, settings, wanted, &shared);
             let results = controls
                 .iter()
                 .map(|c| evaluate(c, &estate, rules))
                 .collect();
             let audited = estate.audited.as_ref().ok();
-            WorkspaceResult {
+            Some(SubjectResult {
+                subject,
                 id: audited
                     .and_then(|d| d["id"].as_str())
                     .unwrap_or(id)
@@ -385,7 +441,7 @@ pub fn run<'r>(
                     .map(str::to_string),
                 error: estate.audited.as_ref().err().cloned(),
                 results,
-            }
+            })
         })
         .collect()
 }
@@ -550,7 +606,11 @@ fn judge(
 }
 
 /// Why the exit code is what it is, in one line for stderr.
-pub fn exit_reason(workspaces: &[WorkspaceResult<'_>], gate: Gate) -> String {
+pub fn exit_reason(
+    workspaces: &[SubjectResult<'_>],
+    unlisted: &[ReadFailure],
+    gate: Gate,
+) -> String {
     let fail_on = gate.fail_on;
     let results = || workspaces.iter().flat_map(|w| &w.results);
     let failed: Vec<Severity> = results()
@@ -563,7 +623,29 @@ pub fn exit_reason(workspaces: &[WorkspaceResult<'_>], gate: Gate) -> String {
         .collect();
     let gating = gating_results.len();
     let errors = results().filter(|r| r.status == Status::Error).count();
-    let unreadable = workspaces.iter().filter(|w| w.error.is_some()).count();
+    // ", 1 workspace could not be read, 1 list of registries could not be read"
+    let mut unreadable = String::new();
+    for subject in SUBJECTS {
+        let n = workspaces
+            .iter()
+            .filter(|w| w.subject == subject && w.error.is_some())
+            .count();
+        if n > 0 {
+            let noun = if n == 1 {
+                subject.noun.0
+            } else {
+                subject.noun.1
+            };
+            unreadable.push_str(&format!(", {n} {noun} could not be read"));
+        }
+    }
+    if !unlisted.is_empty() {
+        let lists = if unlisted.len() == 1 { "list" } else { "lists" };
+        unreadable.push_str(&format!(
+            ", {} {lists} of subjects could not be read",
+            unlisted.len()
+        ));
+    }
     let waived = results().filter(|r| r.status == Status::Waived).count();
     let by_severity = || {
         let mut parts = Vec::new();
@@ -606,7 +688,7 @@ pub fn exit_reason(workspaces: &[WorkspaceResult<'_>], gate: Gate) -> String {
     } else {
         format!("; {}", extra.join(", "))
     };
-    match exit_code(workspaces, gate) {
+    match exit_code(workspaces, unlisted, gate) {
         1 => format!(
             "exit 1: {} at or above {} ({}){extra}",
             plural(gating, "control failed", "controls failed"),
@@ -620,18 +702,7 @@ pub fn exit_reason(workspaces: &[WorkspaceResult<'_>], gate: Gate) -> String {
                 "control could not be evaluated",
                 "controls could not be evaluated"
             ),
-            if unreadable > 0 {
-                format!(
-                    ", {}",
-                    plural(
-                        unreadable,
-                        "workspace could not be read",
-                        "workspaces could not be read"
-                    )
-                )
-            } else {
-                String::new()
-            },
+            unreadable,
             fail_on.as_str()
         ),
         _ => format!(
@@ -673,12 +744,13 @@ impl ControlResult<'_> {
 
 /// The exit code of DESIGN §4: 1 if a control failed at or above `fail_on` (and, with
 /// `new_only`, on a resource the baseline did not have), else 3 if the audit is incomplete (a
-/// workspace unreadable or a control `error`), else 0.
-pub fn exit_code(workspaces: &[WorkspaceResult<'_>], gate: Gate) -> i32 {
+/// subject unreadable, a list of subjects `unlisted`, or a control `error`), else 0.
+pub fn exit_code(workspaces: &[SubjectResult<'_>], unlisted: &[ReadFailure], gate: Gate) -> i32 {
     let results = || workspaces.iter().flat_map(|w| &w.results);
     if results().any(|r| r.gates(gate)) {
         1
-    } else if workspaces.iter().any(|w| w.error.is_some())
+    } else if !unlisted.is_empty()
+        || workspaces.iter().any(|w| w.error.is_some())
         || results().any(|r| r.status == Status::Error)
     {
         3
@@ -727,7 +799,7 @@ mod tests {
         let controls: Vec<&Control> = rules.controls.iter().collect();
         run(
             &d,
-            &[WS.to_string()],
+            &[(graph::workspace_subject(), WS.to_string())],
             rules,
             &controls,
             &Settings::default(),
@@ -753,7 +825,7 @@ mod tests {
         let controls: Vec<&Control> = rules.controls.iter().collect();
         let ws = run(
             &d,
-            &[WS.to_string()],
+            &[(graph::workspace_subject(), WS.to_string())],
             &rules,
             &controls,
             &Settings::default(),
@@ -887,7 +959,7 @@ mod tests {
         let controls: Vec<&Control> = rules.controls.iter().collect();
         let ws = run(
             &d,
-            &[WS.to_string()],
+            &[(graph::workspace_subject(), WS.to_string())],
             &rules,
             &controls,
             &Settings::default(),
@@ -907,11 +979,12 @@ mod tests {
             exit_code(
                 &run(
                     &d,
-                    &[WS.to_string()],
+                    &[(graph::workspace_subject(), WS.to_string())],
                     &rules,
                     &controls,
                     &Settings::default(),
                 ),
+                &[],
                 Gate::at(fail_on),
             )
         };
@@ -962,7 +1035,7 @@ mod tests {
         d.record_failure(ReadFailure::bad_reference(storage, "forbidden"));
         let workspaces = run(
             &d,
-            &[WS.to_string()],
+            &[(graph::workspace_subject(), WS.to_string())],
             &rules,
             &controls,
             &Settings::default(),
@@ -970,12 +1043,12 @@ mod tests {
         let statuses: Vec<Status> = workspaces[0].results.iter().map(|r| r.status).collect();
         assert_eq!(statuses, [Status::Fail, Status::Error]);
         assert_eq!(
-            exit_code(&workspaces, Gate::at(Severity::Low)),
+            exit_code(&workspaces, &[], Gate::at(Severity::Low)),
             1,
             "1 before 3"
         );
         assert_eq!(
-            exit_code(&workspaces, Gate::at(Severity::Critical)),
+            exit_code(&workspaces, &[], Gate::at(Severity::Critical)),
             3,
             "below --fail-on, the failed read still makes the audit incomplete"
         );
@@ -1025,9 +1098,12 @@ mod tests {
     }
 
     #[test]
-    fn workspaces_are_found_by_id_or_unique_name() {
+    fn subjects_are_found_by_id_or_unique_name() {
+        const REG: &str = "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.MachineLearningServices/registries/reg";
+        let (ws, registry) = (graph::workspace_subject(), &SUBJECTS[1]);
         let mut d = Documents::default();
         d.insert(json!({"id": WS}));
+        d.insert(json!({"id": REG}));
         d.record_failure(ReadFailure {
             path: format!("{}2", WS),
             status: Some(404),
@@ -1035,18 +1111,25 @@ mod tests {
             message: String::new(),
             request_id: None,
         });
+        let all = subjects(&d, &[]).unwrap();
         assert_eq!(
-            workspaces(&d, None).unwrap().len(),
-            2,
-            "an unreadable workspace is still audited"
+            all.iter().map(|(s, _)| s.noun.0).collect::<Vec<_>>(),
+            ["workspace", "workspace", "registry"],
+            "an unreadable workspace is still audited, registries after workspaces"
         );
-        assert_eq!(workspaces(&d, Some("WS")).unwrap(), [WS]);
+        let pick = |s: &'static Subject, name: &str| subjects(&d, &[(s, name.to_string())]);
+        assert_eq!(pick(ws, "WS").unwrap(), [(ws, WS.to_string())]);
+        assert_eq!(
+            pick(registry, "reg").unwrap(),
+            [(registry, REG.to_string())]
+        );
+        let e = pick(ws, "other").unwrap_err().to_string();
         assert!(
-            workspaces(&d, Some("other"))
-                .unwrap_err()
-                .to_string()
-                .contains("has: ws, ws2")
+            e.contains("--workspace other") && e.contains("has: ws, ws2"),
+            "{e}"
         );
-        assert!(workspaces(&Documents::default(), None).is_err());
+        let e = pick(registry, "ws").unwrap_err().to_string();
+        assert!(e.contains("--registry ws") && e.contains("has: reg"), "{e}");
+        assert!(subjects(&Documents::default(), &[]).is_err());
     }
 }

@@ -45,7 +45,8 @@ pub enum Scope {
 /// How a target's documents are found from its parent (the target it `needs`).
 #[derive(Debug, Clone, Copy)]
 pub enum Find {
-    /// The audited workspace as listed (the project, for a project).
+    /// The audited subject itself: the workspace as listed (the project, for a project), or
+    /// the AML registry.
     Audited,
     /// The body workspace-derived targets come from: the hub's, for a project (§1.2).
     WorkspaceBody { hub: &'static str },
@@ -138,7 +139,7 @@ pub struct Fact {
 #[derive(Debug, Clone, Copy)]
 pub struct Link {
     pub name: &'static str,
-    /// The target it is found from; `""` for the audited workspace itself.
+    /// The target it is found from; `""` for an audited subject itself.
     pub needs: &'static str,
     pub find: Find,
     /// The ARM type of its documents (what rule paths are checked against).
@@ -182,7 +183,64 @@ const fn link(name: &'static str, needs: &'static str, find: Find) -> Link {
     }
 }
 
+/// A kind of audited subject: what controls are evaluated once per (baseline.md §1.7). Each
+/// control belongs to the subject its target's chain of parents starts from, and each kind
+/// has its own report section. A new kind (the AI Foundry resource) is one more entry here
+/// and one root link in [`LINKS`].
+#[derive(Debug, PartialEq, Eq)]
+pub struct Subject {
+    /// The root link its targets are found from.
+    pub root: &'static str,
+    pub resource_type: &'static str,
+    /// The report section: its JSON key and its heading.
+    pub section: &'static str,
+    pub heading: &'static str,
+    /// One and many, in words.
+    pub noun: (&'static str, &'static str),
+    /// The flag that picks one (`--workspace`, `--registry`).
+    pub flag: &'static str,
+}
+
 pub const AML_WORKSPACE: &str = "Microsoft.MachineLearningServices/workspaces";
+pub const AML_REGISTRY: &str = "Microsoft.MachineLearningServices/registries";
+
+/// Every subject kind, in report order.
+pub const SUBJECTS: &[Subject] = &[
+    Subject {
+        root: "audited",
+        resource_type: AML_WORKSPACE,
+        section: "workspaces",
+        heading: "AML workspaces",
+        noun: ("workspace", "workspaces"),
+        flag: "--workspace",
+    },
+    Subject {
+        root: "aml-registry",
+        resource_type: AML_REGISTRY,
+        section: "registries",
+        heading: "AML registries",
+        noun: ("registry", "registries"),
+        flag: "--registry",
+    },
+];
+
+/// The workspace subject.
+pub fn workspace_subject() -> &'static Subject {
+    &SUBJECTS[0]
+}
+
+/// The subject a target is evaluated for: the one whose root its chain of parents reaches.
+pub fn subject_of(kind: &TargetKind) -> &'static Subject {
+    let mut at = kind.clone();
+    while let Some(parent) = at.parent() {
+        at = parent;
+    }
+    SUBJECTS
+        .iter()
+        .find(|s| s.root == at.name())
+        .unwrap_or(&SUBJECTS[0])
+}
+
 const DIAGNOSTIC_SETTINGS: &str = "Microsoft.Insights/diagnosticSettings";
 const LOG_DESTINATION_NEEDS: &[&str] = &[
     "diagnostic-settings(workspace)",
@@ -463,6 +521,46 @@ pub const LINKS: &[Link] = &[
             },
         )
     },
+    // The AML registry subject (Annex A §1.7): its body, and the storage accounts and
+    // container registries it creates in its managed resource group.
+    Link {
+        resource_type: AML_REGISTRY,
+        what: "AML registry",
+        context: true,
+        ..link("aml-registry", "", Find::Audited)
+    },
+    Link {
+        absent: "the registry names no system-created storage account",
+        resource_type: "Microsoft.Storage/storageAccounts",
+        api_version: api::STORAGE,
+        what: "registry storage account",
+        ..link(
+            "aml-registry-storage",
+            "aml-registry",
+            Find::References {
+                path: "properties.regionDetails[*].storageAccountDetails[*].systemCreatedStorageAccount.armResourceId.resourceId",
+                when: None,
+                id: "",
+                read: true,
+            },
+        )
+    },
+    Link {
+        absent: "the registry names no system-created container registry",
+        resource_type: "Microsoft.ContainerRegistry/registries",
+        api_version: api::REGISTRY,
+        what: "registry container registry",
+        ..link(
+            "aml-registry-acr",
+            "aml-registry",
+            Find::References {
+                path: "properties.regionDetails[*].acrDetails[*].systemCreatedAcrAccount.armResourceId.resourceId",
+                when: None,
+                id: "",
+                read: true,
+            },
+        )
+    },
     Link {
         absent: "no resource to read diagnostic settings of",
         resource_type: DIAGNOSTIC_SETTINGS,
@@ -475,6 +573,7 @@ pub const LINKS: &[Link] = &[
             ("keyvault", "keyvault"),
             ("registry", "registry"),
             ("online-endpoint", "online-endpoint"),
+            ("aml-registry", "aml-registry"),
         ]),
         ..link(
             "diagnostic-settings",

@@ -1,16 +1,18 @@
 //! CSV for spreadsheets (RFC 4180: comma-separated, CRLF, fields quoted where needed, quotes
-//! doubled): one row per workspace, control and resource, so a customer can filter and sort.
+//! doubled): one row per audited subject (workspace or registry), control and resource, so a
+//! customer can filter and sort.
 //! A cell that a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab, CR first) is
 //! prefixed with `'`: names and tags come from the audited estate and must stay text.
 
 use std::fmt::Write as _;
 
 use super::Report;
-use crate::audit::{ControlResult, ResourceResult};
+use crate::audit::{ControlResult, ResourceResult, SubjectResult};
 
-const HEADER: [&str; 16] = [
-    "workspace",
-    "workspace_id",
+const HEADER: [&str; 17] = [
+    "kind",
+    "subject",
+    "subject_id",
     "control",
     "title",
     "category",
@@ -49,13 +51,13 @@ pub fn to_csv(report: &Report<'_>) -> String {
     // A byte-order mark tells Excel the file is UTF-8.
     let mut out = String::from("\u{feff}");
     row(&mut out, &HEADER);
-    for w in &report.workspaces {
+    for w in &report.subjects {
         for r in &w.results {
             if r.resources.is_empty() {
-                control_row(&mut out, &w.name, &w.id, r, None);
+                control_row(&mut out, w, r, None);
             }
             for res in &r.resources {
-                control_row(&mut out, &w.name, &w.id, r, Some(res));
+                control_row(&mut out, w, r, Some(res));
             }
         }
     }
@@ -64,8 +66,7 @@ pub fn to_csv(report: &Report<'_>) -> String {
 
 fn control_row(
     out: &mut String,
-    workspace: &str,
-    workspace_id: &str,
+    subject: &SubjectResult<'_>,
     r: &ControlResult<'_>,
     resource: Option<&ResourceResult>,
 ) {
@@ -105,8 +106,9 @@ fn control_row(
     row(
         out,
         &[
-            workspace,
-            workspace_id,
+            subject.subject.noun.0,
+            &subject.name,
+            &subject.id,
             &c.id,
             &c.title,
             &c.category,

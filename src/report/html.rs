@@ -36,15 +36,10 @@ pub fn to_html(report: &Report<'_>) -> String {
     };
     let _ = write!(
         h,
-        "<header><h1>amlsec: {} workspace{}, score {}</h1>\
+        "<header><h1>amlsec: {}, score {}</h1>\
          <p class=\"counts\">{s} — level {}</p>\
          <p class=\"meta\">{} · generated {}</p>",
-        report.workspaces.len(),
-        if report.workspaces.len() == 1 {
-            ""
-        } else {
-            "s"
-        },
+        report.counted(),
         score(&s),
         report.level,
         esc(&source),
@@ -55,33 +50,51 @@ pub fn to_html(report: &Report<'_>) -> String {
     }
     h.push_str("</header>\n");
     filters(&mut h);
-    for w in &report.workspaces {
+    for e in &report.errors {
         let _ = write!(
             h,
-            "<section class=\"workspace\"><h2>{} <small>{}</small></h2><p class=\"meta\">{}</p>",
-            esc(&w.name),
-            esc(w.location.as_deref().unwrap_or("location unknown")),
-            esc(&w.id)
+            "<p class=\"unread\">Could not be listed: {}</p>",
+            esc(&e.to_string())
         );
-        if let Some(e) = &w.error {
-            let _ = write!(
-                h,
-                "<p class=\"unread\">Could not be read: {}</p>",
-                esc(&e.to_string())
-            );
+    }
+    let sections = report.sections(false);
+    for (kind, subjects) in &sections {
+        if sections.len() > 1 {
+            let _ = writeln!(h, "<h2 class=\"kind\">{}</h2>", esc(kind.heading));
         }
-        chart(&mut h, w);
-        h.push_str(
-            "<table class=\"results\"><thead><tr><th>Control</th><th>Severity</th><th>Status</th>\
-             <th>Resources and evidence</th><th>Fix or question</th></tr></thead><tbody>\n",
-        );
-        for r in &w.results {
-            row(&mut h, r, &w.id);
+        for w in subjects {
+            subject(&mut h, w);
         }
-        h.push_str("</tbody></table></section>\n");
     }
     let _ = write!(h, "<script>{SCRIPT}</script>\n</body></html>\n");
     h
+}
+
+/// One audited subject: its heading, chart and results table.
+fn subject(h: &mut String, w: &crate::audit::SubjectResult<'_>) {
+    let _ = write!(
+        h,
+        "<section class=\"workspace\"><h2>{} <small>{}</small></h2><p class=\"meta\">{}</p>",
+        esc(&w.name),
+        esc(w.location.as_deref().unwrap_or("location unknown")),
+        esc(&w.id)
+    );
+    if let Some(e) = &w.error {
+        let _ = write!(
+            h,
+            "<p class=\"unread\">Could not be read: {}</p>",
+            esc(&e.to_string())
+        );
+    }
+    chart(h, w);
+    h.push_str(
+        "<table class=\"results\"><thead><tr><th>Control</th><th>Severity</th><th>Status</th>\
+             <th>Resources and evidence</th><th>Fix or question</th></tr></thead><tbody>\n",
+    );
+    for r in &w.results {
+        row(h, r, &w.id);
+    }
+    h.push_str("</tbody></table></section>\n");
 }
 
 /// The filter checkboxes; `filter.js` hides the rows they leave out.
@@ -107,7 +120,7 @@ fn filters(h: &mut String) {
 
 /// One bar per category: its score, as SVG attributes (a CSP that allows no inline style
 /// still draws them).
-fn chart(h: &mut String, w: &crate::audit::WorkspaceResult<'_>) {
+fn chart(h: &mut String, w: &crate::audit::SubjectResult<'_>) {
     let cats = categories(w);
     let height = cats.len() * 24 + 8;
     let _ = write!(

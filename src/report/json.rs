@@ -7,7 +7,7 @@ use super::{Report, Source};
 use crate::audit::answers::Answer;
 use crate::audit::baseline::Comparison;
 use crate::audit::exceptions::{Outcome, Waiver};
-use crate::audit::{ResourceResult, Status, Summary, WorkspaceResult};
+use crate::audit::{ResourceResult, Status, SubjectResult, Summary};
 use crate::documents::ReadFailure;
 use crate::rules::{Mode, References, Severity};
 
@@ -22,11 +22,29 @@ struct JsonReport<'a> {
     level: u8,
     source: &'a Source,
     summary: Summary,
-    workspaces: Vec<JsonWorkspace<'a>>,
+    /// One array per subject kind: `workspaces`, `registries`.
+    #[serde(flatten)]
+    sections: Sections<'a>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    errors: &'a [ReadFailure],
     exceptions: &'a [Outcome],
     #[serde(skip_serializing_if = "Option::is_none")]
     baseline: Option<&'a Comparison>,
     stats: Stats,
+}
+
+/// The subject sections in report order, each under its kind's key.
+struct Sections<'a>(Vec<(&'static str, Vec<JsonWorkspace<'a>>)>);
+
+impl Serialize for Sections<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(Some(self.0.len()))?;
+        for (key, subjects) in &self.0 {
+            map.serialize_entry(key, subjects)?;
+        }
+        map.end()
+    }
 }
 
 #[derive(Serialize)]
@@ -84,7 +102,7 @@ struct JsonResult<'a> {
 }
 
 /// The categories of a workspace's results, in baseline order, with their summaries.
-pub fn categories<'a>(w: &'a WorkspaceResult<'_>) -> Vec<(&'a str, &'a str, Summary)> {
+pub fn categories<'a>(w: &'a SubjectResult<'_>) -> Vec<(&'a str, &'a str, Summary)> {
     let mut ids: Vec<(&str, &str)> = Vec::new();
     for r in &w.results {
         let c = (
@@ -122,42 +140,10 @@ pub fn to_json(report: &Report<'_>) -> String {
 
 /// Streams the JSON report to `out`.
 pub fn write_json(report: &Report<'_>, out: &mut dyn std::io::Write) -> std::io::Result<()> {
-    let workspaces = report
-        .workspaces
-        .iter()
-        .map(|w| JsonWorkspace {
-            id: &w.id,
-            name: &w.name,
-            location: w.location.as_deref(),
-            error: w.error.as_ref(),
-            summary: Summary::of(&w.results),
-            categories: categories(w)
-                .into_iter()
-                .map(|(id, title, summary)| JsonCategory { id, title, summary })
-                .collect(),
-            results: w
-                .results
-                .iter()
-                .map(|r| JsonResult {
-                    control: &r.control.id,
-                    title: &r.control.title,
-                    category: &r.control.category,
-                    section: r.control.section.as_deref(),
-                    severity: r.control.severity,
-                    level: r.control.level,
-                    mode: r.control.mode,
-                    target: r.control.target.to_string(),
-                    status: r.status,
-                    message: &r.message,
-                    resources: &r.resources,
-                    remediation: r.control.remediation.as_deref(),
-                    guidance: r.control.guidance.as_deref(),
-                    references: &r.control.references,
-                    waiver: r.waiver.as_ref(),
-                    answer: r.answer.as_ref(),
-                })
-                .collect(),
-        })
+    let sections = report
+        .sections(true)
+        .into_iter()
+        .map(|(kind, of_kind)| (kind.section, of_kind.into_iter().map(subject).collect()))
         .collect();
     let json = JsonReport {
         schema_version: SCHEMA_VERSION,
@@ -169,7 +155,8 @@ pub fn write_json(report: &Report<'_>, out: &mut dyn std::io::Write) -> std::io:
         level: report.level,
         source: &report.source,
         summary: report.summary(),
-        workspaces,
+        sections: Sections(sections),
+        errors: &report.errors,
         exceptions: &report.exceptions,
         baseline: report.baseline.as_ref(),
         stats: Stats {
@@ -179,4 +166,40 @@ pub fn write_json(report: &Report<'_>, out: &mut dyn std::io::Write) -> std::io:
     };
     serde_json::to_writer_pretty(&mut *out, &json)?;
     out.write_all(b"\n")
+}
+
+fn subject<'a>(w: &'a SubjectResult<'_>) -> JsonWorkspace<'a> {
+    JsonWorkspace {
+        id: &w.id,
+        name: &w.name,
+        location: w.location.as_deref(),
+        error: w.error.as_ref(),
+        summary: Summary::of(&w.results),
+        categories: categories(w)
+            .into_iter()
+            .map(|(id, title, summary)| JsonCategory { id, title, summary })
+            .collect(),
+        results: w
+            .results
+            .iter()
+            .map(|r| JsonResult {
+                control: &r.control.id,
+                title: &r.control.title,
+                category: &r.control.category,
+                section: r.control.section.as_deref(),
+                severity: r.control.severity,
+                level: r.control.level,
+                mode: r.control.mode,
+                target: r.control.target.to_string(),
+                status: r.status,
+                message: &r.message,
+                resources: &r.resources,
+                remediation: r.control.remediation.as_deref(),
+                guidance: r.control.guidance.as_deref(),
+                references: &r.control.references,
+                waiver: r.waiver.as_ref(),
+                answer: r.answer.as_ref(),
+            })
+            .collect(),
+    }
 }

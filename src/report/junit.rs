@@ -48,7 +48,7 @@ fn details(r: &ControlResult<'_>) -> String {
 
 pub fn to_junit(report: &Report<'_>) -> String {
     let s = report.summary();
-    let total: usize = report.workspaces.iter().map(|w| w.results.len()).sum();
+    let total: usize = report.subjects.iter().map(|w| w.results.len()).sum();
     let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
         xml,
@@ -57,7 +57,7 @@ pub fn to_junit(report: &Report<'_>) -> String {
         s.error,
         s.manual + s.not_applicable + s.waived
     );
-    for w in &report.workspaces {
+    for w in &report.subjects {
         for (id, title, sum) in categories(w) {
             let results: Vec<&ControlResult<'_>> = w
                 .results
@@ -76,7 +76,8 @@ pub fn to_junit(report: &Report<'_>) -> String {
             );
             let _ = writeln!(
                 xml,
-                "    <properties><property name=\"workspace\" value=\"{}\"/></properties>",
+                "    <properties><property name=\"{}\" value=\"{}\"/></properties>",
+                w.subject.noun.0,
                 escape(&w.id)
             );
             for r in results {

@@ -52,127 +52,138 @@ fn header(report: &Report<'_>) -> String {
     let mut md = String::new();
     let _ = writeln!(
         md,
-        "## amlsec: {} workspace{}, score {}\n\n**{s}** (level {})\n",
-        report.workspaces.len(),
-        if report.workspaces.len() == 1 {
-            ""
-        } else {
-            "s"
-        },
+        "## amlsec: {}, score {}\n\n**{s}** (level {})\n",
+        report.counted(),
         score(&s),
         report.level
     );
     if let Some(line) = report.baseline_line() {
         let _ = writeln!(md, "{line}\n");
     }
+    for e in &report.errors {
+        let _ = writeln!(md, "> **Could not be listed:** {}\n", cell(&e.to_string()));
+    }
     md
 }
 
 fn full(report: &Report<'_>) -> String {
     let mut md = header(report);
-    for w in &report.workspaces {
-        let _ = writeln!(
-            md,
-            "### {} ({})\n",
-            w.name,
-            w.location.as_deref().unwrap_or("location unknown")
-        );
-        if let Some(e) = &w.error {
-            let _ = writeln!(md, "> **Could not be read:** {}\n", cell(&e.to_string()));
+    let sections = report.sections(false);
+    // With more than one kind, each kind gets a heading and its subjects go one level down.
+    let level = if sections.len() > 1 { "####" } else { "###" };
+    for (kind, subjects) in &sections {
+        if sections.len() > 1 {
+            let _ = writeln!(md, "### {}\n", kind.heading);
         }
-        md.push_str(
-            "| Category | Pass | Fail | Error | Manual | Score |\n|---|---:|---:|---:|---:|---:|\n",
-        );
-        for (_, title, c) in categories(w) {
-            let _ = writeln!(
-                md,
-                "| {title} | {} | {} | {} | {} | {} |",
-                c.pass,
-                c.fail,
-                c.error,
-                c.manual,
-                score(&c)
-            );
+        for w in subjects {
+            subject(&mut md, w, level);
         }
-        let findings: Vec<_> = w
-            .results
-            .iter()
-            .filter(|r| matches!(r.status, Status::Fail | Status::Error))
-            .collect();
-        if !findings.is_empty() {
-            md.push_str("\n| Control | Severity | Status | Resource | Evidence | Fix |\n|---|---|---|---|---|---|\n");
-            for r in findings {
-                let bad: Vec<_> = r.findings().collect();
-                let mut fix = cell(r.control.remediation.as_deref().unwrap_or(""));
-                if let Some(docs) = &r.control.docs {
-                    fix.push_str(&format!(" ([docs]({}))", cell(docs).replace(')', "%29")));
-                }
-                if bad.is_empty() {
-                    let _ = writeln!(
-                        md,
-                        "| **{}** {} | {} | {} | – | {} | {fix} |",
-                        r.control.id,
-                        cell(&r.control.title),
-                        r.control.severity.as_str(),
-                        r.status.as_str(),
-                        cell(&r.message)
-                    );
-                }
-                for res in bad {
-                    let mut evidence: Vec<String> = res
-                        .evidence
-                        .iter()
-                        .map(|e| format!("{} = {}", cell(&e.path), code(&e.actual)))
-                        .collect();
-                    if let Some(m) = &res.message {
-                        evidence.insert(0, cell(m));
-                    }
-                    let _ = writeln!(
-                        md,
-                        "| **{}** {} | {} | {} | `{}` | {} | {fix} |",
-                        r.control.id,
-                        cell(&r.control.title),
-                        r.control.severity.as_str(),
-                        res.status.as_str(),
-                        super::table::short_id(&res.id),
-                        evidence.join("<br>")
-                    );
-                }
-            }
-        }
-        let waived: Vec<_> = w
-            .results
-            .iter()
-            .filter(|r| r.status == Status::Waived)
-            .collect();
-        if !waived.is_empty() {
-            md.push_str("\nWaived: ");
-            let list: Vec<String> = waived
-                .iter()
-                .map(|r| format!("{} ({})", r.control.id, cell(&r.message)))
-                .collect();
-            md.push_str(&list.join("; "));
-            md.push('\n');
-        }
-        let manual: Vec<_> = w
-            .results
-            .iter()
-            .filter(|r| r.status == Status::Manual)
-            .collect();
-        if !manual.is_empty() {
-            let _ = writeln!(
-                md,
-                "\n<details><summary>{} questions for a person to answer</summary>\n",
-                manual.len()
-            );
-            for r in manual {
-                let _ = writeln!(md, "- **{}** {}", r.control.id, r.control.title);
-            }
-            md.push_str("\nSee `amlsec rules show <ID>` for the guidance of each.\n</details>\n");
-        }
-        md.push('\n');
     }
     md
+}
+
+/// One audited subject: its category table, findings, waivers and manual questions.
+fn subject(md: &mut String, w: &crate::audit::SubjectResult<'_>, level: &str) {
+    let _ = writeln!(
+        md,
+        "{level} {} ({})\n",
+        w.name,
+        w.location.as_deref().unwrap_or("location unknown")
+    );
+    if let Some(e) = &w.error {
+        let _ = writeln!(md, "> **Could not be read:** {}\n", cell(&e.to_string()));
+    }
+    md.push_str(
+        "| Category | Pass | Fail | Error | Manual | Score |\n|---|---:|---:|---:|---:|---:|\n",
+    );
+    for (_, title, c) in categories(w) {
+        let _ = writeln!(
+            md,
+            "| {title} | {} | {} | {} | {} | {} |",
+            c.pass,
+            c.fail,
+            c.error,
+            c.manual,
+            score(&c)
+        );
+    }
+    let findings: Vec<_> = w
+        .results
+        .iter()
+        .filter(|r| matches!(r.status, Status::Fail | Status::Error))
+        .collect();
+    if !findings.is_empty() {
+        md.push_str("\n| Control | Severity | Status | Resource | Evidence | Fix |\n|---|---|---|---|---|---|\n");
+        for r in findings {
+            let bad: Vec<_> = r.findings().collect();
+            let mut fix = cell(r.control.remediation.as_deref().unwrap_or(""));
+            if let Some(docs) = &r.control.docs {
+                fix.push_str(&format!(" ([docs]({}))", cell(docs).replace(')', "%29")));
+            }
+            if bad.is_empty() {
+                let _ = writeln!(
+                    md,
+                    "| **{}** {} | {} | {} | – | {} | {fix} |",
+                    r.control.id,
+                    cell(&r.control.title),
+                    r.control.severity.as_str(),
+                    r.status.as_str(),
+                    cell(&r.message)
+                );
+            }
+            for res in bad {
+                let mut evidence: Vec<String> = res
+                    .evidence
+                    .iter()
+                    .map(|e| format!("{} = {}", cell(&e.path), code(&e.actual)))
+                    .collect();
+                if let Some(m) = &res.message {
+                    evidence.insert(0, cell(m));
+                }
+                let _ = writeln!(
+                    md,
+                    "| **{}** {} | {} | {} | `{}` | {} | {fix} |",
+                    r.control.id,
+                    cell(&r.control.title),
+                    r.control.severity.as_str(),
+                    res.status.as_str(),
+                    super::table::short_id(&res.id),
+                    evidence.join("<br>")
+                );
+            }
+        }
+    }
+    let waived: Vec<_> = w
+        .results
+        .iter()
+        .filter(|r| r.status == Status::Waived)
+        .collect();
+    if !waived.is_empty() {
+        md.push_str("\nWaived: ");
+        let list: Vec<String> = waived
+            .iter()
+            .map(|r| format!("{} ({})", r.control.id, cell(&r.message)))
+            .collect();
+        md.push_str(&list.join("; "));
+        md.push('\n');
+    }
+    let manual: Vec<_> = w
+        .results
+        .iter()
+        .filter(|r| r.status == Status::Manual)
+        .collect();
+    if !manual.is_empty() {
+        let _ = writeln!(
+            md,
+            "\n<details><summary>{} questions for a person to answer</summary>\n",
+            manual.len()
+        );
+        for r in manual {
+            let _ = writeln!(md, "- **{}** {}", r.control.id, r.control.title);
+        }
+        md.push_str("\nSee `amlsec rules show <ID>` for the guidance of each.\n</details>\n");
+    }
+    md.push('\n');
 }
 
 /// Appends `line` when it leaves room for the trailer; says whether it did.
@@ -190,9 +201,20 @@ fn compact(report: &Report<'_>, full_len: usize, limit: usize) -> String {
         md,
         "_Compact form: the full summary is {full_len} bytes, over the {limit}-byte limit. The JSON, SARIF or CSV report has every finding._\n"
     );
-    md.push_str("| Workspace | Score | Fail | Error | Manual |\n|---|---:|---:|---:|---:|\n");
+    // "Workspace", or "Subject" when registries are audited too.
+    let sections = report.sections(false);
+    let (one, many) = match sections.as_slice() {
+        [(kind, _)] => (kind.noun.0, kind.noun.1),
+        _ => ("subject", "subjects"),
+    };
+    let mut column = one.to_string();
+    column[..1].make_ascii_uppercase();
+    let _ = writeln!(
+        md,
+        "| {column} | Score | Fail | Error | Manual |\n|---|---:|---:|---:|---:|"
+    );
     let mut workspaces_left = 0;
-    for w in &report.workspaces {
+    for w in &report.subjects {
         let s = Summary::of(&w.results);
         let name = if w.error.is_some() {
             format!("{} (could not be read)", cell(&w.name))
@@ -211,12 +233,12 @@ fn compact(report: &Report<'_>, full_len: usize, limit: usize) -> String {
         }
     }
     if workspaces_left > 0 {
-        let _ = writeln!(md, "\n**{workspaces_left} more workspaces not shown.**");
+        let _ = writeln!(md, "\n**{workspaces_left} more {many} not shown.**");
     }
-    // Each failing (control, resource) once, however many workspaces share it; most severe first.
+    // Each failing (control, resource) once, however many subjects share it; most severe first.
     let mut findings: Vec<(&crate::rules::Control, &str, &str, Vec<&str>)> = Vec::new();
     let mut index = std::collections::HashMap::new();
-    for w in &report.workspaces {
+    for w in &report.subjects {
         for r in &w.results {
             for res in r.findings() {
                 let at = *index
@@ -233,7 +255,7 @@ fn compact(report: &Report<'_>, full_len: usize, limit: usize) -> String {
     let mut findings_left = 0;
     if !findings.is_empty() {
         md.push_str(
-            "\n| Control | Severity | Status | Resource | Workspaces |\n|---|---|---|---|---|\n",
+            "\n| Control | Severity | Status | Resource | Found on |\n|---|---|---|---|---|\n",
         );
     }
     for (control, id, status, names) in &findings {

@@ -9,8 +9,9 @@ mod markdown;
 mod sarif;
 mod table;
 
-use crate::audit::{Summary, WorkspaceResult};
+use crate::audit::{SubjectResult, Summary};
 use crate::error::{Error, Result};
+use crate::graph::Subject;
 
 pub use csv::to_csv;
 pub use html::to_html;
@@ -22,7 +23,10 @@ pub use table::{DEFAULT_STATUSES, View, terminal_width, to_table};
 /// Everything a report shows.
 #[derive(Debug)]
 pub struct Report<'r> {
-    pub workspaces: Vec<WorkspaceResult<'r>>,
+    /// Every audited subject, workspaces first, in the order of [`crate::graph::SUBJECTS`].
+    pub subjects: Vec<SubjectResult<'r>>,
+    /// Lists of subjects that could not be read (registry discovery): the audit is incomplete.
+    pub errors: Vec<crate::documents::ReadFailure>,
     pub level: u8,
     pub source: Source,
     /// RFC 3339, UTC.
@@ -45,7 +49,42 @@ pub enum Source {
 
 impl Report<'_> {
     pub fn summary(&self) -> Summary {
-        Summary::of(self.workspaces.iter().flat_map(|w| &w.results))
+        Summary::of(self.subjects.iter().flat_map(|w| &w.results))
+    }
+
+    /// Each subject kind with its audited subjects, in report order; `all` keeps kinds that
+    /// have none (the JSON report always has every section).
+    pub fn sections(&self, all: bool) -> Vec<(&'static Subject, Vec<&SubjectResult<'_>>)> {
+        crate::graph::SUBJECTS
+            .iter()
+            .map(|k| {
+                (
+                    k,
+                    self.subjects
+                        .iter()
+                        .filter(|s| s.subject == k)
+                        .collect::<Vec<_>>(),
+                )
+            })
+            .filter(|(_, of_kind)| all || !of_kind.is_empty())
+            .collect()
+    }
+
+    /// `1 workspace · 2 registries`: the audited subjects counted by kind (workspaces always).
+    pub fn counted(&self) -> String {
+        let mut counts: Vec<(&Subject, usize)> = self
+            .sections(false)
+            .iter()
+            .map(|(k, of_kind)| (*k, of_kind.len()))
+            .collect();
+        if counts.is_empty() {
+            counts.push((crate::graph::workspace_subject(), 0));
+        }
+        counts
+            .iter()
+            .map(|(k, n)| format!("{n} {}", if *n == 1 { k.noun.0 } else { k.noun.1 }))
+            .collect::<Vec<_>>()
+            .join(" · ")
     }
 
     /// One line on the `--baseline` comparison, for the text reports.

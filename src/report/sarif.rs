@@ -97,8 +97,8 @@ fn result(r: &ControlResult<'_>, res: &ResourceResult, rule_index: usize) -> Val
             "logicalLocations": [{"fullyQualifiedName": res.id, "kind": "resource"}],
         }],
         "partialFingerprints": {"amlsecFinding/v1": fingerprint(&r.control.id, &res.id)},
-        // The workspaces whose audit found it (a hub and its projects share resources).
-        "properties": {"workspaces": []},
+        // The subjects whose audit found it, added by kind below.
+        "properties": {},
     });
     // SARIF's own comparison with a previous run, when a --baseline was given.
     if let Some(seen) = res.baseline {
@@ -119,7 +119,7 @@ fn result(r: &ControlResult<'_>, res: &ResourceResult, rule_index: usize) -> Val
 
 pub fn write_sarif(report: &Report<'_>, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     let mut controls: Vec<&Control> = Vec::new();
-    for r in report.workspaces.iter().flat_map(|w| &w.results) {
+    for r in report.subjects.iter().flat_map(|w| &w.results) {
         if !controls.iter().any(|c| c.id == r.control.id) {
             controls.push(r.control);
         }
@@ -129,9 +129,12 @@ pub fn write_sarif(report: &Report<'_>, out: &mut dyn std::io::Write) -> std::io
     let mut results: Vec<Value> = Vec::new();
     let mut seen = std::collections::HashMap::new();
     let mut notifications = Vec::new();
-    for w in &report.workspaces {
+    for e in &report.errors {
+        notifications.push(json!({"level": "error", "message": {"text": format!("a list of subjects could not be read: {e}")}}));
+    }
+    for w in &report.subjects {
         if let Some(e) = &w.error {
-            notifications.push(json!({"level": "error", "message": {"text": format!("workspace {} could not be read: {e}", w.id)}}));
+            notifications.push(json!({"level": "error", "message": {"text": format!("{} {} could not be read: {e}", w.subject.noun.0, w.id)}}));
         }
         for r in &w.results {
             for res in r
@@ -149,8 +152,11 @@ pub fn write_sarif(report: &Report<'_>, out: &mut dyn std::io::Write) -> std::io
                     results.push(result(r, res, index(&r.control.id)));
                     results.len() - 1
                 });
-                if let Some(list) = results[at]["properties"]["workspaces"].as_array_mut() {
-                    list.push(json!(w.id));
+                // The subjects that share it: `workspaces` (a hub and its projects), `registries`.
+                let subjects = &mut results[at]["properties"][w.subject.section];
+                match subjects.as_array_mut() {
+                    Some(list) => list.push(json!(w.id)),
+                    None => *subjects = json!([w.id]),
                 }
             }
             if r.status == Status::Error {

@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 
 use super::Report;
 use super::fix;
-use crate::audit::{ControlResult, Status, Summary, WorkspaceResult};
+use crate::audit::{ControlResult, Status, SubjectResult, Summary};
 use crate::rules::Severity;
 
 /// How the terminal report is laid out.
@@ -190,21 +190,33 @@ fn by_severity<'a>(results: impl Iterator<Item = &'a ControlResult<'a>> + Clone)
 
 pub fn to_table(report: &Report<'_>, view: &View) -> String {
     let mut out = String::new();
-    if report.workspaces.len() > 1 {
+    if report.subjects.len() > 1 {
         overview(&mut out, report, view);
     }
-    for w in &report.workspaces {
-        workspace(&mut out, w, view);
+    for e in &report.errors {
+        let line = format!("could not be listed: {e}");
+        out.push_str(&wrap(&paint(&line, "31", view.color), view.width, "", "  "));
+        out.push('\n');
+    }
+    let sections = report.sections(false);
+    for (kind, subjects) in &sections {
+        // The first kind needs no heading unless another follows it.
+        if sections.len() > 1 {
+            let _ = writeln!(out, "{}\n", paint(kind.heading, "1;4", view.color));
+        }
+        for w in subjects {
+            workspace(&mut out, w, view);
+        }
     }
     if let Some(line) = report.baseline_line() {
         out.push_str(&wrap(&line, view.width, "", "  "));
     }
     let s = report.summary();
-    let all = report.workspaces.iter().flat_map(|w| &w.results);
+    let all = report.subjects.iter().flat_map(|w| &w.results);
     let severities = by_severity(all);
     let line = format!(
         "{} · level {} · score {} · {} pass · {} fail{} · {} waived · {} error · {} manual · {} not applicable",
-        plural(report.workspaces.len(), "workspace", "workspaces"),
+        report.counted(),
         report.level,
         score(&s),
         s.pass,
@@ -223,15 +235,25 @@ pub fn to_table(report: &Report<'_>, view: &View) -> String {
     out
 }
 
-/// One row per workspace, for runs over several.
+/// One row per audited subject, for runs over several.
 fn overview(out: &mut String, report: &Report<'_>, view: &View) {
     let name_width = view.width.saturating_sub(44).clamp(12, 60);
+    let several_kinds = report.sections(false).len() > 1;
     let _ = writeln!(
         out,
         "{:<name_width$}  {:>6}  {:>5}  {:<9}  {:>5}  {:>6}",
-        "Workspace", "Score", "Fail", "H/M/L", "Error", "Manual"
+        if several_kinds {
+            "Workspace/registry"
+        } else {
+            "Workspace"
+        },
+        "Score",
+        "Fail",
+        "H/M/L",
+        "Error",
+        "Manual"
     );
-    for w in &report.workspaces {
+    for w in &report.subjects {
         let s = Summary::of(&w.results);
         let fails = |severities: &[Severity]| {
             w.results
@@ -262,7 +284,7 @@ fn overview(out: &mut String, report: &Report<'_>, view: &View) {
     out.push('\n');
 }
 
-fn workspace(out: &mut String, w: &WorkspaceResult<'_>, view: &View) {
+fn workspace(out: &mut String, w: &SubjectResult<'_>, view: &View) {
     let (width, color) = (view.width, view.color);
     let s = Summary::of(&w.results);
     let headline = format!(
@@ -441,7 +463,7 @@ fn control_line(out: &mut String, r: &ControlResult<'_>, view: &View) {
     let _ = write!(out, "{head}{}", &title[indent.len()..]);
 }
 
-fn finding(out: &mut String, w: &WorkspaceResult<'_>, r: &ControlResult<'_>, view: &View) {
+fn finding(out: &mut String, w: &SubjectResult<'_>, r: &ControlResult<'_>, view: &View) {
     let width = view.width;
     out.push('\n');
     control_line(out, r, view);

@@ -94,7 +94,26 @@ impl Checker<'_> {
         let start = match path.root() {
             Root::Current => here.cloned(),
             Root::Context(name) if name == "root" => self.start(&self.control.target),
-            Root::Context(name) => self.start(&TargetKind::named(name)),
+            Root::Context(name) => {
+                // A context of another subject kind (`$workspace` in a registry control) is
+                // never resolved for this control's subject.
+                let context = TargetKind::named(name);
+                let (theirs, ours) = (
+                    crate::graph::subject_of(&context),
+                    crate::graph::subject_of(&self.control.target),
+                );
+                if theirs != ours {
+                    self.problems.push(Unknown {
+                        at: path.at,
+                        message: format!(
+                            "{}: `${name}` belongs to the {} subject; target {} is evaluated per {}",
+                            self.control.id, theirs.noun.0, self.control.target, ours.noun.0
+                        ),
+                    });
+                    return None;
+                }
+                self.start(&context)
+            }
         }?;
         if self.uncatalogued.iter().any(|u| {
             path.as_str()

@@ -71,7 +71,7 @@ impl Path {
         let root = match parts.peek() {
             Some(first) if first.starts_with('$') => {
                 let name = &first[1..];
-                if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric()) {
+                if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
                     return Err(format!(
                         "invalid context name `{first}` in path `{trimmed}`"
                     ));

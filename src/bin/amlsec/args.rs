@@ -109,6 +109,14 @@ pub struct SourceArgs {
     /// subscription of --resource-group. Defaults to AZURE_SUBSCRIPTION_ID.
     #[arg(long, value_name = "SUB", value_delimiter = ',')]
     pub subscription: Vec<String>,
+    /// An AML registry (full ARM id; repeatable or comma-separated), audited besides the
+    /// workspaces. --resource-group and --subscription find their registries on their own.
+    /// With --snapshot, picks registries of the file (id, or name when unique).
+    #[arg(long, value_name = "ID", value_delimiter = ',')]
+    pub registry: Vec<String>,
+    /// Leave AML registries out of --resource-group and --subscription discovery.
+    #[arg(long)]
+    pub no_registries: bool,
 }
 
 #[derive(Args)]
@@ -375,7 +383,7 @@ fn subscription_scope(sub: &str) -> String {
     }
 }
 
-/// Which workspaces the flags name (DESIGN §3, SOURCE).
+/// Which workspaces and registries the flags name (DESIGN §3, SOURCE; Annex A §1.7).
 pub fn selector(source: &SourceArgs) -> Result<Selector> {
     let mut subs: Vec<String> = source
         .subscription
@@ -395,6 +403,25 @@ pub fn selector(source: &SourceArgs) -> Result<Selector> {
         ))),
         _ => Err(Error::Usage(format!("{what} takes one --subscription"))),
     };
+    let registries: Vec<String> = source
+        .registry
+        .iter()
+        .map(|r| r.trim().to_string())
+        .collect();
+    for r in &registries {
+        let is_registry = amlsec::arm_id::derive_type(r)
+            .is_some_and(|t| t.eq_ignore_ascii_case(amlsec::graph::AML_REGISTRY));
+        if !is_registry {
+            return Err(Error::Usage(format!(
+                "--registry {r}: not an AML registry id; expected /subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.MachineLearningServices/registries/<name>"
+            )));
+        }
+    }
+    let mut selector = Selector {
+        registries,
+        discover_registries: !source.no_registries,
+        ..Selector::default()
+    };
     match (&source.workspace, &source.resource_group) {
         (Some(ws), None) if ws.contains('/') => {
             // A malformed id would only come back as a report of failed reads.
@@ -403,19 +430,22 @@ pub fn selector(source: &SourceArgs) -> Result<Selector> {
                     "--workspace {ws}: not a workspace id; expected /subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.MachineLearningServices/workspaces/<name>"
                 )));
             }
-            Ok(Selector::Workspace(ws.trim().to_string()))
+            selector.workspace = Some(ws.trim().to_string());
         }
-        (Some(ws), None) => Err(Error::Usage(format!("--workspace {ws}: give the full ARM id, or add --resource-group"))),
+        (Some(ws), None) => return Err(Error::Usage(format!("--workspace {ws}: give the full ARM id, or add --resource-group"))),
         (Some(ws), Some(rg)) => {
             let sub = one_sub("--workspace NAME --resource-group RG")?;
-            Ok(Selector::Workspace(format!("{sub}/resourceGroups/{rg}/providers/Microsoft.MachineLearningServices/workspaces/{ws}")))
+            selector.workspace = Some(format!("{sub}/resourceGroups/{rg}/providers/Microsoft.MachineLearningServices/workspaces/{ws}"));
         }
-        (None, Some(rg)) => Ok(Selector::Scopes(vec![format!("{}/resourceGroups/{rg}", one_sub("--resource-group")?)])),
-        (None, None) if !subs.is_empty() => Ok(Selector::Scopes(subs)),
-        (None, None) => Err(Error::Usage(
-            "name what to audit: --snapshot FILE, --workspace ID, --resource-group RG or --subscription SUB".into(),
+        (None, Some(rg)) => selector.scopes = vec![format!("{}/resourceGroups/{rg}", one_sub("--resource-group")?)],
+        // Registries named alone are audited alone, whatever AZURE_SUBSCRIPTION_ID says.
+        (None, None) if !selector.registries.is_empty() && source.subscription.is_empty() => {}
+        (None, None) if !subs.is_empty() => selector.scopes = subs,
+        (None, None) => return Err(Error::Usage(
+            "name what to audit: --snapshot FILE, --workspace ID, --resource-group RG, --subscription SUB or --registry ID".into(),
         )),
     }
+    Ok(selector)
 }
 
 pub fn parse_output(spec: &str, given: Option<&str>) -> Result<(Format, PathBuf)> {
@@ -560,10 +590,26 @@ impl AuditArgs {
                 let max_bytes = self
                     .max_snapshot_size
                     .unwrap_or(amlsec::input::SNAPSHOT_LIMIT);
+                if self.source.no_registries {
+                    return Err(Error::Usage(
+                        "--no-registries limits discovery in Azure; with --snapshot, pick what to audit with --workspace and --registry".into(),
+                    ));
+                }
+                let (workspace, registry) = (
+                    amlsec::graph::workspace_subject(),
+                    &amlsec::graph::SUBJECTS[1],
+                );
+                let pick = self
+                    .source
+                    .workspace
+                    .iter()
+                    .map(|w| (workspace, w.clone()))
+                    .chain(self.source.registry.iter().map(|r| (registry, r.clone())))
+                    .collect();
                 Source::Snapshot {
                     path,
                     max_bytes,
-                    workspace: self.source.workspace.clone(),
+                    pick,
                 }
             }
             None => Source::Live {

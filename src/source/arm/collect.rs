@@ -14,9 +14,10 @@ use tokio::sync::OnceCell;
 
 use super::client::ArmClient;
 use crate::arm_id;
+use crate::audit::SubjectId;
 use crate::cloud::Settings;
 use crate::documents::{Documents, ReadFailure, elements, text};
-use crate::graph::{self, Find, Scope, TargetKind, api};
+use crate::graph::{self, Find, Scope, Subject, TargetKind, api};
 
 type Read = Result<Value, ReadFailure>;
 /// The documents a target's reads produced, which its children are found from.
@@ -28,8 +29,8 @@ pub struct Collector {
     settings: Settings,
     /// Subscriptions whose SQL servers are listed to resolve SQL hosts (§1.4).
     subscriptions: Vec<String>,
-    /// The targets to read, parents first.
-    kinds: Vec<TargetKind>,
+    /// The targets to read for each subject kind, parents first.
+    kinds: Vec<(&'static Subject, Vec<TargetKind>)>,
     memo: Mutex<HashMap<String, Arc<OnceCell<Read>>>>,
     /// List items and GET bodies apart: a GET body (a compute read on its own) is added after
     /// the list item of the same id, which it replaces.
@@ -51,7 +52,16 @@ impl Collector {
             client,
             settings,
             subscriptions,
-            kinds: graph::closure(wanted),
+            kinds: graph::SUBJECTS
+                .iter()
+                .map(|s| {
+                    let mine: Vec<TargetKind> = graph::closure(wanted)
+                        .into_iter()
+                        .filter(|k| graph::subject_of(k) == s)
+                        .collect();
+                    (s, mine)
+                })
+                .collect(),
             memo: Mutex::new(HashMap::new()),
             listed: Mutex::new(Vec::new()),
             got: Mutex::new(Vec::new()),
@@ -61,61 +71,100 @@ impl Collector {
         })
     }
 
-    pub fn workspaces_done(&self) -> usize {
+    pub fn subjects_done(&self) -> usize {
         self.done.load(std::sync::atomic::Ordering::Relaxed)
     }
 
-    pub fn workspaces_found(&self) -> usize {
+    pub fn subjects_found(&self) -> usize {
         self.found.load(std::sync::atomic::Ordering::Relaxed)
     }
 
-    /// Collects every workspace concurrently (the client bounds the requests in flight).
-    pub async fn collect(self: &Arc<Self>, workspaces: &[String]) {
+    /// Collects every subject concurrently (the client bounds the requests in flight).
+    pub async fn collect(self: &Arc<Self>, subjects: &[SubjectId]) {
         let mut tasks = tokio::task::JoinSet::new();
-        for id in workspaces {
-            self.start(&mut tasks, id.clone());
+        for (subject, id) in subjects {
+            self.start(&mut tasks, subject, id.clone());
         }
         while tasks.join_next().await.is_some() {}
     }
 
-    fn start(self: &Arc<Self>, tasks: &mut tokio::task::JoinSet<()>, id: String) {
+    fn start(
+        self: &Arc<Self>,
+        tasks: &mut tokio::task::JoinSet<()>,
+        subject: &'static Subject,
+        id: String,
+    ) {
         let me = Arc::clone(self);
         me.found.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         tasks.spawn(async move {
-            me.workspace(&id).await;
+            me.subject(subject, &id).await;
             me.done.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         });
     }
 
-    /// Every workspace of these resource groups or subscriptions, each collected as soon as
-    /// its discovery page arrives; the ids, sorted. A discovery read that fails fails it all:
-    /// which workspaces exist is then unknown.
+    /// Every workspace (and, with `registries`, every AML registry) of these resource groups
+    /// or subscriptions, each collected as soon as its discovery page arrives; sorted by kind
+    /// and id. A workspace discovery read that fails fails it all: which workspaces exist is
+    /// then unknown. A registry list that fails is returned beside the subjects (Annex A
+    /// §1.6): the audit is incomplete, the workspaces are still audited.
     pub async fn discover_and_collect(
         self: &Arc<Self>,
         scopes: &[String],
-    ) -> Result<Vec<String>, ReadFailure> {
+        registries: bool,
+    ) -> Result<(Vec<SubjectId>, Vec<ReadFailure>), ReadFailure> {
         let mut tasks = tokio::task::JoinSet::new();
-        let mut ids: BTreeMap<String, String> = BTreeMap::new();
-        for scope in scopes {
-            let path = format!("{scope}/providers/{}", graph::AML_WORKSPACE);
-            let discovered = self
-                .client
-                .list_pages(&path, api::ML, &[], |page| {
-                    for ws in page {
-                        let id = arm_id::normalise(text(&ws, "id")).to_string();
-                        if ids.insert(arm_id::key(&id), id.clone()).is_none() {
-                            self.start(&mut tasks, id);
+        let mut ids: BTreeMap<(usize, String), SubjectId> = BTreeMap::new();
+        let mut unlisted = Vec::new();
+        for (rank, subject) in graph::SUBJECTS.iter().enumerate() {
+            let is_workspace = subject == graph::workspace_subject();
+            if !is_workspace && !registries {
+                continue;
+            }
+            for scope in scopes {
+                let path = format!("{scope}/providers/{}", subject.resource_type);
+                let discovered = self
+                    .client
+                    .list_pages(&path, api::ML, &[], |page| {
+                        for item in page {
+                            let id = arm_id::normalise(text(&item, "id")).to_string();
+                            if ids.contains_key(&(rank, arm_id::key(&id))) {
+                                continue;
+                            }
+                            // Registry list items are complete bodies: not read again.
+                            if !is_workspace {
+                                self.seed(&id, item);
+                            }
+                            ids.insert((rank, arm_id::key(&id)), (subject, id.clone()));
+                            self.start(&mut tasks, subject, id);
                         }
+                    })
+                    .await;
+                match discovered {
+                    Ok(()) => {}
+                    Err(f) if is_workspace => {
+                        tasks.abort_all();
+                        return Err(f);
                     }
-                })
-                .await;
-            if let Err(f) = discovered {
-                tasks.abort_all();
-                return Err(f);
+                    Err(f) => {
+                        self.failures.lock().expect("failures lock").push(f.clone());
+                        unlisted.push(f);
+                    }
+                }
             }
         }
         while tasks.join_next().await.is_some() {}
-        Ok(ids.into_values().collect())
+        Ok((ids.into_values().collect(), unlisted))
+    }
+
+    /// Records a document already read (a complete list item) as the answer to its GET.
+    fn seed(&self, id: &str, doc: Value) {
+        let cell = {
+            let mut memo = self.memo.lock().expect("memo lock");
+            Arc::clone(memo.entry(arm_id::key(id)).or_default())
+        };
+        if cell.set(Ok(doc.clone())).is_ok() {
+            self.listed.lock().expect("docs lock").push(doc);
+        }
     }
 
     /// The failed read of a path, if it failed.
@@ -181,11 +230,14 @@ impl Collector {
         }
     }
 
-    /// Every wanted target of one workspace, each started when its parent is done.
-    async fn workspace(&self, ws: &str) {
+    /// Every wanted target of one subject, each started when its parent is done.
+    async fn subject(&self, subject: &'static Subject, id: &str) {
+        let Some((_, kinds)) = self.kinds.iter().find(|(s, _)| *s == subject) else {
+            return;
+        };
         let cells: HashMap<&TargetKind, OnceCell<Found>> =
-            self.kinds.iter().map(|k| (k, OnceCell::new())).collect();
-        join_all(self.kinds.iter().map(|k| self.node(ws, &cells, k))).await;
+            kinds.iter().map(|k| (k, OnceCell::new())).collect();
+        join_all(kinds.iter().map(|k| self.node(id, &cells, k))).await;
     }
 
     fn node<'a>(

@@ -44,19 +44,26 @@ pub struct LiveOptions {
     pub max_reply_bytes: u64,
 }
 
-/// Which workspaces to read.
-#[derive(Debug, Clone)]
-pub enum Selector {
-    Workspace(String),
-    /// Every workspace of these resource groups or subscriptions (ids).
-    Scopes(Vec<String>),
+/// Which subjects to read (baseline.md Annex A §1.7).
+#[derive(Debug, Clone, Default)]
+pub struct Selector {
+    /// One workspace, by id.
+    pub workspace: Option<String>,
+    /// Resource groups or subscriptions (ids) whose workspaces are discovered, and their AML
+    /// registries unless `discover_registries` is false.
+    pub scopes: Vec<String>,
+    pub discover_registries: bool,
+    /// AML registries, by id.
+    pub registries: Vec<String>,
 }
 
 /// What a live read produced: the same documents a snapshot holds.
 #[derive(Debug)]
 pub struct Live {
     pub documents: Documents,
-    pub workspaces: Vec<String>,
+    pub subjects: Vec<crate::audit::SubjectId>,
+    /// Lists of subjects that could not be read (a registry list): the audit is incomplete.
+    pub errors: Vec<crate::documents::ReadFailure>,
     pub requests: u64,
     pub endpoint: String,
 }

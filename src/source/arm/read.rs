@@ -8,11 +8,12 @@ use super::client::{self, ArmClient, ClientOptions};
 use super::collect::Collector;
 use super::credential::TokenProvider;
 use super::{Live, LiveOptions, Selector};
+use crate::audit::SubjectId;
 use crate::cloud::Settings;
 use crate::error::Error;
-use crate::graph::TargetKind;
+use crate::graph::{self, TargetKind};
 
-/// Reads the selected workspaces and the `wanted` targets (with the targets they need).
+/// Reads the selected subjects and the `wanted` targets (with the targets they need).
 pub fn read(
     options: &LiveOptions,
     selector: &Selector,
@@ -52,13 +53,13 @@ pub fn read(
         )
         .map_err(Error::Usage)?;
         // SQL hosts are looked up in the subscriptions being scanned (§1.4).
-        let mut subscriptions: Vec<String> = match selector {
-            Selector::Workspace(id) => vec![id.clone()],
-            Selector::Scopes(scopes) => scopes.clone(),
-        }
-        .iter()
-        .filter_map(|s| crate::arm_id::subscription(s))
-        .collect();
+        let mut subscriptions: Vec<String> = selector
+            .workspace
+            .iter()
+            .chain(&selector.scopes)
+            .chain(&selector.registries)
+            .filter_map(|s| crate::arm_id::subscription(s))
+            .collect();
         subscriptions.sort_by_key(|s| s.to_ascii_lowercase());
         subscriptions.dedup_by_key(|s| s.to_ascii_lowercase());
         let collector =
@@ -70,54 +71,73 @@ pub fn read(
                     // Progress is best effort: a closed stderr must not stop the audit.
                     let _ = write!(
                         std::io::stderr(),
-                        "\ramlsec: {}/{} workspaces read, {} requests",
-                        collector.workspaces_done(),
-                        collector.workspaces_found(),
+                        "\ramlsec: {}/{} workspaces and registries read, {} requests",
+                        collector.subjects_done(),
+                        collector.subjects_found(),
                         client.requests()
                     );
                     tokio::time::sleep(Duration::from_millis(200)).await;
                 }
             })
         });
-        let workspaces = match selector {
-            Selector::Workspace(id) => {
-                let id = crate::arm_id::normalise(id).to_string();
-                collector.collect(std::slice::from_ref(&id)).await;
-                vec![id]
-            }
-            // Workspaces are read as discovery pages arrive, not after the last one.
-            Selector::Scopes(scopes) => collector
-                .discover_and_collect(scopes)
+        let (workspace, registry) = (graph::workspace_subject(), &graph::SUBJECTS[1]);
+        let mut named: Vec<SubjectId> = Vec::new();
+        if let Some(id) = &selector.workspace {
+            named.push((workspace, crate::arm_id::normalise(id).to_string()));
+        }
+        for id in &selector.registries {
+            named.push((registry, crate::arm_id::normalise(id).to_string()));
+        }
+        // Discovered subjects are read as their list pages arrive, not after the last one.
+        let (mut subjects, errors) = if selector.scopes.is_empty() {
+            (Vec::new(), Vec::new())
+        } else {
+            collector
+                .discover_and_collect(&selector.scopes, selector.discover_registries)
                 .await
-                .map_err(Error::Unreadable)?,
+                .map_err(Error::Unreadable)?
         };
+        let extra: Vec<SubjectId> = named
+            .into_iter()
+            .filter(|(k, id)| {
+                !subjects
+                    .iter()
+                    .any(|(s, i)| s == k && crate::arm_id::same(i, id))
+            })
+            .collect();
+        collector.collect(&extra).await;
+        subjects.extend(extra);
+        // Workspaces first, then registries, each by id.
+        subjects.sort_by_key(|(s, id)| {
+            let rank = graph::SUBJECTS.iter().position(|k| k == *s);
+            (rank, crate::arm_id::key(id))
+        });
         if let Some(task) = progress {
             task.abort();
             let _ = writeln!(
                 std::io::stderr(),
-                "\ramlsec: {}/{} workspaces read, {} requests",
-                workspaces.len(),
-                workspaces.len(),
+                "\ramlsec: {}/{} workspaces and registries read, {} requests",
+                subjects.len(),
+                subjects.len(),
                 client.requests()
             );
         }
-        if workspaces.is_empty()
-            && let Selector::Scopes(scopes) = selector
-        {
+        if subjects.is_empty() && errors.is_empty() {
             return Err(Error::Usage(format!(
-                "no Azure ML workspace in {}",
-                scopes.join(", ")
+                "no Azure ML workspace or registry in {}",
+                selector.scopes.join(", ")
             )));
         }
         // A workspace named on the command line that does not exist is a typo, not an audit.
-        if let Selector::Workspace(id) = selector
+        if let Some(id) = &selector.workspace
             && let Some(f) = collector.failure(id).filter(|f| f.status == Some(404))
         {
             return Err(Error::Usage(not_found(&client, id, &f).await));
         }
         Ok(Live {
             documents: collector.documents(),
-            workspaces,
+            subjects,
+            errors,
             requests: client.requests(),
             endpoint: client.endpoint().to_string(),
         })
