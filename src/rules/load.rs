@@ -762,6 +762,26 @@ mod tests {
         load(files).unwrap_err().to_string()
     }
 
+    #[test]
+    fn a_context_of_another_subject_kind_is_refused() {
+        let registry_control = GOOD
+            .replace("target: workspace", "target: aml-registry")
+            .replace(
+                "pass: {field: properties.publicNetworkAccess",
+                "pass: {field: $workspace.properties.publicNetworkAccess",
+            );
+        let e = error(&[("r.yaml", &registry_control)]);
+        assert!(
+            e.contains("`$workspace` belongs to the workspace subject; target aml-registry is evaluated per registry"),
+            "{e}"
+        );
+        let own = GOOD.replace("target: workspace", "target: aml-registry-storage").replace(
+            "pass: {field: properties.publicNetworkAccess",
+            "applies: {field: $aml-registry.properties.publicNetworkAccess, equals: Disabled}\n    pass: {field: properties.publicNetworkAccess",
+        );
+        load(&[("r.yaml", &own)]).unwrap();
+    }
+
     const GOOD: &str = "category: network
 parameters:
   zones: [a, b]

@@ -248,7 +248,13 @@ pub fn targets() -> String {
             _ => link.needs.to_string(),
         };
         let how = match link.find {
-            Find::Audited => "GET of the audited workspace".to_string(),
+            Find::Audited => {
+                let subject = crate::graph::SUBJECTS
+                    .iter()
+                    .find(|s| s.root == link.name)
+                    .map_or("subject", |s| s.noun.0);
+                format!("GET of the audited {subject}")
+            }
             Find::WorkspaceBody { hub } => {
                 format!("the workspace itself, or GET of {hub} for a project")
             }

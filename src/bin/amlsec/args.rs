@@ -38,7 +38,7 @@ pub struct Cli {
 
 #[derive(Subcommand)]
 pub enum Command {
-    /// Audit workspaces against the baseline and report pass / fail / manual per control.
+    /// Audit workspaces and AML registries against the baseline and report pass / fail / manual per control.
     #[command(after_help = "\
 Examples:
   amlsec audit --snapshot examples/default-workspace.json
@@ -50,9 +50,9 @@ Examples:
   amlsec audit --snapshot estate.json --rules my-rules/ --param 'owner_tag_keys=[owner, costCenter]'
 
 Exit codes: 0 clean; 1 a control failed at or above --fail-on; 2 usage or input error;
-3 audit incomplete (a workspace or a needed document could not be read).")]
+3 audit incomplete (a workspace, a registry or a needed document could not be read).")]
     Audit(Box<AuditArgs>),
-    /// Read workspaces from Azure and write them to a snapshot file that audits offline.
+    /// Read workspaces and AML registries from Azure and write them to a snapshot file that audits offline.
     #[command(after_help = "\
 Examples:
   amlsec collect --workspace <workspace id> --output estate.json
