@@ -655,6 +655,23 @@ fn registries_are_discovered_with_the_workspaces_and_read_once() {
         .count();
     assert_eq!(gets_of_the_body, 0, "a listed registry is complete");
 
+    // `collect` writes the registry, its storage, ACR and settings: the snapshot audits alike.
+    let file = Path::new(env!("CARGO_TARGET_TMPDIR")).join("collected-registry.json");
+    amlsec()
+        .arg("collect")
+        .args(args)
+        .args(["--arm-endpoint", &fake.endpoint(), "--auth", "token"])
+        .args(["--output", file.to_str().unwrap()])
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("1 workspace, 1 registry"));
+    let from_file = amlsec()
+        .args(["audit", "--snapshot", file.to_str().unwrap()])
+        .args(["--level", "2", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(results(&from_file.stdout), offline("hardened-workspace", &[]));
+
     // --no-registries: no registry list is read and none is audited.
     let fake = server("hardened-workspace", 50, vec![]);
     let out = live(&fake, &[&args[..], &["--no-registries"]].concat());

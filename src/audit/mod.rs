@@ -1100,7 +1100,7 @@ mod tests {
     #[test]
     fn subjects_are_found_by_id_or_unique_name() {
         const REG: &str = "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.MachineLearningServices/registries/reg";
-        let (ws, registry) = (graph::workspace_subject(), &SUBJECTS[1]);
+        let (ws, registry) = (graph::workspace_subject(), graph::registry_subject());
         let mut d = Documents::default();
         d.insert(json!({"id": WS}));
         d.insert(json!({"id": REG}));

@@ -224,9 +224,22 @@ pub const SUBJECTS: &[Subject] = &[
     },
 ];
 
+/// The subject kind whose root link is `root` (`audited`, `aml-registry`).
+pub fn subject(root: &str) -> &'static Subject {
+    SUBJECTS
+        .iter()
+        .find(|s| s.root == root)
+        .expect("a declared subject kind")
+}
+
 /// The workspace subject.
 pub fn workspace_subject() -> &'static Subject {
-    &SUBJECTS[0]
+    subject("audited")
+}
+
+/// The AML registry subject.
+pub fn registry_subject() -> &'static Subject {
+    subject("aml-registry")
 }
 
 /// The subject a target is evaluated for: the one whose root its chain of parents reaches.

@@ -597,7 +597,7 @@ impl AuditArgs {
                 }
                 let (workspace, registry) = (
                     amlsec::graph::workspace_subject(),
-                    &amlsec::graph::SUBJECTS[1],
+                    amlsec::graph::registry_subject(),
                 );
                 let pick = self
                     .source

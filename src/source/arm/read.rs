@@ -80,7 +80,7 @@ pub fn read(
                 }
             })
         });
-        let (workspace, registry) = (graph::workspace_subject(), &graph::SUBJECTS[1]);
+        let (workspace, registry) = (graph::workspace_subject(), graph::registry_subject());
         let mut named: Vec<SubjectId> = Vec::new();
         if let Some(id) = &selector.workspace {
             named.push((workspace, crate::arm_id::normalise(id).to_string()));
