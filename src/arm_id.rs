@@ -33,6 +33,20 @@ pub fn collection_key(id: &str) -> String {
     }
 }
 
+/// The resource a collection lists under (its key): `{ws}` of `{ws}/computes` and of
+/// `{ws}/providers/Microsoft.Insights/diagnosticSettings`.
+pub fn collection_parent(collection: &str) -> Option<String> {
+    let k = key(collection);
+    let segs: Vec<&str> = k.split('/').collect();
+    let cut = match segs.len() {
+        n if n >= 4 && segs[n - 3] == "providers" => 3,
+        n if n >= 2 => 1,
+        _ => return None,
+    };
+    let parent = segs[..segs.len() - cut].join("/");
+    (!parent.is_empty()).then_some(parent)
+}
+
 /// `/subscriptions/{sub}` of an id, as written in the id.
 pub fn subscription(id: &str) -> Option<String> {
     let segs: Vec<&str> = segments(id).collect();

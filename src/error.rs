@@ -53,6 +53,9 @@ pub enum Error {
     Rules(Vec<Diagnostic>),
     #[error("{0}")]
     Snapshot(Diagnostic),
+    /// An ARM template or parameters file that cannot be expanded.
+    #[error("{0}")]
+    Template(Diagnostic),
     #[error("{}", join_lines(.0))]
     Exceptions(Vec<Diagnostic>),
     #[error("{}", join_lines(.0))]

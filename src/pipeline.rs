@@ -16,7 +16,7 @@ use crate::graph;
 use crate::report::{self, Format, Report};
 use crate::rules::{RuleSet, RuleSource, Severity};
 use crate::source::arm::{self, LiveOptions, Selector};
-use crate::source::snapshot;
+use crate::source::{snapshot, template};
 
 /// Which rule files to load, and the parameter overrides (`NAME=VALUE`) to apply.
 #[derive(Debug, Clone, Default)]
@@ -69,6 +69,13 @@ pub enum Source {
         options: LiveOptions,
         selector: Selector,
     },
+    /// An ARM template, its parameters file and `NAME=VALUE` overrides: what the deployment
+    /// would create, judged before it exists.
+    Template {
+        path: PathBuf,
+        parameters_file: Option<PathBuf>,
+        parameters: Vec<String>,
+    },
     /// Documents already in memory (tests, benchmarks, tools built on the library).
     Documents {
         documents: Box<Documents>,
@@ -93,6 +100,8 @@ pub struct AuditRequest<'r> {
     pub fail_on: Severity,
     /// Only new failures (not in the baseline) make the exit code 1.
     pub fail_on_new: bool,
+    /// `unknown` results (a template cannot tell) count as failures for the exit code.
+    pub fail_on_unknown: bool,
     /// Report files to write besides what `show` does with the report.
     pub outputs: Vec<(Format, PathBuf)>,
     /// Bytes a Markdown summary may take before its compact form is written.
@@ -146,6 +155,7 @@ pub fn audit(
         }
         None => None,
     };
+    let mut template_notices = Vec::new();
     let (docs, ids, source, requests, errors) = match request.source {
         Source::Snapshot {
             path,
@@ -172,6 +182,25 @@ pub fn audit(
             let source = report::Source::Snapshot { path: label };
             (*documents, ids, source, 0, vec![])
         }
+        Source::Template {
+            path,
+            parameters_file,
+            parameters,
+        } => {
+            let t = template::load(&path, parameters_file.as_deref(), &parameters)?;
+            template_notices = t.notices;
+            let ids = audit::subjects(&t.documents, &[]).map_err(|e| {
+                Error::Template(crate::error::Diagnostic {
+                    file: path.display().to_string(),
+                    position: None,
+                    message: e.to_string(),
+                })
+            })?;
+            let source = report::Source::Template {
+                path: path.display().to_string(),
+            };
+            (t.documents, ids, source, 0, vec![])
+        }
         Source::Live { options, selector } => {
             let live = arm::read(&options, &selector, &settings, &audit::needs(&controls))?;
             let source = report::Source::Live {
@@ -187,8 +216,10 @@ pub fn audit(
         }
     };
     let mut subjects = audit::run(&docs, &ids, rules, &controls, &settings);
+    audit::locate(&mut subjects, &docs);
     drop(docs);
     let mut notices = rules.notices.clone();
+    notices.extend(template_notices);
     notices.extend(answers.apply(&mut subjects, request.today));
     let outcomes = exceptions.apply(&mut subjects, request.today);
     notices.extend(
@@ -210,6 +241,7 @@ pub fn audit(
     let gate = audit::Gate {
         fail_on: request.fail_on,
         new_only: request.fail_on_new,
+        unknown_fails: request.fail_on_unknown,
     };
     let code = audit::exit_code(&subjects, &errors, gate) as u8;
     let reason = audit::exit_reason(&subjects, &errors, gate);

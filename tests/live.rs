@@ -670,7 +670,10 @@ fn registries_are_discovered_with_the_workspaces_and_read_once() {
         .args(["--level", "2", "--format", "json"])
         .output()
         .unwrap();
-    assert_eq!(results(&from_file.stdout), offline("hardened-workspace", &[]));
+    assert_eq!(
+        results(&from_file.stdout),
+        offline("hardened-workspace", &[])
+    );
 
     // --no-registries: no registry list is read and none is audited.
     let fake = server("hardened-workspace", 50, vec![]);

@@ -181,6 +181,7 @@ fn run(case: &Case, label: &str, builtin: &RuleSet) -> Result<(), String> {
         baseline: None,
         fail_on: Severity::Low,
         fail_on_new: false,
+        fail_on_unknown: false,
         outputs: vec![],
         markdown_limit: amlsec::report::MARKDOWN_LIMIT,
         today: Date::today(),

@@ -219,6 +219,7 @@ impl Answers {
                         evidence,
                         waiver: None,
                         baseline: None,
+                        location: None,
                     }];
                     r.answer = Some(answer.clone());
                 }

@@ -30,14 +30,18 @@ pub enum Status {
     NotApplicable,
     Error,
     Waived,
+    /// Only a template audit: the template cannot tell (a target it does not deploy, or a
+    /// value known at deployment time). Never a pass, not scored (baseline.md §1.6 v0.2).
+    Unknown,
 }
 
 impl Status {
     /// Every status, in the order reports list them.
-    pub const ALL: [Status; 6] = [
+    pub const ALL: [Status; 7] = [
         Status::Fail,
         Status::Waived,
         Status::Error,
+        Status::Unknown,
         Status::Manual,
         Status::Pass,
         Status::NotApplicable,
@@ -51,14 +55,27 @@ impl Status {
             Status::NotApplicable => "not_applicable",
             Status::Error => "error",
             Status::Waived => "waived",
+            Status::Unknown => "unknown",
         }
     }
 
-    /// Precedence when rolling up instances: fail > error > manual > pass > not_applicable.
+    /// What a read that failed makes a control: `unknown` when the source could not tell
+    /// (a template), else `error`.
+    pub fn unjudged(failure: &ReadFailure) -> Status {
+        if failure.unknown {
+            Status::Unknown
+        } else {
+            Status::Error
+        }
+    }
+
+    /// Precedence when rolling up instances: fail > error > unknown > manual > pass >
+    /// not_applicable.
     fn weight(self) -> u8 {
         match self {
-            Status::Fail => 5,
-            Status::Error => 4,
+            Status::Fail => 6,
+            Status::Error => 5,
+            Status::Unknown => 4,
             Status::Manual => 3,
             Status::Waived => 2,
             Status::Pass => 1,
@@ -89,6 +106,9 @@ pub struct ResourceResult {
     /// Whether a `--baseline` report already had this failure.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub baseline: Option<baseline::Seen>,
+    /// Where a template declares the resource.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<crate::documents::Location>,
 }
 
 #[derive(Debug, Clone)]
@@ -124,7 +144,7 @@ impl ControlResult<'_> {
     pub fn findings(&self) -> impl Iterator<Item = &ResourceResult> {
         self.resources
             .iter()
-            .filter(|r| matches!(r.status, Status::Fail | Status::Error))
+            .filter(|r| matches!(r.status, Status::Fail | Status::Error | Status::Unknown))
     }
 
     /// The control's status from its resources': fail > error > manual > waived > pass >
@@ -159,6 +179,10 @@ fn worst(resources: &[ResourceResult]) -> Option<Status> {
         .max_by_key(|s| s.weight())
 }
 
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
 /// Counts of control results by status, and the score over automated controls.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
 pub struct Summary {
@@ -168,6 +192,9 @@ pub struct Summary {
     pub not_applicable: usize,
     pub error: usize,
     pub waived: usize,
+    /// Template audits only: controls the template cannot settle (not in the score).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub unknown: usize,
     /// pass / (pass + fail + waived) × 100, one decimal; null when nothing passed, failed or
     /// was waived. A waiver accepts a failure; it does not make it a pass.
     pub score: Option<f64>,
@@ -180,7 +207,11 @@ impl std::fmt::Display for Summary {
             f,
             "{} pass · {} fail · {} error · {} waived · {} manual · {} not applicable",
             self.pass, self.fail, self.error, self.waived, self.manual, self.not_applicable
-        )
+        )?;
+        if self.unknown > 0 {
+            write!(f, " · {} unknown", self.unknown)?;
+        }
+        Ok(())
     }
 }
 
@@ -195,6 +226,7 @@ impl Summary {
                 Status::NotApplicable => s.not_applicable += 1,
                 Status::Error => s.error += 1,
                 Status::Waived => s.waived += 1,
+                Status::Unknown => s.unknown += 1,
             }
         }
         let judged = s.pass + s.fail + s.waived;
@@ -313,8 +345,13 @@ pub fn subjects(docs: &Documents, picks: &[SubjectId]) -> Result<Vec<SubjectId>>
             .flat_map(|s| held(s).into_iter().map(move |id| (s, id)))
             .collect();
         if all.is_empty() {
+            let source = if docs.is_deployment() {
+                "the template deploys"
+            } else {
+                "the snapshot holds"
+            };
             return Err(Error::Usage(format!(
-                "the snapshot holds no Azure ML workspace or registry (types {})",
+                "{source} no Azure ML workspace or registry, nor a child of one (types {})",
                 SUBJECTS
                     .iter()
                     .map(|s| s.resource_type)
@@ -392,6 +429,22 @@ pub fn needs(controls: &[&Control]) -> Vec<TargetKind> {
     wanted
 }
 
+/// Points each resource of a template audit at where the template declares it (a list
+/// document, such as diagnostic settings, at the resource it lists under).
+pub fn locate(subjects: &mut [SubjectResult<'_>], docs: &Documents) {
+    if !docs.is_deployment() {
+        return;
+    }
+    for r in subjects.iter_mut().flat_map(|s| s.results.iter_mut()) {
+        for res in &mut r.resources {
+            res.location = docs
+                .declared_at(&res.id)
+                .or_else(|| arm_id::collection_parent(&res.id).and_then(|p| docs.declared_at(&p)))
+                .cloned();
+        }
+    }
+}
+
 /// Audits the given subjects, each with the selected controls of its kind.
 pub fn run<'r>(
     docs: &Documents,
@@ -466,7 +519,7 @@ pub fn evaluate<'r>(control: &'r Control, estate: &Estate, rules: &RuleSet) -> C
     let instances = match estate.target(&control.target) {
         Target::Absent(why) => return result(Status::NotApplicable, why.clone(), vec![]),
         Target::Failed(f) if !inapplicable_without(control, f, estate, rules) => {
-            return result(Status::Error, f.to_string(), vec![]);
+            return result(Status::unjudged(f), f.to_string(), vec![]);
         }
         Target::Failed(_) => {
             return result(Status::NotApplicable, PRECONDITION.into(), vec![]);
@@ -483,7 +536,7 @@ pub fn evaluate<'r>(control: &'r Control, estate: &Estate, rules: &RuleSet) -> C
                         "precondition does not hold".to_string(),
                     )
                 } else {
-                    (Status::Error, f.to_string())
+                    (Status::unjudged(f), f.to_string())
                 };
                 ResourceResult {
                     id: instance.id.clone(),
@@ -492,6 +545,7 @@ pub fn evaluate<'r>(control: &'r Control, estate: &Estate, rules: &RuleSet) -> C
                     evidence: vec![],
                     waiver: None,
                     baseline: None,
+                    location: None,
                 }
             }
             InstanceState::Manual(m) => ResourceResult {
@@ -501,6 +555,7 @@ pub fn evaluate<'r>(control: &'r Control, estate: &Estate, rules: &RuleSet) -> C
                 evidence: vec![],
                 waiver: None,
                 baseline: None,
+                location: None,
             },
             InstanceState::Doc(doc) => judge(control, &instance.id, doc, estate, rules),
         })
@@ -522,7 +577,7 @@ pub fn evaluate<'r>(control: &'r Control, estate: &Estate, rules: &RuleSet) -> C
             noun(total),
             if count(Status::Fail) == 1 { "s" } else { "" }
         ),
-        Status::Error | Status::Manual => first_message(status),
+        Status::Error | Status::Manual | Status::Unknown => first_message(status),
         Status::Pass => format!(
             "{} of {total} {} pass{}",
             count(Status::Pass),
@@ -576,7 +631,7 @@ fn judge(
         ),
         Ok(Some(true)) => (Status::Pass, None),
         Ok(Some(false)) => (Status::Fail, None),
-        Err(f) => (Status::Error, Some(f.to_string())),
+        Err(f) => (Status::unjudged(&f), Some(f.to_string())),
     };
     let evidence = control
         .evidence
@@ -602,6 +657,7 @@ fn judge(
         evidence,
         waiver: None,
         baseline: None,
+        location: None,
     }
 }
 
@@ -683,6 +739,12 @@ pub fn exit_reason(
     if waived > 0 {
         extra.push(format!("{waived} waived"));
     }
+    let unknown = results().filter(|r| r.status == Status::Unknown).count();
+    if unknown > 0 && !gate.unknown_fails {
+        extra.push(format!(
+            "{unknown} unknown (the template cannot tell; --fail-on-unknown counts them)"
+        ));
+    }
     let extra = if extra.is_empty() {
         String::new()
     } else {
@@ -691,7 +753,15 @@ pub fn exit_reason(
     match exit_code(workspaces, unlisted, gate) {
         1 => format!(
             "exit 1: {} at or above {} ({}){extra}",
-            plural(gating, "control failed", "controls failed"),
+            if gate.unknown_fails {
+                plural(
+                    gating,
+                    "control failed or unknown",
+                    "controls failed or unknown",
+                )
+            } else {
+                plural(gating, "control failed", "controls failed")
+            },
             fail_on.as_str(),
             by_severity()
         ),
@@ -718,6 +788,8 @@ pub struct Gate {
     pub fail_on: Severity,
     /// Only failures the `--baseline` report did not have (`--fail-on-new`).
     pub new_only: bool,
+    /// `unknown` counts as a failure (`--fail-on-unknown`).
+    pub unknown_fails: bool,
 }
 
 impl Gate {
@@ -725,6 +797,7 @@ impl Gate {
         Gate {
             fail_on,
             new_only: false,
+            unknown_fails: false,
         }
     }
 }
@@ -732,6 +805,9 @@ impl Gate {
 impl ControlResult<'_> {
     /// Whether this result fails the run.
     fn gates(&self, gate: Gate) -> bool {
+        if self.status == Status::Unknown {
+            return gate.unknown_fails && self.control.severity >= gate.fail_on;
+        }
         self.status == Status::Fail
             && self.control.severity >= gate.fail_on
             && (!gate.new_only
@@ -750,7 +826,9 @@ pub fn exit_code(workspaces: &[SubjectResult<'_>], unlisted: &[ReadFailure], gat
     if results().any(|r| r.gates(gate)) {
         1
     } else if !unlisted.is_empty()
-        || workspaces.iter().any(|w| w.error.is_some())
+        || workspaces
+            .iter()
+            .any(|w| w.error.as_ref().is_some_and(|e| !e.unknown))
         || results().any(|r| r.status == Status::Error)
     {
         3
@@ -904,6 +982,7 @@ mod tests {
             code: None,
             message: String::new(),
             request_id: None,
+            unknown: false,
         };
         let mut v = base();
         v.push(conn("g", "good.database.windows.net"));
@@ -1110,6 +1189,7 @@ mod tests {
             code: None,
             message: String::new(),
             request_id: None,
+            unknown: false,
         });
         let all = subjects(&d, &[]).unwrap();
         assert_eq!(

@@ -9,4 +9,4 @@ mod store;
 
 pub use doc::{Doc, Step, Unread, unread_at};
 pub use json::{elements, member, text};
-pub use store::{Documents, Merge, ReadFailure};
+pub use store::{Deployment, Documents, Location, Merge, ReadFailure};

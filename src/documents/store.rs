@@ -21,6 +21,10 @@ pub struct ReadFailure {
     pub message: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
+    /// The source cannot tell (a template that references without deploying, or a value
+    /// known at deployment time): the control is `unknown`, not `error`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unknown: bool,
 }
 
 impl ReadFailure {
@@ -32,6 +36,7 @@ impl ReadFailure {
             code: None,
             message: "referenced, but not in the snapshot".into(),
             request_id: None,
+            unknown: false,
         }
     }
 
@@ -43,6 +48,19 @@ impl ReadFailure {
             code: None,
             message: what.to_string(),
             request_id: None,
+            unknown: false,
+        }
+    }
+
+    /// What a template cannot tell: `what` it is about and why.
+    pub fn unknown(path: &str, why: &str) -> Self {
+        ReadFailure {
+            path: path.to_string(),
+            status: None,
+            code: None,
+            message: why.to_string(),
+            request_id: None,
+            unknown: true,
         }
     }
 
@@ -53,6 +71,10 @@ impl ReadFailure {
 
 impl std::fmt::Display for ReadFailure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Nothing was requested: the template cannot tell.
+        if self.unknown {
+            return write!(f, "unknown: {} ({})", self.message, self.path);
+        }
         // A request path (`/subscriptions/…`, a URL) is a GET; anything else names a value.
         if self.path.starts_with('/') || self.path.contains("://") {
             write!(f, "GET {}", self.path)?;
@@ -75,6 +97,32 @@ impl std::fmt::Display for ReadFailure {
     }
 }
 
+/// What a pre-deployment source (an ARM template) deploys, and what it cannot tell: the store
+/// then answers "unknown", never "absent", for what lies outside the template.
+#[derive(Debug, Default)]
+pub struct Deployment {
+    /// Keys of every resource the template deploys.
+    pub deployed: std::collections::HashSet<String>,
+    /// Per document key: the places whose values are known only at deployment time.
+    pub unknown: HashMap<String, Vec<(Vec<super::Step>, String)>>,
+    /// Per document key: where the template declares it.
+    pub declared_at: HashMap<String, Location>,
+}
+
+/// A place in an input file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Location {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+}
+
+impl std::fmt::Display for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}:{}", self.file, self.line, self.column)
+    }
+}
+
 /// Property value (lower-cased) -> ids of the documents that have it.
 type Lookup = HashMap<String, Vec<String>>;
 
@@ -93,6 +141,8 @@ pub struct Documents {
     /// Lazily built `(type, property) -> value -> ids` lookups, so a search by property value
     /// (a SQL server by host name) costs one pass over the type, not one per workspace.
     lookups: Mutex<HashMap<(String, String), Arc<Lookup>>>,
+    /// Set when the documents are what a template would deploy.
+    deployment: Option<Deployment>,
 }
 
 /// For an AML compute document: whether it is a list item without `properties.properties`
@@ -246,8 +296,11 @@ impl Documents {
         keys.into_iter().map(|k| self.docs[k].as_ref()).collect()
     }
 
-    pub fn failure(&self, path: &str) -> Option<&ReadFailure> {
-        self.failures.get(&path_key(path))
+    pub fn failure(&self, path: &str) -> Option<ReadFailure> {
+        self.failures
+            .get(&path_key(path))
+            .cloned()
+            .or_else(|| self.unknown_list(path))
     }
 
     /// The document with this id, if the source holds it.
@@ -255,24 +308,87 @@ impl Documents {
         self.parse(&arm_id::key(id))
     }
 
-    /// A document that something references: absent means a failed read (baseline.md §1.6).
+    /// A document that something references: absent means a failed read (baseline.md §1.6),
+    /// or, for a template, a resource it references without deploying (`unknown`).
     pub fn get(&self, id: &str) -> Result<Value, ReadFailure> {
         if let Some(doc) = self.find(id) {
             return Ok(doc);
         }
-        Err(self
-            .failure(id)
-            .cloned()
-            .unwrap_or_else(|| ReadFailure::not_in_source(id)))
+        if let Some(f) = self.failures.get(&path_key(id)) {
+            return Err(f.clone());
+        }
+        Err(match &self.deployment {
+            Some(_) => ReadFailure::unknown(id, "referenced by the template, not deployed by it"),
+            None => ReadFailure::not_in_source(id),
+        })
     }
 
     /// The children listed under `collection` (e.g. `{ws}/computes`), sorted by id; an
-    /// unlisted collection is empty unless its read is recorded as failed.
+    /// unlisted collection is empty unless its read is recorded as failed. For a template, a
+    /// list is known only under a resource the template deploys, and never for what is
+    /// inherited from above (role and policy assignments, locks).
     pub fn list(&self, collection: &str) -> Result<Vec<Value>, ReadFailure> {
         if let Some(f) = self.failure(collection) {
-            return Err(f.clone());
+            return Err(f);
         }
         Ok(self.sorted(self.collections.get(&arm_id::key(collection))))
+    }
+
+    /// The children a template deploys under `collection`, whether or not the whole list is
+    /// known (others may exist beside them).
+    pub fn deployed_children(&self, collection: &str) -> Vec<Value> {
+        match &self.deployment {
+            Some(_) => self.sorted(self.collections.get(&arm_id::key(collection))),
+            None => Vec::new(),
+        }
+    }
+
+    /// The places of a document whose values only a deployment would know.
+    pub fn unread_of(&self, id: &str) -> Vec<super::Unread> {
+        let Some(d) = &self.deployment else {
+            return Vec::new();
+        };
+        d.unknown
+            .get(&arm_id::key(id))
+            .into_iter()
+            .flatten()
+            .map(|(at, why)| super::Unread {
+                at: at.clone(),
+                failure: ReadFailure::unknown(id, why),
+            })
+            .collect()
+    }
+
+    /// Where the template declares a document, for a template source.
+    pub fn declared_at(&self, id: &str) -> Option<&Location> {
+        self.deployment.as_ref()?.declared_at.get(&arm_id::key(id))
+    }
+
+    /// Whether the documents are what a template would deploy.
+    pub fn is_deployment(&self) -> bool {
+        self.deployment.is_some()
+    }
+
+    /// Makes the store a template's: what it does not deploy is unknown, not absent.
+    pub fn set_deployment(&mut self, deployment: Deployment) {
+        self.deployment = Some(deployment);
+    }
+
+    /// For a template: why a list cannot be known, if it cannot.
+    fn unknown_list(&self, collection: &str) -> Option<ReadFailure> {
+        let d = self.deployment.as_ref()?;
+        let key = arm_id::key(collection);
+        let inherited = ["/microsoft.authorization/", "/microsoft.security/"]
+            .iter()
+            .any(|p| key.contains(p));
+        let parent = arm_id::collection_parent(&key);
+        let known = !inherited && parent.is_some_and(|p| d.deployed.contains(&p));
+        (!known).then(|| {
+            ReadFailure::unknown(
+                collection,
+                "outside the template: it lists what exists beyond what the template deploys",
+            )
+        })
     }
 
     /// Every document of a resource type (case-insensitive), sorted by id.
@@ -411,6 +527,7 @@ mod tests {
             code: Some("AuthorizationFailed".into()),
             message: "no".into(),
             request_id: Some("r1".into()),
+            unknown: false,
         });
         let err = d.list("/S/X/computes").unwrap_err();
         assert_eq!(

@@ -30,18 +30,25 @@ pub fn resolve(
     let audited = docs.get(id);
     let mut targets: BTreeMap<TargetKind, Target> = BTreeMap::new();
     let kinds = graph::closure(wanted);
-    match &audited {
+    // A template that deploys children of a subject it does not deploy: the subject's own
+    // settings are unknown, but its children are still judged.
+    let stub = match &audited {
+        Err(f) if f.unknown => Some(json!({"id": id, "name": arm_id::last_segment(id)})),
+        _ => None,
+    };
+    match (&audited, &stub) {
         // Nothing about an unreadable workspace can be judged.
-        Err(failure) => {
+        (Err(failure), None) => {
             for kind in kinds {
                 targets.insert(kind, Target::Failed(failure.clone()));
             }
         }
-        Ok(body) => {
+        (Ok(body), _) | (Err(_), Some(body)) => {
             let r = Resolver {
                 docs,
                 id,
                 audited: body,
+                audited_unknown: audited.as_ref().err().cloned(),
                 settings,
                 shared,
             };
@@ -69,6 +76,8 @@ struct Resolver<'a> {
     docs: &'a Documents,
     id: &'a str,
     audited: &'a Value,
+    /// Why the audited body's own members are unknown (a template that does not deploy it).
+    audited_unknown: Option<ReadFailure>,
     settings: &'a Settings,
     shared: &'a Shared,
 }
@@ -81,15 +90,24 @@ impl Resolver<'_> {
             &format!("{kind}: its parent target was not resolved"),
         ));
         match (link.find, parent) {
-            (Find::Audited, _) => single(Ok((id_of(self.audited, self.id), self.audited.clone()))),
+            (Find::Audited, _) => single(Ok((
+                id_of(self.audited, self.id),
+                self.audited_doc(self.audited.clone()),
+            ))),
             (Find::WorkspaceBody { hub }, _) => single(self.workspace_body(hub).map(|b| {
                 let facts = json!({"nonEmptyTagKeys": non_empty_tag_keys(&b)});
-                (id_of(&b, self.id), with_facts(b, facts))
+                let id = id_of(&b, self.id);
+                let doc = if arm_id::same(&id, self.id) {
+                    self.audited_doc(with_facts(b, facts))
+                } else {
+                    self.stored(with_facts(b, facts))
+                };
+                (id, doc)
             })),
             (_, None) => unresolved,
             (Find::Reference { property, required }, Some(p)) => {
                 match reference(p, property, required, link) {
-                    Ok(id) => single(self.docs.get(&id).map(|d| (id, d))),
+                    Ok(id) => single(self.docs.get(&id).map(|d| (id, self.stored(d)))),
                     Err(t) => t,
                 }
             }
@@ -103,7 +121,7 @@ impl Resolver<'_> {
             ) => match reference(p, property, required, link) {
                 Ok(id) => {
                     let id = format!("{id}/{child}");
-                    single(self.docs.get(&id).map(|d| (id, d)))
+                    single(self.docs.get(&id).map(|d| (id, self.stored(d))))
                 }
                 Err(t) => t,
             },
@@ -138,6 +156,31 @@ impl Resolver<'_> {
             ) => self.child(p, path, missing_means_unset),
             (Find::SqlServers, Some(p)) => self.sql_servers(p, link),
         }
+    }
+
+    /// A stored document with the places only a deployment would know (a template's).
+    fn stored(&self, value: Value) -> Doc {
+        let unread = self.docs.unread_of(&id_of(&value, ""));
+        Doc { value, unread }
+    }
+
+    /// The audited body: for a subject a template does not deploy, every member is unknown.
+    fn audited_doc(&self, value: Value) -> Doc {
+        let mut doc = self.stored(value);
+        if let Some(f) = &self.audited_unknown {
+            for member in [
+                "properties",
+                "identity",
+                "sku",
+                "tags",
+                "kind",
+                "location",
+                "amlsec",
+            ] {
+                doc.set_unread(&[member], f);
+            }
+        }
+        doc
     }
 
     /// The body workspace-derived targets come from: the hub's, for a project (§1.2).
@@ -184,6 +227,15 @@ impl Resolver<'_> {
             let collection = format!("{parent_id}/{path}");
             let items = match self.docs.list(&collection) {
                 Ok(items) => items,
+                // A template adds children to a parent it does not deploy: those are judged,
+                // and the others that may exist are one unknown instance beside them.
+                Err(f) if f.unknown && !self.docs.deployed_children(&collection).is_empty() => {
+                    kept.push(Instance {
+                        id: collection.clone(),
+                        state: InstanceState::Failed(f),
+                    });
+                    self.docs.deployed_children(&collection)
+                }
                 Err(f) if parents.len() == 1 => return Target::Failed(f),
                 Err(f) => {
                     kept.push(Instance {
@@ -205,7 +257,7 @@ impl Resolver<'_> {
                     })
                     .map(|d| Instance {
                         id: id_of(&d, &collection),
-                        state: InstanceState::Doc(d.into()),
+                        state: InstanceState::Doc(self.stored(d)),
                     }),
             );
         }
@@ -342,7 +394,8 @@ impl Resolver<'_> {
                 let state = match doc {
                     Err(f) => InstanceState::Failed(f),
                     Ok(doc) => {
-                        let mut doc = Doc::from(with_facts(doc, reference_facts(kind, &referrers)));
+                        let mut doc =
+                            self.stored(with_facts(doc, reference_facts(kind, &referrers)));
                         // An unread parent may name this one too: facts drawn from the
                         // parents are unknown rather than smaller.
                         if let Some(f) = &referrers_unknown {
@@ -441,7 +494,7 @@ impl Resolver<'_> {
                 json!({"id": format!("{collection}/{plan}"), "name": plan, "properties": {"pricingTier": "Free"},
                        "amlsec": {"planMissing": true}})
             });
-            Ok(single(Ok((id_of(&doc, collection), doc))))
+            Ok(single(Ok((id_of(&doc, collection), doc.into()))))
         })
     }
 
@@ -602,7 +655,16 @@ fn reference(
     required: bool,
     link: &Link,
 ) -> Result<String, Target> {
-    let (parent_id, doc) = first_doc(parent)?;
+    let (parent_id, parent_doc) = first_doc(parent)?;
+    let steps: Vec<crate::documents::Step> = property
+        .split('.')
+        .map(|k| crate::documents::Step::Key(k.to_string()))
+        .collect();
+    // A template that sets the reference only at deployment: the target is unknown.
+    if let Some(f) = parent_doc.unread_at(&steps) {
+        return Err(Target::Failed(f.clone()));
+    }
+    let doc = &parent_doc.value;
     match (text(doc, property), required) {
         ("", false) => Err(Target::Absent(link.absent.into())),
         ("", true) => Err(Target::Failed(ReadFailure::bad_reference(
@@ -617,10 +679,10 @@ fn reference(
 }
 
 /// The document of a single-instance parent, or what to return when there is none.
-fn first_doc(parent: &Target) -> Result<(String, &Value), Target> {
+fn first_doc(parent: &Target) -> Result<(String, &Doc), Target> {
     match parent {
         Target::Present(items) => match items.first().map(|i| (&i.id, &i.state)) {
-            Some((id, InstanceState::Doc(d))) => Ok((id_of(&d.value, id), &d.value)),
+            Some((id, InstanceState::Doc(d))) => Ok((id_of(&d.value, id), d)),
             Some((_, InstanceState::Failed(f))) => Err(Target::Failed(f.clone())),
             _ => Err(Target::Absent("no parent document".into())),
         },
@@ -680,11 +742,11 @@ fn id_of(doc: &Value, fallback: &str) -> String {
 }
 
 /// A target of one document, or the read it failed on.
-fn single(doc: Result<(String, Value), ReadFailure>) -> Target {
+fn single(doc: Result<(String, Doc), ReadFailure>) -> Target {
     match doc {
         Ok((id, doc)) => Target::Present(vec![Instance {
             id,
-            state: InstanceState::Doc(doc.into()),
+            state: InstanceState::Doc(doc),
         }]),
         Err(f) => Target::Failed(f),
     }
@@ -807,7 +869,7 @@ fn add_log_destinations(targets: &mut BTreeMap<TargetKind, Target>) {
 pub(super) fn list_target(collection: &str, items: Vec<Value>) -> Target {
     single(Ok((
         collection.to_string(),
-        json!({"id": collection, "value": items}),
+        json!({"id": collection, "value": items}).into(),
     )))
 }
 

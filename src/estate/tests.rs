@@ -195,6 +195,7 @@ fn failed_lists_fail_their_targets() {
         code: Some("AuthorizationFailed".into()),
         message: String::new(),
         request_id: None,
+        unknown: false,
     });
     d.record_failure(ReadFailure {
         path: format!("{WS}/providers/Microsoft.Authorization/roleAssignments"),
@@ -202,6 +203,7 @@ fn failed_lists_fail_their_targets() {
         code: None,
         message: String::new(),
         request_id: None,
+        unknown: false,
     });
     let e = estate(&d, WS);
     for kind in [
@@ -419,6 +421,7 @@ fn sql_connections_resolve_to_servers_by_host() {
         code: None,
         message: String::new(),
         request_id: None,
+        unknown: false,
     });
     let entra = present(&estate(&forbidden, WS), k("sql-server-entra-only"));
     assert!(

@@ -14,7 +14,7 @@ use crate::audit::{ControlResult, Status};
 const STYLE: &str = include_str!("html/style.css");
 const SCRIPT: &str = include_str!("html/filter.js");
 /// base64(sha256(STYLE)) and base64(sha256(SCRIPT)); a unit test keeps them true.
-const STYLE_HASH: &str = "sha256-FqxvuhFr0RH2kco/4paYFOfcqefbsL6OLmtPgXplNTg=";
+const STYLE_HASH: &str = "sha256-+1cXhjFuy+ht9Hq1ON6InPf2yKtUmOCgODJZGe9oaeQ=";
 const SCRIPT_HASH: &str = "sha256-XR3H8+u93jLSxO9e11AU66cpFokCZtkQlpxmASrtx4I=";
 
 const SEVERITIES: [&str; 4] = ["critical", "high", "medium", "low"];
@@ -33,6 +33,7 @@ pub fn to_html(report: &Report<'_>) -> String {
     let source = match &report.source {
         super::Source::Snapshot { path } => format!("snapshot {path}"),
         super::Source::Live { endpoint } => format!("live, {endpoint}"),
+        super::Source::Template { path } => format!("template {path}"),
     };
     let _ = write!(
         h,
@@ -164,7 +165,12 @@ fn row(h: &mut String, r: &ControlResult<'_>, workspace: &str) {
     let listed: Vec<_> = r
         .resources
         .iter()
-        .filter(|x| matches!(x.status, Status::Fail | Status::Error | Status::Waived))
+        .filter(|x| {
+            matches!(
+                x.status,
+                Status::Fail | Status::Error | Status::Waived | Status::Unknown
+            )
+        })
         .collect();
     if listed.is_empty() {
         let _ = write!(h, "{}", esc(&r.message));
@@ -217,8 +223,10 @@ fn row(h: &mut String, r: &ControlResult<'_>, workspace: &str) {
         }
         _ => {}
     }
-    if matches!(r.status, Status::Fail | Status::Error | Status::Waived)
-        && let Some(fix) = &c.remediation
+    if matches!(
+        r.status,
+        Status::Fail | Status::Error | Status::Waived | Status::Unknown
+    ) && let Some(fix) = &c.remediation
     {
         let resource = listed.first().map_or(workspace, |x| x.id.as_str());
         let _ = write!(

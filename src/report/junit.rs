@@ -55,7 +55,7 @@ pub fn to_junit(report: &Report<'_>) -> String {
         "<testsuites name=\"amlsec\" tests=\"{total}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\">",
         s.fail,
         s.error,
-        s.manual + s.not_applicable + s.waived
+        s.manual + s.not_applicable + s.waived + s.unknown
     );
     for w in &report.subjects {
         for (id, title, sum) in categories(w) {
@@ -72,7 +72,7 @@ pub fn to_junit(report: &Report<'_>) -> String {
                 results.len(),
                 sum.fail,
                 sum.error,
-                sum.manual + sum.not_applicable + sum.waived
+                sum.manual + sum.not_applicable + sum.waived + sum.unknown
             );
             let _ = writeln!(
                 xml,
@@ -108,10 +108,11 @@ pub fn to_junit(report: &Report<'_>) -> String {
                             escape(&details(r))
                         );
                     }
-                    Status::Manual | Status::NotApplicable | Status::Waived => {
+                    Status::Manual | Status::NotApplicable | Status::Waived | Status::Unknown => {
                         let reason = match r.status {
                             Status::Manual => format!("manual: {}", r.message),
                             Status::Waived => format!("waived: {}", r.message),
+                            Status::Unknown => format!("unknown: {}", r.message),
                             _ => format!("not applicable: {}", r.message),
                         };
                         let _ = write!(

@@ -110,7 +110,7 @@ fn subject(md: &mut String, w: &crate::audit::SubjectResult<'_>, level: &str) {
     let findings: Vec<_> = w
         .results
         .iter()
-        .filter(|r| matches!(r.status, Status::Fail | Status::Error))
+        .filter(|r| matches!(r.status, Status::Fail | Status::Error | Status::Unknown))
         .collect();
     if !findings.is_empty() {
         md.push_str("\n| Control | Severity | Status | Resource | Evidence | Fix |\n|---|---|---|---|---|---|\n");

@@ -43,8 +43,16 @@ pub struct Report<'r> {
 #[derive(Debug, Clone, serde::Serialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum Source {
-    Snapshot { path: String },
-    Live { endpoint: String },
+    Snapshot {
+        path: String,
+    },
+    Live {
+        endpoint: String,
+    },
+    /// An ARM template, audited before deployment.
+    Template {
+        path: String,
+    },
 }
 
 impl Report<'_> {

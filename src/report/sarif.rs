@@ -85,15 +85,25 @@ fn message(r: &ControlResult<'_>, res: &ResourceResult) -> String {
 }
 
 fn result(r: &ControlResult<'_>, res: &ResourceResult, rule_index: usize) -> Value {
-    // Code scanning wants a file location; an ARM id stands in as a repository-relative URI.
-    let uri = format!("azure{}", res.id.to_ascii_lowercase());
+    // Code scanning wants a file location: the template line that declares the resource, or
+    // else the ARM id standing in as a repository-relative URI.
+    let physical = match &res.location {
+        Some(l) => json!({
+            "artifactLocation": {"uri": l.file.replace('\\', "/")},
+            "region": {"startLine": l.line, "startColumn": l.column},
+        }),
+        None => json!({
+            "artifactLocation": {"uri": format!("azure{}", res.id.to_ascii_lowercase())},
+            "region": {"startLine": 1},
+        }),
+    };
     let mut out = json!({
         "ruleId": r.control.id,
         "ruleIndex": rule_index,
         "level": level(r.control.severity),
         "message": {"text": message(r, res)},
         "locations": [{
-            "physicalLocation": {"artifactLocation": {"uri": uri}, "region": {"startLine": 1}},
+            "physicalLocation": physical,
             "logicalLocations": [{"fullyQualifiedName": res.id, "kind": "resource"}],
         }],
         "partialFingerprints": {"amlsecFinding/v1": fingerprint(&r.control.id, &res.id)},
@@ -159,9 +169,9 @@ pub fn write_sarif(report: &Report<'_>, out: &mut dyn std::io::Write) -> std::io
                     None => *subjects = json!([w.id]),
                 }
             }
-            if r.status == Status::Error {
+            if matches!(r.status, Status::Error | Status::Unknown) {
                 notifications.push(json!({
-                    "level": "error",
+                    "level": if r.status == Status::Error { "error" } else { "note" },
                     "message": {"text": format!("{} on {}: {}", r.control.id, w.name, r.message)},
                     "associatedRule": {"id": r.control.id, "index": index(&r.control.id)},
                 }));
@@ -179,7 +189,8 @@ pub fn write_sarif(report: &Report<'_>, out: &mut dyn std::io::Write) -> std::io
                 "rules": controls.iter().map(|c| rule(c)).collect::<Vec<_>>(),
             }},
             "invocations": [{
-                "executionSuccessful": notifications.is_empty(),
+                // Unknowns (a template cannot tell) are notes, not a failed execution.
+                "executionSuccessful": notifications.iter().all(|n| n["level"] == "note"),
                 "toolExecutionNotifications": notifications,
             }],
             "results": results,

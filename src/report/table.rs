@@ -26,8 +26,13 @@ pub struct View {
 }
 
 /// What the table lists unless `--status` says otherwise: all that needs someone's attention.
-pub const DEFAULT_STATUSES: [Status; 4] =
-    [Status::Fail, Status::Waived, Status::Error, Status::Manual];
+pub const DEFAULT_STATUSES: [Status; 5] = [
+    Status::Fail,
+    Status::Waived,
+    Status::Error,
+    Status::Unknown,
+    Status::Manual,
+];
 
 impl View {
     /// No colour, manual controls as one line, the width of the terminal (or `COLUMNS`).
@@ -231,6 +236,11 @@ pub fn to_table(report: &Report<'_>, view: &View) -> String {
         s.manual,
         s.not_applicable,
     );
+    let line = if s.unknown > 0 {
+        format!("{line} · {} unknown", s.unknown)
+    } else {
+        line
+    };
     out.push_str(&wrap(&line, view.width, "", "  "));
     out
 }
@@ -287,8 +297,13 @@ fn overview(out: &mut String, report: &Report<'_>, view: &View) {
 fn workspace(out: &mut String, w: &SubjectResult<'_>, view: &View) {
     let (width, color) = (view.width, view.color);
     let s = Summary::of(&w.results);
+    let unknown = if s.unknown > 0 {
+        format!(" · {} unknown", s.unknown)
+    } else {
+        String::new()
+    };
     let headline = format!(
-        "{} · {} · score {} ({} pass, {} fail) · {} error · {} manual · {} not applicable",
+        "{} · {} · score {} ({} pass, {} fail) · {} error · {} manual · {} not applicable{unknown}",
         paint(&clip(&w.name, TEXT_CHARS), "1", color),
         clip(
             w.location.as_deref().unwrap_or("location unknown"),
@@ -364,18 +379,24 @@ fn workspace(out: &mut String, w: &SubjectResult<'_>, view: &View) {
             }
         }
     }
-    let errors = listed(Status::Error);
-    if !errors.is_empty() {
+    for (status, why) in [
+        (Status::Error, "a read they need failed"),
+        (Status::Unknown, "the template cannot tell"),
+    ] {
+        let unjudged = listed(status);
+        if unjudged.is_empty() {
+            continue;
+        }
         let _ = writeln!(
             out,
-            "\n  {} (a read they need failed):",
+            "\n  {} ({why}):",
             plural(
-                errors.len(),
+                unjudged.len(),
                 "control could not be judged",
                 "controls could not be judged"
             )
         );
-        for r in errors {
+        for r in unjudged {
             control_line(out, r, view);
             out.push_str(&wrap(
                 &clip(&r.message, TEXT_CHARS),
@@ -473,8 +494,13 @@ fn finding(out: &mut String, w: &SubjectResult<'_>, r: &ControlResult<'_>, view:
         .filter(|x| x.status == Status::Fail)
         .collect();
     for res in &failed {
+        let declared = res
+            .location
+            .as_ref()
+            .map(|l| format!(" (declared at {l})"))
+            .unwrap_or_default();
         out.push_str(&wrap(
-            &clip(short_id(&res.id), TEXT_CHARS),
+            &clip(&format!("{}{declared}", short_id(&res.id)), TEXT_CHARS),
             width,
             "           ",
             "             ",

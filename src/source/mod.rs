@@ -4,3 +4,4 @@
 pub mod arm;
 mod scan;
 pub mod snapshot;
+pub mod template;

@@ -380,6 +380,7 @@ mod tests {
             code: None,
             message: "no".into(),
             request_id: None,
+            unknown: false,
         });
         let mut out = Vec::new();
         write(

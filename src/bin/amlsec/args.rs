@@ -193,6 +193,20 @@ pub struct AuditArgs {
     /// Offline input: a JSON file of ARM documents, or `-` for standard input.
     #[arg(long, value_name = "FILE")]
     pub snapshot: Option<PathBuf>,
+    /// Pre-deployment input: an ARM template (JSON; run `bicep build` first for Bicep). What it
+    /// would deploy is audited; what it cannot tell is `unknown`.
+    #[arg(long, value_name = "FILE", conflicts_with = "snapshot")]
+    pub template: Option<PathBuf>,
+    /// A deployment parameters file for --template.
+    #[arg(long, value_name = "FILE", requires = "template")]
+    pub parameters: Option<PathBuf>,
+    /// A template parameter, NAME=VALUE (the value as JSON, or else as a string); overrides
+    /// --parameters.
+    #[arg(long, value_name = "NAME=VALUE", requires = "template")]
+    pub parameter: Vec<String>,
+    /// Count `unknown` results (what a template cannot tell) as failures for the exit code.
+    #[arg(long)]
+    pub fail_on_unknown: bool,
     /// Largest Markdown summary; past it a compact form is written. 64KiB fits a pull-request
     /// comment [default: 1MiB, what GitHub's step summary takes].
     #[arg(long, value_name = "SIZE", value_parser = markdown_limit)]
@@ -574,6 +588,23 @@ impl AuditArgs {
     /// Where the documents come from: a snapshot, or Azure (the flags that read from Azure
     /// do not go with a snapshot).
     pub fn source(&self) -> Result<Source> {
+        if let Some(path) = self.template.clone() {
+            let from_azure = (self.source.resource_group.is_some()
+                || !self.source.subscription.is_empty()
+                || !self.source.registry.is_empty()
+                || self.source.workspace.is_some())
+            .then_some("--workspace, --resource-group, --subscription and --registry");
+            if let Some(flag) = self.azure.given().or(from_azure) {
+                return Err(Error::Usage(format!(
+                    "{flag}: --template audits what the template would deploy, on its own"
+                )));
+            }
+            return Ok(Source::Template {
+                path,
+                parameters_file: self.parameters.clone(),
+                parameters: self.parameter.clone(),
+            });
+        }
         Ok(match self.snapshot.clone() {
             Some(path) => {
                 let live_only = (self

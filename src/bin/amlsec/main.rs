@@ -83,6 +83,7 @@ fn audit(a: AuditArgs) -> Result<u8> {
         baseline: a.baseline,
         fail_on: a.fail_on.map_or(Severity::Low, SeverityArg::severity),
         fail_on_new: a.fail_on_new,
+        fail_on_unknown: a.fail_on_unknown,
         outputs,
         markdown_limit: view.markdown_limit,
         today: Date::today(),

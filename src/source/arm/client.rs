@@ -397,6 +397,7 @@ fn failure(
         code: code.map(str::to_string),
         message,
         request_id,
+        unknown: false,
     }
 }
 

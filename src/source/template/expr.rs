@@ -1,0 +1,945 @@
+//! ARM template expressions (`"[concat('a', parameters('b'))]"`): parsed into a small tree and
+//! evaluated against a deployment context. What only a deployment knows (`reference()`,
+//! `list*()`, `utcNow()`), and every function amlsec does not evaluate, is `Unknown`, never a
+//! guess.
+
+use serde_json::{Map, Value, json};
+
+/// Why an expression has no value here.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Eval {
+    /// Known only at deployment time (or by a function amlsec does not evaluate).
+    Unknown(String),
+    /// The expression is wrong: a template error.
+    Invalid(String),
+}
+
+pub type Outcome = Result<Value, Eval>;
+
+/// Deepest nesting of calls, accessors and parentheses accepted in one expression.
+const MAX_DEPTH: usize = 64;
+/// Longest string or array an expression may build (against `range()` or `concat` blow-ups).
+const MAX_LEN: usize = 1 << 20;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expr {
+    Literal(Value),
+    Call(String, Vec<Expr>),
+    Member(Box<Expr>, String),
+    Index(Box<Expr>, Box<Expr>),
+}
+
+/// What evaluation needs from the template: parameters, variables, copy indexes and the
+/// deployment's scope.
+pub trait Context {
+    fn parameter(&self, name: &str) -> Outcome;
+    fn variable(&self, name: &str) -> Outcome;
+    fn copy_index(&self, loop_name: Option<&str>) -> Result<i64, Eval>;
+    fn subscription_id(&self) -> &str;
+    fn resource_group(&self) -> &str;
+    fn location(&self) -> &str;
+    /// The id of a resource declared with this symbolic name (languageVersion 2.0).
+    fn symbolic(&self, name: &str) -> Option<String>;
+}
+
+/// A template string: an expression when it is `[...]` (and not `[[...`), else a literal.
+pub fn parse_string(text: &str) -> Result<Expr, String> {
+    let t = text.trim();
+    if t.starts_with("[[") {
+        return Ok(Expr::Literal(Value::String(text.replacen("[[", "[", 1))));
+    }
+    if t.starts_with('[') && t.ends_with(']') && t.len() >= 2 {
+        let mut p = Parser {
+            s: &t.as_bytes()[1..t.len() - 1],
+            at: 0,
+        };
+        let e = p.expr(0)?;
+        p.ws();
+        if p.at != p.s.len() {
+            return Err(format!(
+                "unexpected `{}` in expression `{t}`",
+                String::from_utf8_lossy(&p.s[p.at..])
+            ));
+        }
+        return Ok(e);
+    }
+    Ok(Expr::Literal(Value::String(text.to_string())))
+}
+
+struct Parser<'a> {
+    s: &'a [u8],
+    at: usize,
+}
+
+impl Parser<'_> {
+    fn ws(&mut self) {
+        while self.at < self.s.len() && self.s[self.at].is_ascii_whitespace() {
+            self.at += 1;
+        }
+    }
+
+    fn eat(&mut self, c: u8) -> bool {
+        self.ws();
+        if self.s.get(self.at) == Some(&c) {
+            self.at += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    fn expr(&mut self, depth: usize) -> Result<Expr, String> {
+        if depth > MAX_DEPTH {
+            return Err(format!(
+                "an expression nested deeper than {MAX_DEPTH} levels"
+            ));
+        }
+        let mut e = self.primary(depth)?;
+        loop {
+            if self.eat(b'.') {
+                let name = self.ident();
+                if name.is_empty() {
+                    return Err("a property name must follow `.`".into());
+                }
+                e = Expr::Member(Box::new(e), name);
+            } else if self.eat(b'[') {
+                let index = self.expr(depth + 1)?;
+                if !self.eat(b']') {
+                    return Err("`[` without its `]`".into());
+                }
+                e = Expr::Index(Box::new(e), Box::new(index));
+            } else {
+                return Ok(e);
+            }
+        }
+    }
+
+    fn ident(&mut self) -> String {
+        self.ws();
+        let start = self.at;
+        while self.at < self.s.len()
+            && (self.s[self.at].is_ascii_alphanumeric() || matches!(self.s[self.at], b'_' | b'$'))
+        {
+            self.at += 1;
+        }
+        String::from_utf8_lossy(&self.s[start..self.at]).into_owned()
+    }
+
+    fn primary(&mut self, depth: usize) -> Result<Expr, String> {
+        self.ws();
+        match self.s.get(self.at) {
+            None => Err("an expression ends too early".into()),
+            Some(b'\'') => {
+                self.at += 1;
+                let mut out = Vec::new();
+                loop {
+                    match self.s.get(self.at) {
+                        None => return Err("a string without its closing `'`".into()),
+                        Some(b'\'') if self.s.get(self.at + 1) == Some(&b'\'') => {
+                            out.push(b'\'');
+                            self.at += 2;
+                        }
+                        Some(b'\'') => {
+                            self.at += 1;
+                            break;
+                        }
+                        Some(&c) => {
+                            out.push(c);
+                            self.at += 1;
+                        }
+                    }
+                }
+                Ok(Expr::Literal(Value::String(
+                    String::from_utf8_lossy(&out).into_owned(),
+                )))
+            }
+            Some(c) if c.is_ascii_digit() || *c == b'-' => {
+                let start = self.at;
+                self.at += 1;
+                while self.at < self.s.len() && self.s[self.at].is_ascii_digit() {
+                    self.at += 1;
+                }
+                let text = String::from_utf8_lossy(&self.s[start..self.at]);
+                text.parse::<i64>()
+                    .map(|n| Expr::Literal(json!(n)))
+                    .map_err(|_| format!("`{text}` is not a number"))
+            }
+            Some(c) if c.is_ascii_alphabetic() => {
+                let mut name = self.ident();
+                // User-defined functions are `namespace.name`.
+                while self.s.get(self.at) == Some(&b'.')
+                    && self.s.get(self.at + 1).is_some_and(u8::is_ascii_alphabetic)
+                    && self.peek_call_after_dot()
+                {
+                    self.at += 1;
+                    name = format!("{name}.{}", self.ident());
+                }
+                if !self.eat(b'(') {
+                    return match name.to_ascii_lowercase().as_str() {
+                        "true" => Ok(Expr::Literal(Value::Bool(true))),
+                        "false" => Ok(Expr::Literal(Value::Bool(false))),
+                        "null" => Ok(Expr::Literal(Value::Null)),
+                        _ => Err(format!("`{name}` must be a function call: `{name}(...)`")),
+                    };
+                }
+                let mut args = Vec::new();
+                if !self.eat(b')') {
+                    loop {
+                        args.push(self.expr(depth + 1)?);
+                        if self.eat(b')') {
+                            break;
+                        }
+                        if !self.eat(b',') {
+                            return Err(format!("`,` or `)` expected in the arguments of {name}"));
+                        }
+                    }
+                }
+                Ok(Expr::Call(name, args))
+            }
+            Some(&c) => Err(format!("unexpected `{}` in an expression", c as char)),
+        }
+    }
+
+    /// Whether `.ident(` follows: a namespaced call rather than a member access.
+    fn peek_call_after_dot(&self) -> bool {
+        let mut i = self.at + 1;
+        while i < self.s.len() && (self.s[i].is_ascii_alphanumeric() || self.s[i] == b'_') {
+            i += 1;
+        }
+        self.s.get(i) == Some(&b'(')
+    }
+}
+
+fn invalid<T>(m: impl Into<String>) -> Result<T, Eval> {
+    Err(Eval::Invalid(m.into()))
+}
+
+fn unknown<T>(m: impl Into<String>) -> Result<T, Eval> {
+    Err(Eval::Unknown(m.into()))
+}
+
+/// Evaluates an expression tree.
+pub fn eval(e: &Expr, cx: &dyn Context) -> Outcome {
+    match e {
+        Expr::Literal(v) => Ok(v.clone()),
+        Expr::Member(inner, name) => {
+            let v = eval(inner, cx)?;
+            match v {
+                Value::Object(map) => map
+                    .iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                    .map(|(_, v)| v.clone())
+                    .map_or_else(|| invalid(format!("no property `{name}`")), Ok),
+                _ => invalid(format!("`.{name}` on a value that is not an object")),
+            }
+        }
+        Expr::Index(inner, index) => {
+            let (v, i) = (eval(inner, cx)?, eval(index, cx)?);
+            match (&v, &i) {
+                (Value::Array(a), Value::Number(n)) => n
+                    .as_u64()
+                    .and_then(|n| a.get(n as usize))
+                    .cloned()
+                    .map_or_else(|| invalid(format!("index {n} is out of range")), Ok),
+                (Value::Object(_), Value::String(k)) => eval(
+                    &Expr::Member(Box::new(Expr::Literal(v.clone())), k.clone()),
+                    cx,
+                ),
+                _ => invalid("an index that does not fit the value"),
+            }
+        }
+        Expr::Call(name, args) => call(name, args, cx),
+    }
+}
+
+fn string(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+fn as_str<'v>(v: &'v Value, f: &str) -> Result<&'v str, Eval> {
+    v.as_str()
+        .map_or_else(|| invalid(format!("{f}() expects a string, got {v}")), Ok)
+}
+
+fn as_int(v: &Value, f: &str) -> Result<i64, Eval> {
+    match v {
+        Value::Number(n) => n
+            .as_i64()
+            .map_or_else(|| invalid(format!("{f}() expects an integer, got {n}")), Ok),
+        Value::String(s) => s.trim().parse().map_or_else(
+            |_| invalid(format!("{f}() expects an integer, got '{s}'")),
+            Ok,
+        ),
+        other => invalid(format!("{f}() expects an integer, got {other}")),
+    }
+}
+
+fn truthy(v: &Value, f: &str) -> Result<bool, Eval> {
+    match v {
+        Value::Bool(b) => Ok(*b),
+        Value::String(s) if s.eq_ignore_ascii_case("true") => Ok(true),
+        Value::String(s) if s.eq_ignore_ascii_case("false") => Ok(false),
+        other => invalid(format!("{f}() expects a boolean, got {other}")),
+    }
+}
+
+fn bounded(v: Value) -> Outcome {
+    let len = match &v {
+        Value::String(s) => s.len(),
+        Value::Array(a) => a.len(),
+        _ => 0,
+    };
+    if len > MAX_LEN {
+        return invalid(format!("a value longer than {MAX_LEN}"));
+    }
+    Ok(v)
+}
+
+/// Equality as ARM compares: strings case-insensitively, everything else exactly.
+fn same(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::String(x), Value::String(y)) => x.eq_ignore_ascii_case(y),
+        _ => a == b,
+    }
+}
+
+/// A 64-bit FNV-1a hash: what `uniqueString` and `guid` are built from here. Deterministic,
+/// so ids link up inside a template; not the value Azure would compute.
+fn hash(parts: &[String], salt: u8) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ u64::from(salt);
+    for (i, p) in parts.iter().enumerate() {
+        if i > 0 {
+            h = (h ^ u64::from(b'-')).wrapping_mul(0x100_0000_01b3);
+        }
+        for b in p.bytes() {
+            h = (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3);
+        }
+    }
+    h
+}
+
+fn unique_string(parts: &[String]) -> String {
+    const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz234567";
+    let mut h = hash(parts, 0);
+    (0..13)
+        .map(|_| {
+            let c = ALPHABET[(h & 31) as usize] as char;
+            h >>= 5;
+            c
+        })
+        .collect()
+}
+
+fn guid(parts: &[String]) -> String {
+    let (a, b) = (hash(parts, 1), hash(parts, 2));
+    let hex = format!("{a:016x}{b:016x}");
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..]
+    )
+}
+
+/// `Type/names...`: the resource id segments of a type and its names.
+fn resource_path(kind: &str, names: &[String]) -> Result<String, Eval> {
+    // ARM accepts `Microsoft.Storage/storageAccounts/` (the quickstarts have it).
+    let mut types = kind.trim_matches('/').split('/');
+    let namespace = types.next().unwrap_or_default();
+    let types: Vec<&str> = types.collect();
+    if types.len() != names.len() {
+        return invalid(format!(
+            "resourceId: type {kind} takes {} names, got {}",
+            types.len(),
+            names.len()
+        ));
+    }
+    let mut out = format!("providers/{namespace}");
+    for (t, n) in types.iter().zip(names) {
+        out.push_str(&format!("/{t}/{n}"));
+    }
+    Ok(out)
+}
+
+fn call(name: &str, args: &[Expr], cx: &dyn Context) -> Outcome {
+    let lower = name.to_ascii_lowercase();
+    // `if` evaluates only the branch it takes.
+    if lower == "if" {
+        if args.len() != 3 {
+            return invalid("if() takes 3 arguments");
+        }
+        let c = truthy(&eval(&args[0], cx)?, "if")?;
+        return eval(&args[if c { 1 } else { 2 }], cx);
+    }
+    let v: Vec<Value> = args.iter().map(|a| eval(a, cx)).collect::<Result<_, _>>()?;
+    let arity = |n: std::ops::RangeInclusive<usize>| -> Result<(), Eval> {
+        if n.contains(&v.len()) {
+            Ok(())
+        } else {
+            invalid(format!("{name}() does not take {} arguments", v.len()))
+        }
+    };
+    let strings = || v.iter().map(string).collect::<Vec<_>>();
+    match lower.as_str() {
+        "parameters" => {
+            arity(1..=1)?;
+            cx.parameter(as_str(&v[0], name)?)
+        }
+        "variables" => {
+            arity(1..=1)?;
+            cx.variable(as_str(&v[0], name)?)
+        }
+        "copyindex" => {
+            arity(0..=2)?;
+            let (loop_name, offset) = match v.as_slice() {
+                [] => (None, 0),
+                [Value::String(s)] => (Some(s.as_str()), 0),
+                [o] => (None, as_int(o, name)?),
+                [Value::String(s), o] => (Some(s.as_str()), as_int(o, name)?),
+                _ => return invalid("copyIndex(loopName, offset)"),
+            };
+            Ok(json!(cx.copy_index(loop_name)? + offset))
+        }
+        "concat" => {
+            if v.iter().all(Value::is_array) && !v.is_empty() {
+                bounded(Value::Array(
+                    v.iter()
+                        .flat_map(|a| a.as_array().cloned().unwrap_or_default())
+                        .collect(),
+                ))
+            } else {
+                bounded(Value::String(strings().concat()))
+            }
+        }
+        "format" => {
+            arity(1..=64)?;
+            let pattern = as_str(&v[0], name)?;
+            let mut out = pattern.to_string();
+            for (i, a) in v[1..].iter().enumerate() {
+                out = out.replace(&format!("{{{i}}}"), &string(a));
+            }
+            bounded(Value::String(out))
+        }
+        "tolower" => Ok(Value::String(as_str(&v[0], name)?.to_lowercase())),
+        "toupper" => Ok(Value::String(as_str(&v[0], name)?.to_uppercase())),
+        "trim" => Ok(Value::String(as_str(&v[0], name)?.trim().to_string())),
+        "string" => {
+            arity(1..=1)?;
+            Ok(Value::String(string(&v[0])))
+        }
+        "int" => {
+            arity(1..=1)?;
+            Ok(json!(as_int(&v[0], name)?))
+        }
+        "bool" => {
+            arity(1..=1)?;
+            Ok(Value::Bool(truthy(&v[0], name)?))
+        }
+        "json" => {
+            arity(1..=1)?;
+            serde_json::from_str(as_str(&v[0], name)?)
+                .map_or_else(|e| invalid(format!("json(): {e}")), Ok)
+        }
+        "equals" => {
+            arity(2..=2)?;
+            Ok(Value::Bool(same(&v[0], &v[1])))
+        }
+        "not" => {
+            arity(1..=1)?;
+            Ok(Value::Bool(!truthy(&v[0], name)?))
+        }
+        "and" | "or" => {
+            arity(2..=64)?;
+            let bools = v
+                .iter()
+                .map(|b| truthy(b, name))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(Value::Bool(if lower == "and" {
+                bools.iter().all(|b| *b)
+            } else {
+                bools.iter().any(|b| *b)
+            }))
+        }
+        "greater" | "greaterorequals" | "less" | "lessorequals" => {
+            arity(2..=2)?;
+            let ordering = match (&v[0], &v[1]) {
+                (Value::String(a), Value::String(b)) => a.cmp(b),
+                (a, b) => as_int(a, name)?.cmp(&as_int(b, name)?),
+            };
+            use std::cmp::Ordering::*;
+            Ok(Value::Bool(match lower.as_str() {
+                "greater" => ordering == Greater,
+                "greaterorequals" => ordering != Less,
+                "less" => ordering == Less,
+                _ => ordering != Greater,
+            }))
+        }
+        "add" | "sub" | "mul" | "div" | "mod" => {
+            arity(2..=2)?;
+            let (a, b) = (as_int(&v[0], name)?, as_int(&v[1], name)?);
+            let r = match lower.as_str() {
+                "add" => a.checked_add(b),
+                "sub" => a.checked_sub(b),
+                "mul" => a.checked_mul(b),
+                "div" => a.checked_div(b),
+                _ => a.checked_rem(b),
+            };
+            r.map_or_else(
+                || invalid(format!("{name}({a}, {b}) has no value")),
+                |r| Ok(json!(r)),
+            )
+        }
+        "min" | "max" => {
+            let items: Vec<Value> = match v.as_slice() {
+                [Value::Array(a)] => a.clone(),
+                _ => v.clone(),
+            };
+            let ints = items
+                .iter()
+                .map(|x| as_int(x, name))
+                .collect::<Result<Vec<_>, _>>()?;
+            let r = if lower == "min" {
+                ints.iter().min()
+            } else {
+                ints.iter().max()
+            };
+            r.map_or_else(|| invalid(format!("{name}() of nothing")), |r| Ok(json!(r)))
+        }
+        "empty" => {
+            arity(1..=1)?;
+            Ok(Value::Bool(match &v[0] {
+                Value::Null => true,
+                Value::String(s) => s.is_empty(),
+                Value::Array(a) => a.is_empty(),
+                Value::Object(o) => o.is_empty(),
+                _ => false,
+            }))
+        }
+        "length" => {
+            arity(1..=1)?;
+            Ok(json!(match &v[0] {
+                Value::String(s) => s.chars().count(),
+                Value::Array(a) => a.len(),
+                Value::Object(o) => o.len(),
+                other => return invalid(format!("length() of {other}")),
+            }))
+        }
+        "contains" => {
+            arity(2..=2)?;
+            Ok(Value::Bool(match (&v[0], &v[1]) {
+                (Value::String(s), x) => s.to_lowercase().contains(&string(x).to_lowercase()),
+                (Value::Array(a), x) => a.iter().any(|e| same(e, x)),
+                (Value::Object(o), Value::String(k)) => {
+                    o.keys().any(|key| key.eq_ignore_ascii_case(k))
+                }
+                _ => return invalid("contains() of a value that holds nothing"),
+            }))
+        }
+        "startswith" | "endswith" => {
+            arity(2..=2)?;
+            let (s, x) = (
+                as_str(&v[0], name)?.to_lowercase(),
+                as_str(&v[1], name)?.to_lowercase(),
+            );
+            Ok(Value::Bool(if lower == "startswith" {
+                s.starts_with(&x)
+            } else {
+                s.ends_with(&x)
+            }))
+        }
+        "indexof" | "lastindexof" => {
+            arity(2..=2)?;
+            let (s, x) = (
+                as_str(&v[0], name)?.to_lowercase(),
+                as_str(&v[1], name)?.to_lowercase(),
+            );
+            let at = if lower == "indexof" {
+                s.find(&x)
+            } else {
+                s.rfind(&x)
+            };
+            Ok(json!(at.map_or(-1, |i| i as i64)))
+        }
+        "replace" => {
+            arity(3..=3)?;
+            bounded(Value::String(
+                as_str(&v[0], name)?.replace(as_str(&v[1], name)?, as_str(&v[2], name)?),
+            ))
+        }
+        "split" => {
+            arity(2..=2)?;
+            let s = as_str(&v[0], name)?;
+            let seps: Vec<String> = match &v[1] {
+                Value::Array(a) => a.iter().map(string).collect(),
+                x => vec![string(x)],
+            };
+            let mut parts = vec![s.to_string()];
+            for sep in seps.iter().filter(|s| !s.is_empty()) {
+                parts = parts
+                    .iter()
+                    .flat_map(|p| {
+                        p.split(sep.as_str())
+                            .map(str::to_string)
+                            .collect::<Vec<_>>()
+                    })
+                    .collect();
+            }
+            Ok(json!(parts))
+        }
+        "substring" => {
+            arity(1..=3)?;
+            let chars: Vec<char> = as_str(&v[0], name)?.chars().collect();
+            let start = v.get(1).map(|x| as_int(x, name)).transpose()?.unwrap_or(0);
+            let len = v
+                .get(2)
+                .map(|x| as_int(x, name))
+                .transpose()?
+                .unwrap_or(chars.len() as i64 - start);
+            if start < 0 || len < 0 || (start + len) as usize > chars.len() {
+                return invalid("substring() out of range");
+            }
+            Ok(Value::String(
+                chars[start as usize..(start + len) as usize]
+                    .iter()
+                    .collect(),
+            ))
+        }
+        "take" | "skip" => {
+            arity(2..=2)?;
+            let n = as_int(&v[1], name)?.max(0) as usize;
+            Ok(match &v[0] {
+                Value::String(s) => Value::String(if lower == "take" {
+                    s.chars().take(n).collect()
+                } else {
+                    s.chars().skip(n).collect()
+                }),
+                Value::Array(a) => Value::Array(if lower == "take" {
+                    a.iter().take(n).cloned().collect()
+                } else {
+                    a.iter().skip(n).cloned().collect()
+                }),
+                other => return invalid(format!("{name}() of {other}")),
+            })
+        }
+        "first" | "last" => {
+            arity(1..=1)?;
+            Ok(match &v[0] {
+                Value::String(s) => {
+                    let c = if lower == "first" {
+                        s.chars().next()
+                    } else {
+                        s.chars().last()
+                    };
+                    Value::String(c.map(String::from).unwrap_or_default())
+                }
+                Value::Array(a) => {
+                    let x = if lower == "first" {
+                        a.first()
+                    } else {
+                        a.last()
+                    };
+                    x.cloned().unwrap_or(Value::Null)
+                }
+                other => return invalid(format!("{name}() of {other}")),
+            })
+        }
+        "padleft" => {
+            arity(2..=3)?;
+            let s = string(&v[0]);
+            let width = as_int(&v[1], name)?.clamp(0, 1 << 16) as usize;
+            let pad = v
+                .get(2)
+                .map(string)
+                .and_then(|p| p.chars().next())
+                .unwrap_or(' ');
+            let n = width.saturating_sub(s.chars().count());
+            Ok(Value::String(
+                std::iter::repeat_n(pad, n).chain(s.chars()).collect(),
+            ))
+        }
+        "null" => Ok(Value::Null),
+        "true" => Ok(Value::Bool(true)),
+        "false" => Ok(Value::Bool(false)),
+        "coalesce" => Ok(v.into_iter().find(|x| !x.is_null()).unwrap_or(Value::Null)),
+        "createarray" => Ok(Value::Array(v)),
+        "createobject" => {
+            if !v.len().is_multiple_of(2) {
+                return invalid("createObject() takes key, value pairs");
+            }
+            let mut o = Map::new();
+            for pair in v.chunks(2) {
+                o.insert(as_str(&pair[0], name)?.to_string(), pair[1].clone());
+            }
+            Ok(Value::Object(o))
+        }
+        "union" => {
+            if v.iter().all(Value::is_object) {
+                let mut o = Map::new();
+                for x in &v {
+                    for (k, val) in x.as_object().into_iter().flatten() {
+                        o.insert(k.clone(), val.clone());
+                    }
+                }
+                Ok(Value::Object(o))
+            } else if v.iter().all(Value::is_array) {
+                let mut out: Vec<Value> = Vec::new();
+                for x in v
+                    .iter()
+                    .flat_map(|a| a.as_array().cloned().unwrap_or_default())
+                {
+                    if !out.contains(&x) {
+                        out.push(x);
+                    }
+                }
+                Ok(Value::Array(out))
+            } else {
+                invalid("union() takes objects or arrays")
+            }
+        }
+        "range" => {
+            arity(2..=2)?;
+            let (start, count) = (as_int(&v[0], name)?, as_int(&v[1], name)?);
+            if !(0..=MAX_LEN as i64).contains(&count) {
+                return invalid(format!("range() of {count} items"));
+            }
+            Ok(Value::Array(
+                (start..start + count).map(|i| json!(i)).collect(),
+            ))
+        }
+        "uniquestring" => {
+            arity(1..=64)?;
+            Ok(Value::String(unique_string(&strings())))
+        }
+        "guid" => {
+            arity(1..=64)?;
+            Ok(Value::String(guid(&strings())))
+        }
+        "resourcegroup" => Ok(json!({
+            "id": format!("/subscriptions/{}/resourceGroups/{}", cx.subscription_id(), cx.resource_group()),
+            "name": cx.resource_group(),
+            "location": cx.location(),
+            "type": "Microsoft.Resources/resourceGroups",
+            "properties": {"provisioningState": "Succeeded"},
+        })),
+        "subscription" => Ok(json!({
+            "id": format!("/subscriptions/{}", cx.subscription_id()),
+            "subscriptionId": cx.subscription_id(),
+            "tenantId": "00000000-0000-0000-0000-000000000000",
+            "displayName": "template",
+        })),
+        "deployment" => Ok(json!({"name": "template", "properties": {}})),
+        "resourceid" | "subscriptionresourceid" | "tenantresourceid" => {
+            let s = strings();
+            // The type is the first argument that holds a `/` (optional sub and group precede).
+            let Some(at) = s.iter().position(|x| x.contains('/')) else {
+                return invalid(format!("{name}() without a resource type"));
+            };
+            let path = resource_path(&s[at], &s[at + 1..])?;
+            let prefix = match (lower.as_str(), &s[..at]) {
+                ("tenantresourceid", _) => String::new(),
+                ("subscriptionresourceid", []) => {
+                    format!("/subscriptions/{}", cx.subscription_id())
+                }
+                ("subscriptionresourceid", [sub]) => format!("/subscriptions/{sub}"),
+                ("resourceid", []) => format!(
+                    "/subscriptions/{}/resourceGroups/{}",
+                    cx.subscription_id(),
+                    cx.resource_group()
+                ),
+                ("resourceid", [rg]) => {
+                    format!(
+                        "/subscriptions/{}/resourceGroups/{rg}",
+                        cx.subscription_id()
+                    )
+                }
+                ("resourceid", [sub, rg]) => format!("/subscriptions/{sub}/resourceGroups/{rg}"),
+                _ => return invalid(format!("{name}(): too many arguments before the type")),
+            };
+            Ok(Value::String(format!("{prefix}/{path}")))
+        }
+        "extensionresourceid" => {
+            let s = strings();
+            if s.len() < 3 {
+                return invalid("extensionResourceId(scope, type, name...)");
+            }
+            Ok(Value::String(format!(
+                "{}/{}",
+                s[0].trim_end_matches('/'),
+                resource_path(&s[1], &s[2..])?
+            )))
+        }
+        "reference" | "listkeys" | "listsecrets" | "listaccountsas" | "listservicesas"
+        | "utcnow" | "newguid" | "environment" | "pickzones" | "managementgroup" => {
+            unknown(format!("{name}() is known only at deployment time"))
+        }
+        f if f.starts_with("list") => unknown(format!("{name}() is known only at deployment time")),
+        _ => match cx.symbolic(name) {
+            Some(_) => invalid(format!("{name} is a resource, not a function")),
+            None => unknown(format!("{name}() is not evaluated by amlsec")),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Cx;
+    impl Context for Cx {
+        fn parameter(&self, name: &str) -> Outcome {
+            match name {
+                "name" => Ok(json!("ml")),
+                "n" => Ok(json!(3)),
+                "flag" => Ok(json!(true)),
+                _ => invalid(format!("no parameter {name}")),
+            }
+        }
+        fn variable(&self, name: &str) -> Outcome {
+            match name {
+                "list" => Ok(json!(["a", "b"])),
+                _ => invalid(format!("no variable {name}")),
+            }
+        }
+        fn copy_index(&self, _: Option<&str>) -> Result<i64, Eval> {
+            Ok(2)
+        }
+        fn subscription_id(&self) -> &str {
+            "sub"
+        }
+        fn resource_group(&self) -> &str {
+            "rg"
+        }
+        fn location(&self) -> &str {
+            "westeurope"
+        }
+        fn symbolic(&self, _: &str) -> Option<String> {
+            None
+        }
+    }
+
+    fn ev(text: &str) -> Outcome {
+        eval(&parse_string(text).map_err(Eval::Invalid)?, &Cx)
+    }
+
+    #[test]
+    fn every_function_real_templates_use() {
+        let cases = [
+            ("[concat('a', parameters('name'), 'b')]", json!("amlb")),
+            (
+                "[concat(variables('list'), createArray('c'))]",
+                json!(["a", "b", "c"]),
+            ),
+            ("[format('{0}-{1}', parameters('name'), 7)]", json!("ml-7")),
+            ("[toLower('AbC')]", json!("abc")),
+            ("[toUpper('abc')]", json!("ABC")),
+            (
+                "[if(parameters('flag'), 'yes', reference('x'))]",
+                json!("yes"),
+            ),
+            ("[equals('Enabled', 'enabled')]", json!(true)),
+            ("[not(equals(1, 2))]", json!(true)),
+            ("[and(true, or(false, true))]", json!(true)),
+            ("[empty('')]", json!(true)),
+            ("[empty(variables('list'))]", json!(false)),
+            (
+                "[union(createObject('a', 1), createObject('b', 2))]",
+                json!({"a": 1, "b": 2}),
+            ),
+            ("[createObject('k', 'v').k]", json!("v")),
+            ("[split('a/b/c', '/')]", json!(["a", "b", "c"])),
+            ("[last(split('a/b/c', '/'))]", json!("c")),
+            ("[first(variables('list'))]", json!("a")),
+            ("[replace('a-b', '-', '')]", json!("ab")),
+            ("[contains('Hello', 'ELL')]", json!(true)),
+            ("[contains(variables('list'), 'b')]", json!(true)),
+            ("[length(variables('list'))]", json!(2)),
+            ("[string(parameters('n'))]", json!("3")),
+            ("[int('42')]", json!(42)),
+            ("[bool('true')]", json!(true)),
+            ("[json('{\"a\": [1]}').a[0]]", json!(1)),
+            ("[variables('list')[1]]", json!("b")),
+            ("[copyIndex(1)]", json!(3)),
+            ("[add(parameters('n'), 1)]", json!(4)),
+            ("[substring('abcdef', 1, 3)]", json!("bcd")),
+            ("[take('abcdef', 2)]", json!("ab")),
+            ("[coalesce(null(), 'x')]", json!("x")),
+            ("[range(1, 3)]", json!([1, 2, 3])),
+            ("[padLeft('7', 3, '0')]", json!("007")),
+            ("[resourceGroup().name]", json!("rg")),
+            ("[subscription().subscriptionId]", json!("sub")),
+            (
+                "[resourceId('Microsoft.Storage/storageAccounts', 'st')]",
+                json!(
+                    "/subscriptions/sub/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/st"
+                ),
+            ),
+            (
+                "[resourceId('other', 'Microsoft.MachineLearningServices/workspaces/computes', 'ws', 'ci')]",
+                json!(
+                    "/subscriptions/sub/resourceGroups/other/providers/Microsoft.MachineLearningServices/workspaces/ws/computes/ci"
+                ),
+            ),
+            (
+                "[subscriptionResourceId('Microsoft.Authorization/roleDefinitions', 'abc')]",
+                json!("/subscriptions/sub/providers/Microsoft.Authorization/roleDefinitions/abc"),
+            ),
+            (
+                "[extensionResourceId('/subscriptions/s/resourceGroups/r', 'Microsoft.Authorization/locks', 'l')]",
+                json!(
+                    "/subscriptions/s/resourceGroups/r/providers/Microsoft.Authorization/locks/l"
+                ),
+            ),
+            ("[[literal]", json!("[literal]")),
+            ("plain", json!("plain")),
+            ("[concat('it''s', '')]", json!("it's")),
+        ];
+        for (text, want) in cases {
+            assert_eq!(ev(text), Ok(want), "{text}");
+        }
+        let u = ev("[uniqueString(resourceGroup().id)]").unwrap();
+        assert_eq!(u.as_str().unwrap().len(), 13);
+        assert_eq!(
+            u,
+            ev("[uniqueString(resourceGroup().id)]").unwrap(),
+            "deterministic"
+        );
+        let g = ev("[guid('a', 'b')]").unwrap();
+        assert_eq!(g.as_str().unwrap().len(), 36);
+    }
+
+    #[test]
+    fn deployment_time_values_are_unknown_and_mistakes_invalid() {
+        for text in [
+            "[reference('ws').principalId]",
+            "[listKeys('st', '2023-01-01').keys[0].value]",
+            "[utcNow()]",
+            "[concat('a', reference('x'))]",
+            "[myns.myfunc('a')]",
+        ] {
+            assert!(matches!(ev(text), Err(Eval::Unknown(_))), "{text}");
+        }
+        for text in [
+            "[concat('a']",
+            "[parameters('missing')]",
+            "[if(true, 'a')]",
+            "[int('x')]",
+            "[range(0, 100000000)]",
+            "[variables('list')[5]]",
+            "[bogus]",
+        ] {
+            assert!(
+                matches!(ev(text), Err(Eval::Invalid(_))),
+                "{text}: {:?}",
+                ev(text)
+            );
+        }
+        let deep = format!("[{}'a'{}]", "concat(".repeat(100), ")".repeat(100));
+        assert!(parse_string(&deep).is_err());
+    }
+}

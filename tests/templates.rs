@@ -1,0 +1,396 @@
+//! Pre-deployment audits of ARM templates (issue 12): Microsoft's quickstart templates expand
+//! into the documents they would deploy and are judged like a live workspace; what they do not
+//! deploy is `unknown`; bad templates are one clear error with file:line:column, exit 2.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use assert_cmd::Command;
+use assert_cmd::cargo::cargo_bin_cmd;
+use predicates::prelude::*;
+use serde_json::Value;
+
+const VNET: &str = "tests/data/templates/machine-learning-create-vnet/azuredeploy.json";
+const VNET_PARAMS: &str =
+    "tests/data/templates/machine-learning-create-vnet/azuredeploy.parameters.json";
+const CI: &str =
+    "tests/data/templates/machine-learning-compute-create-computeinstance/azuredeploy.json";
+const CI_PARAMS: &str = "tests/data/templates/machine-learning-compute-create-computeinstance/azuredeploy.parameters.json";
+const SYNTHETIC: &str = "tests/data/templates/synthetic/private-workspace.json";
+const RG: &str = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/template-rg";
+const STORAGE: &str = "existingStorageId=/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/data/providers/Microsoft.Storage/storageAccounts/stdata";
+
+fn amlsec() -> Command {
+    let mut cmd = cargo_bin_cmd!("amlsec");
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("COLUMNS", "200");
+    cmd
+}
+
+fn report(args: &[&str]) -> (Value, std::process::Output) {
+    let out = amlsec()
+        .args(["audit", "--level", "2", "--format", "json"])
+        .args(args)
+        .output()
+        .unwrap();
+    let json = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    (json, out)
+}
+
+fn result<'a>(report: &'a Value, control: &str) -> &'a Value {
+    report["workspaces"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["control"] == control)
+        .unwrap_or_else(|| panic!("{control} not in the report"))
+}
+
+fn status(report: &Value, control: &str) -> String {
+    result(report, control)["status"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn the_vnet_quickstart_expands_into_the_documents_it_deploys() {
+    let t = amlsec::source::template::load(
+        Path::new(&format!("{}/{VNET}", env!("CARGO_MANIFEST_DIR"))),
+        Some(Path::new(&format!(
+            "{}/{VNET_PARAMS}",
+            env!("CARGO_MANIFEST_DIR")
+        ))),
+        &[],
+    )
+    .unwrap();
+    let docs = &t.documents;
+    let ws = docs
+        .get(&format!(
+            "{RG}/providers/Microsoft.MachineLearningServices/workspaces/mlws"
+        ))
+        .unwrap();
+    let storage = ws["properties"]["storageAccount"].as_str().unwrap();
+    assert!(storage.starts_with(&format!(
+        "{RG}/providers/Microsoft.Storage/storageAccounts/sa"
+    )));
+    assert_eq!(
+        docs.get(storage).unwrap()["properties"]["supportsHttpsTrafficOnly"],
+        true
+    );
+    assert_eq!(
+        ws["location"], "westus2",
+        "the parameters file wins over the default"
+    );
+    let computes = docs
+        .list(&format!(
+            "{RG}/providers/Microsoft.MachineLearningServices/workspaces/mlws/computes"
+        ))
+        .unwrap();
+    let names: Vec<&str> = computes
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["cpu-cluster", "GEN-UNIQUE", "gpu-cluster"]);
+    assert_eq!(
+        computes[0]["properties"]["properties"]["subnet"]["id"],
+        format!("{RG}/providers/Microsoft.Network/virtualNetworks/skynet/subnets/default")
+    );
+    // A subnet declared inside its VNet is a resource of its own, with its NSG.
+    let subnet = docs
+        .get(&format!(
+            "{RG}/providers/Microsoft.Network/virtualNetworks/skynet/subnets/default"
+        ))
+        .unwrap();
+    assert!(
+        subnet["properties"]["networkSecurityGroup"]["id"]
+            .as_str()
+            .unwrap()
+            .ends_with("/networkSecurityGroups/mlnetsg")
+    );
+    // The quickstart's `location` placeholder is outside its allowedValues? No: westus2 is in.
+    assert!(t.notices.is_empty(), "{:?}", t.notices);
+}
+
+#[test]
+fn the_vnet_quickstart_is_judged_with_its_lines() {
+    let (r, out) = report(&["--template", VNET, "--parameters", VNET_PARAMS]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(r["source"]["kind"], "template");
+    for (control, want) in [
+        ("AML-NS-01", "fail"),    // public network access not set: Enabled
+        ("AML-NS-14", "fail"),    // SSH (22) open to * on the compute subnet's NSG
+        ("AML-NS-13", "pass"),    // the subnet has an NSG
+        ("AML-NS-24", "pass"),    // every compute in a subnet
+        ("AML-IM-05", "fail"),    // ACR admin user enabled
+        ("AML-DP-06", "fail"),    // minimumTlsVersion missing
+        ("AML-LT-01", "fail"),    // a new workspace has no diagnostic settings
+        ("AML-BR-02", "unknown"), // blobServices/default is not in the template
+        ("AML-PA-02", "unknown"), // subscription owners are outside any template
+        ("AML-IM-08", "not_applicable"),
+    ] {
+        assert_eq!(status(&r, control), want, "{control}");
+    }
+    let ns01 = &result(&r, "AML-NS-01")["resources"][0];
+    assert_eq!(ns01["location"]["file"], VNET);
+    assert_eq!(ns01["location"]["line"], 165);
+    assert!(r["summary"]["unknown"].as_u64().unwrap() > 0);
+    // SARIF points code scanning at the template line.
+    let sarif: Value = serde_json::from_slice(
+        &amlsec()
+            .args([
+                "audit",
+                "--template",
+                VNET,
+                "--parameters",
+                VNET_PARAMS,
+                "--format",
+                "sarif",
+            ])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    let ns01 = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["ruleId"] == "AML-NS-01")
+        .unwrap();
+    let physical = &ns01["locations"][0]["physicalLocation"];
+    assert_eq!(physical["artifactLocation"]["uri"], VNET);
+    assert_eq!(physical["region"]["startLine"], 165);
+}
+
+#[test]
+fn unknown_counts_for_the_exit_code_only_when_asked() {
+    // Only unknowns and passes: the compute controls on a compute that is hardened.
+    let args = [
+        "audit",
+        "--template",
+        SYNTHETIC,
+        "--parameter",
+        STORAGE,
+        "--level",
+        "2",
+    ];
+    amlsec()
+        .args(args)
+        .args(["--control", "AML-NS-15"])
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains(
+            "1 unknown (the template cannot tell",
+        ));
+    amlsec()
+        .args(args)
+        .args(["--control", "AML-NS-15", "--fail-on-unknown"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("1 control failed or unknown"));
+}
+
+#[test]
+fn children_of_an_existing_workspace_are_judged_and_the_rest_is_unknown() {
+    let (r, out) = report(&["--template", CI, "--parameters", CI_PARAMS]);
+    assert_eq!(out.status.code(), Some(1));
+    let ws = &r["workspaces"][0];
+    assert!(
+        ws["id"]
+            .as_str()
+            .unwrap()
+            .ends_with("/workspaces/GET-PREREQ-workspaceName")
+    );
+    assert_eq!(
+        status(&r, "AML-NS-01"),
+        "unknown",
+        "the workspace is not deployed"
+    );
+    assert_eq!(status(&r, "AML-AM-03"), "unknown", "nor are its tags");
+    // The compute the template adds fails; other computes may exist: one unknown instance.
+    let im01 = result(&r, "AML-IM-01");
+    assert_eq!(im01["status"], "fail");
+    let statuses: Vec<&str> = im01["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["unknown", "fail"]);
+    assert_eq!(
+        r["summary"]["error"], 0,
+        "nothing the template cannot tell is an error"
+    );
+}
+
+#[test]
+fn symbolic_names_copy_loops_private_endpoints_and_nested_deployments() {
+    let (r, _) = report(&["--template", SYNTHETIC, "--parameter", STORAGE]);
+    for (control, want) in [
+        ("AML-NS-01", "pass"),
+        ("AML-NS-02", "pass"),    // the template's private endpoint: Approved
+        ("AML-NS-36", "fail"),    // a manual connection: Pending
+        ("AML-NS-15", "unknown"), // an existing storage account passed by id
+        ("AML-IM-01", "pass"),    // both computes of the copy loop
+        ("AML-LT-01", "pass"),    // diagnostic settings scoped by symbolic name
+        ("AML-IM-08", "fail"),    // the nested deployment's key-auth endpoint
+    ] {
+        assert_eq!(status(&r, control), want, "{control}");
+    }
+    assert_eq!(
+        result(&r, "AML-IM-01")["resources"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    let t = amlsec::source::template::load(
+        Path::new(&format!("{}/{SYNTHETIC}", env!("CARGO_MANIFEST_DIR"))),
+        None,
+        &[STORAGE.to_string(), "prefix=\"[not an expression\"".into()],
+    )
+    .unwrap();
+    // A parameter value is data: a leading `[` is not evaluated.
+    assert!(
+        t.documents
+            .find(&format!(
+                "{RG}/providers/Microsoft.KeyVault/vaults/kv-[not an expression"
+            ))
+            .is_some()
+    );
+}
+
+fn bad(name: &str, text: &str, args: &[&str], message: &str, position: &str) {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("templates");
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join(name);
+    std::fs::write(&file, text).unwrap();
+    let started = Instant::now();
+    let out = amlsec()
+        .args(["audit", "--template", file.to_str().unwrap()])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "{name} took {:?}",
+        started.elapsed()
+    );
+    assert_eq!(out.status.code(), Some(2), "{name}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains(message), "{name}: {stderr}");
+    assert!(
+        stderr.contains(&format!("{}{position}", file.display())),
+        "{name}: no {position} in {stderr}"
+    );
+    assert!(out.stdout.is_empty(), "nothing audited");
+}
+
+const SCHEMA: &str = r#""$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#""#;
+
+#[test]
+fn bad_templates_are_one_clear_error_each() {
+    bad(
+        "not-json.json",
+        "{\n  \"resources\": [,]\n}",
+        &[],
+        "not valid JSON",
+        ":2:",
+    );
+    bad(
+        "no-resources.json",
+        "{\"parameters\": {}}",
+        &[],
+        "not an ARM template",
+        ":1:1",
+    );
+    bad(
+        "no-value.json",
+        &format!(
+            "{{{SCHEMA},\n \"parameters\": {{\n  \"name\": {{\"type\": \"string\"}}}},\n \"resources\": []}}"
+        ),
+        &[],
+        "parameter name has no value",
+        ":3:11",
+    );
+    bad(
+        "cycle.json",
+        &format!(
+            "{{{SCHEMA},\n \"variables\": {{\"a\": \"[variables('b')]\",\n  \"b\": \"[variables('a')]\"}},\n \"resources\": [{{\"type\": \"Microsoft.Storage/storageAccounts\", \"apiVersion\": \"2023-01-01\", \"name\": \"[variables('a')]\"}}]}}"
+        ),
+        &[],
+        "refers to itself",
+        ":",
+    );
+    let copy = |count: &str| {
+        format!(
+            "{{{SCHEMA},\n \"resources\": [{{\"type\": \"Microsoft.Storage/storageAccounts\", \"apiVersion\": \"2023-01-01\",\n  \"name\": \"[concat('st', copyIndex())]\", \"copy\": {{\"name\": \"c\", \"count\": {count}}}}}]}}"
+        )
+    };
+    bad(
+        "copy-text.json",
+        &copy("\"many\""),
+        &[],
+        "a copy count that is not a number",
+        ":3:",
+    );
+    bad(
+        "copy-huge.json",
+        &copy("1000000000"),
+        &[],
+        "a copy count of 1000000000",
+        ":3:",
+    );
+    bad(
+        "bad-expression.json",
+        &format!(
+            "{{{SCHEMA},\n \"resources\": [{{\"type\": \"Microsoft.Storage/storageAccounts\", \"apiVersion\": \"2023-01-01\",\n  \"name\": \"[concat('a',]\"}}]}}"
+        ),
+        &[],
+        "an expression ends too early",
+        ":3:",
+    );
+    bad(
+        "subscription-scope.json",
+        r#"{"$schema": "https://schema.management.azure.com/schemas/2018-05-01/subscriptionDeploymentTemplate.json#", "resources": []}"#,
+        &[],
+        "only resource-group deployment templates",
+        ":1:",
+    );
+    bad(
+        "nothing-aml.json",
+        &format!("{{{SCHEMA}, \"resources\": []}}"),
+        &[],
+        "the template deploys no Azure ML workspace or registry",
+        "",
+    );
+    amlsec()
+        .args([
+            "audit",
+            "--template",
+            VNET,
+            "--snapshot",
+            "examples/default-workspace.json",
+        ])
+        .assert()
+        .code(2);
+    amlsec()
+        .args(["audit", "--template", VNET, "--parameter", "novalue"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("expected NAME=VALUE"));
+}
+
+#[test]
+fn a_parameter_outside_its_constraints_is_a_warning_not_a_stop() {
+    amlsec()
+        .args(["audit", "--template", VNET, "--parameters", VNET_PARAMS])
+        .args(["--parameter", "location=mars"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "warning: parameter location: \"mars\" is not one of its allowedValues",
+        ));
+}
