@@ -75,7 +75,14 @@ pub enum Source {
         path: PathBuf,
         parameters_file: Option<PathBuf>,
         parameters: Vec<String>,
+        /// A snapshot the template is deployed into (at most `max_bytes`), or none.
+        estate: Option<(PathBuf, u64)>,
+        /// The resource group it is deployed to (`/subscriptions/{sub}/resourceGroups/{rg}`).
+        scope: Option<String>,
     },
+    /// A what-if result (`az deployment group what-if --result-format FullResourcePayloads
+    /// --no-pretty-print`): the `after` payloads.
+    WhatIf { path: PathBuf },
     /// Documents already in memory (tests, benchmarks, tools built on the library).
     Documents {
         documents: Box<Documents>,
@@ -186,9 +193,17 @@ pub fn audit(
             path,
             parameters_file,
             parameters,
+            estate,
+            scope,
         } => {
-            let t = template::load(&path, parameters_file.as_deref(), &parameters)?;
+            let t = template::load(
+                &path,
+                parameters_file.as_deref(),
+                &parameters,
+                scope.as_deref(),
+            )?;
             template_notices = t.notices;
+            // The subjects the template deploys or adds to, judged as it would leave them.
             let ids = audit::subjects(&t.documents, &[]).map_err(|e| {
                 Error::Template(crate::error::Diagnostic {
                     file: path.display().to_string(),
@@ -199,7 +214,34 @@ pub fn audit(
             let source = report::Source::Template {
                 path: path.display().to_string(),
             };
-            (t.documents, ids, source, 0, vec![])
+            let docs = match estate {
+                Some((snapshot_path, max_bytes)) => {
+                    let mut base = snapshot::load(&snapshot_path, max_bytes)?;
+                    base.overlay(t.documents);
+                    base
+                }
+                None => t.documents,
+            };
+            (docs, ids, source, 0, vec![])
+        }
+        Source::WhatIf { path } => {
+            let t = template::what_if::load(&path)?;
+            template_notices = t.notices;
+            let file = path.display().to_string();
+            let ids = audit::subjects(&t.documents, &[]).map_err(|e| {
+                Error::Template(crate::error::Diagnostic {
+                    file: file.clone(),
+                    position: None,
+                    message: e.to_string(),
+                })
+            })?;
+            (
+                t.documents,
+                ids,
+                report::Source::Template { path: file },
+                0,
+                vec![],
+            )
         }
         Source::Live { options, selector } => {
             let live = arm::read(&options, &selector, &settings, &audit::needs(&controls))?;

@@ -63,6 +63,7 @@ fn the_vnet_quickstart_expands_into_the_documents_it_deploys() {
             env!("CARGO_MANIFEST_DIR")
         ))),
         &[],
+        None,
     )
     .unwrap();
     let docs = &t.documents;
@@ -250,6 +251,7 @@ fn symbolic_names_copy_loops_private_endpoints_and_nested_deployments() {
         Path::new(&format!("{}/{SYNTHETIC}", env!("CARGO_MANIFEST_DIR"))),
         None,
         &[STORAGE.to_string(), "prefix=\"[not an expression\"".into()],
+        None,
     )
     .unwrap();
     // A parameter value is data: a leading `[` is not evaluated.
@@ -393,4 +395,82 @@ fn a_parameter_outside_its_constraints_is_a_warning_not_a_stop() {
         .stderr(predicate::str::contains(
             "warning: parameter location: \"mars\" is not one of its allowedValues",
         ));
+}
+
+#[test]
+fn a_pull_request_is_judged_against_the_estate_it_changes() {
+    // The compute-instance quickstart adds a compute to the hardened example's workspace.
+    let (r, out) = report(&[
+        "--template",
+        CI,
+        "--parameters",
+        CI_PARAMS,
+        "--parameter",
+        "workspaceName=mlw-hardened",
+        "--snapshot",
+        "examples/hardened-workspace.json",
+        "--deployment-scope",
+        "/subscriptions/5b1c8a3e-0d4f-4c7e-9a61-2f3e4d5c6b7a/resourceGroups/rg-ml-prod",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        r["workspaces"].as_array().unwrap().len(),
+        1,
+        "only what the template touches"
+    );
+    assert_eq!(r["registries"], serde_json::json!([]));
+    assert_eq!(
+        status(&r, "AML-NS-01"),
+        "pass",
+        "the workspace is read from the estate"
+    );
+    let im01 = result(&r, "AML-IM-01");
+    assert_eq!(im01["status"], "fail");
+    let failing: Vec<&str> = im01["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|x| x["status"] == "fail")
+        .map(|x| x["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        failing.len(),
+        1,
+        "the estate's computes pass, the new one fails"
+    );
+    assert!(failing[0].ends_with("/computes/GEN-UNIQUE-8"));
+    assert_eq!(
+        r["summary"]["unknown"],
+        Value::Null,
+        "nothing is unknown against an estate"
+    );
+}
+
+#[test]
+fn what_if_after_payloads_are_audited() {
+    let (r, out) = report(&[
+        "--what-if",
+        "tests/data/templates/what-if/workspace-what-if.json",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(status(&r, "AML-NS-01"), "fail");
+    assert_eq!(
+        status(&r, "AML-DP-06"),
+        "pass",
+        "the storage the change creates"
+    );
+    assert_eq!(
+        status(&r, "AML-NS-17"),
+        "unknown",
+        "the key vault what-if ignores"
+    );
+    assert_eq!(
+        result(&r, "AML-NS-01")["resources"][0]["location"]["line"],
+        8
+    );
+    amlsec()
+        .args(["audit", "--what-if", VNET])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not a what-if result"));
 }

@@ -75,6 +75,19 @@ impl Doc {
 
     /// The failure of an unread place at or below the member `key` (a whole list included
     /// at `key` could not be read, or part of it).
+    /// The failure of an unread place on the way to, at, or below the member path `keys`
+    /// (what a reference along that path may name is then unknown).
+    pub fn unread_along(&self, keys: &[&str]) -> Option<&ReadFailure> {
+        self.unread
+            .iter()
+            .find(|u| {
+                u.at.iter()
+                    .zip(keys)
+                    .all(|(s, k)| s.same(&Step::Key(k.to_string())))
+            })
+            .map(|u| &u.failure)
+    }
+
     pub fn unread_under(&self, key: &str) -> Option<&ReadFailure> {
         self.unread
             .iter()

@@ -107,6 +107,9 @@ pub struct Deployment {
     pub unknown: HashMap<String, Vec<(Vec<super::Step>, String)>>,
     /// Per document key: where the template declares it.
     pub declared_at: HashMap<String, Location>,
+    /// The template overlays an estate (a snapshot): what it does not deploy is read from the
+    /// estate, with the estate's rules.
+    pub overlay: bool,
 }
 
 /// A place in an input file.
@@ -318,8 +321,10 @@ impl Documents {
             return Err(f.clone());
         }
         Err(match &self.deployment {
-            Some(_) => ReadFailure::unknown(id, "referenced by the template, not deployed by it"),
-            None => ReadFailure::not_in_source(id),
+            Some(d) if !d.overlay => {
+                ReadFailure::unknown(id, "referenced by the template, not deployed by it")
+            }
+            _ => ReadFailure::not_in_source(id),
         })
     }
 
@@ -369,6 +374,33 @@ impl Documents {
         self.deployment.is_some()
     }
 
+    /// Lays a template's documents over this estate, as the deployment would leave it: its
+    /// documents replace the estate's of the same id; what it does not deploy is the
+    /// estate's. A subject the template only references is audited if the estate has it.
+    pub fn overlay(&mut self, template: Documents) {
+        let Documents {
+            docs,
+            failures,
+            deployment,
+            ..
+        } = template;
+        let mut keys: Vec<&String> = docs.keys().collect();
+        keys.sort();
+        for key in keys {
+            if let Ok(doc) = serde_json::from_str::<Value>(docs[key].get()) {
+                self.insert(doc);
+            }
+        }
+        for f in failures.into_values() {
+            if self.find(&f.path).is_none() && self.failure(&f.path).is_none() {
+                self.record_failure(f);
+            }
+        }
+        let mut deployment = deployment.unwrap_or_default();
+        deployment.overlay = true;
+        self.deployment = Some(deployment);
+    }
+
     /// Makes the store a template's: what it does not deploy is unknown, not absent.
     pub fn set_deployment(&mut self, deployment: Deployment) {
         self.deployment = Some(deployment);
@@ -376,7 +408,7 @@ impl Documents {
 
     /// For a template: why a list cannot be known, if it cannot.
     fn unknown_list(&self, collection: &str) -> Option<ReadFailure> {
-        let d = self.deployment.as_ref()?;
+        let d = self.deployment.as_ref().filter(|d| !d.overlay)?;
         let key = arm_id::key(collection);
         let inherited = ["/microsoft.authorization/", "/microsoft.security/"]
             .iter()

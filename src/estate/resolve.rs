@@ -342,9 +342,10 @@ impl Resolver<'_> {
                     continue;
                 }
             };
-            // A list included where the path goes could not be read: what it names is unknown.
-            let first = path.split('.').next().unwrap_or_default();
-            if let Some(f) = doc.unread_under(first.trim_end_matches("[*]")) {
+            // A list included where the path goes could not be read (or a template sets a
+            // value on it only at deployment): what it names is unknown.
+            let keys: Vec<&str> = path.split('.').map(|k| k.trim_end_matches("[*]")).collect();
+            if let Some(f) = doc.unread_along(&keys) {
                 unreadable.push(Instance {
                     id: p.id.clone(),
                     state: InstanceState::Failed(f.clone()),

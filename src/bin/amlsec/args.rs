@@ -195,8 +195,14 @@ pub struct AuditArgs {
     pub snapshot: Option<PathBuf>,
     /// Pre-deployment input: an ARM template (JSON; run `bicep build` first for Bicep). What it
     /// would deploy is audited; what it cannot tell is `unknown`.
-    #[arg(long, value_name = "FILE", conflicts_with = "snapshot")]
+    /// With --snapshot, the template is laid over that estate (what it does not deploy is
+    /// read from the snapshot): how a pull request is judged against production.
+    #[arg(long, value_name = "FILE")]
     pub template: Option<PathBuf>,
+    /// Pre-deployment input: a what-if result (`az deployment group what-if --result-format
+    /// FullResourcePayloads --no-pretty-print`); the `after` payloads are audited.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["template", "snapshot"])]
+    pub what_if: Option<PathBuf>,
     /// A deployment parameters file for --template.
     #[arg(long, value_name = "FILE", requires = "template")]
     pub parameters: Option<PathBuf>,
@@ -204,6 +210,10 @@ pub struct AuditArgs {
     /// --parameters.
     #[arg(long, value_name = "NAME=VALUE", requires = "template")]
     pub parameter: Vec<String>,
+    /// The resource group the template is deployed to, /subscriptions/<sub>/resourceGroups/<rg>
+    /// (with --snapshot: the estate's) [default: a placeholder group].
+    #[arg(long, value_name = "ID", requires = "template")]
+    pub deployment_scope: Option<String>,
     /// Count `unknown` results (what a template cannot tell) as failures for the exit code.
     #[arg(long)]
     pub fail_on_unknown: bool,
@@ -588,6 +598,9 @@ impl AuditArgs {
     /// Where the documents come from: a snapshot, or Azure (the flags that read from Azure
     /// do not go with a snapshot).
     pub fn source(&self) -> Result<Source> {
+        if let Some(path) = self.what_if.clone() {
+            return Ok(Source::WhatIf { path });
+        }
         if let Some(path) = self.template.clone() {
             let from_azure = (self.source.resource_group.is_some()
                 || !self.source.subscription.is_empty()
@@ -596,13 +609,19 @@ impl AuditArgs {
             .then_some("--workspace, --resource-group, --subscription and --registry");
             if let Some(flag) = self.azure.given().or(from_azure) {
                 return Err(Error::Usage(format!(
-                    "{flag}: --template audits what the template would deploy, on its own"
+                    "{flag}: --template reads no Azure; to judge it against a live estate, \
+                     write a snapshot with `amlsec collect` and add --snapshot"
                 )));
             }
+            let max_bytes = self
+                .max_snapshot_size
+                .unwrap_or(amlsec::input::SNAPSHOT_LIMIT);
             return Ok(Source::Template {
                 path,
                 parameters_file: self.parameters.clone(),
                 parameters: self.parameter.clone(),
+                estate: self.snapshot.clone().map(|s| (s, max_bytes)),
+                scope: self.deployment_scope.clone(),
             });
         }
         Ok(match self.snapshot.clone() {

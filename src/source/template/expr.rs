@@ -347,6 +347,28 @@ fn guid(parts: &[String]) -> String {
     )
 }
 
+/// Standard base64 with padding (RFC 4648), as ARM's `base64()` returns.
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
 /// `Type/names...`: the resource id segments of a type and its names.
 fn resource_path(kind: &str, names: &[String]) -> Result<String, Eval> {
     // ARM accepts `Microsoft.Storage/storageAccounts/` (the quickstarts have it).
@@ -663,6 +685,10 @@ fn call(name: &str, args: &[Expr], cx: &dyn Context) -> Outcome {
                 std::iter::repeat_n(pad, n).chain(s.chars()).collect(),
             ))
         }
+        "base64" => {
+            arity(1..=1)?;
+            Ok(Value::String(base64(as_str(&v[0], name)?.as_bytes())))
+        }
         "null" => Ok(Value::Null),
         "true" => Ok(Value::Bool(true)),
         "false" => Ok(Value::Bool(false)),
@@ -871,6 +897,9 @@ mod tests {
             ("[coalesce(null(), 'x')]", json!("x")),
             ("[range(1, 3)]", json!([1, 2, 3])),
             ("[padLeft('7', 3, '0')]", json!("007")),
+            ("[base64('ls')]", json!("bHM=")),
+            ("[base64('abc')]", json!("YWJj")),
+            ("[base64('a')]", json!("YQ==")),
             ("[resourceGroup().name]", json!("rg")),
             ("[subscription().subscriptionId]", json!("sub")),
             (

@@ -4,11 +4,13 @@
 //! every value known only at deployment time, is recorded as unknown in the store — never a
 //! guess, never an absence (baseline.md §1.6 v0.2).
 //!
-//! The deployment scope is a placeholder resource group (`TEMPLATE_SUBSCRIPTION`,
-//! `TEMPLATE_RESOURCE_GROUP`, location `TEMPLATE_LOCATION`): ids link up inside the template,
-//! but they are not the ids Azure will assign.
+//! The deployment scope is the resource group given (`--deployment-scope`), else a placeholder
+//! (`TEMPLATE_SUBSCRIPTION`, `TEMPLATE_RESOURCE_GROUP`); `resourceGroup().location` is
+//! `TEMPLATE_LOCATION`. `uniqueString` and `guid` are deterministic but not Azure's own
+//! values: ids link up inside the template, they are not the names Azure would derive.
 
 mod expr;
+pub mod what_if;
 
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
@@ -42,8 +44,15 @@ pub struct Template {
     pub notices: Vec<String>,
 }
 
-/// Reads and expands a template with its parameters (`NAME=VALUE` overrides win over the file).
-pub fn load(path: &Path, parameters_file: Option<&Path>, overrides: &[String]) -> Result<Template> {
+/// Reads and expands a template with its parameters (`NAME=VALUE` overrides win over the
+/// file), deployed into `scope` (`/subscriptions/{sub}/resourceGroups/{rg}`; a placeholder
+/// group when none is given).
+pub fn load(
+    path: &Path,
+    parameters_file: Option<&Path>,
+    overrides: &[String],
+    scope: Option<&str>,
+) -> Result<Template> {
     let file = path.display().to_string();
     let text = crate::input::read_text(path, FILE_LIMIT)?;
     let root = parse_json(&file, &text)?;
@@ -115,9 +124,30 @@ pub fn load(path: &Path, parameters_file: Option<&Path>, overrides: &[String]) -
             serde_json::from_str(value).unwrap_or_else(|_| Value::String(value.to_string()));
         values.insert(name.trim().to_ascii_lowercase(), Given::Value(value));
     }
-    let scope = Scope {
-        subscription: TEMPLATE_SUBSCRIPTION.to_string(),
-        resource_group: TEMPLATE_RESOURCE_GROUP.to_string(),
+    let scope = match scope {
+        None => Scope {
+            subscription: TEMPLATE_SUBSCRIPTION.to_string(),
+            resource_group: TEMPLATE_RESOURCE_GROUP.to_string(),
+        },
+        Some(id) => {
+            let segs: Vec<&str> = id.trim().trim_matches('/').split('/').collect();
+            match segs.as_slice() {
+                [s, sub, r, rg]
+                    if s.eq_ignore_ascii_case("subscriptions")
+                        && r.eq_ignore_ascii_case("resourceGroups") =>
+                {
+                    Scope {
+                        subscription: sub.to_string(),
+                        resource_group: rg.to_string(),
+                    }
+                }
+                _ => {
+                    return Err(Error::Usage(format!(
+                        "--deployment-scope {id}: expected /subscriptions/<sub>/resourceGroups/<rg>"
+                    )));
+                }
+            }
+        }
     };
     let mut out = Expansion {
         here: &here,
