@@ -474,3 +474,25 @@ fn what_if_after_payloads_are_audited() {
         .code(2)
         .stderr(predicate::str::contains("not a what-if result"));
 }
+
+/// Bicep modules compile to nested deployments whose outputs the next module reads with
+/// `reference(...).outputs.x.value`: known when the output is.
+#[test]
+fn the_hub_quickstart_links_its_modules_through_their_outputs() {
+    let (r, out) = report(&[
+        "--template",
+        "tests/data/templates/aistudio-entraid-passthrough/azuredeploy.json",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    for (control, want) in [
+        ("AML-NS-17", "pass"), // the key vault from the dependencies module denies by default
+        ("AML-BR-04", "pass"), // with purge protection
+        ("AML-DP-07", "pass"), // storage: no anonymous blob access
+        ("AML-NS-18", "pass"), // registry: public access disabled
+        ("AML-IM-05", "fail"), // registry admin user enabled
+        ("AML-IM-04", "pass"), // the hub's Azure OpenAI connection uses Entra
+        ("AML-NS-01", "fail"), // the hub is public
+    ] {
+        assert_eq!(status(&r, control), want, "{control}");
+    }
+}

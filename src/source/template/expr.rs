@@ -40,6 +40,8 @@ pub trait Context {
     fn location(&self) -> &str;
     /// The id of a resource declared with this symbolic name (languageVersion 2.0).
     fn symbolic(&self, name: &str) -> Option<String>;
+    /// An output of a nested deployment the template declares (by id or symbolic name).
+    fn deployment_output(&self, deployment: &str, output: &str) -> Option<Outcome>;
 }
 
 /// A template string: an expression when it is `[...]` (and not `[[...`), else a literal.
@@ -223,6 +225,9 @@ pub fn eval(e: &Expr, cx: &dyn Context) -> Outcome {
     match e {
         Expr::Literal(v) => Ok(v.clone()),
         Expr::Member(inner, name) => {
+            if let Some(output) = deployment_output(e, cx) {
+                return output;
+            }
             let v = eval(inner, cx)?;
             match v {
                 Value::Object(map) => map
@@ -250,6 +255,33 @@ pub fn eval(e: &Expr, cx: &dyn Context) -> Outcome {
         }
         Expr::Call(name, args) => call(name, args, cx),
     }
+}
+
+/// `reference(<nested deployment>).outputs.<name>.value`: what a module returns (Bicep's
+/// `module.outputs.x`) is known when its value is, unlike the rest of `reference()`.
+fn deployment_output(e: &Expr, cx: &dyn Context) -> Option<Outcome> {
+    let Expr::Member(outputs_name, value) = e else {
+        return None;
+    };
+    let Expr::Member(outputs, name) = outputs_name.as_ref() else {
+        return None;
+    };
+    let Expr::Member(call, key) = outputs.as_ref() else {
+        return None;
+    };
+    let Expr::Call(f, args) = call.as_ref() else {
+        return None;
+    };
+    if !(value.eq_ignore_ascii_case("value")
+        && key.eq_ignore_ascii_case("outputs")
+        && f.eq_ignore_ascii_case("reference"))
+    {
+        return None;
+    }
+    let Ok(Value::String(target)) = eval(args.first()?, cx) else {
+        return None;
+    };
+    cx.deployment_output(&target, name)
 }
 
 fn string(v: &Value) -> String {
@@ -847,6 +879,9 @@ mod tests {
         fn symbolic(&self, _: &str) -> Option<String> {
             None
         }
+        fn deployment_output(&self, deployment: &str, output: &str) -> Option<Outcome> {
+            (deployment == "dep" && output == "id").then(|| Ok(json!("/x")))
+        }
     }
 
     fn ev(text: &str) -> Outcome {
@@ -898,6 +933,10 @@ mod tests {
             ("[range(1, 3)]", json!([1, 2, 3])),
             ("[padLeft('7', 3, '0')]", json!("007")),
             ("[base64('ls')]", json!("bHM=")),
+            (
+                "[reference('dep', '2022-09-01').outputs.id.value]",
+                json!("/x"),
+            ),
             ("[base64('abc')]", json!("YWJj")),
             ("[base64('a')]", json!("YQ==")),
             ("[resourceGroup().name]", json!("rg")),

@@ -59,6 +59,7 @@ pub fn load(
     let here = Here {
         file: &file,
         text: text.as_bytes(),
+        outputs: RefCell::new(HashMap::new()),
     };
     if !root
         .get("resources")
@@ -195,10 +196,12 @@ enum Own {
     Index(usize),
 }
 
-/// The template's text, to point diagnostics and findings at.
+/// The template's text, to point diagnostics and findings at, and what its nested
+/// deployments output (by deployment id key, then output name), for `reference(...).outputs`.
 struct Here<'t> {
     file: &'t str,
     text: &'t [u8],
+    outputs: RefCell<HashMap<String, HashMap<String, Outcome>>>,
 }
 
 impl Here<'_> {
@@ -516,6 +519,9 @@ impl expr::Context for FrameView<'_, '_> {
     fn symbolic(&self, name: &str) -> Option<String> {
         self.frame.symbolic(name)
     }
+    fn deployment_output(&self, deployment: &str, output: &str) -> Option<Outcome> {
+        expr::Context::deployment_output(self.frame, deployment, output)
+    }
 }
 
 fn copy_index(copies: &[(String, i64)], loop_name: Option<&str>) -> std::result::Result<i64, Eval> {
@@ -557,6 +563,33 @@ impl expr::Context for Frame<'_> {
             .borrow()
             .get(&name.to_ascii_lowercase())
             .cloned()
+    }
+    fn deployment_output(&self, deployment: &str, output: &str) -> Option<Outcome> {
+        let id = if deployment.contains('/') {
+            deployment.to_string()
+        } else {
+            // A module by symbolic name, or a deployment by its bare name.
+            expr::Context::symbolic(self, deployment).unwrap_or_else(|| {
+                full_id(
+                    &self.scope,
+                    None,
+                    "Microsoft.Resources/deployments",
+                    deployment,
+                    None,
+                )
+            })
+        };
+        let outputs = self.here.outputs.borrow();
+        let of = outputs.get(&arm_id::key(&id))?;
+        Some(
+            of.get(&output.to_ascii_lowercase())
+                .cloned()
+                .unwrap_or_else(|| {
+                    Err(Eval::Invalid(format!(
+                        "the deployment has no output `{output}`"
+                    )))
+                }),
+        )
     }
 }
 
@@ -790,7 +823,7 @@ impl Expansion<'_> {
             None => (kind.clone(), name.clone()),
         };
         if full_kind.eq_ignore_ascii_case("Microsoft.Resources/deployments") {
-            return self.deployment(r, view, frame, at, depth);
+            return self.deployment(&id, r, view, frame, at, depth);
         }
         let existing = r.get("existing").is_some_and(|e| e == &Value::Bool(true));
         let mut doc = Map::new();
@@ -976,6 +1009,7 @@ impl Expansion<'_> {
     /// not read, and said so.
     fn deployment(
         &mut self,
+        id: &str,
         r: &Value,
         view: &FrameView<'_, '_>,
         frame: &Frame<'_>,
@@ -1050,7 +1084,9 @@ impl Expansion<'_> {
                 &mut notices,
             )?;
             self.notices.extend(notices);
-            self.template(template, &nested, template_at, depth + 1)
+            self.template(template, &nested, template_at.clone(), depth + 1)?;
+            self.record_outputs(id, template, &nested, &template_at);
+            Ok(())
         } else if scope.id() != frame.scope.id() {
             // Outer scope into another resource group: its `resourceGroup()` would be
             // evaluated in the outer one, so its ids cannot be trusted.
@@ -1061,8 +1097,34 @@ impl Expansion<'_> {
             Ok(())
         } else {
             // Outer scope (the default): the nested template sees the outer parameters.
-            self.template(template, frame, template_at, depth + 1)
+            self.template(template, frame, template_at.clone(), depth + 1)?;
+            self.record_outputs(id, template, frame, &template_at);
+            Ok(())
         }
+    }
+
+    /// A nested deployment's outputs, evaluated where its template is, for the
+    /// `reference(...).outputs` of the deployments after it.
+    fn record_outputs(&self, id: &str, template: &Value, frame: &Frame<'_>, at: &[Own]) {
+        let outputs_at = with(at, Own::Key("outputs".into()));
+        let mut out = HashMap::new();
+        for (name, def) in template
+            .get("outputs")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            let raw = def.get("value").cloned().unwrap_or(Value::Null);
+            let value_at = with(
+                &with(&outputs_at, Own::Key(name.clone())),
+                Own::Key("value".into()),
+            );
+            out.insert(
+                name.to_ascii_lowercase(),
+                frame.view().value(&raw, &value_at),
+            );
+        }
+        self.here.outputs.borrow_mut().insert(arm_id::key(id), out);
     }
 
     fn into_documents(self) -> Documents {

@@ -20,6 +20,7 @@ pub fn load(path: &Path) -> Result<Template> {
     let here = Here {
         file: &file,
         text: text.as_bytes(),
+        outputs: Default::default(),
     };
     // The CLI prints the result's properties at the top; the REST body nests them.
     let (changes, at) = match (root.get("changes"), root.pointer("/properties/changes")) {
