@@ -877,3 +877,47 @@ fn registries_are_picked_and_their_flags_checked() {
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["registries"], serde_json::json!([]));
 }
+
+/// `--explain ID` prints the control's full text; completions offer control ids and
+/// categories without refusing ids that user rules add.
+#[test]
+fn explain_prints_a_control_and_completions_offer_ids() {
+    amlsec()
+        .args(["audit", "--explain", "aml-ns-30"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains(
+            "AML-NS-30 · Managed online endpoints are not reachable from public networks",
+        ))
+        .stdout(predicate::str::contains("concept-secure-online-endpoint"));
+    amlsec()
+        .args(["audit", "--explain", "AML-XX-99"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "--explain AML-XX-99: no such control",
+        ));
+    let bash = amlsec().args(["completions", "bash"]).output().unwrap();
+    let script = String::from_utf8_lossy(&bash.stdout);
+    assert!(script.contains("AML-NS-30") && script.contains("privileged-access"));
+    // A user's own control id is not refused by the flag itself.
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("explain");
+    std::fs::create_dir_all(&dir).unwrap();
+    let rule = dir.join("mine.yaml");
+    std::fs::write(
+        &rule,
+        "category: network\ncontrols:\n  - id: ORG-NS-01\n    title: t\n    severity: high\n    level: 1\n    mode: automated\n    target: workspace\n    pass: {field: properties.publicNetworkAccess, equals: Disabled}\n    evidence: [{path: properties.publicNetworkAccess}]\n    remediation: r\n",
+    )
+    .unwrap();
+    amlsec()
+        .args([
+            "audit",
+            "--snapshot",
+            DEFAULT,
+            "--rules",
+            rule.to_str().unwrap(),
+        ])
+        .args(["--control", "ORG-NS-01"])
+        .assert()
+        .code(1);
+}

@@ -191,102 +191,172 @@ pub struct SettingArgs {
 #[derive(Args)]
 pub struct AuditArgs {
     /// Offline input: a JSON file of ARM documents, or `-` for standard input.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help_heading = "Input")]
     pub snapshot: Option<PathBuf>,
     /// Pre-deployment input: an ARM template (JSON; run `bicep build` first for Bicep). What it
     /// would deploy is audited; what it cannot tell is `unknown`.
     /// With --snapshot, the template is laid over that estate (what it does not deploy is
     /// read from the snapshot): how a pull request is judged against production.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help_heading = "Input")]
     pub template: Option<PathBuf>,
     /// Pre-deployment input: a what-if result (`az deployment group what-if --result-format
     /// FullResourcePayloads --no-pretty-print`); the `after` payloads are audited.
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["template", "snapshot"])]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["template", "snapshot"], help_heading = "Input")]
     pub what_if: Option<PathBuf>,
     /// A deployment parameters file for --template.
-    #[arg(long, value_name = "FILE", requires = "template")]
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "template",
+        help_heading = "Input"
+    )]
     pub parameters: Option<PathBuf>,
     /// A template parameter, NAME=VALUE (the value as JSON, or else as a string); overrides
     /// --parameters.
-    #[arg(long, value_name = "NAME=VALUE", requires = "template")]
+    #[arg(
+        long,
+        value_name = "NAME=VALUE",
+        requires = "template",
+        help_heading = "Input"
+    )]
     pub parameter: Vec<String>,
     /// The resource group the template is deployed to, /subscriptions/<sub>/resourceGroups/<rg>
     /// (with --snapshot: the estate's) [default: a placeholder group].
-    #[arg(long, value_name = "ID", requires = "template")]
+    #[arg(long, value_name = "ID", requires = "template", help_heading = "Input")]
     pub deployment_scope: Option<String>,
-    /// Count `unknown` results (what a template cannot tell) as failures for the exit code.
-    #[arg(long)]
-    pub fail_on_unknown: bool,
-    /// Largest Markdown summary; past it a compact form is written. 64KiB fits a pull-request
-    /// comment [default: 1MiB, what GitHub's step summary takes].
-    #[arg(long, value_name = "SIZE", value_parser = markdown_limit)]
-    pub markdown_limit: Option<usize>,
     /// Largest snapshot accepted, e.g. 512MiB or 4GiB [default: 1GiB].
-    #[arg(long, value_name = "SIZE", value_parser = amlsec::input::parse_size)]
+    #[arg(long, value_name = "SIZE", value_parser = amlsec::input::parse_size, help_heading = "Input")]
     pub max_snapshot_size: Option<u64>,
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "Input")]
     pub source: SourceArgs,
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "Azure")]
     pub azure: AzureArgs,
     /// Settings file [default: ./amlsec.yaml when it exists]; flags override what it sets.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help_heading = "Selection")]
     pub config: Option<PathBuf>,
     /// 1: controls for every workspace; 2: also those for sensitive data (cost or hard to
     /// reverse) [default: 1].
-    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=2))]
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=2), help_heading = "Selection")]
     pub level: Option<u8>,
     /// Only these categories (repeatable or comma-separated), e.g. network,identity.
-    #[arg(long, value_delimiter = ',', value_name = "CATEGORY")]
+    #[arg(long, value_delimiter = ',', value_name = "CATEGORY", help_heading = "Selection", value_parser = categories(), hide_possible_values = true)]
     pub category: Vec<String>,
     /// Only these controls (repeatable or comma-separated), e.g. AML-NS-01.
-    #[arg(long, value_delimiter = ',', value_name = "ID")]
+    #[arg(long, value_delimiter = ',', value_name = "ID", help_heading = "Selection", value_parser = control_ids(), hide_possible_values = true)]
     pub control: Vec<String>,
     /// Only controls of this severity or higher.
-    #[arg(long, value_enum, value_name = "SEVERITY")]
+    #[arg(long, value_enum, value_name = "SEVERITY", help_heading = "Selection")]
     pub severity: Option<SeverityArg>,
     /// Leave these controls out (repeatable or comma-separated; `*` globs, e.g. AML-LT-*).
-    #[arg(long, value_delimiter = ',', value_name = "ID")]
+    #[arg(long, value_delimiter = ',', value_name = "ID", help_heading = "Selection", value_parser = control_ids(), hide_possible_values = true)]
     pub skip_control: Vec<String>,
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "Selection")]
     pub rules: RuleArgs,
     /// Override a rule parameter: NAME=VALUE, VALUE in YAML (`3`, `[a, b]`, `text`).
-    #[arg(long, value_name = "NAME=VALUE")]
+    #[arg(long, value_name = "NAME=VALUE", help_heading = "Selection")]
     pub param: Vec<String>,
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "Selection")]
     pub settings: SettingArgs,
     /// Lowest severity whose failure makes the exit code 1 [default: low].
-    #[arg(long, value_enum)]
+    #[arg(long, value_enum, help_heading = "Verdicts and exit code")]
     pub fail_on: Option<SeverityArg>,
     /// Accepted exceptions (YAML): matching failures become `waived` in every output.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help_heading = "Verdicts and exit code")]
     pub exceptions: Option<PathBuf>,
     /// Answers to manual controls (YAML; `amlsec answers template` writes one to fill in).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help_heading = "Verdicts and exit code")]
     pub answers: Option<PathBuf>,
     /// A previous JSON report: its failures are `known`, the others `new`; fixed ones listed.
-    #[arg(long, value_name = "REPORT.json")]
+    #[arg(
+        long,
+        value_name = "REPORT.json",
+        help_heading = "Verdicts and exit code"
+    )]
     pub baseline: Option<PathBuf>,
     /// Exit 1 only for failures the --baseline report did not have.
-    #[arg(long)]
+    #[arg(long, help_heading = "Verdicts and exit code")]
     pub fail_on_new: bool,
+    /// Count `unknown` results (what a template cannot tell) as failures for the exit code.
+    #[arg(long, help_heading = "Verdicts and exit code")]
+    pub fail_on_unknown: bool,
     /// Format printed on standard output, and of an --output whose extension says none
     /// [default: table].
-    #[arg(long, value_name = "FORMAT", value_parser = amlsec::report::Format::NAMES.to_vec())]
+    #[arg(long, value_name = "FORMAT", value_parser = amlsec::report::Format::NAMES.to_vec(), help_heading = "Output")]
     pub format: Option<String>,
     /// Also write a report file (repeatable): FORMAT:PATH, or a PATH ending in .json, .sarif,
     /// .xml or .junit (JUnit), .md or .markdown, .csv, .html or .txt.
-    #[arg(long, value_name = "[FORMAT:]PATH")]
+    #[arg(long, value_name = "[FORMAT:]PATH", help_heading = "Output")]
     pub output: Vec<String>,
     /// Colour the table: auto (on a terminal, unless NO_COLOR is set), always or never.
-    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, help_heading = "Output")]
     pub color: ColorChoice,
     /// Also list in the table: `manual` (each manual control with its guidance).
-    #[arg(long, value_name = "WHAT", value_parser = ["manual"])]
+    #[arg(long, value_name = "WHAT", value_parser = ["manual"], help_heading = "Output")]
     pub show: Vec<String>,
     /// Which controls the table lists, by status (comma-separated or repeated); other formats
-    /// always hold every control [default: fail,waived,error,manual].
-    #[arg(long, value_name = "STATUS", value_delimiter = ',', value_parser = clap::builder::PossibleValuesParser::new(Status::ALL.map(Status::as_str)))]
+    /// always hold every control [default: fail,waived,error,unknown,manual].
+    #[arg(long, value_name = "STATUS", value_delimiter = ',', value_parser = clap::builder::PossibleValuesParser::new(Status::ALL.map(Status::as_str)), help_heading = "Output")]
     pub status: Vec<String>,
+    /// Largest Markdown summary; past it a compact form is written. 64KiB fits a pull-request
+    /// comment [default: 1MiB, what GitHub's step summary takes].
+    #[arg(long, value_name = "SIZE", value_parser = markdown_limit, help_heading = "Output")]
+    pub markdown_limit: Option<usize>,
+    /// Print a control's full text (what it checks, why, the fix, references) and exit.
+    #[arg(long, value_name = "ID", help_heading = "Output", value_parser = control_ids(), hide_possible_values = true)]
+    pub explain: Option<String>,
+}
+
+/// Any text, with the built-in control ids offered to shell completion (user rules may add
+/// others, so none is refused here; the audit says which ids match nothing).
+fn control_ids() -> clap::builder::ValueParser {
+    static IDS: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+    let ids = IDS.get_or_init(|| {
+        amlsec::rules::RuleSet::load(&amlsec::rules::RuleSource::builtin())
+            .map(|r| {
+                r.controls
+                    .iter()
+                    .map(|c| &*Box::leak(c.id.clone().into_boxed_str()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    });
+    clap::builder::ValueParser::new(Offered(ids))
+}
+
+/// Any text, with the built-in categories offered to shell completion.
+fn categories() -> clap::builder::ValueParser {
+    static CATEGORIES: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+    let all = CATEGORIES.get_or_init(|| {
+        amlsec::rules::CATEGORIES
+            .iter()
+            .map(|(id, _)| *id)
+            .collect()
+    });
+    clap::builder::ValueParser::new(Offered(all))
+}
+
+#[derive(Clone)]
+struct Offered(&'static [&'static str]);
+
+impl clap::builder::TypedValueParser for Offered {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> std::result::Result<String, clap::Error> {
+        clap::builder::StringValueParser::new().parse_ref(cmd, arg, value)
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(
+            self.0.iter().map(|v| clap::builder::PossibleValue::new(*v)),
+        ))
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -333,6 +403,7 @@ pub enum RulesCommand {
     /// Show one control in full: condition paths, evidence, remediation, guidance, references.
     #[command(after_help = "Example:\n  amlsec rules show AML-NS-01")]
     Show {
+        #[arg(value_parser = control_ids(), hide_possible_values = true)]
         id: String,
         #[command(flatten)]
         rules: RuleArgs,

@@ -64,6 +64,19 @@ fn main() -> ExitCode {
 fn audit(a: AuditArgs) -> Result<u8> {
     let a = a.with_config()?;
     let rules = pipeline::load_rules(&a.rules.request(&a.param))?;
+    if let Some(id) = &a.explain {
+        let c = rules
+            .controls
+            .iter()
+            .find(|c| c.id.eq_ignore_ascii_case(id));
+        let text = reference::show(c.ok_or_else(|| {
+            Error::Usage(format!(
+                "--explain {id}: no such control (see `amlsec rules list`)"
+            ))
+        })?);
+        emit(|out| out.write_all(text.as_bytes()))?;
+        return Ok(0);
+    }
     let outputs = a
         .output
         .iter()
