@@ -75,8 +75,8 @@ pub enum Source {
         path: PathBuf,
         parameters_file: Option<PathBuf>,
         parameters: Vec<String>,
-        /// A snapshot the template is deployed into (at most `max_bytes`), or none.
-        estate: Option<(PathBuf, u64)>,
+        /// The estate the template is deployed into, or none.
+        estate: Option<Estate>,
         /// The resource group it is deployed to (`/subscriptions/{sub}/resourceGroups/{rg}`).
         scope: Option<String>,
     },
@@ -89,6 +89,14 @@ pub enum Source {
         label: String,
         pick: Vec<SubjectId>,
     },
+}
+
+/// What a template is laid over: a snapshot (at most `max_bytes`), or Azure itself (the
+/// subjects the template touches, read live).
+#[derive(Debug)]
+pub enum Estate {
+    Snapshot { path: PathBuf, max_bytes: u64 },
+    Live(LiveOptions),
 }
 
 /// One audit.
@@ -214,15 +222,26 @@ pub fn audit(
             let source = report::Source::Template {
                 path: path.display().to_string(),
             };
-            let docs = match estate {
-                Some((snapshot_path, max_bytes)) => {
-                    let mut base = snapshot::load(&snapshot_path, max_bytes)?;
+            let (docs, requests) = match estate {
+                Some(Estate::Snapshot { path, max_bytes }) => {
+                    let mut base = snapshot::load(&path, max_bytes)?;
                     base.overlay(t.documents);
-                    base
+                    (base, 0)
                 }
-                None => t.documents,
+                Some(Estate::Live(options)) => {
+                    let live = arm::read(
+                        &options,
+                        &template_selector(&ids)?,
+                        &settings,
+                        &audit::needs(&controls),
+                    )?;
+                    let mut base = live.documents;
+                    base.overlay(t.documents);
+                    (base, live.requests)
+                }
+                None => (t.documents, 0),
             };
-            (docs, ids, source, 0, vec![])
+            (docs, ids, source, requests, vec![])
         }
         Source::WhatIf { path } => {
             let t = template::what_if::load(&path)?;
@@ -312,6 +331,31 @@ pub fn audit(
         code,
         reason,
         notices,
+    })
+}
+
+/// The live read a template overlay needs: the subjects it deploys or adds to. The live
+/// reader takes one workspace at a time; more is a snapshot's job.
+fn template_selector(subjects: &[SubjectId]) -> Result<Selector> {
+    let workspaces: Vec<&String> = subjects
+        .iter()
+        .filter(|(s, _)| *s == graph::workspace_subject())
+        .map(|(_, id)| id)
+        .collect();
+    if workspaces.len() > 1 {
+        return Err(Error::Usage(format!(
+            "the template touches {} workspaces; a live overlay reads one: write a snapshot with `amlsec collect` and give it with --snapshot",
+            workspaces.len()
+        )));
+    }
+    Ok(Selector {
+        workspace: workspaces.first().map(|w| w.to_string()),
+        registries: subjects
+            .iter()
+            .filter(|(s, _)| *s == graph::registry_subject())
+            .map(|(_, id)| id.clone())
+            .collect(),
+        ..Selector::default()
     })
 }
 

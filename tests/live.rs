@@ -721,3 +721,49 @@ fn an_unreadable_registry_list_is_an_incomplete_audit_not_an_empty_one() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// A template laid over a live resource group reads what it touches from Azure and judges it
+/// as the same template laid over a snapshot of that group.
+#[test]
+fn a_template_overlays_a_live_resource_group_as_it_overlays_a_snapshot() {
+    let fake = server("hardened-workspace", 50, vec![]);
+    let template = [
+        "--template",
+        "tests/data/templates/machine-learning-compute-create-computeinstance/azuredeploy.json",
+        "--parameters",
+        "tests/data/templates/machine-learning-compute-create-computeinstance/azuredeploy.parameters.json",
+        "--parameter",
+        "workspaceName=mlw-hardened",
+    ];
+    let live = live(
+        &fake,
+        &[
+            &template[..],
+            &[
+                "--resource-group",
+                "rg-ml-prod",
+                "--subscription",
+                "5b1c8a3e-0d4f-4c7e-9a61-2f3e4d5c6b7a",
+            ],
+        ]
+        .concat(),
+    );
+    assert_eq!(
+        live.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&live.stderr)
+    );
+    let offline = amlsec()
+        .args(["audit", "--level", "2", "--format", "json"])
+        .args(template)
+        .args(["--snapshot", &example("hardened-workspace")])
+        .args([
+            "--deployment-scope",
+            "/subscriptions/5b1c8a3e-0d4f-4c7e-9a61-2f3e4d5c6b7a/resourceGroups/rg-ml-prod",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(results(&live.stdout), results(&offline.stdout));
+    assert!(fake.seen().iter().all(|s| s.method == "GET"));
+}

@@ -11,7 +11,7 @@ use amlsec::audit::Status;
 use amlsec::cloud::Cloud;
 use amlsec::config::Config;
 use amlsec::error::{Error, Result};
-use amlsec::pipeline::{RulesRequest, Source};
+use amlsec::pipeline::{Estate, RulesRequest, Source};
 use amlsec::report::{self, Format, View, terminal_width};
 use amlsec::rules::Severity;
 use amlsec::source::arm::{AuthMode, LiveOptions, Selector};
@@ -195,8 +195,8 @@ pub struct AuditArgs {
     pub snapshot: Option<PathBuf>,
     /// Pre-deployment input: an ARM template (JSON; run `bicep build` first for Bicep). What it
     /// would deploy is audited; what it cannot tell is `unknown`.
-    /// With --snapshot, the template is laid over that estate (what it does not deploy is
-    /// read from the snapshot): how a pull request is judged against production.
+    /// With --snapshot, or --resource-group (live), the template is laid over that estate (what
+    /// it does not deploy is read from it): how a pull request is judged against production.
     #[arg(long, value_name = "FILE", help_heading = "Input")]
     pub template: Option<PathBuf>,
     /// Pre-deployment input: a what-if result (`az deployment group what-if --result-format
@@ -673,26 +673,73 @@ impl AuditArgs {
             return Ok(Source::WhatIf { path });
         }
         if let Some(path) = self.template.clone() {
-            let from_azure = (self.source.resource_group.is_some()
-                || !self.source.subscription.is_empty()
-                || !self.source.registry.is_empty()
-                || self.source.workspace.is_some())
-            .then_some("--workspace, --resource-group, --subscription and --registry");
-            if let Some(flag) = self.azure.given().or(from_azure) {
+            if let Some(flag) = (!self.source.registry.is_empty())
+                .then_some("--registry")
+                .or(self.source.workspace.is_some().then_some("--workspace"))
+            {
                 return Err(Error::Usage(format!(
-                    "{flag}: --template reads no Azure; to judge it against a live estate, \
-                     write a snapshot with `amlsec collect` and add --snapshot"
+                    "{flag}: with --template, what is audited is what the template deploys or adds to"
                 )));
             }
-            let max_bytes = self
-                .max_snapshot_size
-                .unwrap_or(amlsec::input::SNAPSHOT_LIMIT);
+            // `--resource-group` (with its subscription) is where the template is deployed,
+            // and the live estate it is laid over.
+            let (estate, scope) = match (&self.source.resource_group, self.snapshot.clone()) {
+                (Some(_), Some(_)) => {
+                    return Err(Error::Usage(
+                        "--template is laid over one estate: --snapshot or --resource-group, not both"
+                            .into(),
+                    ));
+                }
+                (Some(rg), None) => {
+                    if self.deployment_scope.is_some() {
+                        return Err(Error::Usage(
+                            "--resource-group is the deployment scope; leave out --deployment-scope"
+                                .into(),
+                        ));
+                    }
+                    let group = selector(&SourceArgs {
+                        workspace: None,
+                        resource_group: Some(rg.clone()),
+                        subscription: self.source.subscription.clone(),
+                        registry: vec![],
+                        no_registries: true,
+                    })?;
+                    (
+                        Some(Estate::Live(self.azure.options())),
+                        group.scopes.first().cloned(),
+                    )
+                }
+                (None, Some(snapshot)) => {
+                    let max_bytes = self
+                        .max_snapshot_size
+                        .unwrap_or(amlsec::input::SNAPSHOT_LIMIT);
+                    (
+                        Some(Estate::Snapshot {
+                            path: snapshot,
+                            max_bytes,
+                        }),
+                        self.deployment_scope.clone(),
+                    )
+                }
+                (None, None) => {
+                    if let Some(flag) =
+                        self.azure
+                            .given()
+                            .or((!self.source.subscription.is_empty()).then_some("--subscription"))
+                    {
+                        return Err(Error::Usage(format!(
+                            "{flag}: --template reads Azure only to overlay a live resource group: add --resource-group RG"
+                        )));
+                    }
+                    (None, self.deployment_scope.clone())
+                }
+            };
             return Ok(Source::Template {
                 path,
                 parameters_file: self.parameters.clone(),
                 parameters: self.parameter.clone(),
-                estate: self.snapshot.clone().map(|s| (s, max_bytes)),
-                scope: self.deployment_scope.clone(),
+                estate,
+                scope,
             });
         }
         Ok(match self.snapshot.clone() {
