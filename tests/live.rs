@@ -767,3 +767,87 @@ fn a_template_overlays_a_live_resource_group_as_it_overlays_a_snapshot() {
     assert_eq!(results(&live.stdout), results(&offline.stdout));
     assert!(fake.seen().iter().all(|s| s.method == "GET"));
 }
+
+/// A tenant-wide audit discovers its subscriptions (every one the identity reads, or those
+/// below a management group) with paging; one that cannot be listed is reported and makes the
+/// audit incomplete, and the others are audited (issue 11).
+#[test]
+fn subscriptions_are_discovered_and_an_unreadable_one_is_reported() {
+    const PROD: &str = "5b1c8a3e-0d4f-4c7e-9a61-2f3e4d5c6b7a";
+    const LOCKED: &str = "0f0f0f0f-1111-4222-8333-444444444444";
+    let mut docs = snapshot::load(
+        Path::new(&example("hardened-workspace")),
+        amlsec::input::SNAPSHOT_LIMIT,
+    )
+    .unwrap();
+    for sub in [PROD, LOCKED] {
+        docs.insert(serde_json::json!({"id": format!("/subscriptions/{sub}"), "subscriptionId": sub, "state": "Enabled"}));
+        // The fake serves descendants under the group's path; amlsec reads only type and name.
+        docs.insert(serde_json::json!({
+            "id": format!("/providers/Microsoft.Management/managementGroups/mg-ml/descendants/{sub}"),
+            "name": sub,
+            "type": "Microsoft.Management/managementGroups/subscriptions",
+        }));
+    }
+    docs.insert(serde_json::json!({
+        "id": "/providers/Microsoft.Management/managementGroups/mg-ml/descendants/mg-child",
+        "name": "mg-child",
+        "type": "Microsoft.Management/managementGroups",
+    }));
+    let locked =
+        format!("/subscriptions/{LOCKED}/providers/Microsoft.MachineLearningServices/workspaces");
+    let fake = FakeArm::start(
+        docs,
+        1,
+        Duration::ZERO,
+        vec![Fault::new(&locked, 403).exact()],
+    );
+    for scope in [
+        vec!["--all-subscriptions"],
+        vec!["--management-group", "mg-ml"],
+    ] {
+        let out = live(&fake, &scope);
+        assert_eq!(
+            out.status.code(),
+            Some(3),
+            "{scope:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(report["workspaces"].as_array().unwrap().len(), 1);
+        assert_eq!(report["registries"].as_array().unwrap().len(), 1);
+        assert_eq!(report["errors"].as_array().unwrap().len(), 1, "{scope:?}");
+        assert!(
+            report["errors"][0]["path"]
+                .as_str()
+                .unwrap()
+                .contains(LOCKED)
+        );
+        let mut without = report.clone();
+        for key in ["generatedAt", "stats", "source", "errors"] {
+            without.as_object_mut().unwrap().remove(key);
+        }
+        assert_eq!(without, offline("hardened-workspace", &[]), "{scope:?}");
+    }
+    let seen = fake.seen();
+    assert!(
+        seen.iter()
+            .any(|s| s.path_and_query.starts_with("/subscriptions?"))
+    );
+    assert!(
+        seen.iter()
+            .any(|s| s.path_and_query.contains("/descendants?"))
+    );
+    amlsec()
+        .args([
+            "audit",
+            "--all-subscriptions",
+            "--snapshot",
+            &example("default-workspace"),
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "--all-subscriptions reads from Azure",
+        ));
+}

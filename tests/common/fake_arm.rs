@@ -260,6 +260,10 @@ impl State {
     /// The items of a list request, or `None` when the path names a single resource.
     fn list(&self, path: &str) -> Option<Vec<Value>> {
         let lower = path.to_ascii_lowercase().trim_end_matches('/').to_string();
+        // The subscriptions the caller can read.
+        if lower == "/subscriptions" {
+            return Some(self.docs.list(path).unwrap_or_default());
+        }
         let scope_of = |suffix: &str| lower.strip_suffix(suffix).map(str::to_string);
         let under = |prefix: &str, t: &str| -> Vec<Value> {
             self.docs
@@ -283,6 +287,7 @@ impl State {
         for t in [
             "Microsoft.Authorization/locks",
             "Microsoft.MachineLearningServices/workspaces",
+            "Microsoft.MachineLearningServices/registries",
             "Microsoft.Sql/servers",
         ] {
             if let Some(scope) = scope_of(&format!("/providers/{}", t.to_ascii_lowercase()))

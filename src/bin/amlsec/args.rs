@@ -14,7 +14,7 @@ use amlsec::error::{Error, Result};
 use amlsec::pipeline::{Estate, RulesRequest, Source};
 use amlsec::report::{self, Format, View, terminal_width};
 use amlsec::rules::Severity;
-use amlsec::source::arm::{AuthMode, LiveOptions, Selector};
+use amlsec::source::arm::{AuthMode, LiveOptions, Selector, Tenant};
 
 pub const AFTER_HELP: &str = "\
 Examples:
@@ -117,6 +117,12 @@ pub struct SourceArgs {
     /// Leave AML registries out of --resource-group and --subscription discovery.
     #[arg(long)]
     pub no_registries: bool,
+    /// Every subscription below this management group (any depth), discovered with paging.
+    #[arg(long, value_name = "ID", conflicts_with_all = ["workspace", "resource_group", "subscription", "all_subscriptions"])]
+    pub management_group: Option<String>,
+    /// Every subscription the identity can read (`GET /subscriptions`).
+    #[arg(long, conflicts_with_all = ["workspace", "resource_group", "subscription"])]
+    pub all_subscriptions: bool,
 }
 
 #[derive(Args)]
@@ -517,6 +523,17 @@ pub fn selector(source: &SourceArgs) -> Result<Selector> {
         discover_registries: !source.no_registries,
         ..Selector::default()
     };
+    // A tenant's subscriptions are discovered, not named.
+    if let Some(mg) = &source.management_group {
+        let mg = mg.trim().trim_end_matches('/');
+        let mg = mg.rsplit('/').next().unwrap_or(mg);
+        selector.tenant = Some(Tenant::ManagementGroup(mg.to_string()));
+        return Ok(selector);
+    }
+    if source.all_subscriptions {
+        selector.tenant = Some(Tenant::AllSubscriptions);
+        return Ok(selector);
+    }
     match (&source.workspace, &source.resource_group) {
         (Some(ws), None) if ws.contains('/') => {
             // A malformed id would only come back as a report of failed reads.
@@ -676,6 +693,15 @@ impl AuditArgs {
             if let Some(flag) = (!self.source.registry.is_empty())
                 .then_some("--registry")
                 .or(self.source.workspace.is_some().then_some("--workspace"))
+                .or(self
+                    .source
+                    .management_group
+                    .is_some()
+                    .then_some("--management-group"))
+                .or(self
+                    .source
+                    .all_subscriptions
+                    .then_some("--all-subscriptions"))
             {
                 return Err(Error::Usage(format!(
                     "{flag}: with --template, what is audited is what the template deploys or adds to"
@@ -703,6 +729,8 @@ impl AuditArgs {
                         subscription: self.source.subscription.clone(),
                         registry: vec![],
                         no_registries: true,
+                        management_group: None,
+                        all_subscriptions: false,
                     })?;
                     (
                         Some(Estate::Live(self.azure.options())),
@@ -749,7 +777,16 @@ impl AuditArgs {
                     .resource_group
                     .is_some()
                     .then_some("--resource-group"))
-                .or((!self.source.subscription.is_empty()).then_some("--subscription"));
+                .or((!self.source.subscription.is_empty()).then_some("--subscription"))
+                .or(self
+                    .source
+                    .management_group
+                    .is_some()
+                    .then_some("--management-group"))
+                .or(self
+                    .source
+                    .all_subscriptions
+                    .then_some("--all-subscriptions"));
                 if let Some(flag) = self.azure.given().or(live_only) {
                     return Err(Error::Usage(format!(
                         "{flag} reads from Azure; it does not go with --snapshot"

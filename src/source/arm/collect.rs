@@ -104,13 +104,15 @@ impl Collector {
 
     /// Every workspace (and, with `registries`, every AML registry) of these resource groups
     /// or subscriptions, each collected as soon as its discovery page arrives; sorted by kind
-    /// and id. A workspace discovery read that fails fails it all: which workspaces exist is
-    /// then unknown. A registry list that fails is returned beside the subjects (Annex A
-    /// §1.6): the audit is incomplete, the workspaces are still audited.
+    /// and id. A workspace discovery read that fails fails it all (which workspaces exist is
+    /// then unknown), unless the scopes are a `tenant`'s subscriptions. A list that fails
+    /// otherwise is returned beside the subjects (Annex A §1.6): the audit is incomplete,
+    /// what could be listed is still audited.
     pub async fn discover_and_collect(
         self: &Arc<Self>,
         scopes: &[String],
         registries: bool,
+        tenant: bool,
     ) -> Result<(Vec<SubjectId>, Vec<ReadFailure>), ReadFailure> {
         let mut tasks = tokio::task::JoinSet::new();
         let mut ids: BTreeMap<(usize, String), SubjectId> = BTreeMap::new();
@@ -141,7 +143,9 @@ impl Collector {
                     .await;
                 match discovered {
                     Ok(()) => {}
-                    Err(f) if is_workspace => {
+                    // Named scopes: which workspaces exist is unknown. Across a tenant, one
+                    // unreadable subscription is reported and the others go on.
+                    Err(f) if is_workspace && !tenant => {
                         tasks.abort_all();
                         return Err(f);
                     }

@@ -55,6 +55,27 @@ pub struct Selector {
     pub discover_registries: bool,
     /// AML registries, by id.
     pub registries: Vec<String>,
+    /// Subscriptions discovered rather than named: every one below a management group, or
+    /// every one the identity can read. Their workspaces and registries are discovered.
+    pub tenant: Option<Tenant>,
+}
+
+/// Where the subscriptions of a tenant-wide audit come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Tenant {
+    /// `GET /subscriptions`: every subscription the identity can read.
+    AllSubscriptions,
+    /// The subscriptions below a management group (its descendants, at any depth).
+    ManagementGroup(String),
+}
+
+impl std::fmt::Display for Tenant {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Tenant::AllSubscriptions => f.write_str("--all-subscriptions"),
+            Tenant::ManagementGroup(mg) => write!(f, "--management-group {mg}"),
+        }
+    }
 }
 
 /// What a live read produced: the same documents a snapshot holds.

@@ -52,11 +52,21 @@ pub fn read(
             tokens,
         )
         .map_err(Error::Usage)?;
+        // A tenant's subscriptions are listed first; which exist is unknown if that fails.
+        let mut scopes = selector.scopes.clone();
+        if let Some(tenant) = &selector.tenant {
+            scopes = subscriptions_of(&client, tenant)
+                .await
+                .map_err(Error::Unreadable)?;
+            if scopes.is_empty() {
+                return Err(Error::Usage(format!("{tenant}: no subscription to audit")));
+            }
+        }
         // SQL hosts are looked up in the subscriptions being scanned (§1.4).
         let mut subscriptions: Vec<String> = selector
             .workspace
             .iter()
-            .chain(&selector.scopes)
+            .chain(&scopes)
             .chain(&selector.registries)
             .filter_map(|s| crate::arm_id::subscription(s))
             .collect();
@@ -89,11 +99,15 @@ pub fn read(
             named.push((registry, crate::arm_id::normalise(id).to_string()));
         }
         // Discovered subjects are read as their list pages arrive, not after the last one.
-        let (mut subjects, errors) = if selector.scopes.is_empty() {
+        let (mut subjects, errors) = if scopes.is_empty() {
             (Vec::new(), Vec::new())
         } else {
             collector
-                .discover_and_collect(&selector.scopes, selector.discover_registries)
+                .discover_and_collect(
+                    &scopes,
+                    selector.discover_registries,
+                    selector.tenant.is_some(),
+                )
                 .await
                 .map_err(Error::Unreadable)?
         };
@@ -143,6 +157,48 @@ pub fn read(
         })
     })
 }
+
+/// The subscriptions (`/subscriptions/{id}`) of a tenant-wide audit, every page read.
+async fn subscriptions_of(
+    client: &ArmClient,
+    tenant: &super::Tenant,
+) -> Result<Vec<String>, crate::documents::ReadFailure> {
+    let ids: Vec<String> = match tenant {
+        super::Tenant::AllSubscriptions => client
+            .list("/subscriptions", SUBSCRIPTIONS_API, &[])
+            .await?
+            .iter()
+            .map(|s| crate::arm_id::last_segment(crate::documents::text(s, "id")).to_string())
+            .collect(),
+        // Descendants are management groups and subscriptions, at any depth; a subscription
+        // item's name is its id.
+        super::Tenant::ManagementGroup(mg) => client
+            .list(
+                &format!("/providers/Microsoft.Management/managementGroups/{mg}/descendants"),
+                MANAGEMENT_GROUPS_API,
+                &[],
+            )
+            .await?
+            .iter()
+            .filter(|d| {
+                crate::documents::text(d, "type")
+                    .eq_ignore_ascii_case("Microsoft.Management/managementGroups/subscriptions")
+            })
+            .map(|d| crate::documents::text(d, "name").to_string())
+            .collect(),
+    };
+    let mut scopes: Vec<String> = ids
+        .into_iter()
+        .filter(|id| !id.trim().is_empty())
+        .map(|id| format!("/subscriptions/{}", id.trim()))
+        .collect();
+    scopes.sort_by_key(|s| s.to_ascii_lowercase());
+    scopes.dedup_by_key(|s| s.to_ascii_lowercase());
+    Ok(scopes)
+}
+
+const SUBSCRIPTIONS_API: &str = "2022-12-01";
+const MANAGEMENT_GROUPS_API: &str = "2023-04-01";
 
 /// TLS uses ring rather than rustls' default aws-lc: a clean release build takes 129 s instead
 /// of 156 s on 2 cores and needs no CMake. reqwest and azure_identity both take the process
