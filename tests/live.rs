@@ -16,6 +16,13 @@ use serde_json::Value;
 const TOKEN: &str = "secret-token-4f1c2a";
 const HARDENED_WS: &str = "/subscriptions/5b1c8a3e-0d4f-4c7e-9a61-2f3e4d5c6b7a/resourceGroups/rg-ml-prod/providers/Microsoft.MachineLearningServices/workspaces/mlw-hardened";
 const PROD: &str = "/subscriptions/5b1c8a3e-0d4f-4c7e-9a61-2f3e4d5c6b7a/resourceGroups/rg-ml-prod";
+/// The hardened example's resource group, as discovery flags.
+const PROD_GROUP: [&str; 4] = [
+    "--resource-group",
+    "rg-ml-prod",
+    "--subscription",
+    "5b1c8a3e-0d4f-4c7e-9a61-2f3e4d5c6b7a",
+];
 const HARDENED_REGISTRY: &str = "/subscriptions/5b1c8a3e-0d4f-4c7e-9a61-2f3e4d5c6b7a/resourceGroups/rg-ml-prod/providers/Microsoft.MachineLearningServices/registries/mlreg-shared";
 
 fn example(name: &str) -> String {
@@ -630,12 +637,7 @@ fn deployment_environment_values_never_reach_a_snapshot_or_a_report() {
 #[test]
 fn registries_are_discovered_with_the_workspaces_and_read_once() {
     let fake = server("hardened-workspace", 2, vec![]);
-    let args = [
-        "--resource-group",
-        "rg-ml-prod",
-        "--subscription",
-        "5b1c8a3e-0d4f-4c7e-9a61-2f3e4d5c6b7a",
-    ];
+    let args = PROD_GROUP;
     let out = live(&fake, &args);
     assert_eq!(
         out.status.code(),
@@ -696,15 +698,7 @@ fn an_unreadable_registry_list_is_an_incomplete_audit_not_an_empty_one() {
         50,
         vec![Fault::new(&list, 403).exact()],
     );
-    let out = live(
-        &fake,
-        &[
-            "--resource-group",
-            "rg-ml-prod",
-            "--subscription",
-            "5b1c8a3e-0d4f-4c7e-9a61-2f3e4d5c6b7a",
-        ],
-    );
+    let out = live(&fake, &PROD_GROUP);
     assert_eq!(
         out.status.code(),
         Some(3),
@@ -735,19 +729,7 @@ fn a_template_overlays_a_live_resource_group_as_it_overlays_a_snapshot() {
         "--parameter",
         "workspaceName=mlw-hardened",
     ];
-    let live = live(
-        &fake,
-        &[
-            &template[..],
-            &[
-                "--resource-group",
-                "rg-ml-prod",
-                "--subscription",
-                "5b1c8a3e-0d4f-4c7e-9a61-2f3e4d5c6b7a",
-            ],
-        ]
-        .concat(),
-    );
+    let live = live(&fake, &[&template[..], &PROD_GROUP[..]].concat());
     assert_eq!(
         live.status.code(),
         Some(1),
