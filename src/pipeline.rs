@@ -212,13 +212,7 @@ pub fn audit(
             )?;
             template_notices = t.notices;
             // The subjects the template deploys or adds to, judged as it would leave them.
-            let ids = audit::subjects(&t.documents, &[]).map_err(|e| {
-                Error::Template(crate::error::Diagnostic {
-                    file: path.display().to_string(),
-                    position: None,
-                    message: e.to_string(),
-                })
-            })?;
+            let ids = deployed_subjects(&t.documents, &path)?;
             let source = report::Source::Template {
                 path: path.display().to_string(),
             };
@@ -247,13 +241,7 @@ pub fn audit(
             let t = template::what_if::load(&path)?;
             template_notices = t.notices;
             let file = path.display().to_string();
-            let ids = audit::subjects(&t.documents, &[]).map_err(|e| {
-                Error::Template(crate::error::Diagnostic {
-                    file: file.clone(),
-                    position: None,
-                    message: e.to_string(),
-                })
-            })?;
+            let ids = deployed_subjects(&t.documents, &path)?;
             (
                 t.documents,
                 ids,
@@ -331,6 +319,18 @@ pub fn audit(
         code,
         reason,
         notices,
+    })
+}
+
+/// The subjects a template (or what-if result) at `path` deploys or adds to; none is an
+/// error about that file.
+fn deployed_subjects(docs: &Documents, path: &std::path::Path) -> Result<Vec<SubjectId>> {
+    audit::subjects(docs, &[]).map_err(|e| {
+        Error::Template(crate::error::Diagnostic {
+            file: path.display().to_string(),
+            position: None,
+            message: e.to_string(),
+        })
     })
 }
 

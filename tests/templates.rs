@@ -473,6 +473,30 @@ fn what_if_after_payloads_are_audited() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("not a what-if result"));
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("what-if");
+    std::fs::create_dir_all(&dir).unwrap();
+    for (name, text, message) in [
+        (
+            "kind.json",
+            "{\"changes\": [\n {\"changeType\": \"Bogus\"}]}",
+            "unknown changeType `Bogus`",
+        ),
+        (
+            "no-id.json",
+            "{\"changes\": [\n {\"changeType\": \"Create\", \"after\": {\"name\": \"x\"}}]}",
+            "a change without a resource id",
+        ),
+        ("not-json.json", "{\"changes\": [", "not valid JSON"),
+    ] {
+        let file = dir.join(name);
+        std::fs::write(&file, text).unwrap();
+        amlsec()
+            .args(["audit", "--what-if", file.to_str().unwrap()])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(message))
+            .stderr(predicate::str::contains(format!("{}:", file.display())));
+    }
 }
 
 /// Bicep modules compile to nested deployments whose outputs the next module reads with

@@ -315,8 +315,23 @@ pub struct AuditArgs {
 /// Any text, with the built-in control ids offered to shell completion (user rules may add
 /// others, so none is refused here; the audit says which ids match nothing).
 fn control_ids() -> clap::builder::ValueParser {
+    clap::builder::ValueParser::new(Offered(builtin_control_ids))
+}
+
+/// Any text, with the built-in categories offered to shell completion.
+fn categories() -> clap::builder::ValueParser {
+    clap::builder::ValueParser::new(Offered(|| {
+        amlsec::rules::CATEGORIES
+            .iter()
+            .map(|(id, _)| *id)
+            .collect()
+    }))
+}
+
+/// Loading the rules takes tens of milliseconds: only completions and help ask for them.
+fn builtin_control_ids() -> Vec<&'static str> {
     static IDS: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
-    let ids = IDS.get_or_init(|| {
+    IDS.get_or_init(|| {
         amlsec::rules::RuleSet::load(&amlsec::rules::RuleSource::builtin())
             .map(|r| {
                 r.controls
@@ -325,24 +340,13 @@ fn control_ids() -> clap::builder::ValueParser {
                     .collect()
             })
             .unwrap_or_default()
-    });
-    clap::builder::ValueParser::new(Offered(ids))
+    })
+    .clone()
 }
 
-/// Any text, with the built-in categories offered to shell completion.
-fn categories() -> clap::builder::ValueParser {
-    static CATEGORIES: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
-    let all = CATEGORIES.get_or_init(|| {
-        amlsec::rules::CATEGORIES
-            .iter()
-            .map(|(id, _)| *id)
-            .collect()
-    });
-    clap::builder::ValueParser::new(Offered(all))
-}
-
+/// A string parser whose offered values are computed only when asked for.
 #[derive(Clone)]
-struct Offered(&'static [&'static str]);
+struct Offered(fn() -> Vec<&'static str>);
 
 impl clap::builder::TypedValueParser for Offered {
     type Value = String;
@@ -360,7 +364,9 @@ impl clap::builder::TypedValueParser for Offered {
         &self,
     ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
         Some(Box::new(
-            self.0.iter().map(|v| clap::builder::PossibleValue::new(*v)),
+            (self.0)()
+                .into_iter()
+                .map(clap::builder::PossibleValue::new),
         ))
     }
 }
@@ -485,7 +491,8 @@ fn subscription_scope(sub: &str) -> String {
 }
 
 /// Which workspaces and registries the flags name (DESIGN §3, SOURCE; Annex A §1.7).
-pub fn selector(source: &SourceArgs) -> Result<Selector> {
+/// The subscriptions `--subscription` names, else AZURE_SUBSCRIPTION_ID's.
+fn subscriptions(source: &SourceArgs) -> Vec<String> {
     let mut subs: Vec<String> = source
         .subscription
         .iter()
@@ -497,13 +504,23 @@ pub fn selector(source: &SourceArgs) -> Result<Selector> {
     {
         subs.push(subscription_scope(&default));
     }
-    let one_sub = |what: &str| match subs.as_slice() {
+    subs
+}
+
+/// The one subscription a flag (`what`) needs.
+fn one_subscription(subs: &[String], what: &str) -> Result<String> {
+    match subs {
         [one] => Ok(one.clone()),
         [] => Err(Error::Usage(format!(
             "{what} needs --subscription (or AZURE_SUBSCRIPTION_ID)"
         ))),
         _ => Err(Error::Usage(format!("{what} takes one --subscription"))),
-    };
+    }
+}
+
+pub fn selector(source: &SourceArgs) -> Result<Selector> {
+    let subs = subscriptions(source);
+    let one_sub = |what: &str| one_subscription(&subs, what);
     let registries: Vec<String> = source
         .registry
         .iter()
@@ -723,18 +740,10 @@ impl AuditArgs {
                                 .into(),
                         ));
                     }
-                    let group = selector(&SourceArgs {
-                        workspace: None,
-                        resource_group: Some(rg.clone()),
-                        subscription: self.source.subscription.clone(),
-                        registry: vec![],
-                        no_registries: true,
-                        management_group: None,
-                        all_subscriptions: false,
-                    })?;
+                    let sub = one_subscription(&subscriptions(&self.source), "--resource-group")?;
                     (
                         Some(Estate::Live(self.azure.options())),
-                        group.scopes.first().cloned(),
+                        Some(format!("{sub}/resourceGroups/{rg}")),
                     )
                 }
                 (None, Some(snapshot)) => {
