@@ -41,6 +41,8 @@ pub struct Config {
     #[serde(default)]
     pub outputs: Vec<String>,
     pub format: Option<String>,
+    /// Summarise by `mcsb`, `cis` or `nist` (see `--compliance`).
+    pub compliance: Option<crate::rules::mcsb::Framework>,
 }
 
 impl Config {
@@ -162,6 +164,7 @@ pub const TEMPLATE: &str = "\
 # settings:                    # engine settings (defaults follow the cloud)
 #   aml_private_dns_zones: [privatelink.api.azureml.ms, privatelink.notebooks.azure.net]
 # format: table                # what goes to standard output
+# compliance: cis              # also summarise by mcsb, cis (v8) or nist (800-53 r4)
 # outputs:                     # report files written on every run
 #   - reports/amlsec.json
 #   - sarif:reports/amlsec.sarif
@@ -183,6 +186,7 @@ mod tests {
         assert_eq!(config.level, Some(2));
         assert_eq!(config.fail_on, Some(Severity::High));
         assert_eq!(config.outputs.len(), 2);
+        assert_eq!(config.compliance, Some(crate::rules::mcsb::Framework::Cis));
     }
 
     #[test]
@@ -191,6 +195,10 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.starts_with("c.yaml:2:10:"), "{e}");
+        let e = Config::parse("c.yaml", "compliance: pci\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("c.yaml:1:13:"), "{e}");
         let e = Config::parse("c.yaml", "levl: 2\n")
             .unwrap_err()
             .to_string();

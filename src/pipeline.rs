@@ -121,6 +121,8 @@ pub struct AuditRequest<'r> {
     pub outputs: Vec<(Format, PathBuf)>,
     /// Bytes a Markdown summary may take before its compact form is written.
     pub markdown_limit: usize,
+    /// Also summarise the verdicts by this framework's items.
+    pub compliance: Option<crate::rules::mcsb::Framework>,
     pub today: Date,
 }
 
@@ -294,7 +296,11 @@ pub fn audit(
     };
     let code = audit::exit_code(&subjects, &errors, gate) as u8;
     let reason = audit::exit_reason(&subjects, &errors, gate);
+    let compliance = request
+        .compliance
+        .map(|f| audit::compliance::Compliance::of(f, &subjects));
     let report = Report {
+        compliance,
         subjects,
         errors,
         level: request.selection.level,

@@ -143,3 +143,62 @@ fn the_control_reference_is_up_to_date() {
         "docs/controls.md is out of date: run `cargo run -- rules list --format markdown > docs/controls.md`"
     );
 }
+
+/// Benchmark ids: what the spec gives without `?` is kept exactly; each `?` is either confirmed
+/// (dropped) or changed in docs/compliance.md's table, with the reason there.
+#[test]
+fn benchmark_ids_are_the_specs_or_the_documented_verification() {
+    let docs =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/compliance.md"))
+            .unwrap();
+    let split = |s: &str| -> Vec<String> {
+        s.split(',')
+            .map(str::trim)
+            .filter(|x| !x.is_empty() && *x != "(none)")
+            .map(str::to_string)
+            .collect()
+    };
+    let changed: BTreeMap<String, (Vec<String>, Vec<String>)> = docs
+        .lines()
+        .filter(|l| l.starts_with("| AML-"))
+        .map(|l| {
+            let cells: Vec<&str> = l.split('|').map(str::trim).collect();
+            (cells[1].to_string(), (split(cells[2]), split(cells[3])))
+        })
+        .collect();
+    assert_eq!(changed.len(), 12);
+    let rules = builtin();
+    let mut problems = Vec::new();
+    for row in data("baseline-mcsb.tsv") {
+        let id = &row[0];
+        let spec = split(row.get(1).map_or("", String::as_str));
+        let got = &rules
+            .controls
+            .iter()
+            .find(|c| c.id == *id)
+            .unwrap()
+            .references
+            .mcsb;
+        let want = match changed.get(id) {
+            Some((documented_spec, amlsec)) => {
+                if *documented_spec != spec {
+                    problems.push(format!("{id}: docs/compliance.md quotes the spec as {documented_spec:?}, it says {spec:?}"));
+                }
+                if !spec.iter().any(|s| s.ends_with('?')) {
+                    problems.push(format!(
+                        "{id}: the spec's ids are verified; only a `?` may change"
+                    ));
+                }
+                amlsec.clone()
+            }
+            None => spec
+                .iter()
+                .map(|s| s.trim_end_matches('?').to_string())
+                .collect(),
+        };
+        if *got != want {
+            problems.push(format!("{id}: rules say {got:?}, expected {want:?}"));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}

@@ -757,7 +757,7 @@ fn a_settings_file_is_read_from_the_working_directory_and_flags_override_it() {
 
     std::fs::write(
         dir.join("amlsec.yaml"),
-        "level: 2\nskip: [AML-NS-01]\nfail-on: critical\nformat: json\noutputs: [out/report.json]\n",
+        "level: 2\nskip: [AML-NS-01]\nfail-on: critical\nformat: json\noutputs: [out/report.json]\ncompliance: cis\n",
     )
     .unwrap();
     std::fs::create_dir_all(dir.join("out")).unwrap();
@@ -778,6 +778,7 @@ fn a_settings_file_is_read_from_the_working_directory_and_flags_override_it() {
         dir.join("out/report.json").is_file(),
         "outputs relative to the file"
     );
+    assert_eq!(report["compliance"]["framework"], "cis");
 
     // Flags win.
     let out = run(&[
@@ -801,6 +802,9 @@ fn a_settings_file_is_read_from_the_working_directory_and_flags_override_it() {
     assert!(
         ids.contains(&"AML-NS-01") && !ids.contains(&"AML-NS-02") && !ids.contains(&"AML-DP-01")
     );
+    let out = run(&["--compliance", "nist"]).output().unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["compliance"]["framework"], "nist", "the flag wins");
 
     std::fs::write(dir.join("bad.yaml"), "level: 2\nfail-on: hihg\n").unwrap();
     run(&["--config", "bad.yaml"])

@@ -84,6 +84,100 @@ fn every_format_matches_its_golden_file() {
     }
 }
 
+/// `--compliance`: every format carries the same per-item summary, and the JSON one is the
+/// benchmark's mapping applied to the verdicts.
+#[test]
+fn compliance_summaries_appear_in_every_format_and_agree() {
+    let report = json_report("default-workspace", &["--compliance", "nist"]);
+    let c = &report["compliance"];
+    assert_eq!(c["framework"], "nist");
+    let items = c["items"].as_array().unwrap();
+    let item = |id: &str| items.iter().find(|i| i["id"] == id).unwrap();
+    // DP-3 maps to SC-8 alone; AML-DP-06 (HTTPS and TLS 1.2 on storage) fails on this example.
+    assert_eq!(item("SC-8")["status"], "fail");
+    assert!(
+        item("SC-8")["failing"]
+            .as_array()
+            .unwrap()
+            .contains(&"AML-DP-06".into())
+    );
+    // Each item counts exactly the verdicts of the controls mapped to it, on every workspace.
+    for i in items {
+        let mapped: Vec<&str> = i["controls"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_str().unwrap())
+            .collect();
+        let verdicts: Vec<&Value> = report["workspaces"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .chain(report["registries"].as_array().unwrap())
+            .flat_map(|w| w["results"].as_array().unwrap())
+            .filter(|r| mapped.contains(&r["control"].as_str().unwrap()))
+            .collect();
+        let counted: u64 = [
+            "pass",
+            "fail",
+            "manual",
+            "not_applicable",
+            "error",
+            "waived",
+        ]
+        .iter()
+        .map(|s| i["summary"][s].as_u64().unwrap())
+        .sum();
+        assert_eq!(counted as usize, verdicts.len(), "{}", i["id"]);
+        let failed = verdicts.iter().any(|r| r["status"] == "fail");
+        assert_eq!(i["status"] == "fail", failed, "{}", i["id"]);
+    }
+    let n = items.len();
+    let snapshot = example("default-workspace");
+    let run = |format: &str| {
+        output(&[
+            "audit",
+            "--snapshot",
+            &snapshot,
+            "--compliance",
+            "nist",
+            "--format",
+            format,
+            "--color",
+            "never",
+        ])
+    };
+    let title = c["title"].as_str().unwrap();
+    for format in ["table", "markdown", "html"] {
+        let text = run(format);
+        assert!(text.contains(title), "{format} names the framework");
+        assert!(text.contains("SC-8"), "{format} lists the items");
+    }
+    let csv = run("csv");
+    assert_eq!(
+        csv.lines()
+            .filter(|l| l.starts_with("compliance,nist,"))
+            .count(),
+        n
+    );
+    let junit = run("junit");
+    let doc = roxmltree::Document::parse(&junit).unwrap();
+    let suite = doc
+        .descendants()
+        .find(|s| s.attribute("name") == Some(title))
+        .unwrap();
+    assert_eq!(suite.attribute("tests"), Some(n.to_string().as_str()));
+    let sarif: Value = serde_json::from_str(&run("sarif")).unwrap();
+    assert_eq!(sarif["runs"][0]["properties"]["compliance"], *c);
+    // Without the flag no format has it.
+    assert!(
+        json_report("default-workspace", &[])
+            .get("compliance")
+            .is_none()
+    );
+    assert!(!output(&["audit", "--snapshot", &snapshot]).contains(title));
+}
+
 #[test]
 fn sarif_is_valid_against_the_schema() {
     let schema: Value = serde_json::from_str(
@@ -106,6 +200,8 @@ fn sarif_is_valid_against_the_schema() {
             "sarif",
             "--exceptions",
             exceptions.to_str().unwrap(),
+            "--compliance",
+            "nist",
         ]))
         .unwrap();
         let errors: Vec<String> = validator

@@ -85,7 +85,13 @@ fn audit_snapshot(text: &[u8], rules: &RuleSet) -> u8 {
     let controls = selection.apply(rules).unwrap();
     let workspaces = audit::run(&docs, &ids, rules, &controls, &Settings::default());
     let code = audit::exit_code(&workspaces, &[], audit::Gate::at(Severity::Low)) as u8;
+    // Every renderer sees a compliance summary too, from hostile documents.
+    let compliance = Some(audit::compliance::Compliance::of(
+        amlsec::rules::mcsb::Framework::Nist,
+        &workspaces,
+    ));
     let report = Report {
+        compliance,
         subjects: workspaces,
         errors: vec![],
         level: 2,

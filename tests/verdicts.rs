@@ -184,6 +184,7 @@ fn run(case: &Case, label: &str, builtin: &RuleSet) -> Result<(), String> {
         fail_on_unknown: false,
         outputs: vec![],
         markdown_limit: amlsec::report::MARKDOWN_LIMIT,
+        compliance: None,
         today: Date::today(),
     };
     let mut verdict = Err("the report was not shown".to_string());

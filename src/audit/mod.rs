@@ -3,6 +3,7 @@
 
 pub mod answers;
 pub mod baseline;
+pub mod compliance;
 pub mod exceptions;
 
 use crate::cloud::Settings;
@@ -71,7 +72,7 @@ impl Status {
 
     /// Precedence when rolling up instances: fail > error > unknown > manual > pass >
     /// not_applicable.
-    fn weight(self) -> u8 {
+    pub(crate) fn weight(self) -> u8 {
         match self {
             Status::Fail => 6,
             Status::Error => 5,

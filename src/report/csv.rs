@@ -7,7 +7,9 @@
 use std::fmt::Write as _;
 
 use super::Report;
+use crate::audit::compliance::Compliance;
 use crate::audit::{ControlResult, ResourceResult, SubjectResult};
+use crate::rules::mcsb::Framework;
 
 const HEADER: [&str; 17] = [
     "kind",
@@ -61,7 +63,47 @@ pub fn to_csv(report: &Report<'_>) -> String {
             }
         }
     }
+    if let Some(c) = &report.compliance {
+        compliance_rows(&mut out, c);
+    }
     out
+}
+
+/// `--compliance`: a row of kind `compliance` per framework item, in the same columns: the
+/// framework as subject, the item as subject id and title, the controls mapped to it, its
+/// worst status and the verdicts counted.
+fn compliance_rows(out: &mut String, c: &Compliance) {
+    for item in &c.items {
+        let controls = item.controls.join(" ");
+        let message = super::counts(&item.summary);
+        let failing = if item.failing.is_empty() {
+            String::new()
+        } else {
+            format!("failed by {}", item.failing.join(" "))
+        };
+        row(
+            out,
+            &[
+                "compliance",
+                c.framework,
+                item.id,
+                &controls,
+                item.title,
+                "",
+                "",
+                "",
+                "",
+                item.status.as_str(),
+                "",
+                item.status.as_str(),
+                &message,
+                &failing,
+                "",
+                c.title,
+                "",
+            ],
+        );
+    }
 }
 
 fn control_row(
@@ -74,6 +116,8 @@ fn control_row(
     let refs = &c.references;
     let references = [
         ("mcsb", refs.mcsb.join(" ")),
+        ("cis v8", refs.mapped(Framework::Cis).join(" ")),
+        ("nist 800-53 r4", refs.mapped(Framework::Nist).join(" ")),
         ("seed", refs.seed.join(" ")),
         ("anchors", refs.anchors.join("; ")),
         ("docs", c.docs.clone().unwrap_or_default()),

@@ -9,6 +9,7 @@ use std::fmt::Write as _;
 use super::json::categories;
 use super::junit::escape as esc;
 use super::{Report, score};
+use crate::audit::compliance::Compliance;
 use crate::audit::{ControlResult, Status};
 
 const STYLE: &str = include_str!("html/style.css");
@@ -58,6 +59,9 @@ pub fn to_html(report: &Report<'_>) -> String {
             esc(&e.to_string())
         );
     }
+    if let Some(c) = &report.compliance {
+        compliance(&mut h, c);
+    }
     let sections = report.sections(false);
     for (kind, subjects) in &sections {
         if sections.len() > 1 {
@@ -69,6 +73,43 @@ pub fn to_html(report: &Report<'_>) -> String {
     }
     let _ = write!(h, "<script>{SCRIPT}</script>\n</body></html>\n");
     h
+}
+
+/// `--compliance`: a row per framework item. The rows carry no `data-status`, so the
+/// filters, which count controls, leave them alone.
+fn compliance(h: &mut String, c: &Compliance) {
+    let _ = writeln!(
+        h,
+        "<section class=\"compliance\"><h2>{}</h2>\
+         <table class=\"results\"><thead><tr><th>Item</th><th>Status</th><th>Verdicts and controls</th></tr></thead><tbody>",
+        esc(c.title)
+    );
+    for item in &c.items {
+        let _ = write!(
+            h,
+            "<tr class=\"{status}\"><td><b>{id}</b> {title}</td><td class=\"status\">{shown}</td><td>{counts}<div class=\"meta\">{controls}</div>",
+            status = item.status.as_str(),
+            id = esc(item.id),
+            title = esc(item.title),
+            shown = item.status.as_str().replace('_', " "),
+            counts = esc(&super::counts(&item.summary)),
+            controls = esc(&item.controls.join(", ")),
+        );
+        if !item.failing.is_empty() {
+            let _ = write!(h, "<div>Failed by {}</div>", esc(&item.failing.join(", ")));
+        }
+        h.push_str("</td></tr>\n");
+    }
+    h.push_str("</tbody></table>");
+    if !c.unmapped.is_empty() {
+        let _ = write!(
+            h,
+            "<p class=\"meta\">Not mapped to {}: {}</p>",
+            esc(c.framework),
+            esc(&c.unmapped.join(", "))
+        );
+    }
+    h.push_str("</section>\n");
 }
 
 /// One audited subject: its heading, chart and results table.

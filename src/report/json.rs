@@ -6,6 +6,7 @@ use serde::Serialize;
 use super::{Report, Source};
 use crate::audit::answers::Answer;
 use crate::audit::baseline::Comparison;
+use crate::audit::compliance::Compliance;
 use crate::audit::exceptions::{Outcome, Waiver};
 use crate::audit::{ResourceResult, Status, SubjectResult, Summary};
 use crate::documents::ReadFailure;
@@ -30,6 +31,8 @@ struct JsonReport<'a> {
     exceptions: &'a [Outcome],
     #[serde(skip_serializing_if = "Option::is_none")]
     baseline: Option<&'a Comparison>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    compliance: Option<&'a Compliance>,
     stats: Stats,
 }
 
@@ -159,6 +162,7 @@ pub fn write_json(report: &Report<'_>, out: &mut dyn std::io::Write) -> std::io:
         errors: &report.errors,
         exceptions: &report.exceptions,
         baseline: report.baseline.as_ref(),
+        compliance: report.compliance.as_ref(),
         stats: Stats {
             requests: report.requests,
             duration_ms: report.duration_ms,

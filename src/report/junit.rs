@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 
 use super::Report;
 use super::json::categories;
+use crate::audit::compliance::Compliance;
 use crate::audit::{ControlResult, Status};
 
 /// Text for XML (and HTML) elements and quoted attributes.
@@ -48,14 +49,20 @@ fn details(r: &ControlResult<'_>) -> String {
 
 pub fn to_junit(report: &Report<'_>) -> String {
     let s = report.summary();
-    let total: usize = report.subjects.iter().map(|w| w.results.len()).sum();
+    let mut total: usize = report.subjects.iter().map(|w| w.results.len()).sum();
+    let (mut failures, mut errors, mut skipped) = (
+        s.fail,
+        s.error,
+        s.manual + s.not_applicable + s.waived + s.unknown,
+    );
+    let compliance = report.compliance.as_ref().map(compliance_suite);
+    if let Some((_, t, f, e, k)) = &compliance {
+        (total, failures, errors, skipped) = (total + t, failures + f, errors + e, skipped + k);
+    }
     let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
         xml,
-        "<testsuites name=\"amlsec\" tests=\"{total}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\">",
-        s.fail,
-        s.error,
-        s.manual + s.not_applicable + s.waived + s.unknown
+        "<testsuites name=\"amlsec\" tests=\"{total}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"{skipped}\">"
     );
     for w in &report.subjects {
         for (id, title, sum) in categories(w) {
@@ -126,6 +133,64 @@ pub fn to_junit(report: &Report<'_>) -> String {
             xml.push_str("  </testsuite>\n");
         }
     }
+    if let Some((suite, ..)) = compliance {
+        xml.push_str(&suite);
+    }
     xml.push_str("</testsuites>\n");
     xml
+}
+
+/// `--compliance`: one test case per framework item, failed when a control mapped to it
+/// failed; with its tests, failures, errors and skipped counted.
+fn compliance_suite(c: &Compliance) -> (String, usize, usize, usize, usize) {
+    let count = |s: &[Status]| c.items.iter().filter(|i| s.contains(&i.status)).count();
+    let (failures, errors) = (count(&[Status::Fail]), count(&[Status::Error]));
+    let skipped = c.items.len() - failures - errors - count(&[Status::Pass]);
+    let mut xml = String::new();
+    let _ = writeln!(
+        xml,
+        "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"{skipped}\">",
+        escape(c.title),
+        c.items.len()
+    );
+    for item in &c.items {
+        let _ = write!(
+            xml,
+            "    <testcase classname=\"compliance.{}\" name=\"{} {}\"",
+            c.framework,
+            escape(item.id),
+            escape(item.title)
+        );
+        let verdicts = super::counts(&item.summary);
+        let body = format!("{verdicts}\ncontrols: {}", item.controls.join(", "));
+        match item.status {
+            Status::Pass => xml.push_str("/>\n"),
+            Status::Fail => {
+                let _ = write!(
+                    xml,
+                    ">\n      <failure message=\"failed by {}\" type=\"compliance\">{}</failure>\n    </testcase>\n",
+                    escape(&item.failing.join(", ")),
+                    escape(&body)
+                );
+            }
+            Status::Error => {
+                let _ = write!(
+                    xml,
+                    ">\n      <error message=\"{}\" type=\"read-failed\">{}</error>\n    </testcase>\n",
+                    escape(&verdicts),
+                    escape(&body)
+                );
+            }
+            _ => {
+                let _ = write!(
+                    xml,
+                    ">\n      <skipped message=\"{}: {}\"/>\n    </testcase>\n",
+                    item.status.as_str(),
+                    escape(&verdicts)
+                );
+            }
+        }
+    }
+    xml.push_str("  </testsuite>\n");
+    (xml, c.items.len(), failures, errors, skipped)
 }

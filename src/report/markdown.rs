@@ -8,6 +8,7 @@ use std::fmt::Write as _;
 
 use super::json::categories;
 use super::{Report, score};
+use crate::audit::compliance::Compliance;
 use crate::audit::{Status, Summary};
 
 /// Table-cell text: pipes escaped, angle brackets kept from turning into HTML tags.
@@ -63,7 +64,39 @@ fn header(report: &Report<'_>) -> String {
     for e in &report.errors {
         let _ = writeln!(md, "> **Could not be listed:** {}\n", cell(&e.to_string()));
     }
+    if let Some(c) = &report.compliance {
+        compliance(&mut md, c);
+    }
     md
+}
+
+/// `--compliance`: a table row per framework item; in the compact form too, as it is short.
+fn compliance(md: &mut String, c: &Compliance) {
+    let _ = writeln!(
+        md,
+        "### {}\n\n| Item | Status | Verdicts | Failed by |\n|---|---|---|---|",
+        c.title
+    );
+    for item in &c.items {
+        let _ = writeln!(
+            md,
+            "| **{}** {} | {} | {} | {} |",
+            cell(item.id),
+            cell(item.title),
+            item.status.as_str(),
+            super::counts(&item.summary),
+            item.failing.join(", ")
+        );
+    }
+    if !c.unmapped.is_empty() {
+        let _ = writeln!(
+            md,
+            "\nNot mapped to {}: {}",
+            c.framework,
+            c.unmapped.join(", ")
+        );
+    }
+    md.push('\n');
 }
 
 fn full(report: &Report<'_>) -> String {

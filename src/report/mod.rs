@@ -38,6 +38,8 @@ pub struct Report<'r> {
     pub exceptions: Vec<crate::audit::exceptions::Outcome>,
     /// New, known and fixed findings against a `--baseline` report.
     pub baseline: Option<crate::audit::baseline::Comparison>,
+    /// The verdicts by the items of a framework (`--compliance`).
+    pub compliance: Option<crate::audit::compliance::Compliance>,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -121,6 +123,24 @@ impl Report<'_> {
 /// A score as reports print it: one decimal and `%`, or an en dash when nothing was scored.
 fn score(s: &crate::audit::Summary) -> String {
     s.score.map_or("–".into(), |v| format!("{v:.1}%"))
+}
+
+/// The statuses a summary counts, those that are not zero: `3 fail · 12 pass`.
+fn counts(s: &Summary) -> String {
+    [
+        (s.fail, "fail"),
+        (s.waived, "waived"),
+        (s.error, "error"),
+        (s.unknown, "unknown"),
+        (s.manual, "manual"),
+        (s.pass, "pass"),
+        (s.not_applicable, "not applicable"),
+    ]
+    .iter()
+    .filter(|(n, _)| *n > 0)
+    .map(|(n, what)| format!("{n} {what}"))
+    .collect::<Vec<_>>()
+    .join(" · ")
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

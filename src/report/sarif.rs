@@ -53,12 +53,7 @@ fn rule(c: &Control) -> Value {
         c.category.clone(),
         format!("level-{}", c.level),
     ];
-    tags.extend(
-        c.references
-            .mcsb
-            .iter()
-            .map(|m| format!("mcsb/{}", m.trim_end_matches('?'))),
-    );
+    tags.extend(c.references.mcsb.iter().map(|m| format!("mcsb/{m}")));
     let mut rule = json!({
         "id": c.id,
         "name": c.id.replace('-', ""),
@@ -178,7 +173,7 @@ pub fn write_sarif(report: &Report<'_>, out: &mut dyn std::io::Write) -> std::io
             }
         }
     }
-    let sarif = json!({
+    let mut sarif = json!({
         "$schema": SCHEMA,
         "version": "2.1.0",
         "runs": [{
@@ -196,6 +191,11 @@ pub fn write_sarif(report: &Report<'_>, out: &mut dyn std::io::Write) -> std::io
             "results": results,
         }],
     });
+    // `--compliance`: the verdicts by framework item, in the run's property bag (SARIF has
+    // no place of its own for them).
+    if let Some(c) = &report.compliance {
+        sarif["runs"][0]["properties"] = json!({"compliance": c});
+    }
     serde_json::to_writer_pretty(&mut *out, &sarif)?;
     out.write_all(b"\n")
 }

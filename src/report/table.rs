@@ -9,6 +9,7 @@ use std::fmt::Write as _;
 
 use super::Report;
 use super::fix;
+use crate::audit::compliance::Compliance;
 use crate::audit::{ControlResult, Status, SubjectResult, Summary};
 use crate::rules::Severity;
 
@@ -213,6 +214,9 @@ pub fn to_table(report: &Report<'_>, view: &View) -> String {
             workspace(&mut out, w, view);
         }
     }
+    if let Some(c) = &report.compliance {
+        compliance(&mut out, c, view);
+    }
     if let Some(line) = report.baseline_line() {
         out.push_str(&wrap(&line, view.width, "", "  "));
     }
@@ -243,6 +247,43 @@ pub fn to_table(report: &Report<'_>, view: &View) -> String {
     };
     out.push_str(&wrap(&line, view.width, "", "  "));
     out
+}
+
+/// `--compliance`: a line per framework item, worst first in colour, with the controls that
+/// failed it.
+fn compliance(out: &mut String, c: &Compliance, view: &View) {
+    let _ = writeln!(out, "{}\n", paint(c.title, "1;4", view.color));
+    let id_width = c.items.iter().map(|i| i.id.len()).max().unwrap_or(0);
+    for item in &c.items {
+        let label = format!(
+            "{:<7}",
+            item.status.as_str().replace("not_applicable", "n/a")
+        );
+        let code = match item.status {
+            Status::Fail => "31",
+            Status::Error | Status::Unknown => "35",
+            Status::Pass => "32",
+            _ => "0",
+        };
+        let head = format!(
+            "  {} {:<id_width$}  ",
+            paint(&label, code, view.color),
+            item.id
+        );
+        let indent = " ".repeat(2 + 7 + 1 + id_width + 2);
+        let text = format!("{} ({})", item.title, super::counts(&item.summary));
+        let body = wrap(&text, view.width, &indent, &indent);
+        let _ = write!(out, "{head}{}", &body[indent.len()..]);
+        if !item.failing.is_empty() {
+            let line = format!("failed by {}", item.failing.join(", "));
+            out.push_str(&wrap(&line, view.width, &indent, &indent));
+        }
+    }
+    if !c.unmapped.is_empty() {
+        let line = format!("Not mapped to {}: {}", c.framework, c.unmapped.join(", "));
+        out.push_str(&wrap(&line, view.width, "  ", "    "));
+    }
+    out.push('\n');
 }
 
 /// One row per audited subject, for runs over several.

@@ -209,10 +209,22 @@ struct RawControl {
     #[serde(default)]
     docs: Option<Spanned<String>>,
     #[serde(default)]
-    references: References,
+    references: RawReferences,
     /// Path prefixes deliberately outside the ARM catalogue (a preview property).
     #[serde(default)]
     uncatalogued: Vec<String>,
+}
+
+/// [`References`] as written, with where each benchmark id stands, to point at a wrong one.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawReferences {
+    #[serde(default)]
+    seed: Vec<String>,
+    #[serde(default)]
+    mcsb: Vec<Spanned<String>>,
+    #[serde(default)]
+    anchors: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -352,6 +364,29 @@ impl Cx<'_> {
         }
     }
 
+    /// The references, once every benchmark id is one the benchmark has.
+    fn references(&self, raw: RawReferences, id: &str) -> Result<References, Diagnostic> {
+        let mut mcsb = Vec::with_capacity(raw.mcsb.len());
+        for m in raw.mcsb {
+            if !super::mcsb::is_control(&m.value) {
+                return Err(self.at(
+                    &m.referenced,
+                    format!(
+                        "{id}: `{}` is not a Microsoft cloud security benchmark v1 control \
+                         (its ids look like NS-2 or DP-8)",
+                        m.value
+                    ),
+                ));
+            }
+            mcsb.push(m.value);
+        }
+        Ok(References {
+            seed: raw.seed,
+            mcsb,
+            anchors: raw.anchors,
+        })
+    }
+
     fn origin(&self, loc: &serde_saphyr::Location) -> String {
         format!("{}:{}:{}", self.file, loc.line(), loc.column())
     }
@@ -434,6 +469,7 @@ impl Cx<'_> {
             }
             None => None,
         };
+        let references = self.references(raw.references, &id)?;
         let control = Control {
             id,
             title: raw.title,
@@ -450,7 +486,7 @@ impl Cx<'_> {
             remediation: raw.remediation,
             guidance: raw.guidance,
             docs,
-            references: raw.references,
+            references,
             origin: self.origin(&loc),
             builtin: self.builtin,
         };
@@ -835,6 +871,27 @@ controls:
             let e = error(&[("n.yaml", &with(bad))]);
             assert!(
                 e.starts_with("n.yaml:22:11: X-02: `docs` must be one https URL"),
+                "{e}"
+            );
+        }
+    }
+
+    #[test]
+    fn benchmark_ids_must_be_the_benchmarks_or_an_error_at_their_line() {
+        let with = |mcsb: &str| {
+            GOOD.replace(
+                "    guidance: g\n",
+                &format!("    guidance: g\n    references:\n      mcsb: [NS-2, {mcsb}]\n"),
+            )
+        };
+        let set = load(&[("n.yaml", &with("DP-8"))]).unwrap();
+        assert_eq!(set.controls[1].references.mcsb, ["NS-2", "DP-8"]);
+        for bad in ["NS-2?", "NS-11", "ns-2"] {
+            let e = error(&[("n.yaml", &with(bad))]);
+            assert!(
+                e.starts_with(&format!(
+                    "n.yaml:23:20: X-02: `{bad}` is not a Microsoft cloud security benchmark v1 control"
+                )),
                 "{e}"
             );
         }

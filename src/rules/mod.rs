@@ -5,6 +5,7 @@ mod builtin;
 mod check;
 pub mod condition;
 pub mod load;
+pub mod mcsb;
 pub mod path;
 pub mod reference;
 
@@ -65,18 +66,28 @@ pub const CATEGORIES: &[(&str, &str)] = &[
     ("backup", "Backup and recovery"),
 ];
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct References {
     /// Seed-question tags of the baseline activity (baseline.md §10).
     #[serde(default)]
     pub seed: Vec<String>,
-    /// Microsoft cloud security benchmark control ids.
+    /// Microsoft cloud security benchmark v1 control ids (checked against [`mcsb`]).
     #[serde(default)]
     pub mcsb: Vec<String>,
     /// Equivalent checks in other tools and Azure Policy.
     #[serde(default)]
     pub anchors: Vec<String>,
+}
+
+impl References {
+    /// The ids of the items of `framework` its benchmark controls reach (`3.12`, `AC-4`).
+    pub fn mapped(&self, framework: mcsb::Framework) -> Vec<&'static str> {
+        framework
+            .items(&self.mcsb)
+            .into_iter()
+            .map(|i| i.id.as_str())
+            .collect()
+    }
 }
 
 /// A path shown as evidence, with what a passing resource has there.

@@ -67,6 +67,10 @@ pub fn markdown(controls: &[&Control]) -> String {
     out
 }
 
+fn or_none(text: &str) -> &str {
+    if text.is_empty() { "none" } else { text }
+}
+
 fn cell(text: &str) -> String {
     text.replace('|', "\\|").replace('\n', " ")
 }
@@ -194,6 +198,14 @@ pub fn show(c: &Control) -> String {
         r.seed.join(", "),
         r.mcsb.join(", ")
     );
+    if !r.mcsb.is_empty() {
+        // The benchmark's own mappings, not amlsec's.
+        line!(
+            "  as the benchmark maps it: CIS Controls v8 {} · NIST SP 800-53 r4 {}",
+            or_none(&r.mapped(super::mcsb::Framework::Cis).join(", ")),
+            or_none(&r.mapped(super::mcsb::Framework::Nist).join(", "))
+        );
+    }
     for a in &r.anchors {
         line!("  {a}");
     }

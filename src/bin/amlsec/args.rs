@@ -307,6 +307,11 @@ pub struct AuditArgs {
     /// comment [default: 1MiB, what GitHub's step summary takes].
     #[arg(long, value_name = "SIZE", value_parser = markdown_limit, help_heading = "Output")]
     pub markdown_limit: Option<usize>,
+    /// Also summarise the verdicts by the items of a framework: mcsb (Microsoft cloud security
+    /// benchmark v1), or cis (CIS Controls v8) or nist (NIST SP 800-53 r4) as the benchmark
+    /// maps them; in every format.
+    #[arg(long, value_name = "FRAMEWORK", value_parser = amlsec::rules::mcsb::Framework::NAMES.to_vec(), help_heading = "Output")]
+    pub compliance: Option<String>,
     /// Print a control's full text (what it checks, why, the fix, references) and exit.
     #[arg(long, value_name = "ID", help_heading = "Output", value_parser = control_ids(), hide_possible_values = true)]
     pub explain: Option<String>,
@@ -668,6 +673,9 @@ impl AuditArgs {
         self.baseline = self.baseline.or(config.baseline);
         self.output = pick(self.output, config.outputs);
         self.format = self.format.or(config.format);
+        self.compliance = self
+            .compliance
+            .or(config.compliance.map(|f| f.name().to_string()));
         self
     }
 

@@ -99,6 +99,11 @@ fn audit(a: AuditArgs) -> Result<u8> {
         fail_on_unknown: a.fail_on_unknown,
         outputs,
         markdown_limit: view.markdown_limit,
+        compliance: a
+            .compliance
+            .as_deref()
+            .map(amlsec::rules::mcsb::Framework::parse)
+            .transpose()?,
         today: Date::today(),
     };
     let finished = pipeline::audit(request, |report| {
