@@ -2,6 +2,11 @@
 //! list page (DESIGN §11: one workspace within 1.2 × its longest chain of dependent requests
 //! + 50 ms; 100 workspaces within 1.2 × (requests / concurrency) × 50 ms).
 //!
+//! Tenant scale: workspaces spread over subscriptions, 20 ms per request, read through Azure
+//! Resource Graph and by GET only: requests per workspace (DESIGN §11: at most 10 through the
+//! graph) and wall time, at concurrency 16 and 64. AMLSEC_BENCH_TENANT=WORKSPACES/SUBSCRIPTIONS
+//! sets the size [default: 400/40; the is 2000/200].
+//!
 //! Run: cargo bench --bench live
 
 #[path = "../tests/common/fake_arm.rs"]
@@ -17,7 +22,7 @@ use std::time::{Duration, Instant};
 
 use amlsec::source::snapshot;
 use fake_arm::FakeArm;
-use support::estate;
+use support::{estate, estate_in};
 
 const EXAMPLE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -104,5 +109,47 @@ fn main() {
             elapsed.as_secs_f64() * 1e3,
             floor * 1.2
         );
+    }
+
+    tenant();
+}
+
+fn tenant() {
+    let (workspaces, subscriptions) = std::env::var("AMLSEC_BENCH_TENANT")
+        .ok()
+        .and_then(|v| {
+            let (w, s) = v.split_once('/')?;
+            Some((w.parse().ok()?, s.parse().ok()?))
+        })
+        .unwrap_or((400usize, 40usize));
+    let docs = snapshot::parse("tenant", estate_in(workspaces, subscriptions).as_bytes()).unwrap();
+    let fake = FakeArm::start(docs, 100, Duration::from_millis(20), vec![]);
+    let subs: Vec<String> = (0..subscriptions).map(support::subscription).collect();
+    let subs = subs.join(",");
+    for concurrency in ["16", "64"] {
+        for mode in ["always", "never"] {
+            let (elapsed, requests) = run(
+                &fake,
+                &[
+                    "--subscription",
+                    &subs,
+                    "--concurrency",
+                    concurrency,
+                    "--resource-graph",
+                    mode,
+                ],
+            );
+            println!(
+                "{workspaces} workspaces in {subscriptions} subscriptions, 20 ms per request, concurrency {concurrency}, {}: {requests} requests ({:.1} per workspace), wall {:.0} ms (floor requests/{concurrency} x 20 ms = {:.0} ms)",
+                if mode == "always" {
+                    "Resource Graph"
+                } else {
+                    "GET only"
+                },
+                requests as f64 / workspaces as f64,
+                elapsed.as_secs_f64() * 1e3,
+                requests as f64 / concurrency.parse::<f64>().unwrap() * 20.0
+            );
+        }
     }
 }

@@ -422,6 +422,10 @@ pub fn collect(
     for subject in graph::SUBJECTS {
         source[subject.section] = serde_json::json!(ids(subject));
     }
+    // How each document was read: those listed came from Resource Graph, the others by GET.
+    if let Some(g) = &live.graph {
+        source["resourceGraph"] = serde_json::json!(g);
+    }
     let write = || -> std::io::Result<()> {
         let mut out = std::io::BufWriter::new(std::fs::File::create(output)?);
         snapshot::write(

@@ -3,6 +3,10 @@
 
 mod common;
 
+#[path = "../benches/support/mod.rs"]
+#[allow(dead_code)]
+mod support;
+
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -832,4 +836,295 @@ fn subscriptions_are_discovered_and_an_unreadable_one_is_reported() {
         .stderr(predicate::str::contains(
             "--all-subscriptions reads from Azure",
         ));
+}
+
+/// The subscriptions of an example's workspaces, as `--subscription` takes them.
+fn subscriptions_of(example_name: &str) -> Vec<String> {
+    let docs: Value =
+        serde_json::from_str(&std::fs::read_to_string(example(example_name)).unwrap()).unwrap();
+    let docs = docs
+        .get("documents")
+        .unwrap_or(&docs)
+        .as_array()
+        .unwrap()
+        .clone();
+    let mut subs: Vec<String> = docs
+        .iter()
+        .filter_map(|d| d["id"].as_str())
+        .filter(|id| id.contains("/providers/Microsoft.MachineLearningServices/workspaces/"))
+        .map(|id| id.split('/').nth(2).unwrap().to_string())
+        .collect();
+    subs.sort();
+    subs.dedup();
+    subs
+}
+
+#[test]
+fn resource_graph_gives_the_same_verdicts_with_fewer_reads() {
+    for name in ["hardened-workspace", "default-workspace", "hub-and-project"] {
+        let subs = subscriptions_of(name).join(",");
+        let through = |mode: &str| {
+            let fake = server(name, 2, vec![]);
+            let out = live(&fake, &["--subscription", &subs, "--resource-graph", mode]);
+            assert!(
+                matches!(out.status.code(), Some(0 | 1)),
+                "{name} {mode}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            (results(&out.stdout), fake.seen())
+        };
+        let (by_get, get_seen) = through("never");
+        let (by_graph, graph_seen) = through("always");
+        assert_eq!(by_graph, by_get, "{name}");
+        assert_eq!(by_get, offline(name, &[]), "{name}");
+        assert!(get_seen.iter().all(|s| s.method == "GET"));
+        let posts: Vec<_> = graph_seen.iter().filter(|s| s.method != "GET").collect();
+        assert!(!posts.is_empty(), "{name}: the graph was queried");
+        for post in &posts {
+            assert_eq!(post.method, "POST");
+            assert!(
+                post.path_and_query.starts_with(
+                    "/providers/Microsoft.ResourceGraph/resources?api-version=2024-04-01"
+                ),
+                "{}",
+                post.path_and_query
+            );
+            let body: Value = serde_json::from_str(&post.body).unwrap();
+            assert!(
+                body["query"]
+                    .as_str()
+                    .unwrap()
+                    .ends_with("| order by id asc")
+            );
+        }
+        assert!(
+            graph_seen.len() < get_seen.len(),
+            "{name}: {} requests through the graph, {} by GET",
+            graph_seen.len(),
+            get_seen.len()
+        );
+        // The storage accounts came from the graph, not from a GET each.
+        assert!(
+            !graph_seen.iter().any(|s| s.method == "GET"
+                && s.path_and_query
+                    .split('?')
+                    .next()
+                    .unwrap()
+                    .to_ascii_lowercase()
+                    .contains("/microsoft.storage/storageaccounts/")
+                && !s.path_and_query.to_ascii_lowercase().contains("services")
+                && !s
+                    .path_and_query
+                    .to_ascii_lowercase()
+                    .contains("diagnosticsettings")),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn what_the_graph_does_not_return_or_cannot_answer_is_read_by_get() {
+    let subs = subscriptions_of("hardened-workspace").join(",");
+    let expected = offline("hardened-workspace", &[]);
+    // Indexing lag: the workspace's storage account is not in the graph yet.
+    let fake = server("hardened-workspace", 2, vec![]);
+    let storage = fake.document(HARDENED_WS).unwrap()["properties"]["storageAccount"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    fake.state
+        .graph_hidden
+        .lock()
+        .unwrap()
+        .push(storage.clone());
+    let out = live(
+        &fake,
+        &["--subscription", &subs, "--resource-graph", "always"],
+    );
+    assert_eq!(results(&out.stdout), expected);
+    assert!(
+        fake.seen()
+            .iter()
+            .any(|s| s.method == "GET" && s.path_and_query.starts_with(&format!("{storage}?"))),
+        "read by GET"
+    );
+
+    // A graph that fails, answers garbage, or truncates without a $skipToken: every document
+    // is read by GET and the audit is the same; stderr says why.
+    let truncated = r#"{"totalRecords": 9, "count": 0, "resultTruncated": "true", "data": []}"#;
+    let no_id = r#"{"count": 1, "data": [{"name": "x"}]}"#;
+    for fault in [
+        Fault::new("microsoft.resourcegraph", 403),
+        Fault::new("microsoft.resourcegraph", 200).body("not json"),
+        Fault::new("microsoft.resourcegraph", 200).body(truncated),
+        Fault::new("microsoft.resourcegraph", 200).body(no_id),
+    ] {
+        let fake = server("hardened-workspace", 2, vec![fault.clone()]);
+        let out = live(
+            &fake,
+            &["--subscription", &subs, "--resource-graph", "always"],
+        );
+        assert_eq!(results(&out.stdout), expected, "{fault:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("Resource Graph could not be read"),
+            "{fault:?}: {stderr}"
+        );
+    }
+
+    // Throttled once: retried, and then used.
+    let fake = server(
+        "hardened-workspace",
+        2,
+        vec![
+            Fault::new("microsoft.resourcegraph", 429)
+                .header("retry-after", "0")
+                .times(1),
+        ],
+    );
+    let out = live(
+        &fake,
+        &["--subscription", &subs, "--resource-graph", "always"],
+    );
+    assert_eq!(results(&out.stdout), expected);
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("could not be read"));
+    assert_eq!(fake.seen().iter().filter(|s| s.method == "POST").count(), 3);
+}
+
+#[test]
+fn resource_graph_pages_on_skip_tokens_and_waits_for_its_quota() {
+    let subs = subscriptions_of("hardened-workspace").join(",");
+    let fake = server("hardened-workspace", 2, vec![]);
+    *fake.state.graph_page_size.lock().unwrap() = 1;
+    *fake.state.graph_quota.lock().unwrap() = 20;
+    let out = live(
+        &fake,
+        &["--subscription", &subs, "--resource-graph", "always"],
+    );
+    assert_eq!(results(&out.stdout), offline("hardened-workspace", &[]));
+    let posts: Vec<_> = fake
+        .seen()
+        .into_iter()
+        .filter(|s| s.method == "POST")
+        .collect();
+    assert!(posts.len() > 20, "one row per page: {} pages", posts.len());
+    let tokens: Vec<Value> = posts
+        .iter()
+        .map(|p| serde_json::from_str::<Value>(&p.body).unwrap()["options"]["$skipToken"].clone())
+        .collect();
+    assert!(tokens[0].is_null() && tokens[1] == "offset-1", "{tokens:?}");
+    // The quota was spent after 20 pages: the next waited for its window to reset.
+    let stats: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(stats["stats"]["durationMs"].as_u64().unwrap() >= 1000);
+}
+
+/// Six workspaces in three subscriptions: the graph is used by default (more than one
+/// subscription), verdicts equal the GET-only ones, and a 403 on one workspace's residual
+/// read (its computes) errors only that workspace's compute controls.
+#[test]
+fn across_subscriptions_the_graph_is_used_and_a_residual_403_stays_local() {
+    let subs: Vec<String> = (0..3).map(support::subscription).collect();
+    let subs = subs.join(",");
+    let computes = format!(
+        "/subscriptions/{}/resourceGroups/rg-ml-1/providers/Microsoft.MachineLearningServices/workspaces/mlw-1/computes",
+        support::subscription(1)
+    );
+    let run = |mode: Option<&str>| {
+        let docs = snapshot::parse("tenant", support::estate_in(6, 3).as_bytes()).unwrap();
+        let fake = FakeArm::start(
+            docs,
+            50,
+            Duration::ZERO,
+            vec![Fault::new(&computes, 403).exact()],
+        );
+        let mut args = vec!["--subscription", subs.as_str()];
+        if let Some(m) = mode {
+            args.extend(["--resource-graph", m]);
+        }
+        let out = live(&fake, &args);
+        (results(&out.stdout), fake.seen())
+    };
+    let (by_graph, seen) = run(None);
+    assert!(
+        seen.iter().any(|s| s.method == "POST"),
+        "auto: on for 3 subscriptions"
+    );
+    let (by_get, _) = run(Some("never"));
+    assert_eq!(by_graph, by_get);
+    let workspaces = by_graph["workspaces"].as_array().unwrap();
+    assert_eq!(workspaces.len(), 6);
+    for w in workspaces {
+        let compute = w["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["control"] == "AML-IM-01")
+            .unwrap();
+        let errored = compute["status"] == "error";
+        assert_eq!(
+            errored,
+            w["name"] == "mlw-1",
+            "{}: {}",
+            w["name"],
+            compute["status"]
+        );
+    }
+}
+
+/// A snapshot collected through Resource Graph says which documents came from it, and audits
+/// as the live read through the graph does.
+#[test]
+fn a_snapshot_records_what_resource_graph_provided() {
+    let fake = server("hardened-workspace", 3, vec![]);
+    let file = Path::new(env!("CARGO_TARGET_TMPDIR")).join("collected-graph.json");
+    let flags = [
+        "--subscription",
+        "5b1c8a3e-0d4f-4c7e-9a61-2f3e4d5c6b7a",
+        "--resource-graph",
+        "always",
+    ];
+    amlsec()
+        .arg("collect")
+        .args(flags)
+        .args([
+            "--arm-endpoint",
+            &fake.endpoint(),
+            "--auth",
+            "token",
+            "--output",
+        ])
+        .arg(&file)
+        .assert()
+        .code(0);
+    let snapshot: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    let graph = &snapshot["source"]["resourceGraph"];
+    assert_eq!(graph["apiVersion"], "2024-04-01");
+    assert!(graph["readAt"].as_str().unwrap().ends_with('Z'));
+    let from_graph: Vec<&str> = graph["documents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d.as_str().unwrap())
+        .collect();
+    assert!(from_graph.contains(&HARDENED_WS), "{from_graph:?}");
+    let ids: Vec<&str> = snapshot["documents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["id"].as_str().unwrap())
+        .collect();
+    assert!(
+        from_graph.iter().all(|g| ids.contains(g)),
+        "every one is in the snapshot"
+    );
+    assert!(ids.len() > from_graph.len(), "the others were read by GET");
+    let from_file = amlsec()
+        .args(["audit", "--level", "2", "--format", "json", "--snapshot"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(
+        results(&from_file.stdout),
+        results(&live(&fake, &flags).stdout)
+    );
 }

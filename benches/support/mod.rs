@@ -1,8 +1,22 @@
 //! Generated estates for the benchmarks.
 
+/// The hardened example's subscription.
+pub const SUBSCRIPTION: &str = "5b1c8a3e-0d4f-4c7e-9a61-2f3e4d5c6b7a";
+
+/// The `k`th subscription of a generated tenant.
+pub fn subscription(k: usize) -> String {
+    format!("5b1c8a3e-0d4f-4c7e-9a61-{k:012x}")
+}
+
 /// The hardened example copied `n` times, each copy in its own resource group with its own
 /// names (and SQL host), as JSON text.
 pub fn estate(n: usize) -> String {
+    estate_in(n, 0)
+}
+
+/// As [`estate`], the copies spread round-robin over `subscriptions` generated subscriptions
+/// ([`subscription`]); 0 keeps them all in the example's own.
+pub fn estate_in(n: usize, subscriptions: usize) -> String {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/examples/hardened-workspace.json"
@@ -17,6 +31,10 @@ pub fn estate(n: usize) -> String {
                 .replace("rg-ml-prod", &format!("rg-ml-{i}"))
                 .replace("mlw-hardened", &format!("mlw-{i}"))
                 .replace("sql-ml-training", &format!("sql-{i}"));
+            let s = match subscriptions {
+                0 => s,
+                k => s.replace(SUBSCRIPTION, &subscription(i % k)),
+            };
             out.push(serde_json::from_str::<serde_json::Value>(&s).unwrap());
         }
     }

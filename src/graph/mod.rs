@@ -7,6 +7,7 @@
 //! Adding a target kind is one entry in [`LINKS`] (plus its facts in the resolver).
 
 pub mod catalogue;
+pub mod indexed;
 mod sql;
 mod target;
 

@@ -1,6 +1,7 @@
 //! A fake Azure Resource Manager on 127.0.0.1 for tests and benchmarks: it serves the documents
-//! of a snapshot by id and as paged lists, the way ARM does, and injects faults on request. It
-//! answers any method other than GET with 405 and remembers it, so a test can prove amlsec
+//! of a snapshot by id and as paged lists, the way ARM does, answers Resource Graph queries of
+//! the one form amlsec sends (and refuses any other), and injects faults on request. It
+//! answers any other method than GET with 405 and remembers it, so a test can prove amlsec
 //! never writes.
 
 #![allow(dead_code)]
@@ -80,6 +81,8 @@ fn code(status: u16) -> &'static str {
 #[derive(Clone, Debug)]
 pub struct Seen {
     pub method: String,
+    /// The request body (Resource Graph queries).
+    pub body: String,
     pub path_and_query: String,
     pub authorization: Option<String>,
     pub user_agent: Option<String>,
@@ -92,6 +95,12 @@ pub struct State {
     faults: Mutex<Vec<Fault>>,
     pub seen: Mutex<Vec<Seen>>,
     addr: Mutex<Option<SocketAddr>>,
+    /// Resource Graph: rows per page, ids it does not return (indexing lag), and queries per
+    /// one-second quota window (what is left is reported in `x-ms-user-quota-remaining`).
+    pub graph_page_size: Mutex<usize>,
+    pub graph_hidden: Mutex<Vec<String>>,
+    pub graph_quota: Mutex<u64>,
+    graph_window: Mutex<(u64, std::time::Instant)>,
 }
 
 pub struct FakeArm {
@@ -115,6 +124,10 @@ impl FakeArm {
             faults: Mutex::new(faults),
             seen: Mutex::new(vec![]),
             addr: Mutex::new(None),
+            graph_page_size: Mutex::new(1000),
+            graph_hidden: Mutex::new(vec![]),
+            graph_quota: Mutex::new(15),
+            graph_window: Mutex::new((0, std::time::Instant::now())),
         });
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         listener.set_nonblocking(true).unwrap();
@@ -130,9 +143,9 @@ impl FakeArm {
             rt.block_on(async move {
                 let listener = tokio::net::TcpListener::from_std(listener).unwrap();
                 let app = axum::Router::new().fallback(
-                    move |method: Method, uri: Uri, headers: HeaderMap| {
+                    move |method: Method, uri: Uri, headers: HeaderMap, body: axum::body::Bytes| {
                         let state = Arc::clone(&shared);
-                        async move { state.answer(method, uri, headers).await }
+                        async move { state.answer(method, uri, headers, body).await }
                     },
                 );
                 axum::serve(listener, app).await.unwrap();
@@ -169,7 +182,13 @@ impl FakeArm {
 }
 
 impl State {
-    async fn answer(&self, method: Method, uri: Uri, headers: HeaderMap) -> Response<Body> {
+    async fn answer(
+        &self,
+        method: Method,
+        uri: Uri,
+        headers: HeaderMap,
+        body: axum::body::Bytes,
+    ) -> Response<Body> {
         let header = |name: &str| {
             headers
                 .get(name)
@@ -178,6 +197,7 @@ impl State {
         };
         self.seen.lock().unwrap().push(Seen {
             method: method.to_string(),
+            body: String::from_utf8_lossy(&body).into_owned(),
             path_and_query: uri
                 .path_and_query()
                 .map(|p| p.to_string())
@@ -188,7 +208,11 @@ impl State {
         if !self.latency.is_zero() {
             tokio::time::sleep(self.latency).await;
         }
-        if method != Method::GET {
+        let graph = method == Method::POST
+            && uri
+                .path()
+                .eq_ignore_ascii_case("/providers/Microsoft.ResourceGraph/resources");
+        if method != Method::GET && !graph {
             return reply(
                 405,
                 &json!({"error": {"code": "MethodNotAllowed", "message": "amlsec must only read"}})
@@ -234,6 +258,9 @@ impl State {
         if !query.contains_key("api-version") {
             return reply(400, &json!({"error": {"code": "MissingApiVersionParameter", "message": "api-version is required"}}).to_string(), &[]);
         }
+        if graph {
+            return self.graph(&query["api-version"], &body);
+        }
         if let Some(doc) = self.docs.find(&path) {
             return reply(200, &doc.to_string(), &[]);
         }
@@ -255,6 +282,114 @@ impl State {
             }
             None => reply(404, &json!({"error": {"code": "ResourceNotFound", "message": format!("{path} was not found")}}).to_string(), &[]),
         }
+    }
+
+    /// A Resource Graph query: only the form amlsec sends (`<table> | where type in~ (...) |
+    /// where subscriptionId in~ (...) | project ... | order by id asc`), answered from the
+    /// documents with ARG's row shape (lower-cased type, null for what a resource lacks),
+    /// paged by `$skipToken`, with the user's quota in the headers.
+    fn graph(&self, api_version: &str, body: &[u8]) -> Response<Body> {
+        let bad = |why: &str| {
+            reply(
+                400,
+                &json!({"error": {"code": "BadRequest", "message": why}}).to_string(),
+                &[],
+            )
+        };
+        if api_version != "2024-04-01" {
+            return bad("unsupported api-version");
+        }
+        let Ok(request) = serde_json::from_slice::<Value>(body) else {
+            return bad("the body is not JSON");
+        };
+        let form = regex_lite::Regex::new(
+            r"^(resources|securityresources) \| where type in~ \(([^)]*)\) \| where subscriptionId in~ \(([^)]*)\) \| project id, name, type, kind, location, tags, sku, identity, properties \| order by id asc$",
+        )
+        .unwrap();
+        let Some(q) = request["query"].as_str().and_then(|q| form.captures(q)) else {
+            return bad("amlsec sends one query form; this is not it");
+        };
+        let list = |text: &str| -> Vec<String> {
+            text.split(", ")
+                .map(|s| s.trim_matches('\'').to_ascii_lowercase())
+                .collect()
+        };
+        let (types, in_query) = (list(&q[2]), list(&q[3]));
+        let Some(subscriptions) = request["subscriptions"].as_array() else {
+            return bad("no subscriptions");
+        };
+        let subscriptions: Vec<String> = subscriptions
+            .iter()
+            .filter_map(|s| s.as_str().map(str::to_ascii_lowercase))
+            .filter(|s| in_query.contains(s))
+            .collect();
+        let hidden = self.graph_hidden.lock().unwrap().clone();
+        let mut rows: Vec<Value> = types
+            .iter()
+            .flat_map(|t| self.docs.of_type(t))
+            .filter(|d| {
+                let id = d["id"].as_str().unwrap_or_default().to_ascii_lowercase();
+                let sub = id.split('/').nth(2).unwrap_or_default().to_string();
+                subscriptions.contains(&sub) && !hidden.iter().any(|h| h.eq_ignore_ascii_case(&id))
+            })
+            .map(|d| {
+                let mut row = json!({});
+                for column in [
+                    "id",
+                    "name",
+                    "type",
+                    "kind",
+                    "location",
+                    "tags",
+                    "sku",
+                    "identity",
+                    "properties",
+                ] {
+                    row[column] = d.get(column).cloned().unwrap_or(Value::Null);
+                }
+                row["type"] = json!(d["type"].as_str().unwrap_or_default().to_ascii_lowercase());
+                row
+            })
+            .collect();
+        rows.sort_by_key(|r| r["id"].as_str().unwrap_or_default().to_ascii_lowercase());
+        let skip: usize = request["options"]["$skipToken"]
+            .as_str()
+            .and_then(|t| t.strip_prefix("offset-"))
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0);
+        let top = request["options"]["$top"].as_u64().unwrap_or(100) as usize;
+        let page_size = top.min(*self.graph_page_size.lock().unwrap()).max(1);
+        let page: Vec<Value> = rows.iter().skip(skip).take(page_size).cloned().collect();
+        let mut answer = json!({
+            "totalRecords": rows.len(),
+            "count": page.len(),
+            "resultTruncated": "false",
+            "facets": [],
+            "data": page,
+        });
+        if skip + page_size < rows.len() {
+            answer["$skipToken"] = json!(format!("offset-{}", skip + page_size));
+        }
+        let remaining = {
+            let mut window = self.graph_window.lock().unwrap();
+            if window.1.elapsed() >= Duration::from_secs(1) {
+                *window = (0, std::time::Instant::now());
+            }
+            window.0 += 1;
+            self.graph_quota
+                .lock()
+                .unwrap()
+                .saturating_sub(window.0)
+                .to_string()
+        };
+        reply(
+            200,
+            &answer.to_string(),
+            &[
+                ("x-ms-user-quota-remaining", remaining.as_str()),
+                ("x-ms-user-quota-resets-after", "00:00:01"),
+            ],
+        )
     }
 
     /// The items of a list request, or `None` when the path names a single resource.

@@ -14,7 +14,7 @@ use amlsec::error::{Error, Result};
 use amlsec::pipeline::{Estate, RulesRequest, Source};
 use amlsec::report::{self, Format, View, terminal_width};
 use amlsec::rules::Severity;
-use amlsec::source::arm::{AuthMode, LiveOptions, Selector, Tenant};
+use amlsec::source::arm::{AuthMode, LiveOptions, ResourceGraph, Selector, Tenant};
 
 pub const AFTER_HELP: &str = "\
 Examples:
@@ -147,12 +147,24 @@ pub struct AzureArgs {
     /// Largest ARM reply read, e.g. 64MiB; a longer one is a failed read [default: 64MiB].
     #[arg(long, value_name = "SIZE", value_parser = amlsec::input::parse_size)]
     pub max_reply_size: Option<u64>,
+    /// Read what Azure Resource Graph indexes (workspaces, storage, key vaults, registries,
+    /// networks, pricings) with one query per 300 subscriptions instead of a GET each: auto
+    /// does when more than one subscription is read [default: auto].
+    #[arg(long, value_enum, value_name = "WHEN")]
+    pub resource_graph: Option<GraphArg>,
     /// No progress on stderr.
     #[arg(long)]
     pub quiet: bool,
     /// Say on stderr which credential signed in.
     #[arg(long, short)]
     pub verbose: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum GraphArg {
+    Auto,
+    Always,
+    Never,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -449,6 +461,7 @@ impl AzureArgs {
             (self.concurrency.is_some(), "--concurrency"),
             (self.timeout.is_some(), "--timeout"),
             (self.max_reply_size.is_some(), "--max-reply-size"),
+            (self.resource_graph.is_some(), "--resource-graph"),
         ]
         .into_iter()
         .find_map(|(given, flag)| given.then_some(flag))
@@ -478,6 +491,11 @@ impl AzureArgs {
             concurrency: usize::from(self.concurrency.unwrap_or(16)),
             timeout: Duration::from_secs(self.timeout.unwrap_or(30)),
             progress: !self.quiet,
+            resource_graph: match self.resource_graph.unwrap_or(GraphArg::Auto) {
+                GraphArg::Auto => ResourceGraph::Auto,
+                GraphArg::Always => ResourceGraph::Always,
+                GraphArg::Never => ResourceGraph::Never,
+            },
             verbose: self.verbose,
             max_reply_bytes: self
                 .max_reply_size

@@ -1,4 +1,5 @@
-//! The ARM client: GET only, through one function (DESIGN §10). Pages follow `nextLink`;
+//! The ARM client: GET only, plus the Resource Graph query POST, through one function
+//! (DESIGN §10). Pages follow `nextLink` (Resource Graph's, `$skipToken`);
 //! 429 and 5xx are retried honouring `Retry-After`, with bounded attempts and jittered backoff;
 //! every request has a timeout and takes a slot of a bounded pool; failures keep the HTTP status,
 //! ARM's error code and message, and `x-ms-request-id`.
@@ -36,11 +37,18 @@ pub struct ClientOptions {
 }
 
 pub struct ArmClient {
+    /// Resource Graph's per-user quota as its last answer gave it: queries left in the window,
+    /// and when the window resets.
+    graph_quota: std::sync::Mutex<Option<(u64, std::time::Instant)>>,
     http: reqwest::Client,
     endpoint: Url,
     tokens: TokenProvider,
     slots: Slots,
     requests: AtomicU64,
+    /// Requests sent and not answered yet, and waits for throttling (429, Resource Graph's
+    /// quota), for progress.
+    in_flight: AtomicU64,
+    throttled: AtomicU64,
     backoff: Duration,
     timeout: Duration,
     max_reply_bytes: u64,
@@ -105,11 +113,14 @@ impl ArmClient {
             .build()
             .map_err(|e| format!("cannot start the HTTP client: {e}"))?;
         Ok(Arc::new(ArmClient {
+            graph_quota: std::sync::Mutex::new(None),
             http,
             endpoint: options.endpoint,
             tokens,
             slots: Slots::new(options.concurrency),
             requests: AtomicU64::new(0),
+            in_flight: AtomicU64::new(0),
+            throttled: AtomicU64::new(0),
             backoff: options.backoff,
             timeout: options.timeout,
             max_reply_bytes: options.max_reply_bytes,
@@ -118,6 +129,16 @@ impl ArmClient {
 
     pub fn requests(&self) -> u64 {
         self.requests.load(Ordering::Relaxed)
+    }
+
+    /// Requests waiting for their answer now.
+    pub fn in_flight(&self) -> u64 {
+        self.in_flight.load(Ordering::Relaxed)
+    }
+
+    /// Times a request waited because Azure throttled it.
+    pub fn throttled(&self) -> u64 {
+        self.throttled.load(Ordering::Relaxed)
     }
 
     pub fn endpoint(&self) -> &Url {
@@ -140,7 +161,7 @@ impl ArmClient {
     /// GET one document: a JSON object whose `id` is the resource asked for.
     pub async fn get(&self, path: &str, api_version: &str) -> Result<Value, ReadFailure> {
         let doc = self
-            .send(path, self.url(path, api_version, &[]), false)
+            .send(path, self.url(path, api_version, &[]), false, None)
             .await?;
         match doc.get("id").and_then(Value::as_str) {
             _ if !doc.is_object() => Err(invalid(path, "the reply is not a JSON object")),
@@ -177,7 +198,7 @@ impl ArmClient {
     ) -> Result<(), ReadFailure> {
         let mut url = self.url(path, api_version, query);
         for page_number in 0..MAX_PAGES {
-            let mut page = self.send(path, url.clone(), page_number > 0).await?;
+            let mut page = self.send(path, url.clone(), page_number > 0, None).await?;
             let Some(Value::Array(values)) = page.get_mut("value").map(Value::take) else {
                 return Err(invalid(path, "a list reply without a `value` array"));
             };
@@ -227,8 +248,110 @@ impl ArmClient {
         ))
     }
 
-    /// The one function that talks to ARM; it only ever sends GET.
-    async fn send(&self, path: &str, url: Url, next_page: bool) -> Result<Value, ReadFailure> {
+    /// Every row a Resource Graph query returns for these subscriptions, page by page on
+    /// `$skipToken` (a result marked truncated without one is a failure: rows are missing),
+    /// paced on the per-user quota the previous answer reported.
+    pub async fn resource_graph(
+        &self,
+        query: &str,
+        subscriptions: &[String],
+    ) -> Result<Vec<Value>, ReadFailure> {
+        let url = self.url(GRAPH_PATH, crate::graph::indexed::API_VERSION, &[]);
+        let mut rows = Vec::new();
+        let mut skip_token: Option<String> = None;
+        for page_number in 0..MAX_PAGES {
+            self.wait_for_graph_quota().await;
+            let mut options = serde_json::json!({"resultFormat": "objectArray", "$top": 1000});
+            if let Some(token) = &skip_token {
+                options["$skipToken"] = Value::String(token.clone());
+            }
+            let body = serde_json::json!({"subscriptions": subscriptions, "query": query, "options": options});
+            let mut page = self
+                .send(GRAPH_PATH, url.clone(), page_number > 0, Some(&body))
+                .await?;
+            let Some(Value::Array(data)) = page.get_mut("data").map(Value::take) else {
+                return Err(invalid(
+                    GRAPH_PATH,
+                    "a Resource Graph reply without a `data` array",
+                ));
+            };
+            if let Some(bad) = data.iter().position(|row| {
+                row.get("id")
+                    .and_then(Value::as_str)
+                    .is_none_or(|id| !id.trim().starts_with('/'))
+            }) {
+                return Err(invalid(
+                    GRAPH_PATH,
+                    &format!("Resource Graph row {bad} has no resource `id`"),
+                ));
+            }
+            rows.extend(data);
+            skip_token = match page.get("$skipToken") {
+                Some(Value::String(t)) if !t.is_empty() => Some(t.clone()),
+                None | Some(Value::Null) => None,
+                Some(_) => return Err(invalid(GRAPH_PATH, "`$skipToken` is not a string")),
+            };
+            if skip_token.is_none() {
+                let truncated = page.get("resultTruncated").is_some_and(|t| {
+                    t == &Value::Bool(true)
+                        || t.as_str().is_some_and(|s| s.eq_ignore_ascii_case("true"))
+                });
+                if truncated {
+                    return Err(failure(
+                        GRAPH_PATH,
+                        None,
+                        Some("ResultTruncated"),
+                        "Resource Graph truncated the result and gave no $skipToken".into(),
+                        None,
+                    ));
+                }
+                return Ok(rows);
+            }
+        }
+        Err(failure(
+            GRAPH_PATH,
+            None,
+            Some("TooManyPages"),
+            format!("more than {MAX_PAGES} pages"),
+            None,
+        ))
+    }
+
+    /// Waits, when Resource Graph said the user's quota is spent, until its window resets.
+    async fn wait_for_graph_quota(&self) {
+        let wait = match *self.graph_quota.lock().expect("quota lock") {
+            Some((0, resets)) => resets.saturating_duration_since(std::time::Instant::now()),
+            _ => Duration::ZERO,
+        };
+        if !wait.is_zero() {
+            self.throttled.fetch_add(1, Ordering::Relaxed);
+            tokio::time::sleep(wait.min(MAX_RETRY_AFTER)).await;
+        }
+    }
+
+    /// Remembers the quota a Resource Graph answer reports (`x-ms-user-quota-remaining`, and
+    /// `x-ms-user-quota-resets-after` as `hh:mm:ss`).
+    fn note_graph_quota(&self, headers: &reqwest::header::HeaderMap) {
+        let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+        let remaining = header("x-ms-user-quota-remaining").and_then(|v| v.trim().parse().ok());
+        let resets = header("x-ms-user-quota-resets-after").and_then(hms);
+        if let (Some(remaining), Some(resets)) = (remaining, resets) {
+            *self.graph_quota.lock().expect("quota lock") =
+                Some((remaining, std::time::Instant::now() + resets));
+        }
+    }
+
+    /// The one function that talks to ARM: GET, or with a `body` the Resource Graph query
+    /// POST (the only other request amlsec sends; it reads, and only to [`GRAPH_PATH`]).
+    async fn send(
+        &self,
+        path: &str,
+        url: Url,
+        next_page: bool,
+        body: Option<&Value>,
+    ) -> Result<Value, ReadFailure> {
+        debug_assert!(body.is_none() || path == GRAPH_PATH);
+        let body = body.filter(|_| path == GRAPH_PATH);
         let mut attempt = 0;
         loop {
             let token = self
@@ -239,12 +362,22 @@ impl ArmClient {
             let response = {
                 let _slot = self.slots.acquire(next_page).await;
                 self.requests.fetch_add(1, Ordering::Relaxed);
-                self.http
-                    .get(url.clone())
+                self.in_flight.fetch_add(1, Ordering::Relaxed);
+                let request = match body {
+                    Some(b) => self
+                        .http
+                        .post(url.clone())
+                        .header("content-type", "application/json")
+                        .body(b.to_string()),
+                    None => self.http.get(url.clone()),
+                };
+                let sent = request
                     .bearer_auth(token.secret())
                     .header("accept", "application/json")
                     .send()
-                    .await
+                    .await;
+                self.in_flight.fetch_sub(1, Ordering::Relaxed);
+                sent
             };
             let response = match response {
                 Ok(r) => r,
@@ -274,6 +407,9 @@ impl ArmClient {
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_string);
             let retry_after = retry_after(response.headers());
+            if body.is_some() {
+                self.note_graph_quota(response.headers());
+            }
             if (300..400).contains(&status) {
                 let location = response
                     .headers()
@@ -293,6 +429,9 @@ impl ArmClient {
             // A wait longer than the request timeout is not waited for: the read fails.
             let waits = retry_after.is_none_or(|d| d <= self.timeout.min(MAX_RETRY_AFTER));
             if retryable && attempt < MAX_RETRIES && waits {
+                if status == 429 {
+                    self.throttled.fetch_add(1, Ordering::Relaxed);
+                }
                 let delay =
                     retry_after.unwrap_or_else(|| jittered(self.backoff * 2u32.pow(attempt)));
                 tokio::time::sleep(delay.min(self.timeout)).await;
@@ -377,6 +516,16 @@ impl ArmClient {
         }
         Ok(body)
     }
+}
+
+/// The Resource Graph query endpoint: the one path amlsec POSTs to.
+pub const GRAPH_PATH: &str = "/providers/Microsoft.ResourceGraph/resources";
+
+/// `hh:mm:ss`, as Resource Graph gives the time until its quota window resets.
+fn hms(text: &str) -> Option<Duration> {
+    let mut parts = text.trim().split(':').map(|p| p.parse::<u64>().ok());
+    let (h, m, s) = (parts.next()??, parts.next()??, parts.next()??);
+    (parts.next().is_none() && m < 60 && s < 60).then(|| Duration::from_secs(h * 3600 + m * 60 + s))
 }
 
 /// A reply that is not what ARM returns for the read.
@@ -511,6 +660,15 @@ mod tests {
         assert_eq!(retry_after(&h), Some(Duration::from_millis(150)));
         assert_eq!(httpdate("Sun, 06 Nov 1994 08:49:37 GMT"), Some(784_111_777));
         assert_eq!(httpdate("soon"), None);
+    }
+
+    #[test]
+    fn quota_reset_times_are_hours_minutes_seconds() {
+        assert_eq!(hms("00:00:05"), Some(Duration::from_secs(5)));
+        assert_eq!(hms("01:02:03"), Some(Duration::from_secs(3723)));
+        for bad in ["5", "00:61:00", "a:b:c", "00:00:05:00", ""] {
+            assert_eq!(hms(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -37,6 +37,8 @@ pub struct Collector {
     listed: Mutex<Vec<Value>>,
     got: Mutex<Vec<Value>>,
     failures: Mutex<Vec<ReadFailure>>,
+    /// Ids of the documents Resource Graph provided, for the snapshot's record.
+    from_graph: Mutex<Vec<String>>,
     found: std::sync::atomic::AtomicUsize,
     done: std::sync::atomic::AtomicUsize,
 }
@@ -66,6 +68,7 @@ impl Collector {
             listed: Mutex::new(Vec::new()),
             got: Mutex::new(Vec::new()),
             failures: Mutex::new(Vec::new()),
+            from_graph: Mutex::new(Vec::new()),
             found: Default::default(),
             done: Default::default(),
         })
@@ -158,6 +161,114 @@ impl Collector {
         }
         while tasks.join_next().await.is_some() {}
         Ok((ids.into_values().collect(), unlisted))
+    }
+
+    /// Reads through Resource Graph what it indexes of the types this run reads, in the
+    /// `subscriptions` (ids), and records each row as the answer to the GET of its id (or,
+    /// for a subscription list, to that list). What the graph does not return is read by GET
+    /// as before. Returns how many documents it provided; on a failure nothing is recorded
+    /// from the failed query and every document of its types is read by GET.
+    pub async fn prefetch_from_graph(
+        &self,
+        subscriptions: &[String],
+    ) -> Result<usize, ReadFailure> {
+        use crate::graph::indexed::{self, Yields};
+        let kinds: Vec<TargetKind> = self.kinds.iter().flat_map(|(_, k)| k.clone()).collect();
+        let needed = indexed::needed(&kinds);
+        let mut tables: Vec<&str> = needed.iter().map(|i| i.table).collect();
+        tables.sort_unstable();
+        tables.dedup();
+        let mut provided = 0;
+        let mut first_failure = None;
+        for table in tables {
+            let of_table: Vec<_> = needed.iter().filter(|i| i.table == table).collect();
+            let types: Vec<&str> = of_table.iter().map(|i| i.resource_type).collect();
+            for batch in subscriptions.chunks(indexed::SUBSCRIPTIONS_PER_QUERY) {
+                let query = indexed::query(table, &types, batch);
+                let rows = match self.client.resource_graph(&query, batch).await {
+                    Ok(rows) => rows,
+                    Err(f) => {
+                        first_failure.get_or_insert(f);
+                        continue;
+                    }
+                };
+                let mut lists: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+                for row in rows {
+                    // A row is taken only when its id says it is of a type asked for.
+                    let row_type = arm_id::derive_type(text(&row, "id")).unwrap_or_default();
+                    let Some(kind) = of_table.iter().find(|i| {
+                        i.resource_type.eq_ignore_ascii_case(&row_type)
+                            && text(&row, "type").eq_ignore_ascii_case(&row_type)
+                    }) else {
+                        continue;
+                    };
+                    let doc = graph_document(row, kind.resource_type);
+                    match kind.yields {
+                        Yields::Document => provided += self.seed_got(doc) as usize,
+                        Yields::Subnets => {
+                            for subnet in subnets(&doc) {
+                                provided += self.seed_got(subnet) as usize;
+                            }
+                        }
+                        Yields::SubscriptionList => {
+                            let sub = arm_id::subscription(text(&doc, "id")).unwrap_or_default();
+                            let list = format!("{sub}/providers/{}", kind.resource_type);
+                            lists.entry(list).or_default().push(doc);
+                        }
+                    }
+                }
+                // A subscription the graph returned nothing for is read by GET: an empty
+                // answer may only mean the identity cannot see its rows.
+                for (path, items) in lists {
+                    provided += items.len();
+                    self.seed_list(&path, items);
+                }
+            }
+        }
+        match first_failure {
+            Some(f) => Err(f),
+            None => Ok(provided),
+        }
+    }
+
+    /// Records a Resource Graph document as the answer to the GET of its id, unless that was
+    /// answered already; true if it was recorded.
+    fn seed_got(&self, doc: Value) -> bool {
+        let cell = {
+            let mut memo = self.memo.lock().expect("memo lock");
+            Arc::clone(memo.entry(arm_id::key(text(&doc, "id"))).or_default())
+        };
+        let recorded = cell.set(Ok(doc.clone())).is_ok();
+        if recorded {
+            self.from_graph
+                .lock()
+                .expect("graph lock")
+                .push(text(&doc, "id").to_string());
+            self.got.lock().expect("docs lock").push(doc);
+        }
+        recorded
+    }
+
+    /// The ids of the documents Resource Graph provided, sorted.
+    pub fn graph_documents(&self) -> Vec<String> {
+        let mut ids = self.from_graph.lock().expect("graph lock").clone();
+        ids.sort_by_key(|id| arm_id::key(id));
+        ids
+    }
+
+    /// Records the items of a list as the answer to reading that list.
+    fn seed_list(&self, path: &str, items: Vec<Value>) {
+        let cell = {
+            let mut memo = self.memo.lock().expect("memo lock");
+            Arc::clone(memo.entry(arm_id::key(path)).or_default())
+        };
+        if cell.set(Ok(Value::Array(items.clone()))).is_ok() {
+            self.from_graph
+                .lock()
+                .expect("graph lock")
+                .extend(items.iter().map(|i| text(i, "id").to_string()));
+            self.listed.lock().expect("docs lock").extend(items);
+        }
     }
 
     /// Records a document already read (a complete list item) as the answer to its GET.
@@ -447,6 +558,40 @@ impl Collector {
             .flatten()
             .collect()
     }
+}
+
+/// A Resource Graph row as a GET of its id returns the document: without the nulls the graph
+/// gives for what the resource lacks, its ids normalised, and its type spelt as ARM spells it
+/// (the graph lower-cases types).
+fn graph_document(row: Value, resource_type: &str) -> Value {
+    let mut doc = match row {
+        Value::Object(map) => {
+            Value::Object(map.into_iter().filter(|(_, v)| !v.is_null()).collect())
+        }
+        other => other,
+    };
+    crate::documents::entry::normalise_ids(&mut doc);
+    doc["type"] = Value::String(resource_type.to_string());
+    doc
+}
+
+/// The subnets of a virtual network, each as a GET of the subnet returns it.
+fn subnets(vnet: &Value) -> Vec<Value> {
+    elements(vnet, "properties.subnets[*]")
+        .into_iter()
+        .filter(|s| !text(s, "id").is_empty())
+        .map(|s| {
+            let mut subnet = json!({
+                "id": text(s, "id"),
+                "name": text(s, "name"),
+                "type": "Microsoft.Network/virtualNetworks/subnets",
+            });
+            if let Some(p) = s.get("properties") {
+                subnet["properties"] = p.clone();
+            }
+            subnet
+        })
+        .collect()
 }
 
 /// Runs futures concurrently on the current task and returns their outputs in order.

@@ -38,10 +38,21 @@ pub struct LiveOptions {
     pub timeout: Duration,
     /// Progress on stderr (only drawn when stderr is a terminal).
     pub progress: bool,
+    /// Whether what Resource Graph indexes is read through it.
+    pub resource_graph: ResourceGraph,
     /// Say on stderr which credential signed in.
     pub verbose: bool,
     /// Largest reply body read (see [`REPLY_LIMIT`]).
     pub max_reply_bytes: u64,
+}
+
+/// When to read what Azure Resource Graph indexes through it rather than by GET.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResourceGraph {
+    /// When more than one subscription is read.
+    Auto,
+    Always,
+    Never,
 }
 
 /// Which subjects to read (baseline.md Annex A §1.7).
@@ -87,6 +98,19 @@ pub struct Live {
     pub errors: Vec<crate::documents::ReadFailure>,
     pub requests: u64,
     pub endpoint: String,
+    /// What Resource Graph provided, when it was queried.
+    pub graph: Option<GraphRead>,
+}
+
+/// The documents a live read took from Resource Graph rather than a GET of each.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GraphRead {
+    pub api_version: &'static str,
+    /// RFC 3339, UTC: when the queries were made.
+    pub read_at: String,
+    /// Their ids, sorted.
+    pub documents: Vec<String>,
 }
 
 /// How amlsec authenticates to ARM.

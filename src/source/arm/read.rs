@@ -7,7 +7,7 @@ use std::time::Duration;
 use super::client::{self, ArmClient, ClientOptions};
 use super::collect::Collector;
 use super::credential::TokenProvider;
-use super::{Live, LiveOptions, Selector};
+use super::{Live, LiveOptions, ResourceGraph, Selector};
 use crate::audit::SubjectId;
 use crate::cloud::Settings;
 use crate::error::Error;
@@ -72,21 +72,62 @@ pub fn read(
             .collect();
         subscriptions.sort_by_key(|s| s.to_ascii_lowercase());
         subscriptions.dedup_by_key(|s| s.to_ascii_lowercase());
+        let graph = match options.resource_graph {
+            ResourceGraph::Always => true,
+            ResourceGraph::Never => false,
+            ResourceGraph::Auto => subscriptions.len() > 1,
+        };
+        let subscription_ids: Vec<String> = subscriptions
+            .iter()
+            .map(|s| crate::arm_id::last_segment(s).to_string())
+            .collect();
         let collector =
             Collector::new(Arc::clone(&client), settings.clone(), subscriptions, wanted);
-        let progress = (options.progress && std::io::stderr().is_terminal()).then(|| {
-            let (collector, client) = (Arc::clone(&collector), Arc::clone(&client));
-            tokio::spawn(async move {
-                loop {
-                    // Progress is best effort: a closed stderr must not stop the audit.
-                    let _ = write!(
+        let graph_read_at = graph.then(crate::date::now_rfc3339);
+        if graph {
+            // Best effort, like progress: a closed stderr must not stop the audit.
+            match collector.prefetch_from_graph(&subscription_ids).await {
+                Ok(n) if options.verbose => {
+                    let _ = writeln!(
                         std::io::stderr(),
-                        "\ramlsec: {}/{} workspaces and registries read, {} requests",
+                        "amlsec: Resource Graph gave {n} documents"
+                    );
+                }
+                Ok(_) => {}
+                Err(f) => {
+                    let _ = writeln!(
+                        std::io::stderr(),
+                        "amlsec: warning: Resource Graph could not be read ({f}); those documents are read by GET"
+                    );
+                }
+            }
+        }
+        // On a terminal a line redrawn in place; in a CI log a plain line every 10 s.
+        let progress = options.progress.then(|| {
+            let (collector, client) = (Arc::clone(&collector), Arc::clone(&client));
+            let subscription_count = subscription_ids.len();
+            tokio::spawn(async move {
+                let terminal = std::io::stderr().is_terminal();
+                loop {
+                    if !terminal {
+                        tokio::time::sleep(Duration::from_secs(10)).await;
+                    }
+                    let line = format!(
+                        "amlsec: {subscription_count} subscriptions, {}/{} workspaces and registries read, {} requests ({} pending), {} throttling waits",
                         collector.subjects_done(),
                         collector.subjects_found(),
-                        client.requests()
+                        client.requests(),
+                        client.in_flight(),
+                        client.throttled()
                     );
-                    tokio::time::sleep(Duration::from_millis(200)).await;
+                    // Progress is best effort: a closed stderr must not stop the audit.
+                    let _ = match terminal {
+                        true => write!(std::io::stderr(), "\r{line}"),
+                        false => writeln!(std::io::stderr(), "{line}"),
+                    };
+                    if terminal {
+                        tokio::time::sleep(Duration::from_millis(200)).await;
+                    }
                 }
             })
         });
@@ -130,10 +171,12 @@ pub fn read(
             task.abort();
             let _ = writeln!(
                 std::io::stderr(),
-                "\ramlsec: {}/{} workspaces and registries read, {} requests",
+                "{}amlsec: {}/{} workspaces and registries read, {} requests, {} throttling waits",
+                if std::io::stderr().is_terminal() { "\r" } else { "" },
                 subjects.len(),
                 subjects.len(),
-                client.requests()
+                client.requests(),
+                client.throttled()
             );
         }
         if subjects.is_empty() && errors.is_empty() {
@@ -154,6 +197,11 @@ pub fn read(
             errors,
             requests: client.requests(),
             endpoint: client.endpoint().to_string(),
+            graph: graph_read_at.map(|read_at| super::GraphRead {
+                api_version: crate::graph::indexed::API_VERSION,
+                read_at,
+                documents: collector.graph_documents(),
+            }),
         })
     })
 }
