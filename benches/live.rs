@@ -122,12 +122,15 @@ fn tenant() {
             Some((w.parse().ok()?, s.parse().ok()?))
         })
         .unwrap_or((400usize, 40usize));
-    let docs = snapshot::parse("tenant", estate_in(workspaces, subscriptions).as_bytes()).unwrap();
-    let fake = FakeArm::start(docs, 100, Duration::from_millis(20), vec![]);
     let subs: Vec<String> = (0..subscriptions).map(support::subscription).collect();
     let subs = subs.join(",");
     for concurrency in ["16", "64"] {
         for mode in ["always", "never"] {
+            // A fresh fake per run: ARM's read buckets (250 per subscription, 25 a second).
+            let docs =
+                snapshot::parse("tenant", estate_in(workspaces, subscriptions).as_bytes()).unwrap();
+            let fake = FakeArm::start(docs, 100, Duration::from_millis(20), vec![]);
+            *fake.state.throttle.lock().unwrap() = Some(fake_arm::Throttle::new(250.0, 25.0));
             let (elapsed, requests) = run(
                 &fake,
                 &[
@@ -139,8 +142,25 @@ fn tenant() {
                     mode,
                 ],
             );
+            let throttled = fake
+                .state
+                .throttled
+                .load(std::sync::atomic::Ordering::Relaxed);
+            // The throttling floor: the busiest subscription's reads past its bucket, at 25 a
+            // second.
+            let busiest = fake
+                .state
+                .throttle
+                .lock()
+                .unwrap()
+                .as_ref()
+                .and_then(|t| t.served.values().max().copied())
+                .unwrap_or(0);
+            let throttle_floor = busiest.saturating_sub(250) as f64 / 25.0 * 1e3;
+            let floor =
+                (requests as f64 / concurrency.parse::<f64>().unwrap() * 20.0).max(throttle_floor);
             println!(
-                "{workspaces} workspaces in {subscriptions} subscriptions, 20 ms per request, concurrency {concurrency}, {}: {requests} requests ({:.1} per workspace), wall {:.0} ms (floor requests/{concurrency} x 20 ms = {:.0} ms)",
+                "{workspaces} workspaces in {subscriptions} subscriptions, 20 ms per request, ARM throttling on, concurrency {concurrency}, {}: {requests} requests ({:.1} per workspace), {throttled} answered 429, wall {:.0} ms (floor {floor:.0} ms: max(requests/{concurrency} x 20 ms, the busiest subscription's {busiest} reads less its bucket of 250, at 25/s))",
                 if mode == "always" {
                     "Resource Graph"
                 } else {
@@ -148,7 +168,6 @@ fn tenant() {
                 },
                 requests as f64 / workspaces as f64,
                 elapsed.as_secs_f64() * 1e3,
-                requests as f64 / concurrency.parse::<f64>().unwrap() * 20.0
             );
         }
     }

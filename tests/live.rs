@@ -1128,3 +1128,34 @@ fn a_snapshot_records_what_resource_graph_provided() {
         results(&live(&fake, &flags).stdout)
     );
 }
+
+/// ARM's read throttling per subscription (a small bucket here): reads are paced on
+/// `x-ms-ratelimit-remaining-subscription-reads` and a 429 holds only its subscription, so
+/// the audit completes with the same verdicts, no read in error, and few 429s.
+#[test]
+fn reads_are_paced_per_subscription_under_throttling() {
+    let subs: Vec<String> = (0..3).map(support::subscription).collect();
+    let subs = subs.join(",");
+    let run = |throttle: Option<common::fake_arm::Throttle>| {
+        let docs = snapshot::parse("tenant", support::estate_in(9, 3).as_bytes()).unwrap();
+        let fake = FakeArm::start(docs, 50, Duration::ZERO, vec![]);
+        *fake.state.throttle.lock().unwrap() = throttle;
+        let out = live(
+            &fake,
+            &["--subscription", &subs, "--resource-graph", "never"],
+        );
+        let throttled = fake
+            .state
+            .throttled
+            .load(std::sync::atomic::Ordering::Relaxed);
+        (results(&out.stdout), fake.seen().len(), throttled)
+    };
+    let (free, _, _) = run(None);
+    let (paced, requests, throttled) = run(Some(common::fake_arm::Throttle::new(40.0, 100.0)));
+    assert_eq!(paced, free);
+    assert_eq!(paced["summary"]["error"], 0);
+    assert!(
+        throttled * 10 < requests,
+        "{throttled} of {requests} requests were throttled"
+    );
+}

@@ -101,6 +101,50 @@ pub struct State {
     pub graph_hidden: Mutex<Vec<String>>,
     pub graph_quota: Mutex<u64>,
     graph_window: Mutex<(u64, std::time::Instant)>,
+    /// ARM's read throttling, when set: per subscription a bucket of `capacity` reads refilled
+    /// at `per_second`; an empty bucket answers 429 with `Retry-After: 1`.
+    pub throttle: Mutex<Option<Throttle>>,
+    /// 429s the throttling answered.
+    pub throttled: std::sync::atomic::AtomicUsize,
+}
+
+#[derive(Debug)]
+pub struct Throttle {
+    pub capacity: f64,
+    pub per_second: f64,
+    buckets: HashMap<String, (f64, std::time::Instant)>,
+    /// Reads served, per subscription (429s not counted).
+    pub served: HashMap<String, usize>,
+}
+
+impl Throttle {
+    pub fn new(capacity: f64, per_second: f64) -> Throttle {
+        Throttle {
+            capacity,
+            per_second,
+            buckets: HashMap::new(),
+            served: HashMap::new(),
+        }
+    }
+
+    /// Takes a read from the subscription's bucket: the reads left, or `None` when empty.
+    fn take(&mut self, subscription: &str) -> Option<u64> {
+        let now = std::time::Instant::now();
+        let (capacity, rate) = (self.capacity, self.per_second);
+        let (tokens, at) = self
+            .buckets
+            .entry(subscription.to_string())
+            .or_insert((capacity, now));
+        *tokens = (*tokens + rate * now.duration_since(*at).as_secs_f64()).min(capacity);
+        *at = now;
+        if *tokens < 1.0 {
+            return None;
+        }
+        *tokens -= 1.0;
+        let left = *tokens as u64;
+        *self.served.entry(subscription.to_string()).or_default() += 1;
+        Some(left)
+    }
 }
 
 pub struct FakeArm {
@@ -128,6 +172,8 @@ impl FakeArm {
             graph_hidden: Mutex::new(vec![]),
             graph_quota: Mutex::new(15),
             graph_window: Mutex::new((0, std::time::Instant::now())),
+            throttle: Mutex::new(None),
+            throttled: Default::default(),
         });
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         listener.set_nonblocking(true).unwrap();
@@ -261,8 +307,33 @@ impl State {
         if graph {
             return self.graph(&query["api-version"], &body);
         }
+        let subscription = path
+            .to_ascii_lowercase()
+            .strip_prefix("/subscriptions/")
+            .and_then(|rest| rest.split('/').next())
+            .map(str::to_string);
+        let left = match (self.throttle.lock().unwrap().as_mut(), &subscription) {
+            (Some(t), Some(sub)) => match t.take(sub) {
+                Some(left) => Some(left.to_string()),
+                None => {
+                    self.throttled
+                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    return reply(
+                        429,
+                        &json!({"error": {"code": "SubscriptionRequestsThrottled", "message": "throttled"}}).to_string(),
+                        &[("retry-after", "1"), ("x-ms-ratelimit-remaining-subscription-reads", "0")],
+                    );
+                }
+            },
+            _ => None,
+        };
+        let budget: Vec<(&str, &str)> = left
+            .as_deref()
+            .map(|l| ("x-ms-ratelimit-remaining-subscription-reads", l))
+            .into_iter()
+            .collect();
         if let Some(doc) = self.docs.find(&path) {
-            return reply(200, &doc.to_string(), &[]);
+            return reply(200, &doc.to_string(), &budget);
         }
         match self.list(&path) {
             Some(items) => {
@@ -278,9 +349,9 @@ impl State {
                     }
                     body["nextLink"] = json!(next.to_string());
                 }
-                reply(200, &body.to_string(), &[])
+                reply(200, &body.to_string(), &budget)
             }
-            None => reply(404, &json!({"error": {"code": "ResourceNotFound", "message": format!("{path} was not found")}}).to_string(), &[]),
+            None => reply(404, &json!({"error": {"code": "ResourceNotFound", "message": format!("{path} was not found")}}).to_string(), &budget),
         }
     }
 

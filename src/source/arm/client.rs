@@ -12,6 +12,7 @@ use reqwest::Url;
 use serde_json::Value;
 
 use super::credential::TokenProvider;
+use super::pacing::Pacing;
 use super::slots::Slots;
 use crate::documents::ReadFailure;
 
@@ -44,6 +45,7 @@ pub struct ArmClient {
     endpoint: Url,
     tokens: TokenProvider,
     slots: Slots,
+    pacing: Pacing,
     requests: AtomicU64,
     /// Requests sent and not answered yet, and waits for throttling (429, Resource Graph's
     /// quota), for progress.
@@ -118,6 +120,7 @@ impl ArmClient {
             endpoint: options.endpoint,
             tokens,
             slots: Slots::new(options.concurrency),
+            pacing: Pacing::default(),
             requests: AtomicU64::new(0),
             in_flight: AtomicU64::new(0),
             throttled: AtomicU64::new(0),
@@ -352,8 +355,18 @@ impl ArmClient {
     ) -> Result<Value, ReadFailure> {
         debug_assert!(body.is_none() || path == GRAPH_PATH);
         let body = body.filter(|_| path == GRAPH_PATH);
+        let subscription = crate::arm_id::subscription(path).filter(|_| body.is_none());
         let mut attempt = 0;
         loop {
+            // Waits for its subscription's read budget before taking a slot, so that the
+            // reads of other subscriptions go on meanwhile.
+            if let Some(sub) = &subscription {
+                let wait = self.pacing.before_send(sub);
+                if !wait.is_zero() {
+                    self.throttled.fetch_add(1, Ordering::Relaxed);
+                    tokio::time::sleep(wait.min(MAX_RETRY_AFTER)).await;
+                }
+            }
             let token = self
                 .tokens
                 .token()
@@ -379,6 +392,11 @@ impl ArmClient {
                 self.in_flight.fetch_sub(1, Ordering::Relaxed);
                 sent
             };
+            if response.is_err()
+                && let Some(sub) = &subscription
+            {
+                self.pacing.answered(sub, None);
+            }
             let response = match response {
                 Ok(r) => r,
                 Err(e) if e.is_timeout() => {
@@ -410,6 +428,19 @@ impl ArmClient {
             if body.is_some() {
                 self.note_graph_quota(response.headers());
             }
+            if let Some(sub) = &subscription {
+                let left = response
+                    .headers()
+                    .get("x-ms-ratelimit-remaining-subscription-reads")
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.trim().parse().ok());
+                self.pacing.answered(sub, left);
+                if status == 429 {
+                    let wait =
+                        retry_after.unwrap_or_else(|| jittered(self.backoff * 2u32.pow(attempt)));
+                    self.pacing.throttled(sub, wait.min(self.timeout));
+                }
+            }
             if (300..400).contains(&status) {
                 let location = response
                     .headers()
@@ -432,9 +463,12 @@ impl ArmClient {
                 if status == 429 {
                     self.throttled.fetch_add(1, Ordering::Relaxed);
                 }
-                let delay =
-                    retry_after.unwrap_or_else(|| jittered(self.backoff * 2u32.pow(attempt)));
-                tokio::time::sleep(delay.min(self.timeout)).await;
+                // A throttled subscription's wait is taken by the pacing at the loop's top.
+                if status != 429 || subscription.is_none() {
+                    let delay =
+                        retry_after.unwrap_or_else(|| jittered(self.backoff * 2u32.pow(attempt)));
+                    tokio::time::sleep(delay.min(self.timeout)).await;
+                }
                 attempt += 1;
                 continue;
             }

@@ -117,50 +117,61 @@ impl Collector {
         registries: bool,
         tenant: bool,
     ) -> Result<(Vec<SubjectId>, Vec<ReadFailure>), ReadFailure> {
-        let mut tasks = tokio::task::JoinSet::new();
-        let mut ids: BTreeMap<(usize, String), SubjectId> = BTreeMap::new();
-        let mut unlisted = Vec::new();
-        for (rank, subject) in graph::SUBJECTS.iter().enumerate() {
-            let is_workspace = subject == graph::workspace_subject();
-            if !is_workspace && !registries {
-                continue;
-            }
-            for scope in scopes {
+        let tasks = std::cell::RefCell::new(tokio::task::JoinSet::new());
+        let ids: std::cell::RefCell<BTreeMap<(usize, String), SubjectId>> = Default::default();
+        // Every kind's list in every scope at once: each is a chain of pages, and one kind's
+        // pages need not wait for another's.
+        let lists = graph::SUBJECTS
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| registries || *s == graph::workspace_subject())
+            .flat_map(|(rank, subject)| scopes.iter().map(move |scope| (rank, subject, scope)));
+        let listed = join_all(lists.map(|(rank, subject, scope)| {
+            let (tasks, ids) = (&tasks, &ids);
+            async move {
+                let is_workspace = subject == graph::workspace_subject();
                 let path = format!("{scope}/providers/{}", subject.resource_type);
                 let discovered = self
                     .client
                     .list_pages(&path, api::ML, &[], |page| {
                         for item in page {
                             let id = arm_id::normalise(text(&item, "id")).to_string();
-                            if ids.contains_key(&(rank, arm_id::key(&id))) {
+                            let key = (rank, arm_id::key(&id));
+                            if ids.borrow().contains_key(&key) {
                                 continue;
                             }
                             // Registry list items are complete bodies: not read again.
                             if !is_workspace {
                                 self.seed(&id, item);
                             }
-                            ids.insert((rank, arm_id::key(&id)), (subject, id.clone()));
-                            self.start(&mut tasks, subject, id);
+                            ids.borrow_mut().insert(key, (subject, id.clone()));
+                            self.start(&mut tasks.borrow_mut(), subject, id);
                         }
                     })
                     .await;
-                match discovered {
-                    Ok(()) => {}
-                    // Named scopes: which workspaces exist is unknown. Across a tenant, one
-                    // unreadable subscription is reported and the others go on.
-                    Err(f) if is_workspace && !tenant => {
-                        tasks.abort_all();
-                        return Err(f);
-                    }
-                    Err(f) => {
-                        self.failures.lock().expect("failures lock").push(f.clone());
-                        unlisted.push(f);
-                    }
+                (is_workspace, discovered)
+            }
+        }))
+        .await;
+        let mut tasks = tasks.into_inner();
+        let mut unlisted = Vec::new();
+        for (is_workspace, discovered) in listed {
+            match discovered {
+                Ok(()) => {}
+                // Named scopes: which workspaces exist is unknown. Across a tenant, one
+                // unreadable subscription is reported and the others go on.
+                Err(f) if is_workspace && !tenant => {
+                    tasks.abort_all();
+                    return Err(f);
+                }
+                Err(f) => {
+                    self.failures.lock().expect("failures lock").push(f.clone());
+                    unlisted.push(f);
                 }
             }
         }
         while tasks.join_next().await.is_some() {}
-        Ok((ids.into_values().collect(), unlisted))
+        Ok((ids.into_inner().into_values().collect(), unlisted))
     }
 
     /// Reads through Resource Graph what it indexes of the types this run reads, in the

@@ -11,6 +11,8 @@ pub mod collect;
 #[cfg(feature = "live")]
 pub mod credential;
 #[cfg(feature = "live")]
+mod pacing;
+#[cfg(feature = "live")]
 mod read;
 #[cfg(feature = "live")]
 mod slots;
