@@ -53,7 +53,8 @@ fn run(fake: &FakeArm, args: &[&str]) -> (Duration, usize) {
     let elapsed = started.elapsed();
     assert!(
         matches!(out.status.code(), Some(0 | 1)),
-        "{}",
+        "{:?}: {}",
+        out.status,
         String::from_utf8_lossy(&out.stderr)
     );
     (elapsed, fake.seen().len() - before)

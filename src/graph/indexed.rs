@@ -42,7 +42,8 @@ const fn doc(resource_type: &'static str) -> Indexed {
 }
 
 /// Every type read through Resource Graph. Role and policy assignments stay GETs: their lists
-/// are "at or above a scope", which one filtered query would have to reimplement.
+/// are "at or above a scope" (management groups included), which one filtered query would
+/// have to reimplement, and an empty answer would have to be believed.
 pub const INDEXED: &[Indexed] = &[
     doc(AML_WORKSPACE),
     doc(AML_REGISTRY),
@@ -62,6 +63,18 @@ pub const INDEXED: &[Indexed] = &[
         table: "securityresources",
         resource_type: "Microsoft.Security/pricings",
         yields: Yields::SubscriptionList,
+    },
+    // Custom role definitions and policy set definitions of the subscriptions; built-in ones
+    // have no subscription, so they are still read by GET (once per run).
+    Indexed {
+        table: "authorizationresources",
+        resource_type: "Microsoft.Authorization/roleDefinitions",
+        yields: Yields::Document,
+    },
+    Indexed {
+        table: "policyresources",
+        resource_type: "Microsoft.Authorization/policySetDefinitions",
+        yields: Yields::Document,
     },
 ];
 

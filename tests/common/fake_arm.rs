@@ -374,7 +374,7 @@ impl State {
             return bad("the body is not JSON");
         };
         let form = regex_lite::Regex::new(
-            r"^(resources|securityresources) \| where type in~ \(([^)]*)\) \| where subscriptionId in~ \(([^)]*)\) \| project id, name, type, kind, location, tags, sku, identity, properties \| order by id asc$",
+            r"^(resources|securityresources|authorizationresources|policyresources) \| where type in~ \(([^)]*)\) \| where subscriptionId in~ \(([^)]*)\) \| project id, name, type, kind, location, tags, sku, identity, properties \| order by id asc$",
         )
         .unwrap();
         let Some(q) = request["query"].as_str().and_then(|q| form.captures(q)) else {

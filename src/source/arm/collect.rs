@@ -29,6 +29,9 @@ pub struct Collector {
     settings: Settings,
     /// Subscriptions whose SQL servers are listed to resolve SQL hosts (§1.4).
     subscriptions: Vec<String>,
+    /// The SQL servers of those subscriptions by host name (lower case), listed once for the
+    /// whole run however many workspaces look a host up.
+    sql_hosts: OnceCell<HashMap<String, String>>,
     /// The targets to read for each subject kind, parents first.
     kinds: Vec<(&'static Subject, Vec<TargetKind>)>,
     memo: Mutex<HashMap<String, Arc<OnceCell<Read>>>>,
@@ -54,6 +57,7 @@ impl Collector {
             client,
             settings,
             subscriptions,
+            sql_hosts: OnceCell::new(),
             kinds: graph::SUBJECTS
                 .iter()
                 .map(|s| {
@@ -555,15 +559,30 @@ impl Collector {
         if hosts.is_empty() {
             return vec![];
         }
-        let lists = join_all(self.subscriptions.iter().map(|s| async move {
-            let path = format!("{s}/providers/{resource_type}");
-            self.list(&path, api::SQL, &[]).await.unwrap_or_default()
-        }))
-        .await;
-        let matching = lists.into_iter().flatten().filter(|s| {
-            hosts.contains(&text(s, "properties.fullyQualifiedDomainName").to_ascii_lowercase())
-        });
-        join_all(matching.map(|s| async move { self.get(text(&s, "id"), api::SQL).await }))
+        let by_host = self
+            .sql_hosts
+            .get_or_init(|| async {
+                let lists = join_all(self.subscriptions.iter().map(|s| async move {
+                    let path = format!("{s}/providers/{resource_type}");
+                    self.list(&path, api::SQL, &[]).await.unwrap_or_default()
+                }))
+                .await;
+                lists
+                    .iter()
+                    .flatten()
+                    .map(|s| {
+                        (
+                            text(s, "properties.fullyQualifiedDomainName").to_ascii_lowercase(),
+                            text(s, "id").to_string(),
+                        )
+                    })
+                    .collect()
+            })
+            .await;
+        let mut ids: Vec<&String> = hosts.iter().filter_map(|h| by_host.get(h)).collect();
+        ids.sort();
+        ids.dedup();
+        join_all(ids.into_iter().map(|id| self.get(id, api::SQL)))
             .await
             .into_iter()
             .flatten()
