@@ -1,7 +1,8 @@
-//! A service principal's certificate (`AZURE_CLIENT_CERTIFICATE_PATH`): the PEM file's
-//! certificate and RSA key sign the client assertion Entra ID asks for (PS256 with the
-//! certificate's SHA-256 thumbprint as `x5t#S256`), in pure Rust with ring, the crypto the TLS
-//! stack already carries; azure_identity's own certificate credential needs OpenSSL.
+//! A service principal's certificate (`AZURE_CLIENT_CERTIFICATE_PATH`, a PEM file or a
+//! PKCS#12 `.pfx` with `AZURE_CLIENT_CERTIFICATE_PASSWORD`): its certificate and RSA key sign
+//! the client assertion Entra ID asks for (PS256 with the certificate's SHA-256 thumbprint as
+//! `x5t#S256`), in pure Rust with ring, the crypto the TLS stack already carries;
+//! azure_identity's own certificate credential needs OpenSSL.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -39,21 +40,50 @@ impl std::fmt::Debug for CertificateAssertion {
 }
 
 impl CertificateAssertion {
-    /// Reads the PEM file at `path`, at most 1 MiB.
-    pub fn load(path: &std::path::Path, client_id: &str, audience: String) -> Result<Self, String> {
+    /// Reads the PEM or PKCS#12 file at `path`, at most 1 MiB; `password` opens a PKCS#12
+    /// file (none is the empty password).
+    pub fn load(
+        path: &std::path::Path,
+        password: Option<&str>,
+        client_id: &str,
+        audience: String,
+    ) -> Result<Self, String> {
         let shown = path.display();
         let bytes = crate::input::read(path, FILE_LIMIT)
             .map_err(|e| format!("AZURE_CLIENT_CERTIFICATE_PATH: {e}"))?;
-        Self::from_pem(&bytes, client_id, audience).map_err(|e| format!("{shown}: {e}"))
+        let read = match bytes.windows(11).any(|w| w == b"-----BEGIN ") {
+            true => Self::from_pem(&bytes, client_id, audience),
+            false => Self::from_pkcs12(&bytes, password.unwrap_or(""), client_id, audience),
+        };
+        read.map_err(|e| format!("{shown}: {e}"))
+    }
+
+    /// A PKCS#12 file: the certificate whose public key is the file's RSA key's.
+    pub fn from_pkcs12(
+        der: &[u8],
+        password: &str,
+        client_id: &str,
+        audience: String,
+    ) -> Result<Self, String> {
+        let contents = super::pkcs12::read(der, password)
+            .map_err(|e| format!("not a PEM file, nor a PKCS#12 file amlsec can open: {e}"))?;
+        let key = match contents.keys.as_slice() {
+            [key] => RsaKeyPair::from_pkcs8(key)
+                .map_err(|e| format!("the private key is not an RSA key ring accepts ({e})"))?,
+            [] => return Err("the PKCS#12 file holds no private key".into()),
+            _ => return Err("the PKCS#12 file holds several private keys".into()),
+        };
+        let certificate = contents
+            .certificates
+            .iter()
+            .find(|c| holds_public_key(c, &key))
+            .ok_or("no certificate in the PKCS#12 file is the private key's")?;
+        Ok(Self::new(key, certificate, client_id, audience))
     }
 
     pub fn from_pem(pem: &[u8], client_id: &str, audience: String) -> Result<Self, String> {
         if !pem.windows(11).any(|w| w == b"-----BEGIN ") {
-            return Err(
-                "not a PEM file; a PKCS#12 (.pfx) file is not read yet: convert it with \
-                 `openssl pkcs12 -in cert.pfx -out cert.pem -nodes`"
-                    .into(),
-            );
+            return Err("not a PEM file".into());
         }
         let certificate = CertificateDer::pem_slice_iter(pem)
             .next()
@@ -77,15 +107,22 @@ impl CertificateAssertion {
                 ),
             }
             .map_err(|e| format!("the private key is not an RSA key ring accepts ({e})"))?;
+        if !holds_public_key(&certificate, &key) {
+            return Err("the certificate is not the private key's".into());
+        }
+        Ok(Self::new(key, &certificate, client_id, audience))
+    }
+
+    fn new(key: RsaKeyPair, certificate: &[u8], client_id: &str, audience: String) -> Self {
         let thumbprint =
-            URL_SAFE_NO_PAD.encode(ring::digest::digest(&ring::digest::SHA256, &certificate));
-        Ok(CertificateAssertion {
+            URL_SAFE_NO_PAD.encode(ring::digest::digest(&ring::digest::SHA256, certificate));
+        CertificateAssertion {
             key,
             thumbprint,
             client_id: client_id.to_string(),
             audience,
             rng: SystemRandom::new(),
-        })
+        }
     }
 
     /// The signed JWT, valid from `now` (seconds since the epoch).
@@ -120,6 +157,13 @@ impl CertificateAssertion {
             .map_err(|_| "the assertion cannot be signed")?;
         Ok(format!("{signed}.{}", URL_SAFE_NO_PAD.encode(signature)))
     }
+}
+
+/// Whether the certificate carries the key's public half (its RSAPublicKey, the bit string
+/// of the certificate's subjectPublicKeyInfo).
+fn holds_public_key(certificate: &[u8], key: &RsaKeyPair) -> bool {
+    let public = key.public().as_ref();
+    certificate.windows(public.len()).any(|w| w == public)
 }
 
 #[async_trait::async_trait]
@@ -266,15 +310,24 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_pem_certificate_signs_an_assertion_entra_id_accepts() {
-        let endpoint = Arc::new(FakeTokenEndpoint::default());
-        let assertion = CertificateAssertion::from_pem(PEM, CLIENT, TOKEN_URL.into()).unwrap();
-        let token = credential(assertion, Arc::clone(&endpoint))
-            .get_token(&["https://management.azure.com/.default"], None)
-            .await
-            .unwrap();
-        assert_eq!(token.token.secret(), "issued-for-the-certificate");
-        assert_eq!(endpoint.seen.lock().unwrap().len(), 1);
+    async fn a_pem_or_pkcs12_certificate_signs_an_assertion_entra_id_accepts() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/certificate");
+        for (file, password) in [
+            ("service-principal.pem", None),
+            ("service-principal.pfx", Some("test-only")),
+            ("aes128-sha1mac.pfx", Some("pässwörd")),
+        ] {
+            let endpoint = Arc::new(FakeTokenEndpoint::default());
+            let assertion =
+                CertificateAssertion::load(&dir.join(file), password, CLIENT, TOKEN_URL.into())
+                    .unwrap();
+            let token = credential(assertion, Arc::clone(&endpoint))
+                .get_token(&["https://management.azure.com/.default"], None)
+                .await
+                .unwrap();
+            assert_eq!(token.token.secret(), "issued-for-the-certificate", "{file}");
+            assert_eq!(endpoint.seen.lock().unwrap().len(), 1);
+        }
     }
 
     /// The fake is not a pushover: an assertion for another audience, or signed by another
@@ -309,20 +362,47 @@ mod tests {
     fn keys_and_files_it_cannot_sign_with_are_named() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/certificate");
         let load = |name: &str| {
-            CertificateAssertion::load(&dir.join(name), CLIENT, TOKEN_URL.into()).unwrap_err()
+            CertificateAssertion::load(&dir.join(name), Some("test-only"), CLIENT, TOKEN_URL.into())
+                .unwrap_err()
         };
-        assert!(load("service-principal.pfx").contains("PKCS#12"));
+        let wrong = CertificateAssertion::load(
+            &dir.join("service-principal.pfx"),
+            None,
+            CLIENT,
+            TOKEN_URL.into(),
+        )
+        .unwrap_err();
+        assert!(wrong.contains("password is wrong"), "{wrong}");
+        assert!(load("legacy.pfx").contains("legacy"));
         assert!(load("ec-service-principal.pem").contains("not an RSA key"));
         assert!(load("missing.pem").contains("AZURE_CLIENT_CERTIFICATE_PATH"));
         // A file far larger than any certificate is refused before it is read whole.
         let huge = std::env::temp_dir().join(format!("amlsec-huge-{}.pem", std::process::id()));
         std::fs::write(&huge, vec![b'A'; (super::FILE_LIMIT + 1) as usize]).unwrap();
-        let err = CertificateAssertion::load(&huge, CLIENT, TOKEN_URL.into()).unwrap_err();
+        let err = CertificateAssertion::load(&huge, None, CLIENT, TOKEN_URL.into()).unwrap_err();
         std::fs::remove_file(&huge).unwrap();
         assert!(err.contains("larger than"), "{err}");
         let encrypted = b"-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIB\n-----END ENCRYPTED PRIVATE KEY-----\n";
         let err = CertificateAssertion::from_pem(encrypted, CLIENT, TOKEN_URL.into()).unwrap_err();
         assert!(err.contains("encrypted"), "{err}");
+        // A certificate that is not the key's: Entra ID would refuse it, so amlsec says why.
+        let ec = std::fs::read(dir.join("ec-service-principal.pem")).unwrap();
+        let key_at = PEM.windows(11).position(|w| w == b"-----BEGIN ").unwrap();
+        let key_at = key_at
+            + PEM[key_at + 1..]
+                .windows(11)
+                .position(|w| w == b"-----BEGIN ")
+                .unwrap()
+            + 1;
+        let ec_cert_end = ec
+            .windows(25)
+            .position(|w| w == b"-----END CERTIFICATE-----")
+            .unwrap()
+            + 26;
+        let mismatched = [&ec[..ec_cert_end], &PEM[key_at..]].concat();
+        let err =
+            CertificateAssertion::from_pem(&mismatched, CLIENT, TOKEN_URL.into()).unwrap_err();
+        assert!(err.contains("not the private key's"), "{err}");
         let no_key = &PEM[..PEM.windows(5).position(|w| w == b"-----").unwrap() + 60];
         assert!(CertificateAssertion::from_pem(no_key, CLIENT, TOKEN_URL.into()).is_err());
     }

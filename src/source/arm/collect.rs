@@ -193,51 +193,67 @@ impl Collector {
         let mut tables: Vec<&str> = needed.iter().map(|i| i.table).collect();
         tables.sort_unstable();
         tables.dedup();
+        // Every table and batch at once: they are independent, and the reads by GET wait for
+        // them all.
+        let queries: Vec<(Vec<&indexed::Indexed>, &[String])> = tables
+            .iter()
+            .flat_map(|table| {
+                let of_table: Vec<&indexed::Indexed> = needed
+                    .iter()
+                    .copied()
+                    .filter(|i| i.table == *table)
+                    .collect();
+                subscriptions
+                    .chunks(indexed::SUBSCRIPTIONS_PER_QUERY)
+                    .map(move |batch| (of_table.clone(), batch))
+            })
+            .collect();
+        let answers = join_all(queries.iter().map(|(of_table, batch)| {
+            let types: Vec<&str> = of_table.iter().map(|i| i.resource_type).collect();
+            let query = indexed::query(of_table[0].table, &types, batch);
+            async move { self.client.resource_graph(&query, batch).await }
+        }))
+        .await;
         let mut provided = 0;
         let mut first_failure = None;
-        for table in tables {
-            let of_table: Vec<_> = needed.iter().filter(|i| i.table == table).collect();
-            let types: Vec<&str> = of_table.iter().map(|i| i.resource_type).collect();
-            for batch in subscriptions.chunks(indexed::SUBSCRIPTIONS_PER_QUERY) {
-                let query = indexed::query(table, &types, batch);
-                let rows = match self.client.resource_graph(&query, batch).await {
-                    Ok(rows) => rows,
-                    Err(f) => {
-                        first_failure.get_or_insert(f);
-                        continue;
-                    }
+        for ((of_table, _), answer) in queries.iter().zip(answers) {
+            let rows = match answer {
+                Ok(rows) => rows,
+                Err(f) => {
+                    first_failure.get_or_insert(f);
+                    continue;
+                }
+            };
+            let mut lists: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+            for row in rows {
+                // A row is taken only when its id says it is of a type asked for.
+                let row_type = arm_id::derive_type(text(&row, "id")).unwrap_or_default();
+                let Some(kind) = of_table.iter().find(|i| {
+                    i.resource_type.eq_ignore_ascii_case(&row_type)
+                        && text(&row, "type").eq_ignore_ascii_case(&row_type)
+                }) else {
+                    continue;
                 };
-                let mut lists: BTreeMap<String, Vec<Value>> = BTreeMap::new();
-                for row in rows {
-                    // A row is taken only when its id says it is of a type asked for.
-                    let row_type = arm_id::derive_type(text(&row, "id")).unwrap_or_default();
-                    let Some(kind) = of_table.iter().find(|i| {
-                        i.resource_type.eq_ignore_ascii_case(&row_type)
-                            && text(&row, "type").eq_ignore_ascii_case(&row_type)
-                    }) else {
-                        continue;
-                    };
-                    let doc = graph_document(row, kind.resource_type);
-                    match kind.yields {
-                        Yields::Document => provided += self.seed_got(doc) as usize,
-                        Yields::Subnets => {
-                            for subnet in subnets(&doc) {
-                                provided += self.seed_got(subnet) as usize;
-                            }
-                        }
-                        Yields::SubscriptionList => {
-                            let sub = arm_id::subscription(text(&doc, "id")).unwrap_or_default();
-                            let list = format!("{sub}/providers/{}", kind.resource_type);
-                            lists.entry(list).or_default().push(doc);
+                let doc = graph_document(row, kind.resource_type);
+                match kind.yields {
+                    Yields::Document => provided += self.seed_got(doc) as usize,
+                    Yields::Subnets => {
+                        for subnet in subnets(&doc) {
+                            provided += self.seed_got(subnet) as usize;
                         }
                     }
+                    Yields::SubscriptionList => {
+                        let sub = arm_id::subscription(text(&doc, "id")).unwrap_or_default();
+                        let list = format!("{sub}/providers/{}", kind.resource_type);
+                        lists.entry(list).or_default().push(doc);
+                    }
                 }
-                // A subscription the graph returned nothing for is read by GET: an empty
-                // answer may only mean the identity cannot see its rows.
-                for (path, items) in lists {
-                    provided += items.len();
-                    self.seed_list(&path, items);
-                }
+            }
+            // A subscription the graph returned nothing for is read by GET: an empty
+            // answer may only mean the identity cannot see its rows.
+            for (path, items) in lists {
+                provided += items.len();
+                self.seed_list(&path, items);
             }
         }
         match first_failure {

@@ -126,8 +126,13 @@ fn build(mode: AuthMode, cloud: Cloud) -> Result<Source, String> {
                 && let Some(path) = env("AZURE_CLIENT_CERTIFICATE_PATH")
             {
                 let audience = format!("{}/{tenant}/oauth2/v2.0/token", cloud.authority());
-                let assertion =
-                    CertificateAssertion::load(std::path::Path::new(&path), &client, audience)?;
+                let password = env("AZURE_CLIENT_CERTIFICATE_PASSWORD");
+                let assertion = CertificateAssertion::load(
+                    std::path::Path::new(&path),
+                    password.as_deref(),
+                    &client,
+                    audience,
+                )?;
                 let options = ClientAssertionCredentialOptions {
                     client_options: client_options(cloud),
                 };

@@ -13,6 +13,8 @@ pub mod credential;
 #[cfg(feature = "live")]
 mod pacing;
 #[cfg(feature = "live")]
+mod pkcs12;
+#[cfg(feature = "live")]
 mod read;
 #[cfg(feature = "live")]
 mod slots;
