@@ -80,9 +80,12 @@ pub fn describe(e: &serde_json::Error) -> String {
 /// Whether a string is a resource id written with surrounding blanks or a trailing `/`.
 fn needs_normalising(s: &str) -> bool {
     let t = s.trim();
-    let lower = t.get(..15).unwrap_or(t).to_ascii_lowercase();
-    (lower.starts_with("/subscriptions/") || lower.starts_with("/providers/"))
-        && (t.len() != s.len() || t.ends_with('/'))
+    // Called on every string of every document: the cheap test first, and no allocation.
+    let starts = |prefix: &str| {
+        t.get(..prefix.len())
+            .is_some_and(|head| head.eq_ignore_ascii_case(prefix))
+    };
+    (t.len() != s.len() || t.ends_with('/')) && (starts("/subscriptions/") || starts("/providers/"))
 }
 
 /// Rewrites every resource-id string of `doc` to its normal form; true if anything changed.
