@@ -240,7 +240,7 @@ fn judge(case: &Case, report: &Report<'_>) -> Result<(), String> {
             return Err("no resource to read evidence from".into());
         };
         for (path, want) in &case.actual {
-            match resource.evidence.iter().find(|e| e.path == *path) {
+            match resource.evidence.iter().find(|e| *e.path == **path) {
                 None => problems.push(format!(
                     "no evidence for {path}; evidence: {:?}",
                     resource
@@ -264,10 +264,10 @@ fn judge(case: &Case, report: &Report<'_>) -> Result<(), String> {
         .map(|e| e.path.to_string())
         .collect();
     for r in result.resources.iter().filter(|r| !r.evidence.is_empty()) {
-        let paths: Vec<&String> = r.evidence.iter().map(|e| &e.path).collect();
+        let paths: Vec<&str> = r.evidence.iter().map(|e| &*e.path).collect();
         if paths
             .iter()
-            .map(|p| p.as_str())
+            .copied()
             .ne(declared.iter().map(String::as_str))
         {
             problems.push(format!(

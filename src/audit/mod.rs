@@ -88,10 +88,10 @@ impl Status {
 /// What a path of the evidence list held on one resource.
 #[derive(Debug, Clone, Serialize)]
 pub struct EvidenceItem {
-    pub path: String,
+    pub path: std::sync::Arc<str>,
     pub actual: Value,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub expected: Option<String>,
+    pub expected: Option<std::sync::Arc<str>>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -638,7 +638,7 @@ fn judge(
         .evidence
         .iter()
         .map(|e| EvidenceItem {
-            path: e.path.to_string(),
+            path: e.shown.clone(),
             actual: match scope.resolve(&e.path) {
                 Ok(Found::One(v)) => v.cloned().unwrap_or(Value::Null),
                 Ok(Found::Many(vs)) => Value::Array(

@@ -458,8 +458,9 @@ impl Cx<'_> {
             .map(|e| {
                 let path = self.path(&e.value.path, &e.referenced, &id)?;
                 Ok(Evidence {
+                    shown: path.to_string().into(),
                     path,
-                    expected: e.value.expected,
+                    expected: e.value.expected.map(Into::into),
                 })
             })
             .collect::<Result<_, Diagnostic>>()?;

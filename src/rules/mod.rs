@@ -94,7 +94,10 @@ impl References {
 #[derive(Debug, Clone)]
 pub struct Evidence {
     pub path: Path,
-    pub expected: Option<String>,
+    /// The path as written, and the expectation: shared by every result that shows them
+    /// (hundreds of thousands on a large estate), not copied into each.
+    pub shown: std::sync::Arc<str>,
+    pub expected: Option<std::sync::Arc<str>>,
 }
 
 #[derive(Debug, Clone)]
