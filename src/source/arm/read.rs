@@ -83,6 +83,13 @@ pub fn read(
             .collect();
         let collector =
             Collector::new(Arc::clone(&client), settings.clone(), subscriptions, wanted);
+        let progress = options.progress.then(|| {
+            progress(
+                Arc::clone(&collector),
+                Arc::clone(&client),
+                subscription_ids.len(),
+            )
+        });
         let graph_read_at = graph.then(crate::date::now_rfc3339);
         if graph {
             // Best effort, like progress: a closed stderr must not stop the audit.
@@ -102,35 +109,6 @@ pub fn read(
                 }
             }
         }
-        // On a terminal a line redrawn in place; in a CI log a plain line every 10 s.
-        let progress = options.progress.then(|| {
-            let (collector, client) = (Arc::clone(&collector), Arc::clone(&client));
-            let subscription_count = subscription_ids.len();
-            tokio::spawn(async move {
-                let terminal = std::io::stderr().is_terminal();
-                loop {
-                    if !terminal {
-                        tokio::time::sleep(Duration::from_secs(10)).await;
-                    }
-                    let line = format!(
-                        "amlsec: {subscription_count} subscriptions, {}/{} workspaces and registries read, {} requests ({} pending), {} throttling waits",
-                        collector.subjects_done(),
-                        collector.subjects_found(),
-                        client.requests(),
-                        client.in_flight(),
-                        client.throttled()
-                    );
-                    // Progress is best effort: a closed stderr must not stop the audit.
-                    let _ = match terminal {
-                        true => write!(std::io::stderr(), "\r{line}"),
-                        false => writeln!(std::io::stderr(), "{line}"),
-                    };
-                    if terminal {
-                        tokio::time::sleep(Duration::from_millis(200)).await;
-                    }
-                }
-            })
-        });
         let (workspace, registry) = (graph::workspace_subject(), graph::registry_subject());
         let mut named: Vec<SubjectId> = Vec::new();
         if let Some(id) = &selector.workspace {
@@ -203,6 +181,34 @@ pub fn read(
                 documents: collector.graph_documents(),
             }),
         })
+    })
+}
+
+/// Progress on stderr until aborted: a line redrawn in place on a terminal, a plain line
+/// every 10 s in a CI log. Best effort: a closed stderr must not stop the audit.
+fn progress(
+    collector: Arc<Collector>,
+    client: Arc<ArmClient>,
+    subscriptions: usize,
+) -> tokio::task::JoinHandle<()> {
+    let terminal = std::io::stderr().is_terminal();
+    let every = Duration::from_millis(if terminal { 200 } else { 10_000 });
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(every).await;
+            let line = format!(
+                "amlsec: {subscriptions} subscriptions, {}/{} workspaces and registries read, {} requests ({} pending), {} throttling waits",
+                collector.subjects_done(),
+                collector.subjects_found(),
+                client.requests(),
+                client.in_flight(),
+                client.throttled()
+            );
+            let _ = match terminal {
+                true => write!(std::io::stderr(), "\r{line}"),
+                false => writeln!(std::io::stderr(), "{line}"),
+            };
+        }
     })
 }
 
