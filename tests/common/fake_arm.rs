@@ -101,6 +101,8 @@ pub struct State {
     pub graph_hidden: Mutex<Vec<String>>,
     pub graph_quota: Mutex<u64>,
     graph_window: Mutex<(u64, std::time::Instant)>,
+    /// The rows of each query asked so far, so that its pages are cut from one answer.
+    graph_answers: Mutex<HashMap<String, Arc<Vec<Value>>>>,
     /// ARM's read throttling, when set: per subscription a bucket of `capacity` reads refilled
     /// at `per_second`; an empty bucket answers 429 with `Retry-After: 1`.
     pub throttle: Mutex<Option<Throttle>>,
@@ -172,6 +174,7 @@ impl FakeArm {
             graph_hidden: Mutex::new(vec![]),
             graph_quota: Mutex::new(15),
             graph_window: Mutex::new((0, std::time::Instant::now())),
+            graph_answers: Mutex::new(HashMap::new()),
             throttle: Mutex::new(None),
             throttled: Default::default(),
         });
@@ -394,35 +397,16 @@ impl State {
             .filter_map(|s| s.as_str().map(str::to_ascii_lowercase))
             .filter(|s| in_query.contains(s))
             .collect();
-        let hidden = self.graph_hidden.lock().unwrap().clone();
-        let mut rows: Vec<Value> = types
-            .iter()
-            .flat_map(|t| self.docs.of_type(t))
-            .filter(|d| {
-                let id = d["id"].as_str().unwrap_or_default().to_ascii_lowercase();
-                let sub = id.split('/').nth(2).unwrap_or_default().to_string();
-                subscriptions.contains(&sub) && !hidden.iter().any(|h| h.eq_ignore_ascii_case(&id))
-            })
-            .map(|d| {
-                let mut row = json!({});
-                for column in [
-                    "id",
-                    "name",
-                    "type",
-                    "kind",
-                    "location",
-                    "tags",
-                    "sku",
-                    "identity",
-                    "properties",
-                ] {
-                    row[column] = d.get(column).cloned().unwrap_or(Value::Null);
-                }
-                row["type"] = json!(d["type"].as_str().unwrap_or_default().to_ascii_lowercase());
-                row
-            })
-            .collect();
-        rows.sort_by_key(|r| r["id"].as_str().unwrap_or_default().to_ascii_lowercase());
+        let asked = format!("{} {subscriptions:?}", &q[0]);
+        let cached = self.graph_answers.lock().unwrap().get(&asked).cloned();
+        let rows = cached.unwrap_or_else(|| {
+            let rows = Arc::new(self.graph_rows(&types, &subscriptions));
+            self.graph_answers
+                .lock()
+                .unwrap()
+                .insert(asked, Arc::clone(&rows));
+            rows
+        });
         let skip: usize = request["options"]["$skipToken"]
             .as_str()
             .and_then(|t| t.strip_prefix("offset-"))
@@ -461,6 +445,41 @@ impl State {
                 ("x-ms-user-quota-resets-after", "00:00:01"),
             ],
         )
+    }
+
+    /// Every row of these types in these subscriptions, as Resource Graph shapes them,
+    /// sorted by id; hidden ids left out.
+    fn graph_rows(&self, types: &[String], subscriptions: &[String]) -> Vec<Value> {
+        let hidden = self.graph_hidden.lock().unwrap().clone();
+        let mut rows: Vec<Value> = types
+            .iter()
+            .flat_map(|t| self.docs.of_type(t))
+            .filter(|d| {
+                let id = d["id"].as_str().unwrap_or_default().to_ascii_lowercase();
+                let sub = id.split('/').nth(2).unwrap_or_default().to_string();
+                subscriptions.contains(&sub) && !hidden.iter().any(|h| h.eq_ignore_ascii_case(&id))
+            })
+            .map(|d| {
+                let mut row = json!({});
+                for column in [
+                    "id",
+                    "name",
+                    "type",
+                    "kind",
+                    "location",
+                    "tags",
+                    "sku",
+                    "identity",
+                    "properties",
+                ] {
+                    row[column] = d.get(column).cloned().unwrap_or(Value::Null);
+                }
+                row["type"] = json!(d["type"].as_str().unwrap_or_default().to_ascii_lowercase());
+                row
+            })
+            .collect();
+        rows.sort_by_key(|r| r["id"].as_str().unwrap_or_default().to_ascii_lowercase());
+        rows
     }
 
     /// The items of a list request, or `None` when the path names a single resource.
