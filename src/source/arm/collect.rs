@@ -265,10 +265,7 @@ impl Collector {
     /// Records a Resource Graph document as the answer to the GET of its id, unless that was
     /// answered already; true if it was recorded.
     fn seed_got(&self, doc: Value) -> bool {
-        let cell = {
-            let mut memo = self.memo.lock().expect("memo lock");
-            Arc::clone(memo.entry(arm_id::key(text(&doc, "id"))).or_default())
-        };
+        let cell = self.cell(text(&doc, "id"));
         let recorded = cell.set(Ok(doc.clone())).is_ok();
         if recorded {
             self.from_graph
@@ -289,10 +286,7 @@ impl Collector {
 
     /// Records the items of a list as the answer to reading that list.
     fn seed_list(&self, path: &str, items: Vec<Value>) {
-        let cell = {
-            let mut memo = self.memo.lock().expect("memo lock");
-            Arc::clone(memo.entry(arm_id::key(path)).or_default())
-        };
+        let cell = self.cell(path);
         if cell.set(Ok(Value::Array(items.clone()))).is_ok() {
             self.from_graph
                 .lock()
@@ -302,12 +296,15 @@ impl Collector {
         }
     }
 
+    /// The one answer to reading `path`, however many readers and seeds ask for it.
+    fn cell(&self, path: &str) -> Arc<OnceCell<Read>> {
+        let mut memo = self.memo.lock().expect("memo lock");
+        Arc::clone(memo.entry(arm_id::key(path)).or_default())
+    }
+
     /// Records a document already read (a complete list item) as the answer to its GET.
     fn seed(&self, id: &str, doc: Value) {
-        let cell = {
-            let mut memo = self.memo.lock().expect("memo lock");
-            Arc::clone(memo.entry(arm_id::key(id)).or_default())
-        };
+        let cell = self.cell(id);
         if cell.set(Ok(doc.clone())).is_ok() {
             self.listed.lock().expect("docs lock").push(doc);
         }
@@ -340,10 +337,7 @@ impl Collector {
 
     /// One read, made once per path however many workspaces need it.
     async fn read(&self, path: &str, list: bool, api: &str, query: &[(&str, &str)]) -> Read {
-        let cell = {
-            let mut memo = self.memo.lock().expect("memo lock");
-            Arc::clone(memo.entry(arm_id::key(path)).or_default())
-        };
+        let cell = self.cell(path);
         cell.get_or_init(|| async {
             let result = if list {
                 self.client.list(path, api, query).await.map(Value::Array)
