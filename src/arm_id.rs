@@ -86,8 +86,13 @@ pub fn derive_type(id: &str) -> Option<String> {
             if rest.is_empty() || !rest.len().is_multiple_of(2) {
                 return None;
             }
-            let types: Vec<&str> = rest.iter().step_by(2).copied().collect();
-            Some(format!("{namespace}/{}", types.join("/")))
+            let mut t = String::with_capacity(id.len());
+            t.push_str(namespace);
+            for ty in rest.iter().step_by(2) {
+                t.push('/');
+                t.push_str(ty);
+            }
+            Some(t)
         }
         None => match segs.len() {
             2 if segs[0].eq_ignore_ascii_case("subscriptions") => {

@@ -221,7 +221,7 @@ impl Answers {
                         baseline: None,
                         location: None,
                     }];
-                    r.answer = Some(answer.clone());
+                    r.answer = Some(Box::new(answer.clone()));
                 }
             }
         }

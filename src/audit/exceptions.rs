@@ -234,7 +234,7 @@ impl Exceptions {
                     if let Some((i, entry)) = hit {
                         waived[i] += 1;
                         resource.status = Status::Waived;
-                        resource.waiver = Some(entry.waiver.clone());
+                        resource.waiver = Some(Box::new(entry.waiver.clone()));
                     }
                 }
                 result.roll_up();

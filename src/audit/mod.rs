@@ -101,15 +101,16 @@ pub struct ResourceResult {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     pub evidence: Vec<EvidenceItem>,
-    /// The exception that waived this resource's failure.
+    /// The exception that waived this resource's failure. Boxed, as are the other rare parts
+    /// of a result: a large audit holds hundreds of thousands of results.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub waiver: Option<Waiver>,
+    pub waiver: Option<Box<Waiver>>,
     /// Whether a `--baseline` report already had this failure.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub baseline: Option<baseline::Seen>,
     /// Where a template declares the resource.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub location: Option<crate::documents::Location>,
+    pub location: Option<Box<crate::documents::Location>>,
 }
 
 #[derive(Debug, Clone)]
@@ -119,9 +120,9 @@ pub struct ControlResult<'r> {
     pub message: String,
     pub resources: Vec<ResourceResult>,
     /// Set when every failure of the control was waived.
-    pub waiver: Option<Waiver>,
+    pub waiver: Option<Box<Waiver>>,
     /// The team's answer to a manual control (`--answers`).
-    pub answer: Option<answers::Answer>,
+    pub answer: Option<Box<answers::Answer>>,
 }
 
 impl std::fmt::Display for EvidenceItem {
@@ -324,11 +325,7 @@ impl Selection {
 /// id or a name that is unique among its kind.
 pub fn subjects(docs: &Documents, picks: &[SubjectId]) -> Result<Vec<SubjectId>> {
     let held = |subject: &'static Subject| -> Vec<String> {
-        let mut ids: Vec<String> = docs
-            .of_type(subject.resource_type)
-            .iter()
-            .filter_map(|d| d["id"].as_str().map(str::to_string))
-            .collect();
+        let mut ids: Vec<String> = docs.ids_of_type(subject.resource_type);
         for f in docs.failures() {
             let path = f.path.split('?').next().unwrap_or_default();
             let of_kind = arm_id::derive_type(path)
@@ -441,7 +438,8 @@ pub fn locate(subjects: &mut [SubjectResult<'_>], docs: &Documents) {
             res.location = docs
                 .declared_at(&res.id)
                 .or_else(|| arm_id::collection_parent(&res.id).and_then(|p| docs.declared_at(&p)))
-                .cloned();
+                .cloned()
+                .map(Box::new);
         }
     }
 }
@@ -463,18 +461,18 @@ pub fn run<'r>(
                 .copied()
                 .filter(|c| graph::subject_of(&c.target) == s)
                 .collect();
-            let wanted = needs(&mine);
-            (s, mine, wanted)
+            let kinds = graph::closure(&needs(&mine));
+            (s, mine, kinds)
         })
         .collect();
     subjects
         .iter()
         .filter_map(|(subject, id)| {
             // A kind none of the selected controls is for is not audited at all.
-            let (_, controls, wanted) = by_kind
+            let (_, controls, kinds) = by_kind
                 .iter()
                 .find(|(s, c, _)| s == subject && !c.is_empty())?;
-            let estate = estate::resolve(docs, id, settings, wanted, &shared);
+            let estate = estate::resolve(docs, id, settings, kinds, &shared);
             let results = controls
                 .iter()
                 .map(|c| evaluate(c, &estate, rules))

@@ -428,6 +428,25 @@ impl Documents {
         self.sorted(self.types.get(&resource_type.to_ascii_lowercase()))
     }
 
+    /// The ids (as written) of every document of a resource type, sorted by id, read without
+    /// building the documents.
+    pub fn ids_of_type(&self, resource_type: &str) -> Vec<String> {
+        #[derive(Deserialize)]
+        struct IdOnly {
+            id: String,
+        }
+        let mut keys: Vec<&String> = self
+            .types
+            .get(&resource_type.to_ascii_lowercase())
+            .map(|k| k.iter().collect())
+            .unwrap_or_default();
+        keys.sort();
+        keys.into_iter()
+            .filter_map(|k| serde_json::from_str::<IdOnly>(self.docs[k].get()).ok())
+            .map(|d| d.id)
+            .collect()
+    }
+
     /// Extension resources of `resource_type` (e.g. `Microsoft.Authorization/locks`) whose scope
     /// is `id` or one of its ancestors, including management groups and the tenant root.
     pub fn scoped(&self, id: &str, resource_type: &str) -> Vec<Value> {
@@ -509,7 +528,7 @@ mod tests {
         assert_eq!(list.len(), 2);
         assert_eq!(list[0]["type"], "Given");
         assert_eq!(list[1]["type"], "M.X/ws/computes");
-        assert_eq!(d.of_type("m.x/WS/computes").len(), 2);
+        assert_eq!(d.ids_of_type("m.x/WS/computes").len(), 2);
     }
 
     #[test]

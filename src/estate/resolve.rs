@@ -19,17 +19,17 @@ pub struct Shared {
     lists: RefCell<HashMap<String, Result<Vec<Value>, ReadFailure>>>,
 }
 
-/// Resolves the `wanted` targets (and the targets they need) of the workspace `id`.
+/// Resolves the targets `kinds` of the subject `id`: the wanted targets with every target
+/// they need, parents first ([`graph::closure`], computed once per run, not per subject).
 pub fn resolve(
     docs: &Documents,
     id: &str,
     settings: &Settings,
-    wanted: &[TargetKind],
+    kinds: &[TargetKind],
     shared: &Shared,
 ) -> Estate {
     let audited = docs.get(id);
     let mut targets: BTreeMap<TargetKind, Target> = BTreeMap::new();
-    let kinds = graph::closure(wanted);
     // A template that deploys children of a subject it does not deploy: the subject's own
     // settings are unknown, but its children are still judged.
     let stub = match &audited {
@@ -40,7 +40,7 @@ pub fn resolve(
         // Nothing about an unreadable workspace can be judged.
         (Err(failure), None) => {
             for kind in kinds {
-                targets.insert(kind, Target::Failed(failure.clone()));
+                targets.insert(kind.clone(), Target::Failed(failure.clone()));
             }
         }
         (Ok(body), _) | (Err(_), Some(body)) => {
@@ -54,8 +54,8 @@ pub fn resolve(
             };
             for kind in kinds {
                 let parent = kind.parent().and_then(|p| targets.get(&p));
-                let target = r.find(&kind, parent);
-                targets.insert(kind, target);
+                let target = r.find(kind, parent);
+                targets.insert(kind.clone(), target);
             }
             add_log_destinations(&mut targets);
         }

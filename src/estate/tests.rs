@@ -45,7 +45,7 @@ fn estate(d: &Documents, id: &str) -> Estate {
         d,
         id,
         &Settings::default(),
-        &crate::graph::every_kind("StorageAccounts"),
+        &crate::graph::closure(&crate::graph::every_kind("StorageAccounts")),
         &Shared::default(),
     )
 }

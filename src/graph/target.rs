@@ -5,28 +5,67 @@ use std::fmt;
 
 use super::{Arg, LINKS, Link, link_named};
 
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// A target: a declared link and its argument. It holds the link itself, so the hot paths
+/// (parents, resolution) never search the declaration; it compares by name and argument.
+#[derive(Clone)]
 pub struct TargetKind {
-    name: &'static str,
+    link: &'static Link,
     arg: Option<String>,
+}
+
+impl TargetKind {
+    fn key(&self) -> (&'static str, Option<&str>) {
+        (self.link.name, self.arg.as_deref())
+    }
+}
+
+impl PartialEq for TargetKind {
+    fn eq(&self, other: &Self) -> bool {
+        self.key() == other.key()
+    }
+}
+
+impl Eq for TargetKind {}
+
+impl std::hash::Hash for TargetKind {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.key().hash(state)
+    }
+}
+
+impl PartialOrd for TargetKind {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for TargetKind {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.key().cmp(&other.key())
+    }
+}
+
+impl fmt::Debug for TargetKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "TargetKind({self})")
+    }
 }
 
 impl TargetKind {
     /// The target kind of a link that takes no argument.
     pub fn named(name: &str) -> TargetKind {
-        let link = link_named(name).expect("a declared link");
         TargetKind {
-            name: link.name,
+            link: link_named(name).expect("a declared link"),
             arg: None,
         }
     }
 
     pub fn link(&self) -> &'static Link {
-        link_named(self.name).expect("a TargetKind names a declared link")
+        self.link
     }
 
     pub fn name(&self) -> &'static str {
-        self.name
+        self.link.name
     }
 
     pub fn arg(&self) -> Option<&str> {
@@ -44,10 +83,7 @@ impl TargetKind {
             _ if link.needs.is_empty() => return None,
             _ => link.needs,
         };
-        link_named(parent).map(|l| TargetKind {
-            name: l.name,
-            arg: None,
-        })
+        link_named(parent).map(|link| TargetKind { link, arg: None })
     }
 
     pub fn parse(text: &str) -> Result<TargetKind, String> {
@@ -77,7 +113,7 @@ impl TargetKind {
             ));
         };
         let kind = |arg: Option<&str>| TargetKind {
-            name: link.name,
+            link,
             arg: arg.map(str::to_string),
         };
         match (link.arg, arg) {
@@ -111,8 +147,8 @@ impl TargetKind {
 impl fmt::Display for TargetKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.arg {
-            Some(a) => write!(f, "{}({a})", self.name),
-            None => f.write_str(self.name),
+            Some(a) => write!(f, "{}({a})", self.link.name),
+            None => f.write_str(self.link.name),
         }
     }
 }

@@ -201,8 +201,8 @@ fn subject<'a>(w: &'a SubjectResult<'_>) -> JsonWorkspace<'a> {
                 remediation: r.control.remediation.as_deref(),
                 guidance: r.control.guidance.as_deref(),
                 references: &r.control.references,
-                waiver: r.waiver.as_ref(),
-                answer: r.answer.as_ref(),
+                waiver: r.waiver.as_deref(),
+                answer: r.answer.as_deref(),
             })
             .collect(),
     }

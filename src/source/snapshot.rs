@@ -356,7 +356,10 @@ mod tests {
         )
         .unwrap();
         assert_eq!(docs.len(), 1);
-        assert_eq!(docs.of_type("a.b/c").len(), 1);
+        assert_eq!(
+            docs.ids_of_type("a.b/c"),
+            ["/subscriptions/s/resourceGroups/r/providers/A.B/c/d"]
+        );
     }
 
     #[test]
