@@ -5,6 +5,10 @@
 
 mod support;
 
+// The binary's allocator, so the numbers are the binary's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Command;
