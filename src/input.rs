@@ -31,13 +31,13 @@ pub fn read(path: &Path, limit: u64) -> Result<Vec<u8>> {
             .map_err(io)?;
     } else {
         let file = std::fs::File::open(path).map_err(io)?;
-        // A regular file says its size up front; a device or pipe is read up to the limit.
-        if file
-            .metadata()
-            .is_ok_and(|m| m.is_file() && m.len() > limit)
-        {
+        // A regular file says its size up front, so the buffer is allocated once rather than
+        // grown (and copied) a few dozen times; a device or pipe is read up to the limit.
+        let size = file.metadata().ok().filter(|m| m.is_file()).map(|m| m.len());
+        if size.is_some_and(|len| len > limit) {
             return Err(too_large());
         }
+        buf.reserve_exact(size.map_or(0, |len| len as usize + 1));
         file.take(limit + 1).read_to_end(&mut buf).map_err(io)?;
     }
     if buf.len() as u64 > limit {
