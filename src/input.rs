@@ -33,7 +33,11 @@ pub fn read(path: &Path, limit: u64) -> Result<Vec<u8>> {
         let file = std::fs::File::open(path).map_err(io)?;
         // A regular file says its size up front, so the buffer is allocated once rather than
         // grown (and copied) a few dozen times; a device or pipe is read up to the limit.
-        let size = file.metadata().ok().filter(|m| m.is_file()).map(|m| m.len());
+        let size = file
+            .metadata()
+            .ok()
+            .filter(|m| m.is_file())
+            .map(|m| m.len());
         if size.is_some_and(|len| len > limit) {
             return Err(too_large());
         }

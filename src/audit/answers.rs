@@ -213,7 +213,7 @@ impl Answers {
                         });
                     }
                     r.resources = vec![ResourceResult {
-                        id: w.id.clone(),
+                        id: w.id.as_str().into(),
                         status: r.status,
                         message: Some(r.message.clone()),
                         evidence,

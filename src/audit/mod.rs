@@ -96,7 +96,7 @@ pub struct EvidenceItem {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ResourceResult {
-    pub id: String,
+    pub id: std::sync::Arc<str>,
     pub status: Status,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
@@ -609,7 +609,7 @@ fn noun(n: usize) -> &'static str {
 
 fn judge(
     control: &Control,
-    id: &str,
+    id: &std::sync::Arc<str>,
     doc: &crate::documents::Doc,
     estate: &Estate,
     rules: &RuleSet,
@@ -650,7 +650,7 @@ fn judge(
         })
         .collect();
     ResourceResult {
-        id: id.to_string(),
+        id: id.clone(),
         status,
         message,
         evidence,

@@ -127,7 +127,11 @@ impl std::fmt::Display for Location {
 }
 
 /// Property value (lower-cased) -> ids of the documents that have it.
-type Lookup = HashMap<String, Vec<String>>;
+type Lookup = HashMap<String, Vec<Key>>;
+
+/// A document's key (its id, normalised), shared by the store's indexes rather than copied
+/// into each.
+type Key = Arc<str>;
 
 /// ARM documents keyed by id (case-insensitive), indexed by collection and by type, plus the
 /// reads that failed. Documents are kept as JSON text and parsed when asked for: a parsed
@@ -135,12 +139,12 @@ type Lookup = HashMap<String, Vec<String>>;
 /// workspaces only.
 #[derive(Debug, Default)]
 pub struct Documents {
-    docs: HashMap<String, Box<RawValue>>,
-    collections: HashMap<String, Vec<String>>,
-    types: HashMap<String, Vec<String>>,
+    docs: HashMap<Key, Box<RawValue>>,
+    collections: HashMap<String, Vec<Key>>,
+    types: HashMap<String, Vec<Key>>,
     failures: HashMap<String, ReadFailure>,
     /// Documents at management-group scope, which are ancestors of every subscription.
-    management_group_scoped: Vec<String>,
+    management_group_scoped: Vec<Key>,
     /// Lazily built `(type, property) -> value -> ids` lookups, so a search by property value
     /// (a SQL server by host name) costs one pass over the type, not one per workspace.
     lookups: Mutex<HashMap<(String, String), Arc<Lookup>>>,
@@ -193,7 +197,7 @@ impl Documents {
         if let Some(id) = doc.get("id").and_then(Value::as_str).map(str::to_string) {
             let raw = serde_json::value::to_raw_value(&doc).expect("a Value serialises");
             if self.insert_raw(&id, raw.clone()) == Merge::Conflict {
-                self.docs.insert(arm_id::key(&id), raw);
+                self.docs.insert(arm_id::key(&id).into(), raw);
             }
         }
     }
@@ -219,7 +223,7 @@ impl Documents {
     }
 
     fn insert_raw(&mut self, id: &str, raw: Box<RawValue>) -> Merge {
-        let key = arm_id::key(id);
+        let key: Key = arm_id::key(id).into();
         if let Some(held) = self.docs.get(&key) {
             if held.get() == raw.get() {
                 return Merge::Kept;
@@ -294,7 +298,7 @@ impl Documents {
 
     /// Every document's JSON text, sorted by id, for writing a snapshot.
     pub fn raw_documents(&self) -> Vec<&RawValue> {
-        let mut keys: Vec<&String> = self.docs.keys().collect();
+        let mut keys: Vec<&Key> = self.docs.keys().collect();
         keys.sort();
         keys.into_iter().map(|k| self.docs[k].as_ref()).collect()
     }
@@ -384,7 +388,7 @@ impl Documents {
             deployment,
             ..
         } = template;
-        let mut keys: Vec<&String> = docs.keys().collect();
+        let mut keys: Vec<&Key> = docs.keys().collect();
         keys.sort();
         for key in keys {
             if let Ok(doc) = serde_json::from_str::<Value>(docs[key].get()) {
@@ -435,7 +439,7 @@ impl Documents {
         struct IdOnly {
             id: String,
         }
-        let mut keys: Vec<&String> = self
+        let mut keys: Vec<&Key> = self
             .types
             .get(&resource_type.to_ascii_lowercase())
             .map(|k| k.iter().collect())
@@ -452,7 +456,7 @@ impl Documents {
     pub fn scoped(&self, id: &str, resource_type: &str) -> Vec<Value> {
         let suffix = format!("/providers/{}", resource_type.to_ascii_lowercase());
         let id = arm_id::key(id);
-        let mut keys: Vec<&String> = Vec::new();
+        let mut keys: Vec<&Key> = Vec::new();
         let mut prefixes: Vec<&str> = vec![""];
         prefixes.extend(id.match_indices('/').skip(1).map(|(i, _)| &id[..i]));
         prefixes.push(&id);
@@ -478,7 +482,7 @@ impl Documents {
             let mut cache = self.lookups.lock().unwrap_or_else(|e| e.into_inner());
             let entry = cache.entry((resource_type.to_ascii_lowercase(), path.to_string()));
             Arc::clone(entry.or_insert_with(|| {
-                let mut index: HashMap<String, Vec<String>> = HashMap::new();
+                let mut index: Lookup = HashMap::new();
                 for key in self
                     .types
                     .get(&resource_type.to_ascii_lowercase())
@@ -507,8 +511,8 @@ impl Documents {
         self.parse(first)
     }
 
-    fn sorted(&self, keys: Option<&Vec<String>>) -> Vec<Value> {
-        let mut keys: Vec<&String> = keys.map(|k| k.iter().collect()).unwrap_or_default();
+    fn sorted(&self, keys: Option<&Vec<Key>>) -> Vec<Value> {
+        let mut keys: Vec<&Key> = keys.map(|k| k.iter().collect()).unwrap_or_default();
         keys.sort();
         keys.into_iter().filter_map(|k| self.parse(k)).collect()
     }

@@ -23,7 +23,8 @@ use crate::documents::{Doc, ReadFailure};
 /// One resource a control is evaluated against.
 #[derive(Debug, Clone)]
 pub struct Instance {
-    pub id: String,
+    /// Shared with every result judged on it (a workspace's id appears in dozens).
+    pub id: std::sync::Arc<str>,
     pub state: InstanceState,
 }
 

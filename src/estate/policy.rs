@@ -47,7 +47,7 @@ pub fn assignments(docs: &Documents, ws: &str) -> (Target, Target) {
             let set = docs.get(definition);
             sets.entry(arm_id::key(definition))
                 .or_insert_with(|| Instance {
-                    id: definition.to_string(),
+                    id: definition.into(),
                     state: match &set {
                         Ok(d) => InstanceState::Doc(d.clone().into()),
                         Err(f) => InstanceState::Failed(f.clone()),
@@ -86,7 +86,7 @@ pub fn assignments(docs: &Documents, ws: &str) -> (Target, Target) {
         ));
     }
     let list = Target::Present(vec![Instance {
-        id: collection.clone(),
+        id: collection.as_str().into(),
         state: InstanceState::Doc(Doc {
             value: json!({"id": collection, "value": items}),
             unread,

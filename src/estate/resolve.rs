@@ -231,7 +231,7 @@ impl Resolver<'_> {
                 // and the others that may exist are one unknown instance beside them.
                 Err(f) if f.unknown && !self.docs.deployed_children(&collection).is_empty() => {
                     kept.push(Instance {
-                        id: collection.clone(),
+                        id: collection.as_str().into(),
                         state: InstanceState::Failed(f),
                     });
                     self.docs.deployed_children(&collection)
@@ -239,7 +239,7 @@ impl Resolver<'_> {
                 Err(f) if parents.len() == 1 => return Target::Failed(f),
                 Err(f) => {
                     kept.push(Instance {
-                        id: collection,
+                        id: collection.into(),
                         state: InstanceState::Failed(f),
                     });
                     continue;
@@ -256,7 +256,7 @@ impl Resolver<'_> {
                         })
                     })
                     .map(|d| Instance {
-                        id: id_of(&d, &collection),
+                        id: id_of(&d, &collection).into(),
                         state: InstanceState::Doc(self.stored(d)),
                     }),
             );
@@ -291,7 +291,7 @@ impl Resolver<'_> {
                 Target::Present(items) => instances.extend(items),
                 Target::Failed(f) if parents.len() == 1 => return Target::Failed(f),
                 Target::Failed(f) => instances.push(Instance {
-                    id: format!("{}/{path}", p.id),
+                    id: format!("{}/{path}", p.id).into(),
                     state: InstanceState::Failed(f),
                 }),
                 Target::Absent(_) => {}
@@ -407,7 +407,10 @@ impl Resolver<'_> {
                         InstanceState::Doc(self.include(link, &id, doc))
                     }
                 };
-                Instance { id, state }
+                Instance {
+                    id: id.into(),
+                    state,
+                }
             })
             .collect();
         instances.extend(unreadable);
@@ -592,7 +595,7 @@ impl Resolver<'_> {
                             }
                             Err(f) => InstanceState::Failed(f),
                         };
-                        Instance { id, state }
+                        Instance { id: id.into(), state }
                     }
                     _ => p.clone(),
                 })
@@ -622,7 +625,10 @@ impl Resolver<'_> {
                         Some(f) => InstanceState::Failed(f.clone()),
                         None => InstanceState::Doc(with_facts(s, facts).into()),
                     };
-                    Instance { id, state }
+                    Instance {
+                        id: id.into(),
+                        state,
+                    }
                 }
                 None => {
                     let subscription = arm_id::subscription(self.id).unwrap_or_default();
@@ -633,7 +639,10 @@ impl Resolver<'_> {
                             "host {host} not resolvable with current scope"
                         )),
                     };
-                    Instance { id: conn_id, state }
+                    Instance {
+                        id: conn_id.into(),
+                        state,
+                    }
                 }
             };
             instances
@@ -746,7 +755,7 @@ fn id_of(doc: &Value, fallback: &str) -> String {
 fn single(doc: Result<(String, Doc), ReadFailure>) -> Target {
     match doc {
         Ok((id, doc)) => Target::Present(vec![Instance {
-            id,
+            id: id.into(),
             state: InstanceState::Doc(doc),
         }]),
         Err(f) => Target::Failed(f),

@@ -244,7 +244,7 @@ fn a_project_is_evaluated_through_its_hub() {
     ]);
     let e = estate(&d, WS);
     assert_eq!(doc(&present(&e, k("workspace"))[0])["id"], hub);
-    assert_eq!(present(&e, k("storage"))[0].id, ST);
+    assert_eq!(present(&e, k("storage"))[0].id.as_ref(), ST);
     assert_eq!(
         present(&e, k("compute")).len(),
         1,
@@ -397,7 +397,7 @@ fn sql_connections_resolve_to_servers_by_host() {
     let e = estate(&d, WS);
     let servers = present(&e, k("sql-server"));
     assert_eq!(servers.len(), 2, "the on-premises host is not Azure SQL");
-    assert_eq!(servers[1].id, server);
+    assert_eq!(servers[1].id.as_ref(), server);
     assert_eq!(
         doc(&servers[1])["amlsec"]["host"],
         "sql1.database.windows.net"

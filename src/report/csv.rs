@@ -160,7 +160,7 @@ fn control_row(
             &level,
             c.mode.as_str(),
             r.status.as_str(),
-            resource.map_or("", |res| res.id.as_str()),
+            resource.map_or("", |res| &*res.id),
             resource.map_or(r.status.as_str(), |res| res.status.as_str()),
             &message,
             &evidence,

@@ -269,7 +269,7 @@ fn row(h: &mut String, r: &ControlResult<'_>, workspace: &str) {
         Status::Fail | Status::Error | Status::Waived | Status::Unknown
     ) && let Some(fix) = &c.remediation
     {
-        let resource = listed.first().map_or(workspace, |x| x.id.as_str());
+        let resource = listed.first().map_or(workspace, |x| &*x.id);
         let _ = write!(
             h,
             "<pre class=\"fix\">{}</pre>",

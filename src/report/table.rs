@@ -574,7 +574,7 @@ fn finding(out: &mut String, w: &SubjectResult<'_>, r: &ControlResult<'_>, view:
         ));
     }
     if let Some(fix) = &r.control.remediation {
-        let resource = failed.first().map_or(w.id.as_str(), |x| x.id.as_str());
+        let resource = failed.first().map_or(w.id.as_str(), |x| &*x.id);
         let filled = clip(&fix::fill(fix.trim(), resource, &w.id), FIX_CHARS);
         out.push_str(&wrap(
             &format!("Fix: {}", filled.replace('\n', " ")),
