@@ -85,10 +85,12 @@ struct Resolver<'a> {
 impl Resolver<'_> {
     fn find(&self, kind: &TargetKind, parent: Option<&Target>) -> Target {
         let link = kind.link();
-        let unresolved = Target::Failed(ReadFailure::bad_reference(
-            self.id,
-            &format!("{kind}: its parent target was not resolved"),
-        ));
+        let unresolved = || {
+            Target::Failed(ReadFailure::bad_reference(
+                self.id,
+                &format!("{kind}: its parent target was not resolved"),
+            ))
+        };
         match (link.find, parent) {
             (Find::Audited, _) => single(Ok((
                 id_of(self.audited, self.id),
@@ -104,7 +106,7 @@ impl Resolver<'_> {
                 };
                 (id, doc)
             })),
-            (_, None) => unresolved,
+            (_, None) => unresolved(),
             (Find::Reference { property, required }, Some(p)) => {
                 match reference(p, property, required, link) {
                     Ok(id) => single(self.docs.get(&id).map(|d| (id, self.stored(d)))),
