@@ -1,7 +1,7 @@
 //! Policy assignments in effect for a workspace, with each one's member definitions and their
 //! effective effects (baseline.md §1.3), so rules can ask "is X enforced with Deny?".
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 use serde_json::{Value, json};
 
@@ -10,26 +10,28 @@ use super::{Instance, InstanceState, Target};
 use crate::arm_id;
 use crate::documents::Documents;
 use crate::documents::text;
-use crate::documents::{Doc, Step, Unread, member};
+use crate::documents::{Doc, ReadFailure, Step, Unread, member};
 
-/// The `policy-assignment` target (one list document) and the `policy-set-definition` target.
-pub fn assignments(docs: &Documents, ws: &str) -> (Target, Target) {
+/// The `policy-assignment` target: one list document of the assignments in force at the
+/// workspace, each with the definitions it assigns and their effects.
+pub fn assignments(docs: &Documents, ws: &str) -> Target {
     let rg = arm_id::resource_group(ws).unwrap_or_default();
     let collection = format!("{rg}/providers/Microsoft.Authorization/policyAssignments");
     if let Some(f) = docs.failure(&collection) {
-        return (Target::Failed(f.clone()), Target::Failed(f.clone()));
+        return Target::Failed(f);
     }
-    let mut sets: BTreeMap<String, Instance> = BTreeMap::new();
+    // An initiative is read once however many assignments name it: built-in ones are large.
+    let mut sets: HashMap<String, Result<Value, ReadFailure>> = HashMap::new();
     let mut items = Vec::new();
     let mut unread = Vec::new();
-    for a in &docs.scoped(&rg, "Microsoft.Authorization/policyAssignments") {
-        let scope = text(a, "properties.scope");
+    for a in docs.scoped(&rg, "Microsoft.Authorization/policyAssignments") {
+        let scope = text(&a, "properties.scope");
         let in_scope = !scope.is_empty()
             && (arm_id::is_self_or_ancestor(scope, &rg)
                 || scope
                     .to_ascii_lowercase()
                     .starts_with("/providers/microsoft.management/managementgroups/"));
-        let excluded = member(a, "properties")
+        let excluded = member(&a, "properties")
             .and_then(|p| member(p, "notScopes"))
             .and_then(Value::as_array)
             .into_iter()
@@ -39,22 +41,16 @@ pub fn assignments(docs: &Documents, ws: &str) -> (Target, Target) {
         if !in_scope || excluded {
             continue;
         }
-        let definition = text(a, "properties.policyDefinitionId");
+        let definition = text(&a, "properties.policyDefinitionId");
         let members = if definition
             .to_ascii_lowercase()
             .contains("/policysetdefinitions/")
         {
-            let set = docs.get(definition);
-            sets.entry(arm_id::key(definition))
-                .or_insert_with(|| Instance {
-                    id: definition.into(),
-                    state: match &set {
-                        Ok(d) => InstanceState::Doc(d.clone().into()),
-                        Err(f) => InstanceState::Failed(f.clone()),
-                    },
-                });
+            let set = sets
+                .entry(arm_id::key(definition))
+                .or_insert_with(|| docs.get(definition));
             match set {
-                Ok(set) => initiative_members(a, &set),
+                Ok(set) => initiative_members(&a, set),
                 // The initiative's members are unknown: an unread place, not an empty list.
                 Err(failure) => {
                     unread.push(Unread {
@@ -65,7 +61,7 @@ pub fn assignments(docs: &Documents, ws: &str) -> (Target, Target) {
                                 key => Step::Key(key.into()),
                             })
                             .collect(),
-                        failure,
+                        failure: failure.clone(),
                     });
                     Value::Null
                 }
@@ -74,30 +70,24 @@ pub fn assignments(docs: &Documents, ws: &str) -> (Target, Target) {
             json!([member_fact(
                 definition,
                 effect_value(
-                    member(a, "properties").and_then(|p| member(p, "parameters")),
+                    member(&a, "properties").and_then(|p| member(p, "parameters")),
                     "effect"
                 )
             )])
         };
-        let enforced = !text(a, "properties.enforcementMode").eq_ignore_ascii_case("DoNotEnforce");
+        let enforced = !text(&a, "properties.enforcementMode").eq_ignore_ascii_case("DoNotEnforce");
         items.push(with_facts(
-            a.clone(),
+            a,
             json!({"enforced": enforced, "definitions": members}),
         ));
     }
-    let list = Target::Present(vec![Instance {
+    Target::Present(vec![Instance {
         id: collection.as_str().into(),
         state: InstanceState::Doc(Doc {
             value: json!({"id": collection, "value": items}),
             unread,
         }),
-    }]);
-    let sets = if sets.is_empty() {
-        Target::Absent("no initiative is assigned".into())
-    } else {
-        Target::Present(sets.into_values().collect())
-    };
-    (list, sets)
+    }])
 }
 
 fn member_fact(definition_id: &str, effect: Option<String>) -> Value {
@@ -204,10 +194,9 @@ mod tests {
                 {"policyDefinitionId": "/p/policyDefinitions/m1", "parameters": {"effect": {"value": "[parameters('fx')]"}}},
                 {"policyDefinitionId": "/p/policyDefinitions/m2", "parameters": {"effect": {"value": "[parameters('fy')]"}}},
                 {"policyDefinitionId": "/p/policyDefinitions/m3"}]}}));
-        let (Target::Present(list), Target::Present(sets)) = assignments(&docs, WS) else {
+        let Target::Present(list) = assignments(&docs, WS) else {
             panic!()
         };
-        assert_eq!(sets.len(), 1);
         let InstanceState::Doc(doc) = &list[0].state else {
             panic!()
         };
@@ -239,10 +228,9 @@ mod tests {
             "/providers/Microsoft.Authorization/policySetDefinitions/gone",
             json!({}),
         ));
-        let (Target::Present(list), Target::Present(sets)) = assignments(&docs, WS) else {
+        let Target::Present(list) = assignments(&docs, WS) else {
             panic!()
         };
-        assert!(matches!(sets[0].state, InstanceState::Failed(_)));
         let InstanceState::Doc(doc) = &list[0].state else {
             panic!()
         };

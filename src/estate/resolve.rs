@@ -470,7 +470,7 @@ impl Resolver<'_> {
             Shape::List => self.list_doc(&collection),
             Shape::PricingPlan => self.pricing(&collection, kind.arg().unwrap_or_default()),
             Shape::RoleAssignments => self.role_assignments(&collection, kind.link()),
-            Shape::PolicyAssignments => policy::assignments(self.docs, self.id).0,
+            Shape::PolicyAssignments => policy::assignments(self.docs, self.id),
             Shape::Locks => self.locks(&collection, kind.link()),
         }
     }
@@ -539,7 +539,7 @@ impl Resolver<'_> {
                 let guid = arm_id::last_segment(text(&d, "properties.roleDefinitionId"))
                     .to_ascii_lowercase();
                 Some(with_facts(
-                    d.clone(),
+                    d,
                     json!({"scopeLevel": level, "roleDefinitionGuid": guid}),
                 ))
             })
