@@ -147,6 +147,15 @@ fn control_row(
         None => r.message.clone(),
     };
     let level = c.level.to_string();
+    // The fix with the names of the row's resource filled in, as the table gives it.
+    let fix = match c.remediation.as_deref() {
+        Some(fix) => super::fix::fill(
+            fix.trim(),
+            resource.map_or(subject.id.as_str(), |res| &res.id),
+            &subject.id,
+        ),
+        None => c.guidance.as_deref().unwrap_or_default().trim().to_string(),
+    };
     row(
         out,
         &[
@@ -164,11 +173,7 @@ fn control_row(
             resource.map_or(r.status.as_str(), |res| res.status.as_str()),
             &message,
             &evidence,
-            c.remediation
-                .as_deref()
-                .or(c.guidance.as_deref())
-                .unwrap_or_default()
-                .trim(),
+            &fix,
             &references,
             &waiver,
         ],

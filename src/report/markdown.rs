@@ -149,19 +149,25 @@ fn subject(md: &mut String, w: &crate::audit::SubjectResult<'_>, level: &str) {
         md.push_str("\n| Control | Severity | Status | Resource | Evidence | Fix |\n|---|---|---|---|---|---|\n");
         for r in findings {
             let bad: Vec<_> = r.findings().collect();
-            let mut fix = cell(r.control.remediation.as_deref().unwrap_or(""));
-            if let Some(docs) = &r.control.docs {
-                fix.push_str(&format!(" ([docs]({}))", cell(docs).replace(')', "%29")));
-            }
+            // The fix with the names of the resource it is for, as the table and HTML give it.
+            let fix = |resource: &str| {
+                let remediation = r.control.remediation.as_deref().unwrap_or("").trim();
+                let mut fix = cell(&super::fix::fill(remediation, resource, &w.id));
+                if let Some(docs) = &r.control.docs {
+                    fix.push_str(&format!(" ([docs]({}))", cell(docs).replace(')', "%29")));
+                }
+                fix
+            };
             if bad.is_empty() {
                 let _ = writeln!(
                     md,
-                    "| **{}** {} | {} | {} | – | {} | {fix} |",
+                    "| **{}** {} | {} | {} | – | {} | {} |",
                     r.control.id,
                     cell(&r.control.title),
                     r.control.severity.as_str(),
                     r.status.as_str(),
-                    cell(&r.message)
+                    cell(&r.message),
+                    fix(&w.id)
                 );
             }
             for res in bad {
@@ -175,13 +181,14 @@ fn subject(md: &mut String, w: &crate::audit::SubjectResult<'_>, level: &str) {
                 }
                 let _ = writeln!(
                     md,
-                    "| **{}** {} | {} | {} | `{}` | {} | {fix} |",
+                    "| **{}** {} | {} | {} | `{}` | {} | {} |",
                     r.control.id,
                     cell(&r.control.title),
                     r.control.severity.as_str(),
                     res.status.as_str(),
                     super::table::short_id(&res.id),
-                    evidence.join("<br>")
+                    evidence.join("<br>"),
+                    fix(&res.id)
                 );
             }
         }
