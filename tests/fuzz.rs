@@ -4,9 +4,12 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use amlsec::audit::{self, Selection};
-use amlsec::cloud::Settings;
-use amlsec::report::{self, Format, Report};
+use amlsec::audit::Selection;
+use amlsec::cloud::Cloud;
+use amlsec::date::Date;
+use amlsec::pipeline::{self, AuditRequest, Source};
+use amlsec::report::{self, Format};
+use amlsec::rules::mcsb::Framework;
 use amlsec::rules::{RuleSet, RuleSource, Severity};
 use amlsec::source::snapshot;
 
@@ -66,54 +69,53 @@ fn cases(default: usize) -> usize {
         .unwrap_or(default)
 }
 
-/// The exit code the binary would give for this snapshot text, through the same library calls.
+/// The exit code the binary would give for this snapshot text: the snapshot parser, then the
+/// library's pipeline with every format rendered (a compliance summary included).
 fn audit_snapshot(text: &[u8], rules: &RuleSet) -> u8 {
-    let docs = match snapshot::parse("fuzz.json", text) {
+    let documents = match snapshot::parse("fuzz.json", text) {
         Ok(d) => d,
         Err(e) => return e.exit_code(),
     };
-    let ids = match audit::subjects(&docs, &[]) {
-        Ok(ids) => ids,
-        Err(e) => return e.exit_code(),
-    };
-    let selection = Selection {
-        level: 2,
-        categories: vec![],
-        controls: vec![],
-        ..Default::default()
-    };
-    let controls = selection.apply(rules).unwrap();
-    let workspaces = audit::run(&docs, &ids, rules, &controls, &Settings::default());
-    let code = audit::exit_code(&workspaces, &[], audit::Gate::at(Severity::Low)) as u8;
-    // Every renderer sees a compliance summary too, from hostile documents.
-    let compliance = Some(audit::compliance::Compliance::of(
-        amlsec::rules::mcsb::Framework::Nist,
-        &workspaces,
-    ));
-    let report = Report {
-        compliance,
-        subjects: workspaces,
-        errors: vec![],
-        level: 2,
-        source: report::Source::Snapshot {
-            path: "fuzz.json".into(),
+    let request = AuditRequest {
+        source: Source::Documents {
+            documents: Box::new(documents),
+            label: "fuzz.json".into(),
+            pick: vec![],
         },
-        generated_at: "2026-12-01T00:00:00Z".into(),
-        duration_ms: 0,
-        requests: 0,
-        exceptions: vec![],
+        rules,
+        selection: Selection {
+            level: 2,
+            ..Default::default()
+        },
+        cloud: Cloud::Public,
+        settings: vec![],
+        exceptions: None,
+        answers: None,
         baseline: None,
+        fail_on: Severity::Low,
+        fail_on_new: false,
+        fail_on_unknown: false,
+        outputs: vec![],
+        markdown_limit: report::MARKDOWN_LIMIT,
+        compliance: Some(Framework::Nist),
+        today: Date::today(),
     };
-    for format in Format::NAMES {
-        report::write(
-            Format::parse(format).unwrap(),
-            &report,
-            &report::View::plain(),
-            &mut Vec::new(),
-        )
-        .unwrap();
+    let show = |report: &report::Report<'_>| {
+        for format in Format::NAMES {
+            report::write(
+                Format::parse(format).unwrap(),
+                report,
+                &report::View::plain(),
+                &mut Vec::new(),
+            )
+            .unwrap();
+        }
+        Ok(())
+    };
+    match pipeline::audit(request, show) {
+        Ok(finished) => finished.code,
+        Err(e) => e.exit_code(),
     }
-    code
 }
 
 #[test]
