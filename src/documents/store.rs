@@ -176,6 +176,17 @@ fn path_key(path: &str) -> String {
     arm_id::key(path)
 }
 
+/// Adds `key` to the index entry `at`, allocating the entry's name only when it is new (this
+/// runs for every document of a snapshot).
+fn index(index: &mut HashMap<String, Vec<Key>>, at: &str, key: &Key) {
+    match index.get_mut(at) {
+        Some(keys) => keys.push(Arc::clone(key)),
+        None => {
+            index.insert(at.to_string(), vec![Arc::clone(key)]);
+        }
+    }
+}
+
 /// What became of a document added under an id the store already holds (baseline.md §1.6).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Merge {
@@ -248,18 +259,15 @@ impl Documents {
             };
         }
         self.docs.insert(key.clone(), raw);
-        self.collections
-            .entry(arm_id::collection_key(id))
-            .or_default()
-            .push(key.clone());
+        // The collection key is the key up to its last segment (arm_id::collection_key).
+        let collection = key.rfind('/').map_or("", |i| &key[..i]);
+        index(&mut self.collections, collection, &key);
         if key.starts_with("/providers/microsoft.management/managementgroups/") {
             self.management_group_scoped.push(key.clone());
         }
-        if let Some(t) = arm_id::derive_type(id) {
-            self.types
-                .entry(t.to_ascii_lowercase())
-                .or_default()
-                .push(key);
+        if let Some(mut t) = arm_id::derive_type(id) {
+            t.make_ascii_lowercase();
+            index(&mut self.types, &t, &key);
         }
         Merge::Added
     }

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use serde_json::{Value, json};
 
-use super::resolve::with_facts;
+use super::resolve::{list_document, with_facts};
 use super::{Instance, InstanceState, Target};
 use crate::arm_id;
 use crate::documents::Documents;
@@ -76,15 +76,16 @@ pub fn assignments(docs: &Documents, ws: &str) -> Target {
             )])
         };
         let enforced = !text(&a, "properties.enforcementMode").eq_ignore_ascii_case("DoNotEnforce");
-        items.push(with_facts(
-            a,
-            json!({"enforced": enforced, "definitions": members}),
-        ));
+        // Built by hand: `json!` would serialise a copy of a large initiative's members.
+        let mut facts = serde_json::Map::new();
+        facts.insert("enforced".into(), Value::Bool(enforced));
+        facts.insert("definitions".into(), members);
+        items.push(with_facts(a, Value::Object(facts)));
     }
     Target::Present(vec![Instance {
         id: collection.as_str().into(),
         state: InstanceState::Doc(Doc {
-            value: json!({"id": collection, "value": items}),
+            value: list_document(&collection, items),
             unread,
         }),
     }])

@@ -881,8 +881,16 @@ fn add_log_destinations(targets: &mut BTreeMap<TargetKind, Target>) {
 pub(super) fn list_target(collection: &str, items: Vec<Value>) -> Target {
     single(Ok((
         collection.to_string(),
-        json!({"id": collection, "value": items}).into(),
+        list_document(collection, items).into(),
     )))
+}
+
+/// `{"id": collection, "value": items}`, the items moved in: `json!` would serialise a copy.
+pub(super) fn list_document(collection: &str, items: Vec<Value>) -> Value {
+    let mut list = serde_json::Map::new();
+    list.insert("id".into(), Value::String(collection.to_string()));
+    list.insert("value".into(), Value::Array(items));
+    Value::Object(list)
 }
 
 fn zone_ids(group: &Value) -> Vec<String> {
