@@ -75,24 +75,7 @@ pub fn is_self_or_ancestor(ancestor: &str, id: &str) -> bool {
 /// → `Microsoft.Network/privateEndpoints/privateDnsZoneGroups`. Types nest under the last
 /// `providers` segment, so extension resources (diagnostic settings, locks) get their own type.
 pub fn derive_type(id: &str) -> Option<String> {
-    // Called for every document entering the store: the segments of any real id fit on the
-    // stack, a longer (hostile) one goes to the heap.
-    let mut stack = [""; 32];
-    let mut count = 0;
-    let heap: Vec<&str>;
-    let segs: &[&str] = if segments(id).all(|s| {
-        let room = count < stack.len();
-        if room {
-            stack[count] = s;
-            count += 1;
-        }
-        room
-    }) {
-        &stack[..count]
-    } else {
-        heap = segments(id).collect();
-        &heap
-    };
+    let segs: Vec<&str> = segments(id).collect();
     let provider_at = segs
         .iter()
         .rposition(|s| s.eq_ignore_ascii_case("providers"));
@@ -103,13 +86,8 @@ pub fn derive_type(id: &str) -> Option<String> {
             if rest.is_empty() || !rest.len().is_multiple_of(2) {
                 return None;
             }
-            let mut t = String::with_capacity(id.len());
-            t.push_str(namespace);
-            for ty in rest.iter().step_by(2) {
-                t.push('/');
-                t.push_str(ty);
-            }
-            Some(t)
+            let types: Vec<&str> = rest.iter().step_by(2).copied().collect();
+            Some(format!("{namespace}/{}", types.join("/")))
         }
         None => match segs.len() {
             2 if segs[0].eq_ignore_ascii_case("subscriptions") => {
@@ -214,12 +192,6 @@ mod tests {
         assert_eq!(
             derive_type("/subscriptions/s/resourceGroups/rg/providers/X.Y/z"),
             None
-        );
-        // Past the segments kept on the stack, the same answer.
-        let deep = format!("/subscriptions/s/providers/X.Y{}", "/a/b".repeat(40));
-        assert_eq!(
-            derive_type(&deep).unwrap(),
-            format!("X.Y{}", "/a".repeat(40))
         );
         assert_eq!(
             vnet_of_subnet("/s/virtualNetworks/v/subnets/a").unwrap(),
