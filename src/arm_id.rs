@@ -23,14 +23,10 @@ pub fn last_segment(id: &str) -> &str {
     id.rsplit('/').next().unwrap_or(id)
 }
 
-/// The id without its last segment: the collection a child lives in
-/// (`{ws}/computes/c1` → `{ws}/computes`), as a comparison key.
-pub fn collection_key(id: &str) -> String {
-    let k = key(id);
-    match k.rfind('/') {
-        Some(i) => k[..i].to_string(),
-        None => String::new(),
-    }
+/// A key without its last segment: the collection a child lives in (`{ws}/computes/c1` →
+/// `{ws}/computes`).
+pub fn collection_of(key: &str) -> &str {
+    key.rfind('/').map_or("", |i| &key[..i])
 }
 
 /// The resource a collection lists under (its key): `{ws}` of `{ws}/computes` and of

@@ -259,9 +259,7 @@ impl Documents {
             };
         }
         self.docs.insert(key.clone(), raw);
-        // The collection key is the key up to its last segment (arm_id::collection_key).
-        let collection = key.rfind('/').map_or("", |i| &key[..i]);
-        index(&mut self.collections, collection, &key);
+        index(&mut self.collections, arm_id::collection_of(&key), &key);
         if key.starts_with("/providers/microsoft.management/managementgroups/") {
             self.management_group_scoped.push(key.clone());
         }

@@ -47,9 +47,10 @@ impl Pacing {
             (reported + REFILL_PER_SECOND * now.duration_since(b.at).as_secs_f64()).min(BUCKET);
         b.remaining = Some(refilled - 1.0);
         b.at = now;
-        let refill = match refilled < RESERVE {
-            true => Duration::from_secs_f64((RESERVE - refilled) / REFILL_PER_SECOND),
-            false => Duration::ZERO,
+        let refill = if refilled < RESERVE {
+            Duration::from_secs_f64((RESERVE - refilled) / REFILL_PER_SECOND)
+        } else {
+            Duration::ZERO
         };
         blocked.max(refill)
     }
