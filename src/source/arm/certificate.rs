@@ -288,7 +288,11 @@ mod tests {
                 ),
                 Err(why) => (
                     StatusCode::Unauthorized,
-                    format!(r#"{{"error":"invalid_client","error_description":"AADSTS700027: {why}"}}"#),
+                    serde_json::json!({
+                        "error": "invalid_client",
+                        "error_description": format!("AADSTS700027: {why}"),
+                    })
+                    .to_string(),
                 ),
             };
             Ok(AsyncRawResponse::from_bytes(status, Headers::new(), body))
