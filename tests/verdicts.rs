@@ -249,9 +249,10 @@ fn judge(case: &Case, report: &Report<'_>) -> Result<(), String> {
                         .map(|e| &e.path)
                         .collect::<Vec<_>>()
                 )),
-                Some(e) if e.actual != *want => {
-                    problems.push(format!("evidence {path} = {} (expected {want})", e.actual))
-                }
+                Some(e) if e.actual.value() != *want => problems.push(format!(
+                    "evidence {path} = {} (expected {want})",
+                    e.actual.value()
+                )),
                 Some(_) => {}
             }
         }

@@ -6,11 +6,10 @@
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use serde_saphyr::Spanned;
 
 use super::exceptions::glob;
-use super::{EvidenceItem, ResourceResult, Status, SubjectResult};
+use super::{Actual, EvidenceItem, ResourceResult, Status, SubjectResult};
 use crate::date::Date;
 use crate::error::{Diagnostic, Error, Position, Result};
 use crate::rules::{Control, Mode};
@@ -202,13 +201,13 @@ impl Answers {
                     // a `not met` is a finding like any other (waivable, tracked by baseline).
                     let mut evidence = vec![EvidenceItem {
                         path: "answer".into(),
-                        actual: Value::String(answer.answer.clone()),
+                        actual: Actual::of(&answer.answer),
                         expected: Some("met".into()),
                     }];
                     if !answer.evidence.is_empty() {
                         evidence.push(EvidenceItem {
                             path: "evidence".into(),
-                            actual: Value::from(answer.evidence.clone()),
+                            actual: Actual::of(&answer.evidence),
                             expected: None,
                         });
                     }

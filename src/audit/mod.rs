@@ -11,6 +11,7 @@ use std::collections::BTreeSet;
 
 use serde::Serialize;
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 use crate::arm_id;
 use crate::documents::{Documents, ReadFailure};
@@ -89,7 +90,7 @@ impl Status {
 #[derive(Debug, Clone, Serialize)]
 pub struct EvidenceItem {
     pub path: std::sync::Arc<str>,
-    pub actual: Value,
+    pub actual: Actual,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expected: Option<std::sync::Arc<str>>,
 }
@@ -125,15 +126,48 @@ pub struct ControlResult<'r> {
     pub answer: Option<Box<answers::Answer>>,
 }
 
+/// A value found on a resource, kept as its JSON text: a large audit holds hundreds of
+/// thousands of these, and text is one allocation where a `Value` is one per node.
+#[derive(Debug, Clone)]
+pub struct Actual(Box<RawValue>);
+
+impl Serialize for Actual {
+    /// As the value itself, so a pretty-printed report indents it like the rest.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        self.value().serialize(s)
+    }
+}
+
+impl Actual {
+    pub fn of(value: &impl Serialize) -> Actual {
+        // Serialising a `Value`, a string or a list of them cannot fail.
+        Actual(serde_json::value::to_raw_value(value).expect("JSON values serialise"))
+    }
+
+    /// What a path that found nothing shows.
+    pub fn missing() -> Actual {
+        Actual::of(&Value::Null)
+    }
+
+    pub fn value(&self) -> Value {
+        serde_json::from_str(self.0.get()).unwrap_or(Value::Null)
+    }
+
+    /// As reports show it: a string without its quotes, nothing as `(missing)`, anything
+    /// else as JSON.
+    pub fn shown(&self) -> String {
+        match self.value() {
+            Value::Null => "(missing)".to_string(),
+            Value::String(s) => s,
+            _ => self.0.get().to_string(),
+        }
+    }
+}
+
 impl std::fmt::Display for EvidenceItem {
     /// `path = actual (expected …)`, the form every report shows evidence in.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let actual = match &self.actual {
-            Value::Null => "(missing)".to_string(),
-            Value::String(s) => s.clone(),
-            other => other.to_string(),
-        };
-        write!(f, "{} = {actual}", self.path)?;
+        write!(f, "{} = {}", self.path, self.actual.shown())?;
         match &self.expected {
             Some(x) => write!(f, " (expected {x})"),
             None => Ok(()),
@@ -638,13 +672,9 @@ fn judge(
         .map(|e| EvidenceItem {
             path: e.shown.clone(),
             actual: match scope.resolve(&e.path) {
-                Ok(Found::One(v)) => v.cloned().unwrap_or(Value::Null),
-                Ok(Found::Many(vs)) => Value::Array(
-                    vs.into_iter()
-                        .map(|v| v.cloned().unwrap_or(Value::Null))
-                        .collect(),
-                ),
-                Err(f) => Value::String(format!("unreadable: {f}")),
+                Ok(Found::One(v)) => Actual::of(&v),
+                Ok(Found::Many(vs)) => Actual::of(&vs),
+                Err(f) => Actual::of(&format!("unreadable: {f}")),
             },
             expected: e.expected.clone(),
         })
@@ -912,9 +942,9 @@ mod tests {
         assert_eq!(r.message, "2 of 3 resources fail");
         let statuses: Vec<Status> = r.resources.iter().map(|x| x.status).collect();
         assert_eq!(statuses, [Status::Pass, Status::Fail, Status::Fail]);
-        assert_eq!(r.resources[1].evidence[0].actual, json!(true));
+        assert_eq!(r.resources[1].evidence[0].actual.value(), json!(true));
         assert_eq!(
-            r.resources[2].evidence[0].actual,
+            r.resources[2].evidence[0].actual.value(),
             Value::Null,
             "missing is shown as null"
         );

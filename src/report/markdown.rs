@@ -19,12 +19,8 @@ fn cell(text: &str) -> String {
         .replace('\n', " ")
 }
 
-fn code(v: &serde_json::Value) -> String {
-    let text = match v {
-        serde_json::Value::String(s) => s.clone(),
-        serde_json::Value::Null => "(missing)".into(),
-        other => other.to_string(),
-    };
+fn code(v: &crate::audit::Actual) -> String {
+    let text = v.shown();
     let text = if text.chars().count() > 120 {
         format!("{}…", text.chars().take(119).collect::<String>())
     } else {
