@@ -1,4 +1,4 @@
-use std::collections::HashMap;
+use std::collections::HashMap as StdHashMap;
 use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
@@ -104,9 +104,9 @@ pub struct Deployment {
     /// Keys of every resource the template deploys.
     pub deployed: std::collections::HashSet<String>,
     /// Per document key: the places whose values are known only at deployment time.
-    pub unknown: HashMap<String, Vec<(Vec<super::Step>, String)>>,
+    pub unknown: StdHashMap<String, Vec<(Vec<super::Step>, String)>>,
     /// Per document key: where the template declares it.
-    pub declared_at: HashMap<String, Location>,
+    pub declared_at: StdHashMap<String, Location>,
     /// The template overlays an estate (a snapshot): what it does not deploy is read from the
     /// estate, with the estate's rules.
     pub overlay: bool,
@@ -125,6 +125,10 @@ impl std::fmt::Display for Location {
         write!(f, "{}:{}:{}", self.file, self.line, self.column)
     }
 }
+
+/// The store's maps: keyed by ids, hashed for every document of a snapshot and every read,
+/// where SipHash took a twentieth of an audit; foldhash is still seeded per process.
+type HashMap<K, V> = StdHashMap<K, V, foldhash::fast::RandomState>;
 
 /// Property value (lower-cased) -> ids of the documents that have it.
 type Lookup = HashMap<String, Vec<Key>>;
@@ -207,8 +211,9 @@ impl Documents {
         super::entry::redact_secrets(&mut doc);
         if let Some(id) = doc.get("id").and_then(Value::as_str).map(str::to_string) {
             let raw = serde_json::value::to_raw_value(&doc).expect("a Value serialises");
-            if self.insert_raw(&id, raw.clone()) == Merge::Conflict {
-                self.docs.insert(arm_id::key(&id).into(), raw);
+            let key: Key = arm_id::key(&id).into();
+            if self.insert_raw(key.clone(), raw.clone()) == Merge::Conflict {
+                self.docs.insert(key, raw);
             }
         }
     }
@@ -222,6 +227,16 @@ impl Documents {
         raw: &RawValue,
         needs_normalising: bool,
     ) -> Result<Merge, serde_json::Error> {
+        let key: Key = arm_id::key(id).into();
+        if !needs_normalising
+            && self
+                .docs
+                .get(&key)
+                .is_some_and(|held| held.get() == raw.get())
+        {
+            // An identical copy (a snapshot may repeat a shared document): not copied again.
+            return Ok(Merge::Kept);
+        }
         let raw = if needs_normalising || super::entry::secret_map(id).is_some() {
             let mut doc: Value = serde_json::from_str(raw.get())?;
             super::entry::normalise_ids(&mut doc);
@@ -230,11 +245,10 @@ impl Documents {
         } else {
             raw.to_owned()
         };
-        Ok(self.insert_raw(id, raw))
+        Ok(self.insert_raw(key, raw))
     }
 
-    fn insert_raw(&mut self, id: &str, raw: Box<RawValue>) -> Merge {
-        let key: Key = arm_id::key(id).into();
+    fn insert_raw(&mut self, key: Key, raw: Box<RawValue>) -> Merge {
         if let Some(held) = self.docs.get(&key) {
             if held.get() == raw.get() {
                 return Merge::Kept;
@@ -263,8 +277,8 @@ impl Documents {
         if key.starts_with("/providers/microsoft.management/managementgroups/") {
             self.management_group_scoped.push(key.clone());
         }
-        if let Some(mut t) = arm_id::derive_type(id) {
-            t.make_ascii_lowercase();
+        // The key is the id in lower case, so the type derived from it is too.
+        if let Some(t) = arm_id::derive_type(&key) {
             index(&mut self.types, &t, &key);
         }
         Merge::Added
@@ -488,7 +502,7 @@ impl Documents {
             let mut cache = self.lookups.lock().unwrap_or_else(|e| e.into_inner());
             let entry = cache.entry((resource_type.to_ascii_lowercase(), path.to_string()));
             Arc::clone(entry.or_insert_with(|| {
-                let mut index: Lookup = HashMap::new();
+                let mut index = Lookup::default();
                 for key in self
                     .types
                     .get(&resource_type.to_ascii_lowercase())

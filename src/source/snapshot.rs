@@ -76,7 +76,7 @@ pub fn parse(name: &str, text: &[u8]) -> Result<Documents> {
     let mut adder = Adder {
         docs: &mut docs,
         text: bytes,
-        seen: HashMap::new(),
+        seen: HashMap::default(),
     };
     match bytes[first] {
         b'[' => {
@@ -223,7 +223,7 @@ struct Adder<'d, 't> {
     docs: &'d mut Documents,
     text: &'t [u8],
     /// Document key -> byte offset of the document held for it.
-    seen: HashMap<String, usize>,
+    seen: HashMap<String, usize, foldhash::fast::RandomState>,
 }
 
 impl Adder<'_, '_> {
