@@ -137,13 +137,33 @@ type Lookup = HashMap<String, Vec<Key>>;
 /// into each.
 type Key = Arc<str>;
 
+/// A document's JSON text and, from its second reader on, its parsed tree: a network, policy
+/// or role that many workspaces share is parsed once, as cloning a tree costs less than
+/// parsing its text again; a workspace's own documents, read once, are never kept parsed.
+#[derive(Debug)]
+struct Held {
+    text: Box<RawValue>,
+    reads: std::sync::atomic::AtomicU32,
+    tree: std::sync::OnceLock<Value>,
+}
+
+impl Held {
+    fn new(text: Box<RawValue>) -> Held {
+        Held {
+            text,
+            reads: Default::default(),
+            tree: Default::default(),
+        }
+    }
+}
+
 /// ARM documents keyed by id (case-insensitive), indexed by collection and by type, plus the
 /// reads that failed. Documents are kept as JSON text and parsed when asked for: a parsed
 /// `Value` tree takes several times the text's size, and each document is read by one or two
 /// workspaces only.
 #[derive(Debug, Default)]
 pub struct Documents {
-    docs: HashMap<Key, Box<RawValue>>,
+    docs: HashMap<Key, Held>,
     collections: HashMap<String, Vec<Key>>,
     types: HashMap<String, Vec<Key>>,
     failures: HashMap<String, ReadFailure>,
@@ -213,7 +233,7 @@ impl Documents {
             let raw = serde_json::value::to_raw_value(&doc).expect("a Value serialises");
             let key: Key = arm_id::key(&id).into();
             if self.insert_raw(key.clone(), raw.clone()) == Merge::Conflict {
-                self.docs.insert(key, raw);
+                self.docs.insert(key, Held::new(raw));
             }
         }
     }
@@ -232,7 +252,7 @@ impl Documents {
             && self
                 .docs
                 .get(&key)
-                .is_some_and(|held| held.get() == raw.get())
+                .is_some_and(|held| held.text.get() == raw.get())
         {
             // An identical copy (a snapshot may repeat a shared document): not copied again.
             return Ok(Merge::Kept);
@@ -250,6 +270,7 @@ impl Documents {
 
     fn insert_raw(&mut self, key: Key, raw: Box<RawValue>) -> Merge {
         if let Some(held) = self.docs.get(&key) {
+            let held = &held.text;
             if held.get() == raw.get() {
                 return Merge::Kept;
             }
@@ -265,14 +286,14 @@ impl Documents {
             }
             return match (compute_list_item(&held_doc), compute_list_item(&new_doc)) {
                 (Some(true), Some(false)) => {
-                    self.docs.insert(key, raw);
+                    self.docs.insert(key, Held::new(raw));
                     Merge::Replaced
                 }
                 (Some(false), Some(true)) => Merge::Kept,
                 _ => Merge::Conflict,
             };
         }
-        self.docs.insert(key.clone(), raw);
+        self.docs.insert(key.clone(), Held::new(raw));
         index(&mut self.collections, arm_id::collection_of(&key), &key);
         if key.starts_with("/providers/microsoft.management/managementgroups/") {
             self.management_group_scoped.push(key.clone());
@@ -287,7 +308,11 @@ impl Documents {
     /// The parsed document; a missing `type` is derived from the id (some ARM children, such
     /// as `privateDnsZoneGroups`, omit it).
     fn parse(&self, key: &str) -> Option<Value> {
-        let mut doc: Value = serde_json::from_str(self.docs.get(key)?.get()).ok()?;
+        let held = self.docs.get(key)?;
+        if let Some(tree) = held.tree.get() {
+            return Some(tree.clone());
+        }
+        let mut doc: Value = serde_json::from_str(held.text.get()).ok()?;
         if let Some(obj) = doc.as_object_mut()
             && !obj.contains_key("type")
             && let Some(t) = obj
@@ -296,6 +321,13 @@ impl Documents {
                 .and_then(arm_id::derive_type)
         {
             obj.insert("type".into(), Value::String(t));
+        }
+        if held
+            .reads
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            > 0
+        {
+            let _ = held.tree.set(doc.clone());
         }
         Some(doc)
     }
@@ -320,7 +352,9 @@ impl Documents {
     pub fn raw_documents(&self) -> Vec<&RawValue> {
         let mut keys: Vec<&Key> = self.docs.keys().collect();
         keys.sort();
-        keys.into_iter().map(|k| self.docs[k].as_ref()).collect()
+        keys.into_iter()
+            .map(|k| self.docs[k].text.as_ref())
+            .collect()
     }
 
     pub fn failure(&self, path: &str) -> Option<ReadFailure> {
@@ -411,7 +445,7 @@ impl Documents {
         let mut keys: Vec<&Key> = docs.keys().collect();
         keys.sort();
         for key in keys {
-            if let Ok(doc) = serde_json::from_str::<Value>(docs[key].get()) {
+            if let Ok(doc) = serde_json::from_str::<Value>(docs[key].text.get()) {
                 self.insert(doc);
             }
         }
@@ -466,7 +500,7 @@ impl Documents {
             .unwrap_or_default();
         keys.sort();
         keys.into_iter()
-            .filter_map(|k| serde_json::from_str::<IdOnly>(self.docs[k].get()).ok())
+            .filter_map(|k| serde_json::from_str::<IdOnly>(self.docs[k].text.get()).ok())
             .map(|d| d.id)
             .collect()
     }
@@ -580,6 +614,19 @@ mod tests {
                 .len(),
             3
         );
+    }
+
+    #[test]
+    fn a_document_read_again_is_the_same_and_its_readers_own_their_copies() {
+        let mut d = Documents::default();
+        d.insert(json!({"id": "/s/providers/M.X/nsg/n", "properties": {"rules": [1, 2]}}));
+        let mut first = d.get("/s/providers/M.X/nsg/n").unwrap();
+        first["properties"]["rules"] = json!("changed by a reader");
+        let second = d.get("/s/providers/M.X/nsg/n").unwrap();
+        let third = d.get("/S/providers/m.x/NSG/n").unwrap();
+        assert_eq!(second["properties"]["rules"], json!([1, 2]));
+        assert_eq!(second, third, "the kept tree is the parsed one");
+        assert_eq!(third["type"], "M.X/nsg");
     }
 
     #[test]
