@@ -144,7 +144,8 @@ type Key = Arc<str>;
 struct Held {
     text: Box<RawValue>,
     reads: std::sync::atomic::AtomicU32,
-    tree: std::sync::OnceLock<Value>,
+    /// Boxed: the map has a slot per document, and most are never kept parsed.
+    tree: std::sync::OnceLock<Box<Value>>,
 }
 
 impl Held {
@@ -155,6 +156,22 @@ impl Held {
             tree: Default::default(),
         }
     }
+}
+
+/// A held document parsed; a missing `type` is derived from the id (some ARM children, such
+/// as `privateDnsZoneGroups`, omit it).
+fn parse(held: &Held) -> Option<Value> {
+    let mut doc: Value = serde_json::from_str(held.text.get()).ok()?;
+    if let Some(obj) = doc.as_object_mut()
+        && !obj.contains_key("type")
+        && let Some(t) = obj
+            .get("id")
+            .and_then(Value::as_str)
+            .and_then(arm_id::derive_type)
+    {
+        obj.insert("type".into(), Value::String(t));
+    }
+    Some(doc)
 }
 
 /// ARM documents keyed by id (case-insensitive), indexed by collection and by type, plus the
@@ -305,29 +322,19 @@ impl Documents {
         Merge::Added
     }
 
-    /// The parsed document; a missing `type` is derived from the id (some ARM children, such
-    /// as `privateDnsZoneGroups`, omit it).
+    /// The parsed document, for a reader: kept parsed from its second reader on.
     fn parse(&self, key: &str) -> Option<Value> {
         let held = self.docs.get(key)?;
         if let Some(tree) = held.tree.get() {
-            return Some(tree.clone());
+            return Some(Value::clone(tree));
         }
-        let mut doc: Value = serde_json::from_str(held.text.get()).ok()?;
-        if let Some(obj) = doc.as_object_mut()
-            && !obj.contains_key("type")
-            && let Some(t) = obj
-                .get("id")
-                .and_then(Value::as_str)
-                .and_then(arm_id::derive_type)
-        {
-            obj.insert("type".into(), Value::String(t));
-        }
+        let doc = parse(held)?;
         if held
             .reads
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
             > 0
         {
-            let _ = held.tree.set(doc.clone());
+            let _ = held.tree.set(Box::new(doc.clone()));
         }
         Some(doc)
     }
@@ -543,7 +550,8 @@ impl Documents {
                     .into_iter()
                     .flatten()
                 {
-                    let doc = self.parse(key);
+                    // Read for the index only: not a reader that makes the document kept.
+                    let doc = self.docs.get(key).and_then(parse);
                     let mut v = doc.as_ref();
                     for seg in path.split('.') {
                         v = v.and_then(|x| crate::documents::member(x, seg));
@@ -638,6 +646,11 @@ mod tests {
         let found = d.find_by("microsoft.sql/servers", fqdn, "a.DATABASE.windows.net");
         assert_eq!(found.unwrap()["id"], "/s/providers/Microsoft.Sql/servers/a");
         assert!(d.find_by("Microsoft.Sql/servers", fqdn, "c").is_none());
+        let held = &d.docs["/s/providers/microsoft.sql/servers/a"];
+        assert!(
+            held.tree.get().is_none(),
+            "indexing is not a second reader: a workspace's own server is not kept parsed"
+        );
     }
 
     #[test]
