@@ -315,8 +315,8 @@ impl Documents {
         if key.starts_with("/providers/microsoft.management/managementgroups/") {
             self.management_group_scoped.push(key.clone());
         }
-        // The key is the id in lower case, so the type derived from it is too.
-        if let Some(t) = arm_id::derive_type(&key) {
+        if let Some(mut t) = arm_id::derive_type(&key) {
+            t.make_ascii_lowercase();
             index(&mut self.types, &t, &key);
         }
         Merge::Added
@@ -595,6 +595,11 @@ mod tests {
         assert_eq!(list[0]["type"], "Given");
         assert_eq!(list[1]["type"], "M.X/ws/computes");
         assert_eq!(d.ids_of_type("m.x/WS/computes").len(), 2);
+        d.insert(json!({"id": "/subscriptions/S1"}));
+        assert_eq!(
+            d.ids_of_type("Microsoft.Resources/subscriptions"),
+            ["/subscriptions/S1"]
+        );
     }
 
     #[test]
