@@ -144,11 +144,6 @@ impl Actual {
         Actual(serde_json::value::to_raw_value(value).expect("JSON values serialise"))
     }
 
-    /// What a path that found nothing shows.
-    pub fn missing() -> Actual {
-        Actual::of(&Value::Null)
-    }
-
     pub fn value(&self) -> Value {
         serde_json::from_str(self.0.get()).unwrap_or(Value::Null)
     }
