@@ -240,14 +240,10 @@ fn judge(case: &Case, report: &Report<'_>) -> Result<(), String> {
             return Err("no resource to read evidence from".into());
         };
         for (path, want) in &case.actual {
-            match resource.evidence.iter().find(|e| *e.path == **path) {
+            match resource.evidence.iter().find(|e| e.path == *path) {
                 None => problems.push(format!(
                     "no evidence for {path}; evidence: {:?}",
-                    resource
-                        .evidence
-                        .iter()
-                        .map(|e| &e.path)
-                        .collect::<Vec<_>>()
+                    resource.evidence.iter().map(|e| e.path).collect::<Vec<_>>()
                 )),
                 Some(e) if e.actual.value() != *want => problems.push(format!(
                     "evidence {path} = {} (expected {want})",
@@ -261,11 +257,12 @@ fn judge(case: &Case, report: &Report<'_>) -> Result<(), String> {
     let declared: Vec<String> = result
         .control
         .evidence
+        .paths
         .iter()
-        .map(|e| e.path.to_string())
+        .map(|p| p.to_string())
         .collect();
     for r in result.resources.iter().filter(|r| !r.evidence.is_empty()) {
-        let paths: Vec<&str> = r.evidence.iter().map(|e| &*e.path).collect();
+        let paths: Vec<&str> = r.evidence.iter().map(|e| e.path).collect();
         if paths
             .iter()
             .copied()

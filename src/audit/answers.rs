@@ -6,13 +6,14 @@
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use serde_saphyr::Spanned;
 
 use super::exceptions::glob;
-use super::{Actual, EvidenceItem, ResourceResult, Status, SubjectResult};
+use super::{Evidence, ResourceResult, Status, SubjectResult};
 use crate::date::Date;
 use crate::error::{Diagnostic, Error, Position, Result};
-use crate::rules::{Control, Mode};
+use crate::rules::{Control, Mode, Shown};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Verdict {
@@ -199,18 +200,19 @@ impl Answers {
                     );
                     // The answer is the evidence, on the workspace: every report shows it, and
                     // a `not met` is a finding like any other (waivable, tracked by baseline).
-                    let mut evidence = vec![EvidenceItem {
+                    let mut shown = vec![Shown {
                         path: "answer".into(),
-                        actual: Actual::of(&answer.answer),
                         expected: Some("met".into()),
                     }];
+                    let mut values = vec![Value::from(answer.answer.as_str())];
                     if !answer.evidence.is_empty() {
-                        evidence.push(EvidenceItem {
+                        shown.push(Shown {
                             path: "evidence".into(),
-                            actual: Actual::of(&answer.evidence),
                             expected: None,
                         });
+                        values.push(Value::from(answer.evidence.clone()));
                     }
+                    let evidence = Evidence::new(shown.into(), &values);
                     r.resources = vec![ResourceResult {
                         id: w.id.as_str().into(),
                         status: r.status,

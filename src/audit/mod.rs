@@ -8,6 +8,7 @@ pub mod exceptions;
 
 use crate::cloud::Settings;
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use serde::Serialize;
 use serde_json::Value;
@@ -20,7 +21,7 @@ use crate::estate::{self, Estate, InstanceState, Target};
 use crate::graph::{self, SUBJECTS, Subject, TargetKind};
 use crate::rules::condition::Scope;
 use crate::rules::path::Found;
-use crate::rules::{Control, Mode, RuleSet, Severity};
+use crate::rules::{Control, Mode, RuleSet, Severity, Shown};
 use exceptions::Waiver;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -86,13 +87,71 @@ impl Status {
     }
 }
 
-/// What a path of the evidence list held on one resource.
-#[derive(Debug, Clone, Serialize)]
-pub struct EvidenceItem {
-    pub path: std::sync::Arc<str>,
-    pub actual: Actual,
+/// What a control's evidence paths held on one resource: the paths, shared with the control,
+/// and the values as one JSON array. A large audit holds hundreds of thousands of these; as
+/// text, a resource's evidence is one allocation, where `Value`s are one per node.
+#[derive(Debug, Clone, Default)]
+pub struct Evidence {
+    shown: Arc<[Shown]>,
+    /// A JSON array, one value per path; absent when there are no paths.
+    values: Option<Box<RawValue>>,
+}
+
+impl Evidence {
+    /// `values` must serialise as a JSON array with a value for each of `shown`.
+    pub fn new(shown: Arc<[Shown]>, values: &impl Serialize) -> Evidence {
+        // Values that came from JSON serialise without fail.
+        let values = serde_json::value::to_raw_value(values).expect("JSON values serialise");
+        Evidence {
+            shown,
+            values: Some(values),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.shown.is_empty()
+    }
+
+    pub fn iter(&self) -> std::vec::IntoIter<EvidenceItem<'_>> {
+        let values: Vec<&RawValue> = self
+            .values
+            .as_deref()
+            .and_then(|v| serde_json::from_str(v.get()).ok())
+            .unwrap_or_default();
+        self.shown
+            .iter()
+            .zip(values)
+            .map(|(shown, value)| EvidenceItem {
+                path: &shown.path,
+                actual: Actual(value),
+                expected: shown.expected.as_deref(),
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+    }
+}
+
+impl<'e> IntoIterator for &'e Evidence {
+    type Item = EvidenceItem<'e>;
+    type IntoIter = std::vec::IntoIter<EvidenceItem<'e>>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+impl Serialize for Evidence {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.collect_seq(self)
+    }
+}
+
+/// What one evidence path held on one resource.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct EvidenceItem<'e> {
+    pub path: &'e str,
+    pub actual: Actual<'e>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub expected: Option<std::sync::Arc<str>>,
+    pub expected: Option<&'e str>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -101,7 +160,7 @@ pub struct ResourceResult {
     pub status: Status,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
-    pub evidence: Vec<EvidenceItem>,
+    pub evidence: Evidence,
     /// The exception that waived this resource's failure. Boxed, as are the other rare parts
     /// of a result: a large audit holds hundreds of thousands of results.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -126,24 +185,18 @@ pub struct ControlResult<'r> {
     pub answer: Option<Box<answers::Answer>>,
 }
 
-/// A value found on a resource, kept as its JSON text: a large audit holds hundreds of
-/// thousands of these, and text is one allocation where a `Value` is one per node.
-#[derive(Debug, Clone)]
-pub struct Actual(Box<RawValue>);
+/// A value found on a resource, as JSON text.
+#[derive(Debug, Clone, Copy)]
+pub struct Actual<'e>(&'e RawValue);
 
-impl Serialize for Actual {
+impl Serialize for Actual<'_> {
     /// As the value itself, so a pretty-printed report indents it like the rest.
     fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
         self.value().serialize(s)
     }
 }
 
-impl Actual {
-    pub fn of(value: &impl Serialize) -> Actual {
-        // Serialising a `Value`, a string or a list of them cannot fail.
-        Actual(serde_json::value::to_raw_value(value).expect("JSON values serialise"))
-    }
-
+impl Actual<'_> {
     pub fn value(&self) -> Value {
         serde_json::from_str(self.0.get()).unwrap_or(Value::Null)
     }
@@ -159,7 +212,7 @@ impl Actual {
     }
 }
 
-impl std::fmt::Display for EvidenceItem {
+impl std::fmt::Display for EvidenceItem<'_> {
     /// `path = actual (expected …)`, the form every report shows evidence in.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{} = {}", self.path, self.actual.shown())?;
@@ -570,7 +623,7 @@ pub fn evaluate<'r>(control: &'r Control, estate: &Estate, rules: &RuleSet) -> C
                     id: instance.id.clone(),
                     status,
                     message: Some(message),
-                    evidence: vec![],
+                    evidence: Evidence::default(),
                     waiver: None,
                     baseline: None,
                     location: None,
@@ -580,7 +633,7 @@ pub fn evaluate<'r>(control: &'r Control, estate: &Estate, rules: &RuleSet) -> C
                 id: instance.id.clone(),
                 status: Status::Manual,
                 message: Some(m.clone()),
-                evidence: vec![],
+                evidence: Evidence::default(),
                 waiver: None,
                 baseline: None,
                 location: None,
@@ -636,6 +689,25 @@ fn noun(n: usize) -> &'static str {
     if n == 1 { "resource" } else { "resources" }
 }
 
+/// What evidence paths found, serialised as one JSON array: a value, a list of them, or why
+/// the path could not be read.
+struct FoundValues<'f, 'v>(&'f [Result<Found<'v>, ReadFailure>]);
+
+impl Serialize for FoundValues<'_, '_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let mut seq = s.serialize_seq(Some(self.0.len()))?;
+        for found in self.0 {
+            match found {
+                Ok(Found::One(v)) => seq.serialize_element(v)?,
+                Ok(Found::Many(vs)) => seq.serialize_element(vs)?,
+                Err(f) => seq.serialize_element(&format!("unreadable: {f}"))?,
+            }
+        }
+        seq.end()
+    }
+}
+
 fn judge(
     control: &Control,
     id: &std::sync::Arc<str>,
@@ -661,19 +733,13 @@ fn judge(
         Ok(Some(false)) => (Status::Fail, None),
         Err(f) => (Status::unjudged(&f), Some(f.to_string())),
     };
-    let evidence = control
+    let found: Vec<_> = control
         .evidence
+        .paths
         .iter()
-        .map(|e| EvidenceItem {
-            path: e.shown.clone(),
-            actual: match scope.resolve(&e.path) {
-                Ok(Found::One(v)) => Actual::of(&v),
-                Ok(Found::Many(vs)) => Actual::of(&vs),
-                Err(f) => Actual::of(&format!("unreadable: {f}")),
-            },
-            expected: e.expected.clone(),
-        })
+        .map(|p| scope.resolve(p))
         .collect();
+    let evidence = Evidence::new(Arc::clone(&control.evidence.shown), &FoundValues(&found));
     ResourceResult {
         id: id.clone(),
         status,
@@ -937,15 +1003,13 @@ mod tests {
         assert_eq!(r.message, "2 of 3 resources fail");
         let statuses: Vec<Status> = r.resources.iter().map(|x| x.status).collect();
         assert_eq!(statuses, [Status::Pass, Status::Fail, Status::Fail]);
-        assert_eq!(r.resources[1].evidence[0].actual.value(), json!(true));
+        let first = |i: usize| r.resources[i].evidence.iter().next().unwrap();
+        assert_eq!(first(1).actual.value(), json!(true));
+        assert_eq!(first(2).actual.value(), Value::Null, "missing is null");
+        assert_eq!(first(2).expected, Some("false"));
         assert_eq!(
-            r.resources[2].evidence[0].actual.value(),
-            Value::Null,
-            "missing is shown as null"
-        );
-        assert_eq!(
-            r.resources[2].evidence[0].expected.as_deref(),
-            Some("false")
+            first(2).to_string(),
+            "properties.properties.enableNodePublicIp = (missing) (expected false)"
         );
     }
 

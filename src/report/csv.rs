@@ -131,7 +131,7 @@ fn control_row(
         .map(|res| {
             res.evidence
                 .iter()
-                .map(ToString::to_string)
+                .map(|e| e.to_string())
                 .collect::<Vec<_>>()
                 .join("\n")
         })

@@ -19,7 +19,7 @@ fn cell(text: &str) -> String {
         .replace('\n', " ")
 }
 
-fn code(v: &crate::audit::Actual) -> String {
+fn code(v: crate::audit::Actual<'_>) -> String {
     let text = v.shown();
     let text = if text.chars().count() > 120 {
         format!("{}…", text.chars().take(119).collect::<String>())
@@ -170,7 +170,7 @@ fn subject(md: &mut String, w: &crate::audit::SubjectResult<'_>, level: &str) {
                 let mut evidence: Vec<String> = res
                     .evidence
                     .iter()
-                    .map(|e| format!("{} = {}", cell(&e.path), code(&e.actual)))
+                    .map(|e| format!("{} = {}", cell(e.path), code(e.actual)))
                     .collect();
                 if let Some(m) = &res.message {
                     evidence.insert(0, cell(m));

@@ -70,7 +70,7 @@ fn rule(c: &Control) -> Value {
 }
 
 fn message(r: &ControlResult<'_>, res: &ResourceResult) -> String {
-    let evidence: Vec<String> = res.evidence.iter().map(ToString::to_string).collect();
+    let evidence: Vec<String> = res.evidence.iter().map(|e| e.to_string()).collect();
     format!(
         "{}: {} fails. {}",
         r.control.id,

@@ -36,8 +36,8 @@ pub fn check(control: &Control, uncatalogued: &[String]) -> Vec<Unknown> {
     for c in [&control.applies, &control.pass].into_iter().flatten() {
         checker.condition(c, here.as_ref());
     }
-    for e in &control.evidence {
-        checker.path(&e.path, here.as_ref());
+    for path in &control.evidence.paths {
+        checker.path(path, here.as_ref());
     }
     checker.problems
 }

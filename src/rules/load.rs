@@ -11,7 +11,7 @@ use serde_saphyr::Spanned;
 
 use super::condition::{Arg, Comparison, Condition, Count, Op, Operand, Params};
 use super::path::{Path, Root};
-use super::{CATEGORIES, Control, Evidence, Mode, References, Severity};
+use super::{CATEGORIES, Control, Evidence, Mode, References, Severity, Shown};
 use crate::cloud::Settings;
 use crate::error::{Diagnostic, Error, Position, Result};
 use crate::graph::{self, TargetKind};
@@ -452,18 +452,17 @@ impl Cx<'_> {
             };
         let applies = condition(raw.applies)?;
         let pass = condition(raw.pass)?;
-        let evidence = raw
-            .evidence
-            .into_iter()
-            .map(|e| {
-                let path = self.path(&e.value.path, &e.referenced, &id)?;
-                Ok(Evidence {
-                    shown: path.to_string().into(),
-                    path,
-                    expected: e.value.expected.map(Into::into),
-                })
-            })
-            .collect::<Result<_, Diagnostic>>()?;
+        let mut evidence = Evidence::default();
+        let mut shown = Vec::new();
+        for e in raw.evidence {
+            let path = self.path(&e.value.path, &e.referenced, &id)?;
+            shown.push(Shown {
+                path: path.to_string(),
+                expected: e.value.expected,
+            });
+            evidence.paths.push(path);
+        }
+        evidence.shown = shown.into();
         let docs = match raw.docs {
             Some(d) => {
                 Some(docs_url(&d.value).map_err(|m| self.at(&d.referenced, format!("{id}: {m}")))?)

@@ -90,14 +90,20 @@ impl References {
     }
 }
 
-/// A path shown as evidence, with what a passing resource has there.
-#[derive(Debug, Clone)]
+/// The paths a control shows as evidence.
+#[derive(Debug, Clone, Default)]
 pub struct Evidence {
-    pub path: Path,
-    /// The path as written, and the expectation: shared by every result that shows them
+    pub paths: Vec<Path>,
+    /// How each path is shown, in the same order: shared by every result of the control
     /// (hundreds of thousands on a large estate), not copied into each.
-    pub shown: std::sync::Arc<str>,
-    pub expected: Option<std::sync::Arc<str>>,
+    pub shown: std::sync::Arc<[Shown]>,
+}
+
+/// An evidence path as written, with what a passing resource has there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shown {
+    pub path: String,
+    pub expected: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -115,7 +121,7 @@ pub struct Control {
     pub applies: Option<Condition>,
     /// What passes; absent exactly for manual controls.
     pub pass: Option<Condition>,
-    pub evidence: Vec<Evidence>,
+    pub evidence: Evidence,
     pub remediation: Option<String>,
     pub guidance: Option<String>,
     /// The documentation page for the setting, shown beside every finding.
@@ -134,7 +140,7 @@ impl Control {
         for c in [&self.applies, &self.pass].into_iter().flatten() {
             c.paths(&mut paths);
         }
-        paths.extend(self.evidence.iter().map(|e| &e.path));
+        paths.extend(&self.evidence.paths);
         let mut needs = vec![self.target.clone()];
         for path in paths {
             let owner = match path.root() {

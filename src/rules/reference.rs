@@ -177,7 +177,7 @@ pub fn show(c: &Control) -> String {
     if let Some(p) = &c.pass {
         line!("passes     {p}");
     }
-    for e in &c.evidence {
+    for e in c.evidence.shown.iter() {
         line!(
             "evidence   {}{}",
             e.path,
