@@ -521,6 +521,12 @@ fn duplicate_documents_follow_the_ruling_whatever_their_order() {
             .arg(scratch("conflict.json", text.as_bytes())),
         "conflict.json:3:1:",
     );
+    rejected(
+        amlsec()
+            .args(["audit", "--snapshot"])
+            .arg(scratch("conflict.json", text.as_bytes())),
+        "(the first is at 2:",
+    );
 }
 
 // 11 and 12. Slow paths; smaller holes.

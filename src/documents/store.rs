@@ -364,6 +364,11 @@ impl Documents {
             .collect()
     }
 
+    /// The JSON text held for an id.
+    pub fn text_of(&self, id: &str) -> Option<&str> {
+        Some(self.docs.get(arm_id::key(id).as_str())?.text.get())
+    }
+
     pub fn failure(&self, path: &str) -> Option<ReadFailure> {
         self.failures
             .get(&path_key(path))

@@ -1,7 +1,7 @@
 //! Offline input (DESIGN §6): a JSON array of ARM documents (list envelopes flattened), a
 //! bare list envelope, or the `amlsec-snapshot/1` object that `amlsec collect` writes.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::Deserialize;
@@ -76,7 +76,6 @@ pub fn parse(name: &str, text: &[u8]) -> Result<Documents> {
     let mut adder = Adder {
         docs: &mut docs,
         text: bytes,
-        seen: HashMap::default(),
     };
     match bytes[first] {
         b'[' => {
@@ -217,13 +216,11 @@ struct Probe<'a> {
     value: Option<&'a RawValue>,
 }
 
-/// Adds the documents of a snapshot, remembering where each one is, so that a bad or
-/// conflicting document is reported at its line and column.
+/// Adds the documents of a snapshot; a bad or conflicting document is reported at its line
+/// and column.
 struct Adder<'d, 't> {
     docs: &'d mut Documents,
     text: &'t [u8],
-    /// Document key -> byte offset of the document held for it.
-    seen: HashMap<String, usize, foldhash::fast::RandomState>,
 }
 
 impl Adder<'_, '_> {
@@ -292,29 +289,36 @@ impl Adder<'_, '_> {
 
     fn document(&mut self, id: &str, item: &RawValue, normalise: bool) -> Result<(), Located> {
         let at = self.offset(item);
-        let key = crate::arm_id::key(id);
         let merge = self
             .docs
             .insert_checked(id, item, normalise)
             .map_err(|e| (self.at(at), entry::describe(&e)))?;
-        match merge {
-            Merge::Added | Merge::Replaced => {
-                self.seen.insert(key, at);
-            }
-            Merge::Kept => {}
-            Merge::Conflict => {
-                let (line, column) = scan::line_column(self.text, self.seen[&key]);
-                return Err((
-                    self.at(at),
-                    format!(
-                        "a second, different document with id {id} (the first is at {line}:{column}); \
-                         identical copies are allowed, and a compute list item gives way to the full compute"
-                    ),
-                ));
-            }
+        if merge != Merge::Conflict {
+            return Ok(());
         }
-        Ok(())
+        // The held document is the first occurrence of its text, unless entry rewrote it.
+        let first = self
+            .docs
+            .text_of(id)
+            .and_then(|held| find(self.text, held.as_bytes()))
+            .map(|offset| {
+                let (line, column) = scan::line_column(self.text, offset);
+                format!(" (the first is at {line}:{column})")
+            })
+            .unwrap_or_default();
+        Err((
+            self.at(at),
+            format!(
+                "a second, different document with id {id}{first}; \
+                 identical copies are allowed, and a compute list item gives way to the full compute"
+            ),
+        ))
     }
+}
+
+/// Where `needle` first occurs in `haystack`.
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
 }
 
 /// The byte offset of serde_json's 1-based line and column inside `text`.
