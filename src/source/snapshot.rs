@@ -75,7 +75,7 @@ pub fn parse(name: &str, text: &[u8]) -> Result<Documents> {
     let mut docs = Documents::default();
     let mut adder = Adder {
         docs: &mut docs,
-        text: bytes,
+        text,
     };
     match bytes[first] {
         b'[' => {
@@ -220,7 +220,7 @@ struct Probe<'a> {
 /// and column.
 struct Adder<'d, 't> {
     docs: &'d mut Documents,
-    text: &'t [u8],
+    text: &'t str,
 }
 
 impl Adder<'_, '_> {
@@ -230,7 +230,7 @@ impl Adder<'_, '_> {
     }
 
     fn at(&self, offset: usize) -> Option<(u64, u64)> {
-        Some(scan::line_column(self.text, offset))
+        Some(scan::line_column(self.text.as_bytes(), offset))
     }
 
     /// Adds array elements: documents, or list envelopes whose `value` is flattened. Every
@@ -297,12 +297,13 @@ impl Adder<'_, '_> {
             return Ok(());
         }
         // The held document is the first occurrence of its text, unless entry rewrote it.
+        // `str::find` is linear in the worst case, so a hostile file cannot make this slow.
         let first = self
             .docs
             .text_of(id)
-            .and_then(|held| find(self.text, held.as_bytes()))
+            .and_then(|held| self.text.find(held))
             .map(|offset| {
-                let (line, column) = scan::line_column(self.text, offset);
+                let (line, column) = scan::line_column(self.text.as_bytes(), offset);
                 format!(" (the first is at {line}:{column})")
             })
             .unwrap_or_default();
@@ -314,11 +315,6 @@ impl Adder<'_, '_> {
             ),
         ))
     }
-}
-
-/// Where `needle` first occurs in `haystack`.
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
 }
 
 /// The byte offset of serde_json's 1-based line and column inside `text`.
