@@ -143,7 +143,7 @@ type Key = Arc<str>;
 #[derive(Debug)]
 struct Held {
     text: Box<RawValue>,
-    reads: std::sync::atomic::AtomicU32,
+    read_before: std::sync::atomic::AtomicBool,
     /// Boxed: the map has a slot per document, and most are never kept parsed.
     tree: std::sync::OnceLock<Box<Value>>,
 }
@@ -152,7 +152,7 @@ impl Held {
     fn new(text: Box<RawValue>) -> Held {
         Held {
             text,
-            reads: Default::default(),
+            read_before: Default::default(),
             tree: Default::default(),
         }
     }
@@ -330,9 +330,8 @@ impl Documents {
         }
         let doc = parse(held)?;
         if held
-            .reads
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-            > 0
+            .read_before
+            .swap(true, std::sync::atomic::Ordering::Relaxed)
         {
             let _ = held.tree.set(Box::new(doc.clone()));
         }
