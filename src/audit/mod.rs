@@ -93,7 +93,7 @@ impl Status {
 #[derive(Debug, Clone, Default)]
 pub struct Evidence {
     shown: Arc<[Shown]>,
-    /// A JSON array, one value per path; absent when there are no paths.
+    /// A JSON array, one value per path; absent when there is no path or no read.
     values: Option<Box<RawValue>>,
 }
 
@@ -101,11 +101,9 @@ impl Evidence {
     /// `values` must serialise as a JSON array with a value for each of `shown`.
     pub fn new(shown: Arc<[Shown]>, values: &impl Serialize) -> Evidence {
         // Values that came from JSON serialise without fail.
-        let values = serde_json::value::to_raw_value(values).expect("JSON values serialise");
-        Evidence {
-            shown,
-            values: Some(values),
-        }
+        let values = (!shown.is_empty())
+            .then(|| serde_json::value::to_raw_value(values).expect("JSON values serialise"));
+        Evidence { shown, values }
     }
 
     pub fn is_empty(&self) -> bool {
