@@ -10,7 +10,7 @@ use serde_json::Value;
 use serde_saphyr::Spanned;
 
 use super::exceptions::glob;
-use super::{Evidence, ResourceResult, Status, SubjectResult};
+use super::{Evidence, ResourceResult, SharedTexts, Status, SubjectResult};
 use crate::date::Date;
 use crate::error::{Diagnostic, Error, Position, Result};
 use crate::rules::{Control, Mode, Shown};
@@ -197,7 +197,8 @@ impl Answers {
                         answer.answered_by,
                         answer.answered_on,
                         answer.answer
-                    );
+                    )
+                    .into();
                     // The answer is the evidence, on the workspace: every report shows it, and
                     // a `not met` is a finding like any other (waivable, tracked by baseline).
                     let mut shown = vec![Shown {
@@ -212,11 +213,12 @@ impl Answers {
                         });
                         values.push(Value::from(answer.evidence.clone()));
                     }
-                    let evidence = Evidence::new(shown.into(), &values);
+                    let evidence =
+                        Evidence::new(shown.into(), &values, &mut SharedTexts::default());
                     r.resources = vec![ResourceResult {
                         id: w.id.as_str().into(),
                         status: r.status,
-                        message: Some(r.message.clone()),
+                        message: Some(r.message.to_string()),
                         evidence,
                         waiver: None,
                         baseline: None,

@@ -140,7 +140,7 @@ mod tests {
                 .map(|(control, status)| ControlResult {
                     control,
                     status,
-                    message: String::new(),
+                    message: "".into(),
                     resources: vec![],
                     waiver: None,
                     answer: None,

@@ -241,7 +241,7 @@ impl Exceptions {
                 if result.status == Status::Waived {
                     result.waiver = result.resources.iter().find_map(|r| r.waiver.clone());
                     if let Some(w) = &result.waiver {
-                        result.message = format!("waived until {}: {}", w.expires, w.reason);
+                        result.message = format!("waived until {}: {}", w.expires, w.reason).into();
                     }
                 }
             }

@@ -87,22 +87,38 @@ impl Status {
     }
 }
 
+/// Texts that many results repeat, held once per audit: evidence such as `["Disabled"]` and
+/// messages such as "1 of 1 resource passes" recur on every workspace, and a large audit holds
+/// hundreds of thousands of results.
+#[derive(Debug, Default)]
+pub struct SharedTexts(std::collections::HashSet<Arc<str>, foldhash::fast::RandomState>);
+
+impl SharedTexts {
+    pub fn share(&mut self, text: String) -> Arc<str> {
+        if let Some(held) = self.0.get(text.as_str()) {
+            return Arc::clone(held);
+        }
+        let held: Arc<str> = text.into();
+        self.0.insert(Arc::clone(&held));
+        held
+    }
+}
+
 /// What a control's evidence paths held on one resource: the paths, shared with the control,
-/// and the values as one JSON array. A large audit holds hundreds of thousands of these; as
-/// text, a resource's evidence is one allocation, where `Value`s are one per node.
+/// and the values as one JSON array text, shared between results that found the same.
 #[derive(Debug, Clone, Default)]
 pub struct Evidence {
     shown: Arc<[Shown]>,
     /// A JSON array, one value per path; absent when there is no path or no read.
-    values: Option<Box<RawValue>>,
+    values: Option<Arc<str>>,
 }
 
 impl Evidence {
     /// `values` must serialise as a JSON array with a value for each of `shown`.
-    pub fn new(shown: Arc<[Shown]>, values: &impl Serialize) -> Evidence {
+    pub fn new(shown: Arc<[Shown]>, values: &impl Serialize, texts: &mut SharedTexts) -> Evidence {
         // Values that came from JSON serialise without fail.
         let values = (!shown.is_empty())
-            .then(|| serde_json::value::to_raw_value(values).expect("JSON values serialise"));
+            .then(|| texts.share(serde_json::to_string(values).expect("JSON values serialise")));
         Evidence { shown, values }
     }
 
@@ -114,7 +130,7 @@ impl Evidence {
         let values: Vec<&RawValue> = self
             .values
             .as_deref()
-            .and_then(|v| serde_json::from_str(v.get()).ok())
+            .and_then(|v| serde_json::from_str(v).ok())
             .unwrap_or_default();
         self.shown
             .iter()
@@ -175,7 +191,8 @@ pub struct ResourceResult {
 pub struct ControlResult<'r> {
     pub control: &'r Control,
     pub status: Status,
-    pub message: String,
+    /// Shared: a few messages ("1 of 1 resource passes") stand for most results.
+    pub message: Arc<str>,
     pub resources: Vec<ResourceResult>,
     /// Set when every failure of the control was waived.
     pub waiver: Option<Box<Waiver>>,
@@ -533,6 +550,7 @@ pub fn run<'r>(
     settings: &Settings,
 ) -> Vec<SubjectResult<'r>> {
     let shared = estate::Shared::default();
+    let mut texts = SharedTexts::default();
     let by_kind: Vec<(&'static Subject, Vec<&'r Control>, Vec<TargetKind>)> = SUBJECTS
         .iter()
         .map(|s| {
@@ -555,7 +573,7 @@ pub fn run<'r>(
             let estate = estate::resolve(docs, id, settings, kinds, &shared);
             let results = controls
                 .iter()
-                .map(|c| evaluate(c, &estate, rules))
+                .map(|c| evaluate(c, &estate, rules, &mut texts))
                 .collect();
             let audited = estate.audited.as_ref().ok();
             Some(SubjectResult {
@@ -578,30 +596,44 @@ pub fn run<'r>(
         .collect()
 }
 
-/// One control on one workspace.
-pub fn evaluate<'r>(control: &'r Control, estate: &Estate, rules: &RuleSet) -> ControlResult<'r> {
-    let result = |status, message: String, resources| ControlResult {
+/// One control on one workspace; `texts` shares what results repeat.
+pub fn evaluate<'r>(
+    control: &'r Control,
+    estate: &Estate,
+    rules: &RuleSet,
+    texts: &mut SharedTexts,
+) -> ControlResult<'r> {
+    let (status, message, resources) = judge_control(control, estate, rules, texts);
+    ControlResult {
         control,
         status,
-        message,
+        message: texts.share(message),
         resources,
         waiver: None,
         answer: None,
-    };
+    }
+}
+
+fn judge_control(
+    control: &Control,
+    estate: &Estate,
+    rules: &RuleSet,
+    texts: &mut SharedTexts,
+) -> (Status, String, Vec<ResourceResult>) {
     if control.mode == Mode::Manual {
-        return result(
+        return (
             Status::Manual,
             "needs a human answer: see guidance".into(),
             vec![],
         );
     }
     let instances = match estate.target(&control.target) {
-        Target::Absent(why) => return result(Status::NotApplicable, why.clone(), vec![]),
+        Target::Absent(why) => return (Status::NotApplicable, why.clone(), vec![]),
         Target::Failed(f) if !inapplicable_without(control, f, estate, rules) => {
-            return result(Status::unjudged(f), f.to_string(), vec![]);
+            return (Status::unjudged(f), f.to_string(), vec![]);
         }
         Target::Failed(_) => {
-            return result(Status::NotApplicable, PRECONDITION.into(), vec![]);
+            return (Status::NotApplicable, PRECONDITION.into(), vec![]);
         }
         Target::Present(instances) => instances,
     };
@@ -636,7 +668,7 @@ pub fn evaluate<'r>(control: &'r Control, estate: &Estate, rules: &RuleSet) -> C
                 baseline: None,
                 location: None,
             },
-            InstanceState::Doc(doc) => judge(control, &instance.id, doc, estate, rules),
+            InstanceState::Doc(doc) => judge(control, &instance.id, doc, estate, rules, texts),
         })
         .collect();
     let status = worst(&resources).unwrap_or(Status::NotApplicable);
@@ -665,7 +697,7 @@ pub fn evaluate<'r>(control: &'r Control, estate: &Estate, rules: &RuleSet) -> C
         ),
         _ => PRECONDITION.into(),
     };
-    result(status, message, resources)
+    (status, message, resources)
 }
 
 const PRECONDITION: &str = "the control's precondition does not hold";
@@ -712,6 +744,7 @@ fn judge(
     doc: &crate::documents::Doc,
     estate: &Estate,
     rules: &RuleSet,
+    texts: &mut SharedTexts,
 ) -> ResourceResult {
     let scope = Scope::new(doc, estate, &rules.params);
     let outcome = match control.applies.as_ref().map(|c| c.eval(&scope)) {
@@ -737,7 +770,11 @@ fn judge(
         .iter()
         .map(|p| scope.resolve(p))
         .collect();
-    let evidence = Evidence::new(Arc::clone(&control.evidence.shown), &FoundValues(&found));
+    let evidence = Evidence::new(
+        Arc::clone(&control.evidence.shown),
+        &FoundValues(&found),
+        texts,
+    );
     ResourceResult {
         id: id.clone(),
         status,
@@ -998,7 +1035,7 @@ mod tests {
         );
         let r = &ws[0].results[0];
         assert_eq!(r.status, Status::Fail);
-        assert_eq!(r.message, "2 of 3 resources fail");
+        assert_eq!(&*r.message, "2 of 3 resources fail");
         let statuses: Vec<Status> = r.resources.iter().map(|x| x.status).collect();
         assert_eq!(statuses, [Status::Pass, Status::Fail, Status::Fail]);
         let first = |i: usize| r.resources[i].evidence.iter().next().unwrap();

@@ -144,7 +144,7 @@ fn control_row(
     // A resource row says what is particular to it; a control without resources, why.
     let message = match resource {
         Some(res) => res.message.clone().unwrap_or_default(),
-        None => r.message.clone(),
+        None => r.message.to_string(),
     };
     let level = c.level.to_string();
     // The fix with the names of the row's resource filled in, as the table gives it.
