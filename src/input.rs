@@ -11,41 +11,49 @@ pub const SNAPSHOT_LIMIT: u64 = 1 << 30;
 /// Largest rule, exceptions or parameter file: hand-written text, never this large.
 pub const TEXT_FILE_LIMIT: u64 = 16 << 20;
 
-/// The bytes of `path` (standard input for `-`), refusing more than `limit` bytes.
-pub fn read(path: &Path, limit: u64) -> Result<Vec<u8>> {
-    let stdin = path.as_os_str() == "-";
-    let io = |source| Error::Io {
+/// `path` opened for reading (standard input for `-`), with its size when it is a regular
+/// file; one larger than `limit` is refused before it is read.
+pub fn open(path: &Path, limit: u64) -> Result<(Box<dyn Read>, Option<u64>)> {
+    if path.as_os_str() == "-" {
+        return Ok((Box::new(std::io::stdin().lock()), None));
+    }
+    let file = std::fs::File::open(path).map_err(|source| Error::Io {
         path: path.to_path_buf(),
         source,
-    };
-    let too_large = || Error::TooLarge {
-        path: path.to_path_buf(),
-        limit,
-    };
-    let mut buf = Vec::new();
-    if stdin {
-        std::io::stdin()
-            .lock()
-            .take(limit + 1)
-            .read_to_end(&mut buf)
-            .map_err(io)?;
-    } else {
-        let file = std::fs::File::open(path).map_err(io)?;
-        // A regular file says its size up front, so the buffer is allocated once rather than
-        // grown (and copied) a few dozen times; a device or pipe is read up to the limit.
-        let size = file
-            .metadata()
-            .ok()
-            .filter(|m| m.is_file())
-            .map(|m| m.len());
-        if size.is_some_and(|len| len > limit) {
-            return Err(too_large());
-        }
-        buf.reserve_exact(size.map_or(0, |len| len as usize + 1));
-        file.take(limit + 1).read_to_end(&mut buf).map_err(io)?;
+    })?;
+    let size = file
+        .metadata()
+        .ok()
+        .filter(|m| m.is_file())
+        .map(|m| m.len());
+    if size.is_some_and(|len| len > limit) {
+        return Err(Error::TooLarge {
+            path: path.to_path_buf(),
+            limit,
+        });
     }
+    Ok((Box::new(file), size))
+}
+
+/// The bytes of `path` (standard input for `-`), refusing more than `limit` bytes.
+pub fn read(path: &Path, limit: u64) -> Result<Vec<u8>> {
+    let (reader, size) = open(path, limit)?;
+    let mut buf = Vec::new();
+    // A regular file says its size up front, so the buffer is allocated once rather than
+    // grown (and copied) a few dozen times; a device or pipe is read up to the limit.
+    buf.reserve_exact(size.map_or(0, |len| len as usize + 1));
+    reader
+        .take(limit + 1)
+        .read_to_end(&mut buf)
+        .map_err(|source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
     if buf.len() as u64 > limit {
-        return Err(too_large());
+        return Err(Error::TooLarge {
+            path: path.to_path_buf(),
+            limit,
+        });
     }
     Ok(buf)
 }

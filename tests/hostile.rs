@@ -425,6 +425,65 @@ fn endless_and_oversized_files_are_refused() {
     );
 }
 
+#[test]
+fn snapshots_are_read_in_pieces_from_files_and_standard_input() {
+    // A document three times longer than the piece a snapshot is read in (1 MiB), of a kind
+    // no control reads, before the default estate: it audits as the plain file does.
+    let big = format!(
+        "{{\"id\": \"{SUB}/resourceGroups/rg-other/providers/Microsoft.Web/sites/big\", \"notes\": \"{}\"}}",
+        "é".repeat(1_500_000)
+    );
+    let plain = std::fs::read_to_string(manifest(DEFAULT)).unwrap();
+    let text = format!("[{big},\n{}", plain.trim_start().strip_prefix('[').unwrap());
+    let (plain_code, plain_report) = offline(&manifest(DEFAULT), &[]);
+    let (code, report) = offline(&scratch("pieces.json", text.as_bytes()), &[]);
+    assert_eq!(
+        (code, statuses(&report)),
+        (plain_code, statuses(&plain_report))
+    );
+    let out = amlsec()
+        .args([
+            "audit",
+            "--snapshot",
+            "-",
+            "--level",
+            "2",
+            "--format",
+            "json",
+        ])
+        .write_stdin(text.clone())
+        .output()
+        .unwrap();
+    let from_stdin: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (out.status.code(), statuses(&from_stdin)),
+        (plain_code, statuses(&plain_report))
+    );
+    // A problem after it is located in characters, not bytes, across the pieces.
+    let bad = format!("[{big}, {{\"name\": \"x\"}}]");
+    let column = bad.find(", {").unwrap() + 3;
+    let column = bad[..column].chars().count();
+    rejected(
+        amlsec()
+            .args(["audit", "--snapshot"])
+            .arg(scratch("pieces-bad.json", bad.as_bytes())),
+        &format!("pieces-bad.json:1:{column}: document has no `id`"),
+    );
+    rejected(
+        amlsec()
+            .args(["audit", "--snapshot", "-"])
+            .write_stdin(bad.clone()),
+        &format!("<stdin>:1:{column}: document has no `id`"),
+    );
+    // Standard input has no size to check up front: it is refused once past the limit.
+    rejected(
+        amlsec()
+            .args(["audit", "--snapshot", "-", "--max-snapshot-size", "1MiB"])
+            .write_stdin(bad),
+        "<stdin>: larger than 1048576 bytes",
+    );
+}
+
 // 6. Ids with a trailing `/` or blanks.
 
 #[test]

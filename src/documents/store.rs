@@ -3,7 +3,6 @@ use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use serde_json::value::RawValue;
 
 use crate::arm_id;
 
@@ -142,14 +141,15 @@ type Key = Arc<str>;
 /// parsing its text again; a workspace's own documents, read once, are never kept parsed.
 #[derive(Debug)]
 struct Held {
-    text: Box<RawValue>,
+    /// Valid JSON: every way in parses or serialises it first.
+    text: Box<str>,
     read_before: std::sync::atomic::AtomicBool,
     /// Boxed: the map has a slot per document, and most are never kept parsed.
     tree: std::sync::OnceLock<Box<Value>>,
 }
 
 impl Held {
-    fn new(text: Box<RawValue>) -> Held {
+    fn new(text: Box<str>) -> Held {
         Held {
             text,
             read_before: Default::default(),
@@ -161,7 +161,7 @@ impl Held {
 /// A held document parsed; a missing `type` is derived from the id (some ARM children, such
 /// as `privateDnsZoneGroups`, omit it).
 fn parse(held: &Held) -> Option<Value> {
-    let mut doc: Value = serde_json::from_str(held.text.get()).ok()?;
+    let mut doc: Value = serde_json::from_str(&held.text).ok()?;
     if let Some(obj) = doc.as_object_mut()
         && !obj.contains_key("type")
         && let Some(t) = obj
@@ -247,7 +247,9 @@ impl Documents {
         super::entry::normalise_ids(&mut doc);
         super::entry::redact_secrets(&mut doc);
         if let Some(id) = doc.get("id").and_then(Value::as_str).map(str::to_string) {
-            let raw = serde_json::value::to_raw_value(&doc).expect("a Value serialises");
+            let raw: Box<str> = serde_json::to_string(&doc)
+                .expect("a Value serialises")
+                .into();
             let key: Key = arm_id::key(&id).into();
             if self.insert_raw(key.clone(), raw.clone()) == Merge::Conflict {
                 self.docs.insert(key, Held::new(raw));
@@ -255,49 +257,42 @@ impl Documents {
         }
     }
 
-    /// Adds a document's JSON text under its id, given what the full parse of it found
-    /// ([`super::entry::check`]); its ids are normalised and its secrets redacted first where
-    /// needed.
+    /// Adds a document's JSON text under its id, given what the full parse of it found: `raw`
+    /// must be text that [`super::entry::check`] accepted. Its ids are normalised and its
+    /// secrets redacted first where needed.
     pub fn insert_checked(
         &mut self,
         id: &str,
-        raw: &RawValue,
+        raw: &str,
         needs_normalising: bool,
     ) -> Result<Merge, serde_json::Error> {
         let key: Key = arm_id::key(id).into();
-        if !needs_normalising
-            && self
-                .docs
-                .get(&key)
-                .is_some_and(|held| held.text.get() == raw.get())
-        {
+        if !needs_normalising && self.docs.get(&key).is_some_and(|held| *held.text == *raw) {
             // An identical copy (a snapshot may repeat a shared document): not copied again.
             return Ok(Merge::Kept);
         }
         let raw = if needs_normalising || super::entry::secret_map(id).is_some() {
-            let mut doc: Value = serde_json::from_str(raw.get())?;
+            let mut doc: Value = serde_json::from_str(raw)?;
             super::entry::normalise_ids(&mut doc);
             super::entry::redact_secrets(&mut doc);
-            serde_json::value::to_raw_value(&doc)?
+            serde_json::to_string(&doc)?.into()
         } else {
-            raw.to_owned()
+            raw.into()
         };
         Ok(self.insert_raw(key, raw))
     }
 
-    fn insert_raw(&mut self, key: Key, raw: Box<RawValue>) -> Merge {
+    fn insert_raw(&mut self, key: Key, raw: Box<str>) -> Merge {
         if let Some(held) = self.docs.get(&key) {
             let held = &held.text;
-            if held.get() == raw.get() {
+            if *held == raw {
                 return Merge::Kept;
             }
-            let (held_doc, new_doc): (Value, Value) = match (
-                serde_json::from_str(held.get()),
-                serde_json::from_str(raw.get()),
-            ) {
-                (Ok(a), Ok(b)) => (a, b),
-                _ => return Merge::Conflict,
-            };
+            let (held_doc, new_doc): (Value, Value) =
+                match (serde_json::from_str(held), serde_json::from_str(&raw)) {
+                    (Ok(a), Ok(b)) => (a, b),
+                    _ => return Merge::Conflict,
+                };
             if held_doc == new_doc {
                 return Merge::Kept;
             }
@@ -355,17 +350,15 @@ impl Documents {
     }
 
     /// Every document's JSON text, sorted by id, for writing a snapshot.
-    pub fn raw_documents(&self) -> Vec<&RawValue> {
+    pub fn raw_documents(&self) -> Vec<&str> {
         let mut keys: Vec<&Key> = self.docs.keys().collect();
         keys.sort();
-        keys.into_iter()
-            .map(|k| self.docs[k].text.as_ref())
-            .collect()
+        keys.into_iter().map(|k| &*self.docs[k].text).collect()
     }
 
     /// The JSON text held for an id.
     pub fn text_of(&self, id: &str) -> Option<&str> {
-        Some(self.docs.get(arm_id::key(id).as_str())?.text.get())
+        Some(&self.docs.get(arm_id::key(id).as_str())?.text)
     }
 
     pub fn failure(&self, path: &str) -> Option<ReadFailure> {
@@ -456,7 +449,7 @@ impl Documents {
         let mut keys: Vec<&Key> = docs.keys().collect();
         keys.sort();
         for key in keys {
-            if let Ok(doc) = serde_json::from_str::<Value>(docs[key].text.get()) {
+            if let Ok(doc) = serde_json::from_str::<Value>(&docs[key].text) {
                 self.insert(doc);
             }
         }
@@ -511,7 +504,7 @@ impl Documents {
             .unwrap_or_default();
         keys.sort();
         keys.into_iter()
-            .filter_map(|k| serde_json::from_str::<IdOnly>(self.docs[k].text.get()).ok())
+            .filter_map(|k| serde_json::from_str::<IdOnly>(&self.docs[k].text).ok())
             .map(|d| d.id)
             .collect()
     }

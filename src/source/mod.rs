@@ -2,6 +2,7 @@
 //! plus the reads that failed, so the estate and the rules never know which source it was.
 
 pub mod arm;
+mod pieces;
 mod scan;
 pub mod snapshot;
 pub mod template;

@@ -1,174 +1,141 @@
 //! Offline input (DESIGN §6): a JSON array of ARM documents (list envelopes flattened), a
 //! bare list envelope, or the `amlsec-snapshot/1` object that `amlsec collect` writes.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::Deserialize;
+use serde::de::IgnoredAny;
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-use super::scan::{self, Step};
+use super::pieces::{LineColumn, Pieces, Span, Stop};
+use super::scan;
+use crate::documents::entry::MAX_DEPTH;
 use crate::documents::{Documents, Merge, ReadFailure, entry};
 use crate::error::{Diagnostic, Error, Position, Result};
 
 pub const SCHEMA: &str = "amlsec-snapshot/1";
 
 /// Reads a snapshot of at most `limit` bytes from a file, or from standard input when `path`
-/// is `-`.
+/// is `-`, a piece at a time: the documents are taken from it one by one, so the file's text
+/// is never held whole beside them.
 pub fn load(path: &Path, limit: u64) -> Result<Documents> {
-    let name = if path.as_os_str() == "-" {
+    let stdin = path.as_os_str() == "-";
+    let name = if stdin {
         "<stdin>".to_string()
     } else {
         path.display().to_string()
     };
-    let text = crate::input::read(path, limit).map_err(|e| match e {
-        Error::TooLarge { limit, .. } => Error::Snapshot(Diagnostic {
-            file: name.clone(),
-            position: None,
-            message: format!(
-                "larger than {limit} bytes; raise the limit with --max-snapshot-size if this is right"
-            ),
-        }),
-        other => other,
-    })?;
-    parse(&name, &text)
+    let input = Input {
+        name: &name,
+        path,
+        limit,
+        // Read again only to point at the first of two conflicting documents.
+        again: &|| {
+            if stdin {
+                return None;
+            }
+            let text = crate::input::read(path, limit).ok()?;
+            Some(text.strip_prefix(BOM).map(<[u8]>::to_vec).unwrap_or(text))
+        },
+    };
+    let reader = match crate::input::open(path, limit) {
+        Err(Error::TooLarge { .. }) => return Err(input.too_large()),
+        other => other?.0,
+    };
+    match Pieces::reader(reader, limit) {
+        Ok(pieces) => input.read(pieces),
+        Err(stop) => Err(input.stopped(&Pieces::whole(b"", 0, (1, 1)), Failure::Stop(stop))),
+    }
 }
 
-/// JSON's white space; Unicode spaces (U+00A0, U+2028, `\v`) are not.
-fn is_json_space(b: &u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\n' | b'\r')
-}
+const BOM: &[u8] = b"\xef\xbb\xbf";
 
-/// Parses snapshot text; `name` is what diagnostics call the file. Documents are kept as their
-/// JSON text (see [`Documents`]), so memory stays near twice the file's size.
+/// Parses snapshot text; `name` is what diagnostics call the file.
 pub fn parse(name: &str, text: &[u8]) -> Result<Documents> {
-    let fail = |position: Option<(u64, u64)>, message: String| {
+    let text = text.strip_prefix(BOM).unwrap_or(text);
+    Input {
+        name,
+        path: Path::new(name),
+        limit: u64::MAX,
+        again: &|| Some(text.to_vec()),
+    }
+    .read(Pieces::whole(text, 0, (1, 1)))
+}
+
+/// Where a snapshot comes from, for its diagnostics.
+struct Input<'a> {
+    name: &'a str,
+    path: &'a Path,
+    limit: u64,
+    /// The whole text again, if it can be read again (not standard input).
+    again: &'a dyn Fn() -> Option<Vec<u8>>,
+}
+
+/// Why reading a snapshot stopped.
+enum Failure {
+    Stop(Stop),
+    At(Option<LineColumn>, String),
+}
+
+impl From<Stop> for Failure {
+    fn from(stop: Stop) -> Failure {
+        Failure::Stop(stop)
+    }
+}
+
+impl Input<'_> {
+    fn read(&self, mut pieces: Pieces<'_>) -> Result<Documents> {
+        let mut docs = Documents::default();
+        let mut adder = Adder {
+            docs: &mut docs,
+            again: self.again,
+        };
+        adder
+            .snapshot(&mut pieces)
+            .map_err(|failure| self.stopped(&pieces, failure))?;
+        if docs.is_empty() && docs.failures().next().is_none() {
+            return Err(self.fail(None, "the snapshot holds no ARM documents".into()));
+        }
+        Ok(docs)
+    }
+
+    fn fail(&self, position: Option<LineColumn>, message: String) -> Error {
         Error::Snapshot(Diagnostic {
-            file: name.to_string(),
+            file: self.name.to_string(),
             position: position.map(|(line, column)| Position { line, column }),
             message,
         })
-    };
-    let json_error = |e: serde_json::Error| {
-        let message = e.to_string();
-        let message = message
-            .rsplit_once(" at line ")
-            .map_or(message.as_str(), |(m, _)| m);
-        fail(
-            Some((e.line() as u64, e.column() as u64)),
-            format!("not valid JSON: {message}"),
+    }
+
+    fn too_large(&self) -> Error {
+        self.fail(
+            None,
+            format!(
+                "larger than {} bytes; raise the limit with --max-snapshot-size if this is right",
+                self.limit
+            ),
         )
-    };
-    let text = text.strip_prefix(b"\xef\xbb\xbf").unwrap_or(text);
-    let Some(first) = text.iter().position(|b| !is_json_space(b)) else {
-        return Err(fail(None, "the snapshot is empty".into()));
-    };
-    let text = std::str::from_utf8(text).map_err(|e| {
-        fail(
-            Some(scan::line_column(text, e.valid_up_to())),
-            "not valid JSON: the file is not UTF-8".into(),
-        )
-    })?;
-    let bytes = text.as_bytes();
-    let at = |path: &[Step<'_>]| scan::position(bytes, path);
-    let mut docs = Documents::default();
-    let mut adder = Adder {
-        docs: &mut docs,
-        text,
-    };
-    match bytes[first] {
-        b'[' => {
-            let items: Vec<&RawValue> = serde_json::from_str(text).map_err(json_error)?;
-            adder.add(items).map_err(|(p, m)| fail(p, m))?;
-        }
-        b'{' => {
-            let obj: BTreeMap<&str, &RawValue> = serde_json::from_str(text).map_err(json_error)?;
-            if let Some(schema) = obj.get("schema") {
-                if serde_json::from_str::<String>(schema.get()).ok().as_deref() != Some(SCHEMA) {
-                    return Err(fail(
-                        at(&[Step::Key("schema")]),
-                        format!(
-                            "unsupported snapshot schema {}; this amlsec reads {SCHEMA:?}",
-                            schema.get()
-                        ),
-                    ));
-                }
-                if let Some(unknown) = obj.keys().find(|k| {
-                    !matches!(
-                        **k,
-                        "schema" | "collectedAt" | "documents" | "errors" | "source"
-                    )
-                }) {
-                    return Err(fail(
-                        at(&[Step::Key(unknown)]),
-                        format!(
-                            "unknown key `{unknown}`, expected one of schema, collectedAt, source, documents, errors"
-                        ),
-                    ));
-                }
-                let items: Vec<&RawValue> = obj
-                    .get("documents")
-                    .and_then(|d| serde_json::from_str(d.get()).ok())
-                    .ok_or_else(|| {
-                        fail(
-                            at(&[Step::Key("documents")]),
-                            "`documents` must be an array of ARM documents".into(),
-                        )
-                    })?;
-                adder.add(items).map_err(|(p, m)| fail(p, m))?;
-                let errors: Vec<&RawValue> = match obj.get("errors") {
-                    None => vec![],
-                    Some(e) => serde_json::from_str::<Option<Vec<&RawValue>>>(e.get())
-                        .map_err(|_| {
-                            fail(
-                                at(&[Step::Key("errors")]),
-                                "`errors` must be an array".into(),
-                            )
-                        })?
-                        .unwrap_or_default(),
-                };
-                for (i, e) in errors.into_iter().enumerate() {
-                    let failure: ReadFailure = serde_json::from_str(e.get()).map_err(|e| {
-                        fail(
-                            at(&[Step::Key("errors"), Step::Index(i)]),
-                            format!("invalid entry in `errors`: {}", without_position(&e)),
-                        )
-                    })?;
-                    docs.record_failure(failure);
-                }
-            } else if let (Some(value), None) = (obj.get("value"), obj.get("id")) {
-                let items: Vec<&RawValue> = serde_json::from_str(value.get()).map_err(|_| {
-                    fail(
-                        at(&[Step::Key("value")]),
-                        "`value` must be an array of ARM documents".into(),
-                    )
-                })?;
-                adder.add(items).map_err(|(p, m)| fail(p, m))?;
-            } else {
-                return Err(fail(
-                    Some((1, 1)),
-                    format!(
-                        "a single JSON object; expected an array of ARM documents, a list envelope {{\"value\": [...]}} or an {SCHEMA} object"
-                    ),
-                ));
-            }
-        }
-        _ => {
-            let scalar: Value = serde_json::from_str(text).map_err(json_error)?;
-            return Err(fail(
-                Some((1, 1)),
-                format!(
-                    "a JSON {}; expected an array of ARM documents or an {SCHEMA} object",
-                    kind(&scalar)
-                ),
-            ));
+    }
+
+    fn stopped(&self, pieces: &Pieces<'_>, failure: Failure) -> Error {
+        match failure {
+            Failure::At(position, message) => self.fail(position, message),
+            Failure::Stop(Stop::Io(source)) => Error::Io {
+                path: self.path.to_path_buf(),
+                source,
+            },
+            Failure::Stop(Stop::TooLarge) => self.too_large(),
+            Failure::Stop(Stop::Syntax(offset, message)) => self.fail(
+                Some(pieces.position(offset)),
+                format!("not valid JSON: {message}"),
+            ),
+            Failure::Stop(Stop::TooDeep(offset)) => self.fail(
+                Some(pieces.position(offset)),
+                format!("nesting deeper than {MAX_DEPTH} levels of arrays and objects"),
+            ),
         }
     }
-    if docs.is_empty() && docs.failures().next().is_none() {
-        return Err(fail(None, "the snapshot holds no ARM documents".into()));
-    }
-    Ok(docs)
 }
 
 /// Writes `docs` as an `amlsec-snapshot/1` file: documents sorted by id, failed reads by path.
@@ -188,7 +155,7 @@ pub fn write(
     )?;
     for (i, raw) in docs.raw_documents().into_iter().enumerate() {
         out.write_all(if i == 0 { b"\n" } else { b",\n" })?;
-        out.write_all(raw.get().as_bytes())?;
+        out.write_all(raw.as_bytes())?;
     }
     let mut failures: Vec<&ReadFailure> = docs.failures().collect();
     failures.sort_by(|a, b| a.path.cmp(&b.path));
@@ -196,8 +163,6 @@ pub fn write(
     serde_json::to_writer_pretty(&mut *out, &failures)?;
     out.write_all(b"}\n")
 }
-
-type Located = (Option<(u64, u64)>, String);
 
 /// serde_json's message without its " at line L column C" (reported as file:line:column).
 fn without_position(e: &serde_json::Error) -> String {
@@ -216,105 +181,374 @@ struct Probe<'a> {
     value: Option<&'a RawValue>,
 }
 
-/// Adds the documents of a snapshot; a bad or conflicting document is reported at its line
-/// and column.
-struct Adder<'d, 't> {
+/// The members of an `amlsec-snapshot/1` object.
+const SNAPSHOT_KEYS: [&str; 5] = ["schema", "collectedAt", "source", "documents", "errors"];
+
+/// Adds the documents of a snapshot as they are read; a bad or conflicting document is
+/// reported at its line and column.
+struct Adder<'d> {
     docs: &'d mut Documents,
-    text: &'t str,
+    again: &'d dyn Fn() -> Option<Vec<u8>>,
 }
 
-impl Adder<'_, '_> {
-    /// The byte offset of a value borrowed from the snapshot text.
-    fn offset(&self, raw: &RawValue) -> usize {
-        raw.get().as_ptr() as usize - self.text.as_ptr() as usize
-    }
-
-    fn at(&self, offset: usize) -> Option<(u64, u64)> {
-        Some(scan::line_column(self.text.as_bytes(), offset))
-    }
-
-    /// Adds array elements: documents, or list envelopes whose `value` is flattened. Every
-    /// element is parsed in full first, so nesting (envelopes included) is bounded by
-    /// serde_json's recursion limit before anything recurses here.
-    fn add(&mut self, items: Vec<&RawValue>) -> Result<(), Located> {
-        for item in items {
-            let at = self.offset(item);
-            let raw = item.get();
-            if !raw.starts_with('{') {
-                let found = match raw.as_bytes()[0] {
-                    b'[' => "an array",
-                    b'"' => "a string",
-                    b't' | b'f' => "a boolean",
-                    b'n' => "null",
-                    _ => "a number",
-                };
-                return Err((
-                    self.at(at),
-                    format!("expected an ARM document (a JSON object), found {found}"),
+impl Adder<'_> {
+    /// The whole snapshot: an array of documents, a list envelope or an `amlsec-snapshot/1`
+    /// object.
+    fn snapshot(&mut self, p: &mut Pieces<'_>) -> Result<(), Failure> {
+        match p.peek()? {
+            None => return Err(Failure::At(None, "the snapshot is empty".into())),
+            Some(b'[') => {
+                p.bump();
+                self.array(p)?;
+            }
+            Some(b'{') => self.object(p)?,
+            Some(_) => {
+                let span = p.value()?;
+                let scalar: Value = json(p, &span)?;
+                return Err(Failure::At(
+                    Some((1, 1)),
+                    format!(
+                        "a JSON {}; expected an array of ARM documents or an {SCHEMA} object",
+                        kind(&scalar)
+                    ),
                 ));
             }
-            let checked = entry::check(raw).map_err(|e| {
-                // serde_json counts lines and columns from the element's start.
-                let within = offset_of(raw, e.line(), e.column());
-                (
-                    self.at(at + within),
-                    format!(
-                        "{} (the document cannot be read in full)",
-                        entry::describe(&e)
-                    ),
+        }
+        match p.peek()? {
+            None => Ok(()),
+            Some(_) => Err(Stop::Syntax(p.offset(), "trailing characters".into()).into()),
+        }
+    }
+
+    /// The elements of an array whose `[` is taken, each added as soon as it is read.
+    fn array(&mut self, p: &mut Pieces<'_>) -> Result<(), Failure> {
+        if p.peek()? == Some(b']') {
+            p.bump();
+            return Ok(());
+        }
+        loop {
+            let span = p.value()?;
+            let text = utf8(p, &span)?;
+            self.add(p, span.offset, text)?;
+            match p.peek()? {
+                Some(b',') => p.bump(),
+                Some(b']') => {
+                    p.bump();
+                    return Ok(());
+                }
+                Some(_) => {
+                    return Err(Stop::Syntax(p.offset(), "expected `,` or `]`".into()).into());
+                }
+                None => {
+                    return Err(Stop::Syntax(p.offset(), "EOF while parsing a list".into()).into());
+                }
+            }
+        }
+    }
+
+    /// A top-level object, read member by member: an `amlsec-snapshot/1` object (its
+    /// `documents` added as they are read once `schema` is known; before it, they are held
+    /// until it comes) or a list envelope (its `value` added as read). Either way the first
+    /// problem in the file is the one reported, and a member given twice is one.
+    fn object(&mut self, p: &mut Pieces<'_>) -> Result<(), Failure> {
+        p.bump();
+        let mut seen: Vec<String> = Vec::new();
+        let mut schema = false;
+        let mut first_unknown: Option<(String, LineColumn)> = None;
+        let mut documents_at: Option<LineColumn> = None;
+        let mut held_documents: Option<(Vec<u8>, u64, LineColumn)> = None;
+        let mut errors: Option<(Vec<u8>, u64, LineColumn)> = None;
+        let mut value_at: Option<(bool, LineColumn)> = None;
+        let mut id = false;
+        if p.peek()? == Some(b'}') {
+            p.bump();
+        } else {
+            loop {
+                if p.peek()? != Some(b'"') {
+                    return Err(Stop::Syntax(p.offset(), "key must be a string".into()).into());
+                }
+                let key_span = p.value()?;
+                let key_at = p.position(key_span.offset);
+                let key: String = json(p, &key_span)?;
+                p.expect(b':', "`:`")?;
+                if p.peek()?.is_none() {
+                    return Err(Stop::Syntax(p.offset(), "EOF while parsing a value".into()).into());
+                }
+                let value_offset = p.offset();
+                let at = p.position(value_offset);
+                if seen.contains(&key) {
+                    return Err(Failure::At(Some(key_at), format!("`{key}` is given twice")));
+                }
+                let is_array = p.peek()? == Some(b'[');
+                if !SNAPSHOT_KEYS.contains(&key.as_str()) {
+                    if schema {
+                        return Err(unknown_key(&key, key_at));
+                    }
+                    first_unknown.get_or_insert((key.clone(), key_at));
+                }
+                match key.as_str() {
+                    "schema" => {
+                        let span = p.value()?;
+                        let text = utf8(p, &span)?;
+                        if serde_json::from_str::<String>(text).ok().as_deref() != Some(SCHEMA) {
+                            json::<IgnoredAny>(p, &span)?;
+                            return Err(Failure::At(
+                                Some(at),
+                                format!(
+                                    "unsupported snapshot schema {text}; this amlsec reads {SCHEMA:?}"
+                                ),
+                            ));
+                        }
+                        if let Some((key, key_at)) = first_unknown.take() {
+                            return Err(unknown_key(&key, key_at));
+                        }
+                        schema = true;
+                        if let Some((text, offset, at)) = held_documents.take() {
+                            let mut again = Pieces::whole(&text, offset, at);
+                            self.documents(&mut again, at)?;
+                        }
+                    }
+                    "documents" if schema => {
+                        documents_at = Some(at);
+                        self.documents(p, at)?;
+                    }
+                    "documents" => {
+                        documents_at = Some(at);
+                        let span = p.value()?;
+                        held_documents = Some((p.get(&span).to_vec(), span.offset, at));
+                    }
+                    "errors" => {
+                        let span = p.value()?;
+                        errors = Some((p.get(&span).to_vec(), span.offset, at));
+                    }
+                    "value" if !schema && !id && is_array => {
+                        value_at = Some((true, at));
+                        p.bump();
+                        self.array(p)?;
+                    }
+                    "value" => {
+                        value_at = Some((is_array, at));
+                        let span = p.value()?;
+                        json::<IgnoredAny>(p, &span)?;
+                    }
+                    _ => {
+                        id |= key == "id";
+                        let span = p.value()?;
+                        json::<IgnoredAny>(p, &span)?;
+                    }
+                }
+                seen.push(key);
+                match p.peek()? {
+                    Some(b',') => p.bump(),
+                    Some(b'}') => {
+                        p.bump();
+                        break;
+                    }
+                    Some(_) => {
+                        return Err(Stop::Syntax(p.offset(), "expected `,` or `}`".into()).into());
+                    }
+                    None => {
+                        return Err(
+                            Stop::Syntax(p.offset(), "EOF while parsing an object".into()).into(),
+                        );
+                    }
+                }
+            }
+        }
+        if schema {
+            if documents_at.is_none() {
+                return Err(Failure::At(
+                    None,
+                    "`documents` must be an array of ARM documents".into(),
+                ));
+            }
+            if let Some((text, offset, at)) = errors {
+                self.failures(&text, offset, at)?;
+            }
+            return Ok(());
+        }
+        match value_at {
+            Some((true, _)) if !id => Ok(()),
+            Some((false, at)) if !id => Err(Failure::At(
+                Some(at),
+                "`value` must be an array of ARM documents".into(),
+            )),
+            _ => Err(Failure::At(
+                Some((1, 1)),
+                format!(
+                    "a single JSON object; expected an array of ARM documents, a list envelope {{\"value\": [...]}} or an {SCHEMA} object"
+                ),
+            )),
+        }
+    }
+
+    /// The `documents` of an `amlsec-snapshot/1` object, at `at`.
+    fn documents(&mut self, p: &mut Pieces<'_>, at: LineColumn) -> Result<(), Failure> {
+        if p.peek()? != Some(b'[') {
+            return Err(Failure::At(
+                Some(at),
+                "`documents` must be an array of ARM documents".into(),
+            ));
+        }
+        p.bump();
+        self.array(p)
+    }
+
+    /// The `errors` of an `amlsec-snapshot/1` object: the reads that failed.
+    fn failures(&mut self, text: &[u8], offset: u64, at: LineColumn) -> Result<(), Failure> {
+        let errors: Vec<&RawValue> = match serde_json::from_slice::<Option<Vec<&RawValue>>>(text) {
+            Ok(errors) => errors.unwrap_or_default(),
+            Err(_) => {
+                return Err(Failure::At(Some(at), "`errors` must be an array".into()));
+            }
+        };
+        let p = Pieces::whole(text, offset, at);
+        for e in errors {
+            let failure: ReadFailure = serde_json::from_str(e.get()).map_err(|err| {
+                let within = e.get().as_ptr() as usize - text.as_ptr() as usize;
+                Failure::At(
+                    Some(p.position(offset + within as u64)),
+                    format!("invalid entry in `errors`: {}", without_position(&err)),
                 )
             })?;
-            if let Some(id) = checked.id.as_deref().filter(|id| !id.trim().is_empty()) {
-                self.document(id, item, checked.needs_normalising)?;
-                continue;
-            }
-            let probe: Probe<'_> =
-                serde_json::from_str(raw).map_err(|e| (self.at(at), without_position(&e)))?;
-            match (probe.id, probe.value) {
-                (None, Some(value)) if value.get().starts_with('[') => {
-                    let inner: Vec<&RawValue> = serde_json::from_str(value.get())
-                        .map_err(|e| (self.at(at), without_position(&e)))?;
-                    self.add(inner)?;
-                }
-                _ => {
-                    return Err((
-                        self.at(at),
-                        "document has no `id` (every ARM document needs its resource id)".into(),
-                    ));
-                }
-            }
+            self.docs.record_failure(failure);
         }
         Ok(())
     }
 
-    fn document(&mut self, id: &str, item: &RawValue, normalise: bool) -> Result<(), Located> {
-        let at = self.offset(item);
+    /// Adds an array element at `offset`: a document, or a list envelope whose `value` is
+    /// flattened. Every element is parsed in full first, so nesting (envelopes included) is
+    /// bounded by serde_json's recursion limit before anything recurses here.
+    fn add(&mut self, p: &Pieces<'_>, offset: u64, raw: &str) -> Result<(), Failure> {
+        let at = |within: usize| Some(p.position(offset + within as u64));
+        if !raw.starts_with('{') {
+            // Not an object: say what it is, or why it is not JSON.
+            let found: Value = serde_json::from_str(raw).map_err(|e| {
+                Failure::At(
+                    at(offset_of(raw, e.line(), e.column())),
+                    format!("not valid JSON: {}", without_position(&e)),
+                )
+            })?;
+            return Err(Failure::At(
+                at(0),
+                format!(
+                    "expected an ARM document (a JSON object), found {}",
+                    match found {
+                        Value::Array(_) => "an array",
+                        Value::String(_) => "a string",
+                        Value::Bool(_) => "a boolean",
+                        Value::Null => "null",
+                        _ => "a number",
+                    }
+                ),
+            ));
+        }
+        let checked = entry::check(raw).map_err(|e| {
+            // serde_json counts lines and columns from the element's start.
+            Failure::At(at(offset_of(raw, e.line(), e.column())), unreadable(&e))
+        })?;
+        if let Some(id) = checked.id.as_deref().filter(|id| !id.trim().is_empty()) {
+            return self.document(p, offset, id, raw, checked.needs_normalising);
+        }
+        let probe: Probe<'_> =
+            serde_json::from_str(raw).map_err(|e| Failure::At(at(0), without_position(&e)))?;
+        match (probe.id, probe.value) {
+            (None, Some(value)) if value.get().starts_with('[') => {
+                let inner: Vec<&RawValue> = serde_json::from_str(value.get())
+                    .map_err(|e| Failure::At(at(0), without_position(&e)))?;
+                for item in inner {
+                    let within = item.get().as_ptr() as usize - raw.as_ptr() as usize;
+                    self.add(p, offset + within as u64, item.get())?;
+                }
+                Ok(())
+            }
+            _ => Err(Failure::At(
+                at(0),
+                "document has no `id` (every ARM document needs its resource id)".into(),
+            )),
+        }
+    }
+
+    fn document(
+        &mut self,
+        p: &Pieces<'_>,
+        offset: u64,
+        id: &str,
+        raw: &str,
+        normalise: bool,
+    ) -> Result<(), Failure> {
+        let at = || Some(p.position(offset));
         let merge = self
             .docs
-            .insert_checked(id, item, normalise)
-            .map_err(|e| (self.at(at), entry::describe(&e)))?;
+            .insert_checked(id, raw, normalise)
+            .map_err(|e| Failure::At(at(), entry::describe(&e)))?;
         if merge != Merge::Conflict {
             return Ok(());
         }
-        // The held document is the first occurrence of its text, unless entry rewrote it.
-        // `str::find` is linear in the worst case, so a hostile file cannot make this slow.
-        let first = self
-            .docs
-            .text_of(id)
-            .and_then(|held| self.text.find(held))
-            .map(|offset| {
-                let (line, column) = scan::line_column(self.text.as_bytes(), offset);
-                format!(" (the first is at {line}:{column})")
+        // The held document is the first occurrence of its text, unless entry rewrote it; the
+        // text is read again to find it, as it is not kept. `str::find` is linear in the
+        // worst case, so a hostile file cannot make this slow.
+        let first = (self.again)()
+            .zip(self.docs.text_of(id))
+            .and_then(|(text, held)| {
+                let text = std::str::from_utf8(&text).ok()?;
+                let found = text.find(held)?;
+                let (line, column) = scan::line_column(text.as_bytes(), found);
+                Some(format!(" (the first is at {line}:{column})"))
             })
             .unwrap_or_default();
-        Err((
-            self.at(at),
+        Err(Failure::At(
+            at(),
             format!(
                 "a second, different document with id {id}{first}; \
                  identical copies are allowed, and a compute list item gives way to the full compute"
             ),
         ))
     }
+}
+
+fn unknown_key(key: &str, at: LineColumn) -> Failure {
+    Failure::At(
+        Some(at),
+        format!(
+            "unknown key `{key}`, expected one of schema, collectedAt, source, documents, errors"
+        ),
+    )
+}
+
+/// Why an element cannot be read: not JSON, or JSON that cannot be held in full (a number out
+/// of range, nesting too deep), which serde_json also calls a syntax error.
+fn unreadable(e: &serde_json::Error) -> String {
+    let message = entry::describe(e);
+    let holdable =
+        message.starts_with("nesting deeper") || message.starts_with("number out of range");
+    if (e.is_syntax() || e.is_eof()) && !holdable {
+        format!("not valid JSON: {message}")
+    } else {
+        format!("{message} (the document cannot be read in full)")
+    }
+}
+
+/// A value's text, which must be UTF-8.
+fn utf8<'p>(p: &'p Pieces<'_>, span: &Span) -> Result<&'p str, Failure> {
+    std::str::from_utf8(p.get(span)).map_err(|e| {
+        Failure::At(
+            Some(p.position(span.offset + e.valid_up_to() as u64)),
+            "not valid JSON: the file is not UTF-8".into(),
+        )
+    })
+}
+
+/// A value parsed, or why it is not JSON, at its place in the file.
+fn json<'p, T: Deserialize<'p>>(p: &'p Pieces<'_>, span: &Span) -> Result<T, Failure> {
+    let text = utf8(p, span)?;
+    serde_json::from_str(text).map_err(|e| {
+        let within = offset_of(text, e.line(), e.column());
+        Failure::At(
+            Some(p.position(span.offset + within as u64)),
+            format!("not valid JSON: {}", without_position(&e)),
+        )
+    })
 }
 
 /// The byte offset of serde_json's 1-based line and column inside `text`.
@@ -420,5 +654,57 @@ mod tests {
             err(r#"{"schema": "amlsec-snapshot/1", "document": []}"#)
                 .contains("unknown key `document`")
         );
+    }
+
+    #[test]
+    fn snapshot_objects_are_read_member_by_member_in_any_order() {
+        let docs = parse(
+            "s.json",
+            br#"{"documents": [{"id": "/a"}], "schema": "amlsec-snapshot/1"}"#,
+        )
+        .unwrap();
+        assert!(docs.find("/a").is_some());
+        assert_eq!(
+            err(r#"{"x": 1, "schema": "amlsec-snapshot/1", "documents": []}"#),
+            "s.json:1:2: unknown key `x`, expected one of schema, collectedAt, source, documents, errors"
+        );
+        assert_eq!(
+            err(r#"{"schema": "amlsec-snapshot/1", "documents": [{"id": "/a"}], "documents": []}"#),
+            "s.json:1:62: `documents` is given twice"
+        );
+        assert_eq!(
+            err(r#"{"schema": "amlsec-snapshot/1"}"#),
+            "s.json: `documents` must be an array of ARM documents"
+        );
+        assert!(err(r#"{"value": [{"id": "/a"}], "id": "/b"}"#).contains("a single JSON object"));
+        assert_eq!(
+            err(r#"{"value": 3}"#),
+            "s.json:1:11: `value` must be an array of ARM documents"
+        );
+        assert_eq!(
+            err(r#"{"schema": 5, "documents": []}"#),
+            "s.json:1:12: unsupported snapshot schema 5; this amlsec reads \"amlsec-snapshot/1\""
+        );
+    }
+
+    #[test]
+    fn what_lies_between_documents_is_checked() {
+        assert_eq!(
+            err(r#"[{"id": "/a"}] x"#),
+            "s.json:1:16: not valid JSON: trailing characters"
+        );
+        assert_eq!(
+            err(r#"[{"id": "/a"} {"id": "/b"}]"#),
+            "s.json:1:15: not valid JSON: expected `,` or `]`"
+        );
+        assert_eq!(
+            err("[{\"id\": \"/a\"},"),
+            "s.json:1:15: not valid JSON: expected value"
+        );
+        assert_eq!(
+            err("[{\"id\": \"/a\"}"),
+            "s.json:1:14: not valid JSON: EOF while parsing a list"
+        );
+        assert!(err("[{\"id\": \"/a\", \"x\": [1,").contains("not valid JSON: EOF while parsing"));
     }
 }
