@@ -102,6 +102,18 @@ impl SharedTexts {
         self.0.insert(Arc::clone(&held));
         held
     }
+
+    /// `text`, or the text held equal to it: a resource's id, shared by the results of every
+    /// subject that judges it (a subscription's policies are judged for each workspace).
+    pub fn keep(&mut self, text: &Arc<str>) -> Arc<str> {
+        match self.0.get(text) {
+            Some(held) => Arc::clone(held),
+            None => {
+                self.0.insert(Arc::clone(text));
+                Arc::clone(text)
+            }
+        }
+    }
 }
 
 /// What a control's evidence paths held on one resource: the paths, shared with the control,
@@ -639,36 +651,39 @@ fn judge_control(
     };
     let resources: Vec<ResourceResult> = instances
         .iter()
-        .map(|instance| match &instance.state {
-            InstanceState::Failed(f) => {
-                let (status, message) = if inapplicable_without(control, f, estate, rules) {
-                    (
-                        Status::NotApplicable,
-                        "precondition does not hold".to_string(),
-                    )
-                } else {
-                    (Status::unjudged(f), f.to_string())
-                };
-                ResourceResult {
-                    id: instance.id.clone(),
-                    status,
-                    message: Some(message),
+        .map(|instance| {
+            let id = texts.keep(&instance.id);
+            match &instance.state {
+                InstanceState::Failed(f) => {
+                    let (status, message) = if inapplicable_without(control, f, estate, rules) {
+                        (
+                            Status::NotApplicable,
+                            "precondition does not hold".to_string(),
+                        )
+                    } else {
+                        (Status::unjudged(f), f.to_string())
+                    };
+                    ResourceResult {
+                        id,
+                        status,
+                        message: Some(message),
+                        evidence: Evidence::default(),
+                        waiver: None,
+                        baseline: None,
+                        location: None,
+                    }
+                }
+                InstanceState::Manual(m) => ResourceResult {
+                    id,
+                    status: Status::Manual,
+                    message: Some(m.clone()),
                     evidence: Evidence::default(),
                     waiver: None,
                     baseline: None,
                     location: None,
-                }
+                },
+                InstanceState::Doc(doc) => judge(control, id, doc, estate, rules, texts),
             }
-            InstanceState::Manual(m) => ResourceResult {
-                id: instance.id.clone(),
-                status: Status::Manual,
-                message: Some(m.clone()),
-                evidence: Evidence::default(),
-                waiver: None,
-                baseline: None,
-                location: None,
-            },
-            InstanceState::Doc(doc) => judge(control, &instance.id, doc, estate, rules, texts),
         })
         .collect();
     let status = worst(&resources).unwrap_or(Status::NotApplicable);
@@ -740,7 +755,7 @@ impl Serialize for FoundValues<'_, '_> {
 
 fn judge(
     control: &Control,
-    id: &std::sync::Arc<str>,
+    id: Arc<str>,
     doc: &crate::documents::Doc,
     estate: &Estate,
     rules: &RuleSet,
@@ -776,7 +791,7 @@ fn judge(
         texts,
     );
     ResourceResult {
-        id: id.clone(),
+        id,
         status,
         message,
         evidence,

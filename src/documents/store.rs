@@ -181,7 +181,7 @@ fn parse(held: &Held) -> Option<Value> {
 #[derive(Debug, Default)]
 pub struct Documents {
     docs: HashMap<Key, Held>,
-    collections: HashMap<String, Vec<Key>>,
+    collections: HashMap<Collection, Vec<Key>>,
     types: HashMap<String, Vec<Key>>,
     failures: HashMap<String, ReadFailure>,
     /// Documents at management-group scope, which are ancestors of every subscription.
@@ -227,6 +227,48 @@ fn index(index: &mut HashMap<String, Vec<Key>>, at: &str, key: &Key) {
         }
     }
 }
+
+/// A collection's name (`{ws}/computes`), held as the start of the key of the first document
+/// listed in it rather than copied: a snapshot has nearly as many collections as documents.
+#[derive(Debug)]
+struct Collection {
+    first: Key,
+    len: usize,
+}
+
+impl Collection {
+    fn of(key: &Key) -> Collection {
+        Collection {
+            first: Arc::clone(key),
+            len: arm_id::collection_of(key).len(),
+        }
+    }
+
+    fn name(&self) -> &str {
+        &self.first[..self.len]
+    }
+}
+
+impl std::borrow::Borrow<str> for Collection {
+    fn borrow(&self) -> &str {
+        self.name()
+    }
+}
+
+/// As the name's, so the map can be asked with a `&str`.
+impl std::hash::Hash for Collection {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.name().hash(state)
+    }
+}
+
+impl PartialEq for Collection {
+    fn eq(&self, other: &Collection) -> bool {
+        self.name() == other.name()
+    }
+}
+
+impl Eq for Collection {}
 
 /// What became of a document added under an id the store already holds (baseline.md §1.6).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -306,7 +348,13 @@ impl Documents {
             };
         }
         self.docs.insert(key.clone(), Held::new(raw));
-        index(&mut self.collections, arm_id::collection_of(&key), &key);
+        match self.collections.get_mut(arm_id::collection_of(&key)) {
+            Some(keys) => keys.push(key.clone()),
+            None => {
+                self.collections
+                    .insert(Collection::of(&key), vec![key.clone()]);
+            }
+        }
         if key.starts_with("/providers/microsoft.management/managementgroups/") {
             self.management_group_scoped.push(key.clone());
         }
@@ -398,14 +446,14 @@ impl Documents {
         if let Some(f) = self.failure(collection) {
             return Err(f);
         }
-        Ok(self.sorted(self.collections.get(&arm_id::key(collection))))
+        Ok(self.sorted(self.collections.get(arm_id::key(collection).as_str())))
     }
 
     /// The children a template deploys under `collection`, whether or not the whole list is
     /// known (others may exist beside them).
     pub fn deployed_children(&self, collection: &str) -> Vec<Value> {
         match &self.deployment {
-            Some(_) => self.sorted(self.collections.get(&arm_id::key(collection))),
+            Some(_) => self.sorted(self.collections.get(arm_id::key(collection).as_str())),
             None => Vec::new(),
         }
     }
@@ -519,7 +567,7 @@ impl Documents {
         prefixes.extend(id.match_indices('/').skip(1).map(|(i, _)| &id[..i]));
         prefixes.push(&id);
         for prefix in prefixes {
-            if let Some(children) = self.collections.get(&format!("{prefix}{suffix}")) {
+            if let Some(children) = self.collections.get(format!("{prefix}{suffix}").as_str()) {
                 keys.extend(children);
             }
         }
