@@ -253,7 +253,8 @@ impl<'a> Pieces<'a> {
     }
 }
 
-const BOM: &[u8] = b"\xef\xbb\xbf";
+/// The UTF-8 byte-order mark, which Windows editors write first and is not JSON.
+pub const BOM: &[u8] = b"\xef\xbb\xbf";
 
 /// JSON's white space; Unicode spaces (U+00A0, U+2028, `\v`) are not.
 pub fn is_json_space(b: u8) -> bool {
