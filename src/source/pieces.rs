@@ -118,7 +118,9 @@ impl<'a> Pieces<'a> {
             return Ok(None);
         }
         let want = (*piece).min(usize::try_from(*left).unwrap_or(*piece));
-        buf.reserve_exact(want);
+        // Grown by doubling: a value longer than many pieces is copied a few times, not once
+        // per piece.
+        buf.reserve(want);
         let read = reader
             .take(want as u64)
             .read_to_end(buf)
