@@ -583,7 +583,12 @@ fn offset_of(text: &str, line: usize, column: usize) -> usize {
             .nth(line - 2)
             .map_or(text.len(), |(i, _)| i + 1)
     };
-    (line_start + column.saturating_sub(1)).min(text.len())
+    // Column 0 is serde_json's way of pointing at the newline that ends the line before (a
+    // string broken across lines).
+    match column {
+        0 => line_start.saturating_sub(1),
+        _ => (line_start + column - 1).min(text.len()),
+    }
 }
 
 fn kind(v: &Value) -> &'static str {
@@ -745,5 +750,9 @@ mod tests {
             "s.json:1:14: not valid JSON: EOF while parsing a list"
         );
         assert!(err("[{\"id\": \"/a\", \"x\": [1,").contains("not valid JSON: EOF while parsing"));
+        assert_eq!(
+            err("[{\"id\": \"/a\",\n \"x\": \"broken\nstring\"}]"),
+            "s.json:2:14: not valid JSON: control character (\\u0000-\\u001F) found while parsing a string"
+        );
     }
 }
