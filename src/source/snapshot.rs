@@ -43,10 +43,15 @@ pub fn load(path: &Path, limit: u64) -> Result<Documents> {
         Err(Error::TooLarge { .. }) => return Err(input.too_large()),
         other => other?.0,
     };
-    match Pieces::reader(reader, limit) {
-        Ok(pieces) => input.read(pieces),
-        Err(stop) => Err(input.stopped(&Pieces::whole(b"", 0, (1, 1)), Failure::Stop(stop))),
-    }
+    // Before the first value, only reading can fail: an I/O error, or too much.
+    let pieces = Pieces::reader(reader, limit).map_err(|stop| match stop {
+        Stop::Io(source) => Error::Io {
+            path: path.to_path_buf(),
+            source,
+        },
+        _ => input.too_large(),
+    })?;
+    input.read(pieces)
 }
 
 /// Parses snapshot text; `name` is what diagnostics call the file.
