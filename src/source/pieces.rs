@@ -71,7 +71,12 @@ impl<'a> Pieces<'a> {
         Self::reader_in(reader, limit, PIECE)
     }
 
-    fn reader_in(reader: impl Read + 'a, limit: u64, piece: usize) -> Result<Pieces<'a>, Stop> {
+    /// As [`Self::reader`], `piece` bytes at a time (tests make every value cross pieces).
+    pub(crate) fn reader_in(
+        reader: impl Read + 'a,
+        limit: u64,
+        piece: usize,
+    ) -> Result<Pieces<'a>, Stop> {
         let mut pieces = Pieces {
             source: Source::Reader {
                 reader: Box::new(reader),

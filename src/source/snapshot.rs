@@ -720,6 +720,58 @@ mod tests {
         );
     }
 
+    /// The outcome of reading `text` a few bytes at a time, as `parse` reports it.
+    fn in_pieces(text: &[u8], piece: usize) -> std::result::Result<Vec<String>, String> {
+        let input = Input {
+            name: "s.json",
+            path: Path::new("s.json"),
+            limit: u64::MAX,
+            again: &|| Some(text.strip_prefix(BOM).unwrap_or(text).to_vec()),
+        };
+        let pieces = Pieces::reader_in(text, u64::MAX, piece).map_err(|_| "unreadable")?;
+        let docs = input.read(pieces).map_err(|e| e.to_string())?;
+        Ok(docs
+            .raw_documents()
+            .into_iter()
+            .map(str::to_string)
+            .collect())
+    }
+
+    #[test]
+    fn read_in_pieces_or_whole_a_snapshot_reads_the_same() {
+        // The examples, and each cut short or with a byte changed at a few places: documents
+        // and diagnostics alike must not depend on where the pieces end.
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/examples");
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_none_or(|e| e != "json") {
+                continue;
+            }
+            let text = std::fs::read(&path).unwrap();
+            let mut variants = vec![text.clone()];
+            for at in [1, 7, text.len() / 3, text.len() / 2, text.len() - 2] {
+                variants.push(text[..at].to_vec());
+                for byte in [b'"', b'}', b',', b'\\', 0xc3] {
+                    let mut changed = text.clone();
+                    changed[at] = byte;
+                    variants.push(changed);
+                }
+            }
+            for variant in variants {
+                let whole = parse("s.json", &variant)
+                    .map(|d| d.raw_documents().into_iter().map(str::to_string).collect())
+                    .map_err(|e| e.to_string());
+                for piece in [3, 64, 4096] {
+                    assert_eq!(
+                        in_pieces(&variant, piece),
+                        whole,
+                        "{path:?}, {piece}-byte pieces"
+                    );
+                }
+            }
+        }
+    }
+
     #[test]
     fn many_members_cost_no_more_than_their_text() {
         // Were each member's position found by a scan from the start, 200,000 members (2 MB)
