@@ -548,9 +548,9 @@ fn unknown_key(key: &str, at: LineColumn) -> Failure {
 /// of range, nesting too deep), which serde_json also calls a syntax error.
 fn unreadable(e: &serde_json::Error) -> String {
     let message = entry::describe(e);
-    let holdable =
+    let beyond_limits =
         message.starts_with("nesting deeper") || message.starts_with("number out of range");
-    if (e.is_syntax() || e.is_eof()) && !holdable {
+    if (e.is_syntax() || e.is_eof()) && !beyond_limits {
         format!("not valid JSON: {message}")
     } else {
         format!("{message} (the document cannot be read in full)")
