@@ -106,8 +106,9 @@ impl<'a> Pieces<'a> {
         }
     }
 
-    /// Drops what is held before `at` and reads another piece: `None` at the end of the text,
-    /// else how many bytes were dropped (positions held by the caller move back by that much).
+    /// Reads another piece, then drops what is held before `at`: `None` at the end of the text
+    /// (nothing dropped), else how many bytes were dropped (positions held by the caller move
+    /// back by that much).
     fn fill(&mut self) -> Result<Option<usize>, Stop> {
         let Source::Reader {
             reader,
