@@ -217,13 +217,16 @@ fn path_key(path: &str) -> String {
     arm_id::key(path)
 }
 
-/// Adds `key` to the index entry `at`, allocating the entry's name only when it is new (this
-/// runs for every document of a snapshot).
-fn index(index: &mut HashMap<String, Vec<Key>>, at: &str, key: &Key) {
+/// Adds `key` to the index entry `at`, making the entry's name only when it is new (this runs
+/// for every document of a snapshot).
+fn index<N>(index: &mut HashMap<N, Vec<Key>>, at: &str, key: &Key, name: impl FnOnce() -> N)
+where
+    N: std::borrow::Borrow<str> + std::hash::Hash + Eq,
+{
     match index.get_mut(at) {
         Some(keys) => keys.push(Arc::clone(key)),
         None => {
-            index.insert(at.to_string(), vec![Arc::clone(key)]);
+            index.insert(name(), vec![Arc::clone(key)]);
         }
     }
 }
@@ -348,19 +351,18 @@ impl Documents {
             };
         }
         self.docs.insert(key.clone(), Held::new(raw));
-        match self.collections.get_mut(arm_id::collection_of(&key)) {
-            Some(keys) => keys.push(key.clone()),
-            None => {
-                self.collections
-                    .insert(Collection::of(&key), vec![key.clone()]);
-            }
-        }
+        index(
+            &mut self.collections,
+            arm_id::collection_of(&key),
+            &key,
+            || Collection::of(&key),
+        );
         if key.starts_with("/providers/microsoft.management/managementgroups/") {
             self.management_group_scoped.push(key.clone());
         }
         if let Some(mut t) = arm_id::derive_type(&key) {
             t.make_ascii_lowercase();
-            index(&mut self.types, &t, &key);
+            index(&mut self.types, &t, &key, || t.clone());
         }
         Merge::Added
     }
