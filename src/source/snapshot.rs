@@ -218,12 +218,12 @@ impl Adder<'_> {
             Some(b'{') => self.object(p)?,
             Some(_) => {
                 let span = p.value()?;
-                let scalar: Value = json(p, &span)?;
+                json::<IgnoredAny>(p, &span)?;
                 return Err(Failure::At(
                     Some((1, 1)),
                     format!(
                         "a JSON {}; expected an array of ARM documents or an {SCHEMA} object",
-                        kind(&scalar)
+                        kind(p.get(&span))
                     ),
                 ));
             }
@@ -450,25 +450,16 @@ impl Adder<'_> {
     fn add(&mut self, p: &Pieces<'_>, offset: u64, raw: &str) -> Result<(), Failure> {
         let at = |within: usize| Some(p.position(offset + within as u64));
         if !raw.starts_with('{') {
-            // Not an object: say what it is, or why it is not JSON.
-            let found: Value = serde_json::from_str(raw).map_err(|e| {
-                Failure::At(
-                    at(offset_of(raw, e.line(), e.column())),
-                    format!("not valid JSON: {}", without_position(&e)),
-                )
-            })?;
+            // Not an object: say what it is, or why it is not JSON, without building it.
+            json_at::<IgnoredAny>(p, offset, raw)?;
+            let found = match kind(raw.as_bytes()) {
+                "null" => "null".to_string(),
+                "array" => "an array".to_string(),
+                other => format!("a {other}"),
+            };
             return Err(Failure::At(
                 at(0),
-                format!(
-                    "expected an ARM document (a JSON object), found {}",
-                    match found {
-                        Value::Array(_) => "an array",
-                        Value::String(_) => "a string",
-                        Value::Bool(_) => "a boolean",
-                        Value::Null => "null",
-                        _ => "a number",
-                    }
-                ),
+                format!("expected an ARM document (a JSON object), found {found}"),
             ));
         }
         let checked = entry::check(raw).map_err(|e| {
@@ -569,11 +560,19 @@ fn utf8<'p>(p: &'p Pieces<'_>, span: &Span) -> Result<&'p str, Failure> {
 
 /// A value parsed, or why it is not JSON, at its place in the file.
 fn json<'p, T: Deserialize<'p>>(p: &'p Pieces<'_>, span: &Span) -> Result<T, Failure> {
-    let text = utf8(p, span)?;
+    json_at(p, span.offset, utf8(p, span)?)
+}
+
+/// `text`, found at `offset`, parsed, or why it is not JSON at its place in the file.
+fn json_at<'t, T: Deserialize<'t>>(
+    p: &Pieces<'_>,
+    offset: u64,
+    text: &'t str,
+) -> Result<T, Failure> {
     serde_json::from_str(text).map_err(|e| {
         let within = offset_of(text, e.line(), e.column());
         Failure::At(
-            Some(p.position(span.offset + within as u64)),
+            Some(p.position(offset + within as u64)),
             format!("not valid JSON: {}", without_position(&e)),
         )
     })
@@ -596,14 +595,15 @@ fn offset_of(text: &str, line: usize, column: usize) -> usize {
     }
 }
 
-fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "boolean",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
+/// What a valid JSON text is, from its first byte.
+fn kind(json: &[u8]) -> &'static str {
+    match json.first() {
+        Some(b'n') => "null",
+        Some(b't' | b'f') => "boolean",
+        Some(b'"') => "string",
+        Some(b'[') => "array",
+        Some(b'{') => "object",
+        _ => "number",
     }
 }
 
@@ -785,6 +785,26 @@ mod tests {
                 .unwrap_err()
                 .to_string()
                 .contains("unknown key `k0`")
+        );
+    }
+
+    #[test]
+    fn elements_that_are_not_documents_say_what_they_are() {
+        for (element, found) in [
+            ("1", "a number"),
+            ("null", "null"),
+            ("[{}]", "an array"),
+            ("\"x\"", "a string"),
+            ("false", "a boolean"),
+        ] {
+            assert_eq!(
+                err(&format!("[{{\"id\": \"/a\"}}, {element}]")),
+                format!("s.json:1:16: expected an ARM document (a JSON object), found {found}")
+            );
+        }
+        assert_eq!(
+            err("[tru]"),
+            "s.json:1:4: not valid JSON: EOF while parsing a value"
         );
     }
 
