@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use super::{Estate, Instance, InstanceState, Target, policy};
 use crate::arm_id;
 use crate::cloud::Settings;
-use crate::documents::{Doc, Documents, ReadFailure, elements, member, text};
+use crate::documents::{Doc, Documents, ReadFailure, Unread, elements, member, text};
 use crate::graph::{self, Find, Link, Scope, Shape, TargetKind};
 
 /// Lists read at a subscription's scope (Defender pricings, the activity log's settings),
@@ -127,7 +127,14 @@ impl Resolver<'_> {
                 }
                 Err(t) => t,
             },
-            (Find::Children { path, keep, .. }, Some(p)) => self.children(p, path, keep, link),
+            (
+                Find::Children {
+                    path,
+                    keep,
+                    complete_at,
+                },
+                Some(p),
+            ) => self.children(p, path, keep, complete_at, link),
             (Find::Select { property, equals }, Some(p)) => filter_instances(
                 p,
                 |d| text(d, property).eq_ignore_ascii_case(equals),
@@ -209,6 +216,7 @@ impl Resolver<'_> {
         parent: &Target,
         path: &str,
         keep: Option<(&str, &[&str])>,
+        complete_at: Option<&str>,
         link: &Link,
     ) -> Target {
         let Target::Present(parents) = parent else {
@@ -257,9 +265,27 @@ impl Resolver<'_> {
                                 .any(|v| text(d, property).eq_ignore_ascii_case(v))
                         })
                     })
-                    .map(|d| Instance {
-                        id: id_of(&d, &collection).into(),
-                        state: InstanceState::Doc(self.stored(d)),
+                    .map(|d| {
+                        let id = id_of(&d, &collection);
+                        // A list item whose own read failed is never judged as complete
+                        // (baseline.md §1.6, v0.3): the instance is the failed read.
+                        let mut doc = self.stored(d);
+                        // A list item whose own read failed is never judged as complete
+                        // (baseline.md §1.6, v0.3): all of it is unread, though the item
+                        // still says which kind of child it is.
+                        if let Some(at) = complete_at
+                            && elements(&doc.value, at).is_empty()
+                            && let Some(failure) = self.docs.failure(&id)
+                        {
+                            doc.unread.push(Unread {
+                                at: Vec::new(),
+                                failure,
+                            });
+                        }
+                        Instance {
+                            id: id.into(),
+                            state: InstanceState::Doc(doc),
+                        }
                     }),
             );
         }
