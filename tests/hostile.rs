@@ -133,6 +133,10 @@ mod live_replies {
             "null",
             r#"{"value": [{"name": "no id"}]}"#,
             r#"{"value": [{"id": ""}]}"#,
+            // The list's end is unknown: a nextLink that is not a string, or an error beside it.
+            r#"{"value": [], "nextLink": 5}"#,
+            r#"{"value": [], "nextLink": {"href": "x"}}"#,
+            r#"{"value": [], "error": {"code": "InternalServerError", "message": "partial"}}"#,
         ] {
             let fake = server(
                 DEFAULT,

@@ -15,7 +15,7 @@ use assert_cmd::Command;
 use assert_cmd::cargo::cargo_bin_cmd;
 use common::fake_arm::{FakeArm, Fault};
 use predicates::prelude::*;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 const TOKEN: &str = "secret-token-4f1c2a";
 const HARDENED_WS: &str = "/subscriptions/5b1c8a3e-0d4f-4c7e-9a61-2f3e4d5c6b7a/resourceGroups/rg-ml-prod/providers/Microsoft.MachineLearningServices/workspaces/mlw-hardened";
@@ -761,69 +761,74 @@ fn a_template_overlays_a_live_resource_group_as_it_overlays_a_snapshot() {
 fn subscriptions_are_discovered_and_an_unreadable_one_is_reported() {
     const PROD: &str = "5b1c8a3e-0d4f-4c7e-9a61-2f3e4d5c6b7a";
     const LOCKED: &str = "0f0f0f0f-1111-4222-8333-444444444444";
-    let mut docs = snapshot::load(
-        Path::new(&example("hardened-workspace")),
-        amlsec::input::SNAPSHOT_LIMIT,
-    )
-    .unwrap();
-    for sub in [PROD, LOCKED] {
-        docs.insert(serde_json::json!({"id": format!("/subscriptions/{sub}"), "subscriptionId": sub, "state": "Enabled"}));
-        // The fake serves descendants under the group's path; amlsec reads only type and name.
-        docs.insert(serde_json::json!({
-            "id": format!("/providers/Microsoft.Management/managementGroups/mg-ml/descendants/{sub}"),
-            "name": sub,
-            "type": "Microsoft.Management/managementGroups/subscriptions",
-        }));
-    }
-    docs.insert(serde_json::json!({
-        "id": "/providers/Microsoft.Management/managementGroups/mg-ml/descendants/mg-child",
-        "name": "mg-child",
-        "type": "Microsoft.Management/managementGroups",
-    }));
     let locked =
         format!("/subscriptions/{LOCKED}/providers/Microsoft.MachineLearningServices/workspaces");
-    let fake = FakeArm::start(
-        docs,
-        1,
-        Duration::ZERO,
-        vec![Fault::new(&locked, 403).exact()],
-    );
-    for scope in [
-        vec!["--all-subscriptions"],
-        vec!["--management-group", "mg-ml"],
+    // Descendants as Microsoft's example answers (subscriptions typed
+    // `.../managementGroups/subscriptions`) and as its schema describes them (`/subscriptions`).
+    for subscription_type in [
+        "Microsoft.Management/managementGroups/subscriptions",
+        "/subscriptions",
     ] {
-        let out = live(&fake, &scope);
-        assert_eq!(
-            out.status.code(),
-            Some(3),
-            "{scope:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let report: Value = serde_json::from_slice(&out.stdout).unwrap();
-        assert_eq!(report["workspaces"].as_array().unwrap().len(), 1);
-        assert_eq!(report["registries"].as_array().unwrap().len(), 1);
-        assert_eq!(report["errors"].as_array().unwrap().len(), 1, "{scope:?}");
-        assert!(
-            report["errors"][0]["path"]
-                .as_str()
-                .unwrap()
-                .contains(LOCKED)
-        );
-        let mut without = report.clone();
-        for key in ["generatedAt", "stats", "source", "errors"] {
-            without.as_object_mut().unwrap().remove(key);
+        let mut docs = snapshot::load(
+            Path::new(&example("hardened-workspace")),
+            amlsec::input::SNAPSHOT_LIMIT,
+        )
+        .unwrap();
+        for sub in [PROD, LOCKED] {
+            docs.insert(json!({"id": format!("/subscriptions/{sub}"), "subscriptionId": sub, "state": "Enabled"}));
         }
-        assert_eq!(without, offline("hardened-workspace", &[]), "{scope:?}");
+        let fake = FakeArm::start(
+            docs,
+            1,
+            Duration::ZERO,
+            vec![
+                Fault::new(&locked, 403).exact(),
+                Fault::new(
+                    "/providers/Microsoft.Management/managementGroups/mg-ml/descendants",
+                    200,
+                )
+                .exact()
+                .body(&descendants(&[PROD, LOCKED], subscription_type)),
+            ],
+        );
+        for scope in [
+            vec!["--all-subscriptions"],
+            vec!["--management-group", "mg-ml"],
+        ] {
+            let out = live(&fake, &scope);
+            let context = format!("{scope:?}, subscriptions typed {subscription_type}");
+            assert_eq!(
+                out.status.code(),
+                Some(3),
+                "{context}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+            assert_eq!(report["workspaces"].as_array().unwrap().len(), 1);
+            assert_eq!(report["registries"].as_array().unwrap().len(), 1);
+            assert_eq!(report["errors"].as_array().unwrap().len(), 1, "{context}");
+            assert!(
+                report["errors"][0]["path"]
+                    .as_str()
+                    .unwrap()
+                    .contains(LOCKED)
+            );
+            let mut without = report.clone();
+            for key in ["generatedAt", "stats", "source", "errors"] {
+                without.as_object_mut().unwrap().remove(key);
+            }
+            assert_eq!(without, offline("hardened-workspace", &[]), "{context}");
+        }
+        let seen = fake.seen();
+        assert!(
+            seen.iter()
+                .any(|s| s.path_and_query.starts_with("/subscriptions?"))
+        );
+        assert!(
+            seen.iter()
+                .any(|s| s.path_and_query.contains("/descendants?"))
+        );
     }
-    let seen = fake.seen();
-    assert!(
-        seen.iter()
-            .any(|s| s.path_and_query.starts_with("/subscriptions?"))
-    );
-    assert!(
-        seen.iter()
-            .any(|s| s.path_and_query.contains("/descendants?"))
-    );
     amlsec()
         .args([
             "audit",
@@ -836,6 +841,33 @@ fn subscriptions_are_discovered_and_an_unreadable_one_is_reported() {
         .stderr(predicate::str::contains(
             "--all-subscriptions reads from Azure",
         ));
+}
+
+/// The recorded descendants reply (tests/data/contract), its subscription item repeated for
+/// each of `subscriptions` typed `subscription_type`, its management-group item kept.
+fn descendants(subscriptions: &[&str], subscription_type: &str) -> String {
+    let example: Value = serde_json::from_str(
+        &std::fs::read_to_string(format!(
+            "{}/tests/data/contract/managementgroups/GetDescendants.json",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let mut body = example["responses"]["200"]["body"].clone();
+    let items = body["value"].as_array().unwrap().clone();
+    let (mut value, subs): (Vec<Value>, Vec<Value>) = items
+        .into_iter()
+        .partition(|i| i["id"].as_str().unwrap().starts_with("/providers/"));
+    for sub in subscriptions {
+        let mut item = subs[0].clone();
+        item["id"] = json!(format!("/subscriptions/{sub}"));
+        item["name"] = json!(sub);
+        item["type"] = json!(subscription_type);
+        value.push(item);
+    }
+    body["value"] = json!(value);
+    body.to_string()
 }
 
 /// The subscriptions of an example's workspaces, as `--subscription` takes them.

@@ -10,6 +10,7 @@ pub mod catalogue;
 pub mod indexed;
 mod sql;
 mod target;
+pub mod tenant;
 
 use crate::cloud::Settings;
 

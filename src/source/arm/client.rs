@@ -202,6 +202,10 @@ impl ArmClient {
         let mut url = self.url(path, api_version, query);
         for page_number in 0..MAX_PAGES {
             let mut page = self.send(path, url.clone(), page_number > 0, None).await?;
+            // A reply that also reports an error is not a complete page, whatever it lists.
+            if page.get("error").is_some_and(|e| !e.is_null()) {
+                return Err(invalid(path, "a list reply with both `value` and `error`"));
+            }
             let Some(Value::Array(values)) = page.get_mut("value").map(Value::take) else {
                 return Err(invalid(path, "a list reply without a `value` array"));
             };
@@ -216,11 +220,15 @@ impl ArmClient {
                 ));
             }
             each(values);
-            match page
-                .get("nextLink")
-                .and_then(Value::as_str)
-                .filter(|n| !n.is_empty())
-            {
+            // The examples write `"nextLink": null` on the last page; anything but a string
+            // or null leaves the list's end unknown.
+            let next = match page.get("nextLink") {
+                None | Some(Value::Null) => None,
+                Some(Value::String(n)) if n.is_empty() => None,
+                Some(Value::String(n)) => Some(n.as_str()),
+                Some(_) => return Err(invalid(path, "`nextLink` is not a string")),
+            };
+            match next {
                 None => return Ok(()),
                 Some(next) => {
                     // A nextLink must stay on the ARM endpoint: the token goes with it.
@@ -272,6 +280,12 @@ impl ArmClient {
             let mut page = self
                 .send(GRAPH_PATH, url.clone(), page_number > 0, Some(&body))
                 .await?;
+            if page.get("error").is_some_and(|e| !e.is_null()) {
+                return Err(invalid(
+                    GRAPH_PATH,
+                    "a Resource Graph reply with both `data` and `error`",
+                ));
+            }
             let Some(Value::Array(data)) = page.get_mut("data").map(Value::take) else {
                 return Err(invalid(
                     GRAPH_PATH,
@@ -563,7 +577,7 @@ fn hms(text: &str) -> Option<Duration> {
 }
 
 /// A reply that is not what ARM returns for the read.
-fn invalid(path: &str, why: &str) -> ReadFailure {
+pub(super) fn invalid(path: &str, why: &str) -> ReadFailure {
     failure(path, None, Some(INVALID_RESPONSE), why.to_string(), None)
 }
 

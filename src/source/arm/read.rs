@@ -217,42 +217,28 @@ async fn subscriptions_of(
     client: &ArmClient,
     tenant: &super::Tenant,
 ) -> Result<Vec<String>, crate::documents::ReadFailure> {
-    let ids: Vec<String> = match tenant {
-        super::Tenant::AllSubscriptions => client
-            .list("/subscriptions", SUBSCRIPTIONS_API, &[])
-            .await?
-            .iter()
-            .map(|s| crate::arm_id::last_segment(crate::documents::text(s, "id")).to_string())
-            .collect(),
-        // Descendants are management groups and subscriptions, at any depth; a subscription
-        // item's name is its id.
-        super::Tenant::ManagementGroup(mg) => client
-            .list(
-                &format!("/providers/Microsoft.Management/managementGroups/{mg}/descendants"),
-                MANAGEMENT_GROUPS_API,
-                &[],
-            )
-            .await?
-            .iter()
-            .filter(|d| {
-                crate::documents::text(d, "type")
-                    .eq_ignore_ascii_case("Microsoft.Management/managementGroups/subscriptions")
-            })
-            .map(|d| crate::documents::text(d, "name").to_string())
-            .collect(),
+    use crate::graph::tenant;
+    let (path, api) = match tenant {
+        super::Tenant::AllSubscriptions => (
+            tenant::SUBSCRIPTIONS_PATH.to_string(),
+            tenant::SUBSCRIPTIONS_API,
+        ),
+        super::Tenant::ManagementGroup(mg) => {
+            (tenant::descendants_path(mg), tenant::MANAGEMENT_GROUPS_API)
+        }
     };
-    let mut scopes: Vec<String> = ids
-        .into_iter()
-        .filter(|id| !id.trim().is_empty())
-        .map(|id| format!("/subscriptions/{}", id.trim()))
-        .collect();
+    let mut scopes = Vec::new();
+    for item in client.list(&path, api, &[]).await? {
+        match tenant::subscription_of(&item) {
+            Ok(Some(scope)) => scopes.push(scope),
+            Ok(None) => {}
+            Err(why) => return Err(super::client::invalid(&path, &why)),
+        }
+    }
     scopes.sort_by_key(|s| s.to_ascii_lowercase());
     scopes.dedup_by_key(|s| s.to_ascii_lowercase());
     Ok(scopes)
 }
-
-const SUBSCRIPTIONS_API: &str = "2022-12-01";
-const MANAGEMENT_GROUPS_API: &str = "2023-04-01";
 
 /// TLS uses ring rather than rustls' default aws-lc: a clean release build takes 129 s instead
 /// of 156 s on 2 cores and needs no CMake. reqwest and azure_identity both take the process
