@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 
 use amlsec::source::snapshot;
 use fake_arm::FakeArm;
-use support::{estate, estate_in};
+use support::{estate, estate_with_hot};
 
 const EXAMPLE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -31,6 +31,11 @@ const EXAMPLE: &str = concat!(
 const LATENCY: Duration = Duration::from_millis(50);
 
 fn run(fake: &FakeArm, args: &[&str]) -> (Duration, usize) {
+    let (elapsed, requests, _) = run_report(fake, args);
+    (elapsed, requests)
+}
+
+fn run_report(fake: &FakeArm, args: &[&str]) -> (Duration, usize, serde_json::Value) {
     let before = fake.seen().len();
     let started = Instant::now();
     let out = Command::new(env!("CARGO_BIN_EXE_amlsec"))
@@ -57,7 +62,8 @@ fn run(fake: &FakeArm, args: &[&str]) -> (Duration, usize) {
         out.status,
         String::from_utf8_lossy(&out.stderr)
     );
-    (elapsed, fake.seen().len() - before)
+    let report = serde_json::from_slice(&out.stdout).unwrap_or_default();
+    (elapsed, fake.seen().len() - before, report)
 }
 
 fn main() {
@@ -125,14 +131,22 @@ fn tenant() {
         .unwrap_or((400usize, 40usize));
     let subs: Vec<String> = (0..subscriptions).map(support::subscription).collect();
     let subs = subs.join(",");
-    for concurrency in ["16", "64"] {
-        for mode in ["always", "never"] {
-            // A fresh fake per run: ARM's read buckets (250 per subscription, 25 a second).
-            let docs =
-                snapshot::parse("tenant", estate_in(workspaces, subscriptions).as_bytes()).unwrap();
+    // Even, and hot: a quarter of the workspaces in one subscription (DESIGN §11).
+    for (estate_name, hot) in [("even", 0), ("hot", workspaces / 4)] {
+        let text = estate_with_hot(workspaces, subscriptions, hot);
+        let mut reference: Option<serde_json::Value> = None;
+        for (concurrency, mode, throttled) in [
+            ("16", "always", false),
+            ("16", "always", true),
+            ("16", "never", true),
+        ] {
+            let docs = snapshot::parse("tenant", text.as_bytes()).unwrap();
             let fake = FakeArm::start(docs, 100, Duration::from_millis(20), vec![]);
-            *fake.state.throttle.lock().unwrap() = Some(fake_arm::Throttle::new(250.0, 25.0));
-            let (elapsed, requests) = run(
+            if throttled {
+                // A fresh fake per run: ARM's read buckets (250 per subscription, 25 a second).
+                *fake.state.throttle.lock().unwrap() = Some(fake_arm::Throttle::new(250.0, 25.0));
+            }
+            let (elapsed, requests, report) = run_report(
                 &fake,
                 &[
                     "--subscription",
@@ -143,7 +157,16 @@ fn tenant() {
                     mode,
                 ],
             );
-            let throttled = fake
+            let verdicts = verdicts_of(&report);
+            let errors = count_errors(&report);
+            let same = match &reference {
+                None => {
+                    reference = Some(verdicts);
+                    "reference".to_string()
+                }
+                Some(r) => format!("verdicts identical to unthrottled: {}", *r == verdicts),
+            };
+            let answered_429 = fake
                 .state
                 .throttled
                 .load(std::sync::atomic::Ordering::Relaxed);
@@ -161,7 +184,8 @@ fn tenant() {
             let floor =
                 (requests as f64 / concurrency.parse::<f64>().unwrap() * 20.0).max(throttle_floor);
             println!(
-                "{workspaces} workspaces in {subscriptions} subscriptions, 20 ms per request, ARM throttling on, concurrency {concurrency}, {}: {requests} requests ({:.1} per workspace), {throttled} answered 429, wall {:.0} ms (floor {floor:.0} ms: max(requests/{concurrency} x 20 ms, the busiest subscription's {busiest} reads less its bucket of 250, at 25/s))",
+                "{estate_name}: {workspaces} workspaces in {subscriptions} subscriptions ({hot} in one), 20 ms per request, throttling {}, concurrency {concurrency}, {}: {requests} requests ({:.1} per workspace), {answered_429} answered 429, {errors} error results, {same}; wall {:.0} ms (floor {floor:.0} ms: max(requests/{concurrency} x 20 ms, the busiest subscription's {busiest} reads less its bucket of 250, at 25/s); ratio {:.2})",
+                if throttled { "on" } else { "off" },
                 if mode == "always" {
                     "Resource Graph"
                 } else {
@@ -169,7 +193,37 @@ fn tenant() {
                 },
                 requests as f64 / workspaces as f64,
                 elapsed.as_secs_f64() * 1e3,
+                elapsed.as_secs_f64() * 1e3 / floor,
             );
         }
     }
+}
+
+/// Each subject's results as (control, status) pairs, in the report's order.
+fn verdicts_of(report: &serde_json::Value) -> serde_json::Value {
+    let mut out = serde_json::Map::new();
+    for section in ["workspaces", "registries"] {
+        for subject in report[section].as_array().into_iter().flatten() {
+            let statuses: Vec<serde_json::Value> = subject["results"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|r| serde_json::json!([r["control"], r["status"]]))
+                .collect();
+            out.insert(
+                subject["id"].as_str().unwrap_or("").to_string(),
+                statuses.into(),
+            );
+        }
+    }
+    out.into()
+}
+
+fn count_errors(report: &serde_json::Value) -> usize {
+    ["workspaces", "registries"]
+        .iter()
+        .flat_map(|s| report[*s].as_array().into_iter().flatten())
+        .flat_map(|subject| subject["results"].as_array().into_iter().flatten())
+        .filter(|r| r["status"] == "error")
+        .count()
 }

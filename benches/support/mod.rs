@@ -17,6 +17,12 @@ pub fn estate(n: usize) -> String {
 /// As [`estate`], the copies spread round-robin over `subscriptions` generated subscriptions
 /// ([`subscription`]); 0 keeps them all in the example's own.
 pub fn estate_in(n: usize, subscriptions: usize) -> String {
+    estate_with_hot(n, subscriptions, 0)
+}
+
+/// As [`estate_in`], with the first `hot` copies all in the first subscription and the rest
+/// round-robin over the others (the hot estate of a tenant with one busy subscription).
+pub fn estate_with_hot(n: usize, subscriptions: usize, hot: usize) -> String {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/examples/hardened-workspace.json"
@@ -33,6 +39,9 @@ pub fn estate_in(n: usize, subscriptions: usize) -> String {
                 .replace("sql-ml-training", &format!("sql-{i}"));
             let s = match subscriptions {
                 0 => s,
+                _ if i < hot => s.replace(SUBSCRIPTION, &subscription(0)),
+                1 => s.replace(SUBSCRIPTION, &subscription(0)),
+                k if hot > 0 => s.replace(SUBSCRIPTION, &subscription(1 + i % (k - 1))),
                 k => s.replace(SUBSCRIPTION, &subscription(i % k)),
             };
             out.push(serde_json::from_str::<serde_json::Value>(&s).unwrap());

@@ -12,9 +12,10 @@ use amlsec::cloud::Cloud;
 use amlsec::config::Config;
 use amlsec::error::{Error, Result};
 use amlsec::pipeline::{Estate, RulesRequest, Source};
-use amlsec::report::{self, Format, View, terminal_width};
+use amlsec::report::{self, Format, View};
 use amlsec::rules::Severity;
 use amlsec::source::arm::{AuthMode, LiveOptions, ResourceGraph, Selector, Tenant};
+use amlsec::terminal::terminal_width;
 
 pub const AFTER_HELP: &str = "\
 Examples:
@@ -144,6 +145,10 @@ pub struct AzureArgs {
     /// Seconds before one ARM request is given up [default: 30].
     #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=600))]
     pub timeout: Option<u64>,
+    /// Seconds the whole live read may take: a read ARM throttles is retried, at the pace its
+    /// subscription's read budget allows, until then [default: 3600].
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub max_duration: Option<u64>,
     /// Largest ARM reply read, e.g. 64MiB; a longer one is a failed read [default: 64MiB].
     #[arg(long, value_name = "SIZE", value_parser = amlsec::input::parse_size)]
     pub max_reply_size: Option<u64>,
@@ -460,6 +465,7 @@ impl AzureArgs {
             (self.auth.is_some(), "--auth"),
             (self.concurrency.is_some(), "--concurrency"),
             (self.timeout.is_some(), "--timeout"),
+            (self.max_duration.is_some(), "--max-duration"),
             (self.max_reply_size.is_some(), "--max-reply-size"),
             (self.resource_graph.is_some(), "--resource-graph"),
         ]
@@ -490,6 +496,7 @@ impl AzureArgs {
             },
             concurrency: usize::from(self.concurrency.unwrap_or(16)),
             timeout: Duration::from_secs(self.timeout.unwrap_or(30)),
+            max_duration: Duration::from_secs(self.max_duration.unwrap_or(3600)),
             progress: !self.quiet,
             resource_graph: match self.resource_graph.unwrap_or(GraphArg::Auto) {
                 GraphArg::Auto => ResourceGraph::Auto,

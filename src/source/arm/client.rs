@@ -1,7 +1,8 @@
 //! The ARM client: GET only, plus the Resource Graph query POST, through one function
 //! (DESIGN §10). Pages follow `nextLink` (Resource Graph's, `$skipToken`);
-//! 429 and 5xx are retried honouring `Retry-After`, with bounded attempts and jittered backoff;
-//! every request has a timeout and takes a slot of a bounded pool; failures keep the HTTP status,
+//! 5xx is retried with bounded attempts and jittered backoff; a subscription's 429 is retried,
+//! honouring `Retry-After` and the subscription's pacing, for as long as the run's deadline
+//! allows, so that throttling alone never fails a read; every request has a timeout and takes a slot of a bounded pool; failures keep the HTTP status,
 //! ARM's error code and message, and `x-ms-request-id`.
 
 use std::sync::Arc;
@@ -16,10 +17,11 @@ use super::pacing::Pacing;
 use super::slots::Slots;
 use crate::documents::ReadFailure;
 
-/// Attempts per request: the first and up to this many retries of 429 / 5xx.
+/// Attempts per request: the first and up to this many retries of 5xx (and of 429 outside a
+/// subscription, where no pacing spreads the retries).
 const MAX_RETRIES: u32 = 4;
 const MAX_PAGES: usize = 1_000;
-/// The longest `Retry-After` honoured; ARM asks for seconds, not minutes.
+/// The longest `Retry-After` honoured outside a subscription's pacing; ARM asks for seconds.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
 /// Redirects followed per request, and only to the endpoint's own origin.
 const MAX_REDIRECTS: usize = 5;
@@ -35,6 +37,8 @@ pub struct ClientOptions {
     pub backoff: Duration,
     /// Largest reply body read; a longer one is a failed read.
     pub max_reply_bytes: u64,
+    /// The run's overall bound: a read that throttling would hold past it fails.
+    pub deadline: std::time::Instant,
 }
 
 pub struct ArmClient {
@@ -54,6 +58,7 @@ pub struct ArmClient {
     backoff: Duration,
     timeout: Duration,
     max_reply_bytes: u64,
+    deadline: std::time::Instant,
 }
 
 /// Whether a host may be reached over plain http: loopback only, so a token never crosses a
@@ -127,6 +132,7 @@ impl ArmClient {
             backoff: options.backoff,
             timeout: options.timeout,
             max_reply_bytes: options.max_reply_bytes,
+            deadline: options.deadline,
         }))
     }
 
@@ -271,7 +277,7 @@ impl ArmClient {
         let mut rows = Vec::new();
         let mut skip_token: Option<String> = None;
         for page_number in 0..MAX_PAGES {
-            self.wait_for_graph_quota().await;
+            self.wait_for_graph_quota().await?;
             let mut options = serde_json::json!({"resultFormat": "objectArray", "$top": 1000});
             if let Some(token) = &skip_token {
                 options["$skipToken"] = Value::String(token.clone());
@@ -335,15 +341,32 @@ impl ArmClient {
     }
 
     /// Waits, when Resource Graph said the user's quota is spent, until its window resets.
-    async fn wait_for_graph_quota(&self) {
-        let wait = match *self.graph_quota.lock().expect("quota lock") {
+    /// A quota that resets later than one request's timeout is not waited for: the query
+    /// fails, and what it would have provided is read by GET.
+    async fn wait_for_graph_quota(&self) -> Result<(), ReadFailure> {
+        let wait = match *self.graph_quota.lock().unwrap_or_else(|e| e.into_inner()) {
             Some((0, resets)) => resets.saturating_duration_since(std::time::Instant::now()),
             _ => Duration::ZERO,
         };
-        if !wait.is_zero() {
-            self.throttled.fetch_add(1, Ordering::Relaxed);
-            tokio::time::sleep(wait.min(MAX_RETRY_AFTER)).await;
+        if wait.is_zero() {
+            return Ok(());
         }
+        if wait > self.timeout || std::time::Instant::now() + wait > self.deadline {
+            return Err(failure(
+                GRAPH_PATH,
+                Some(429),
+                Some("UserQuotaExhausted"),
+                format!(
+                    "Resource Graph's quota for this user resets in {} s, longer than the {} s timeout",
+                    wait.as_secs(),
+                    self.timeout.as_secs()
+                ),
+                None,
+            ));
+        }
+        self.throttled.fetch_add(1, Ordering::Relaxed);
+        tokio::time::sleep(wait).await;
+        Ok(())
     }
 
     /// Remembers the quota a Resource Graph answer reports (`x-ms-user-quota-remaining`, and
@@ -370,15 +393,30 @@ impl ArmClient {
         debug_assert!(body.is_none() || path == GRAPH_PATH);
         let body = body.filter(|_| path == GRAPH_PATH);
         let subscription = crate::arm_id::subscription(path).filter(|_| body.is_none());
+        // Retries of 5xx (bounded), and 429s of a subscription read (bounded by the deadline).
         let mut attempt = 0;
+        let mut throttled_times: u32 = 0;
         loop {
             // Waits for its subscription's read budget before taking a slot, so that the
             // reads of other subscriptions go on meanwhile.
             if let Some(sub) = &subscription {
                 let wait = self.pacing.before_send(sub);
+                if std::time::Instant::now() + wait > self.deadline {
+                    self.pacing.answered(sub, None);
+                    return Err(failure(
+                        path,
+                        (throttled_times > 0).then_some(429),
+                        Some("ThrottledPastDeadline"),
+                        format!(
+                            "the subscription's read budget would let this read go only in {} s, after the run's deadline (--max-duration)",
+                            wait.as_secs()
+                        ),
+                        None,
+                    ));
+                }
                 if !wait.is_zero() {
                     self.throttled.fetch_add(1, Ordering::Relaxed);
-                    tokio::time::sleep(wait.min(MAX_RETRY_AFTER)).await;
+                    tokio::time::sleep(wait).await;
                 }
             }
             let token = self
@@ -450,9 +488,10 @@ impl ArmClient {
                     .and_then(|v| v.trim().parse().ok());
                 self.pacing.answered(sub, left);
                 if status == 429 {
-                    let wait =
-                        retry_after.unwrap_or_else(|| jittered(self.backoff * 2u32.pow(attempt)));
-                    self.pacing.throttled(sub, wait.min(self.timeout));
+                    let wait = retry_after.unwrap_or_else(|| {
+                        jittered(self.backoff * 2u32.pow(throttled_times.min(6)))
+                    });
+                    self.pacing.throttled(sub, wait);
                 }
             }
             if (300..400).contains(&status) {
@@ -471,19 +510,24 @@ impl ArmClient {
             }
             let body = self.body(response).await;
             let retryable = status == 429 || (500..600).contains(&status);
-            // A wait longer than the request timeout is not waited for: the read fails.
-            let waits = retry_after.is_none_or(|d| d <= self.timeout.min(MAX_RETRY_AFTER));
-            if retryable && attempt < MAX_RETRIES && waits {
+            // A subscription's 429 is retried until the deadline (its pacing holds the retry
+            // for its Retry-After); otherwise a wait longer than the request timeout is not
+            // waited for, and attempts are bounded.
+            let paced = status == 429 && subscription.is_some();
+            let waits = paced || retry_after.is_none_or(|d| d <= self.timeout.min(MAX_RETRY_AFTER));
+            if retryable && (paced || attempt < MAX_RETRIES) && waits {
                 if status == 429 {
                     self.throttled.fetch_add(1, Ordering::Relaxed);
                 }
                 // A throttled subscription's wait is taken by the pacing at the loop's top.
-                if status != 429 || subscription.is_none() {
+                if paced {
+                    throttled_times += 1;
+                } else {
                     let delay =
                         retry_after.unwrap_or_else(|| jittered(self.backoff * 2u32.pow(attempt)));
                     tokio::time::sleep(delay.min(self.timeout)).await;
+                    attempt += 1;
                 }
-                attempt += 1;
                 continue;
             }
             let body = body.map_err(|(code, message)| {

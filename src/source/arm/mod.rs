@@ -48,6 +48,8 @@ pub struct LiveOptions {
     pub verbose: bool,
     /// Largest reply body read (see [`REPLY_LIMIT`]).
     pub max_reply_bytes: u64,
+    /// How long the whole read may take: throttled reads are retried until then.
+    pub max_duration: Duration,
 }
 
 /// When to read what Azure Resource Graph indexes through it rather than by GET.
@@ -97,7 +99,7 @@ impl std::fmt::Display for Tenant {
 #[derive(Debug)]
 pub struct Live {
     pub documents: Documents,
-    pub subjects: Vec<crate::audit::SubjectId>,
+    pub subjects: Vec<crate::graph::SubjectId>,
     /// Lists of subjects that could not be read (a registry list): the audit is incomplete.
     pub errors: Vec<crate::documents::ReadFailure>,
     pub requests: u64,

@@ -1,17 +1,22 @@
-//! Read pacing per subscription. ARM throttles reads per subscription (a bucket of about 250,
-//! refilled at about 25 a second) and says what is left in
-//! `x-ms-ratelimit-remaining-subscription-reads`. A request waits, before it takes a slot,
-//! while its subscription's bucket is nearly empty or a 429 asked that subscription to wait:
-//! the others go on, so one hot subscription does not stall an audit of many.
+//! Read pacing per subscription. ARM throttles reads per subscription with a token bucket
+//! (about 250 reads, refilled at about 25 a second) and says what is left in
+//! `x-ms-ratelimit-remaining-subscription-reads`. Each read of a subscription is given a send
+//! time from a model of that bucket: while it holds more than a small reserve, at once; once it
+//! is nearly empty, one read per refill interval, each at its own time, so that waiting reads
+//! go out spread at the refill rate rather than waking together. A 429 empties the model and
+//! holds the subscription for its `Retry-After`; a 429 the model did not expect also lowers the
+//! refill rate it assumes. Subscriptions are paced apart: a hot one delays only its own reads.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-/// ARM's refill rate and bucket size for reads, per subscription.
+/// ARM's documented refill rate and bucket size for reads, per subscription.
 const REFILL_PER_SECOND: f64 = 25.0;
 const BUCKET: f64 = 250.0;
-/// Reads kept in hand: below this a request waits for the bucket to refill.
+/// The slowest refill rate a run of unexpected 429s can teach.
+const SLOWEST_REFILL: f64 = 1.0;
+/// Reads kept in hand: below this a read waits for the bucket to refill.
 const RESERVE: f64 = 10.0;
 
 #[derive(Default)]
@@ -20,74 +25,122 @@ pub struct Pacing {
 }
 
 struct Budget {
-    /// Reads left as last reported, less those sent since, and when that was.
-    remaining: Option<f64>,
+    /// Reads left in the bucket at `at` as the model has it (negative: promised to reads
+    /// that wait), or unknown until ARM first reports it.
+    tokens: Option<f64>,
+    /// The time the model is at: now, or the send time of the last read it scheduled.
     at: Instant,
-    /// Reads sent and not answered: a reported budget does not count them yet.
+    /// Reads scheduled or sent and not answered: a reported budget does not count them yet.
     in_flight: u32,
     /// A 429 asked the subscription to wait until then.
     blocked_until: Option<Instant>,
+    /// The refill rate assumed, in reads a second.
+    refill: f64,
+}
+
+impl Budget {
+    fn new(now: Instant) -> Budget {
+        Budget {
+            tokens: None,
+            at: now,
+            in_flight: 0,
+            blocked_until: None,
+            refill: REFILL_PER_SECOND,
+        }
+    }
+
+    /// The tokens the model holds at `t`, not before `self.at`.
+    fn level_at(&self, tokens: f64, t: Instant) -> f64 {
+        let elapsed = t.saturating_duration_since(self.at).as_secs_f64();
+        (tokens + self.refill * elapsed).min(BUCKET)
+    }
 }
 
 impl Pacing {
-    /// How long a read of `subscription` waits before it is sent; counts it as sent (each
-    /// is followed by [`Pacing::answered`]).
+    /// How long a read of `subscription` waits before it is sent; counts it as scheduled
+    /// (each is followed by [`Pacing::answered`]).
     pub fn before_send(&self, subscription: &str) -> Duration {
-        let mut subs = self.subscriptions.lock().unwrap_or_else(|e| e.into_inner());
         let now = Instant::now();
-        let b = budget(&mut subs, subscription);
+        self.send_time(subscription, now)
+            .saturating_duration_since(now)
+    }
+
+    /// When a read of `subscription` asked for at `now` may be sent.
+    fn send_time(&self, subscription: &str, now: Instant) -> Instant {
+        let mut subs = self.subscriptions.lock().unwrap_or_else(|e| e.into_inner());
+        let b = budget(&mut subs, subscription, now);
         b.in_flight += 1;
-        let blocked = b
+        let earliest = b
             .blocked_until
-            .map_or(Duration::ZERO, |until| until.saturating_duration_since(now));
-        let Some(reported) = b.remaining else {
-            return blocked;
+            .map_or(now, |until| until.max(now))
+            .max(b.at);
+        let Some(tokens) = b.tokens else {
+            return earliest;
         };
-        let refilled =
-            (reported + REFILL_PER_SECOND * now.duration_since(b.at).as_secs_f64()).min(BUCKET);
-        b.remaining = Some(refilled - 1.0);
-        b.at = now;
-        let refill = if refilled < RESERVE {
-            Duration::from_secs_f64((RESERVE - refilled) / REFILL_PER_SECOND)
+        let level = b.level_at(tokens, earliest);
+        let send_at = if level >= RESERVE + 1.0 {
+            earliest
         } else {
-            Duration::ZERO
+            earliest + Duration::from_secs_f64((RESERVE + 1.0 - level) / b.refill)
         };
-        blocked.max(refill)
+        b.tokens = Some(b.level_at(tokens, send_at) - 1.0);
+        b.at = send_at;
+        send_at
     }
 
     /// A read of the subscription was answered, reporting what is left, if it did.
     pub fn answered(&self, subscription: &str, remaining: Option<u64>) {
         let mut subs = self.subscriptions.lock().unwrap_or_else(|e| e.into_inner());
-        let b = budget(&mut subs, subscription);
+        let now = Instant::now();
+        let b = budget(&mut subs, subscription, now);
         b.in_flight = b.in_flight.saturating_sub(1);
-        if let Some(left) = remaining {
-            b.remaining = Some(left as f64 - f64::from(b.in_flight));
-            b.at = Instant::now();
+        // Reads scheduled for later are promised tokens the report does not count yet; the
+        // report is taken only where the model is at the present.
+        if let Some(left) = remaining
+            && b.at <= now
+        {
+            b.tokens = Some(left as f64 - f64::from(b.in_flight));
+            b.at = now;
         }
     }
 
-    /// A 429 for the subscription: every read of it waits `retry_after`.
+    /// A 429 for the subscription: the bucket is empty, and every read of it waits at least
+    /// `retry_after`. If the model expected reads to be left, it refills more slowly than
+    /// assumed.
     pub fn throttled(&self, subscription: &str, retry_after: Duration) {
         let mut subs = self.subscriptions.lock().unwrap_or_else(|e| e.into_inner());
-        let until = Instant::now() + retry_after;
-        let b = budget(&mut subs, subscription);
+        let now = Instant::now();
+        let b = budget(&mut subs, subscription, now);
+        let until = now + retry_after;
         b.blocked_until = Some(b.blocked_until.map_or(until, |u| u.max(until)));
+        let expected_left = b.tokens.map(|t| b.level_at(t, now));
+        if expected_left.is_some_and(|left| left >= 1.0) {
+            b.refill = (b.refill * 0.75).max(SLOWEST_REFILL);
+        }
+        // Reads already scheduled keep their times (and are answered 429 again if early);
+        // reads scheduled from now on queue behind them.
+        b.tokens = Some(-f64::from(b.in_flight));
+        b.at = now;
     }
 }
 
-fn budget<'a>(subs: &'a mut HashMap<String, Budget>, subscription: &str) -> &'a mut Budget {
+fn budget<'a>(
+    subs: &'a mut HashMap<String, Budget>,
+    subscription: &str,
+    now: Instant,
+) -> &'a mut Budget {
     subs.entry(subscription.to_ascii_lowercase())
-        .or_insert_with(|| Budget {
-            remaining: None,
-            at: Instant::now(),
-            in_flight: 0,
-            blocked_until: None,
-        })
+        .or_insert_with(|| Budget::new(now))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn reported(p: &Pacing, sub: &str, left: u64) {
+        let _ = p.before_send(sub);
+        p.answered(sub, Some(left));
+    }
 
     #[test]
     fn an_unknown_subscription_is_not_held() {
@@ -100,21 +153,35 @@ mod tests {
     #[test]
     fn a_nearly_empty_bucket_waits_for_its_refill_and_only_its_own_subscription() {
         let p = Pacing::default();
-        for (sub, left) in [("/subscriptions/hot", 2), ("/subscriptions/cool", 200)] {
-            let _ = p.before_send(sub);
-            p.answered(sub, Some(left));
-        }
+        reported(&p, "/subscriptions/hot", 2);
+        reported(&p, "/subscriptions/cool", 200);
         let wait = p.before_send("/subscriptions/HOT");
-        // 8 reads short of the reserve at 25 a second: about 320 ms.
+        // 9 reads short of the reserve at 25 a second: about 360 ms.
         assert!(
-            wait > Duration::from_millis(250) && wait <= Duration::from_millis(320),
+            wait > Duration::from_millis(300) && wait <= Duration::from_millis(360),
             "{wait:?}"
         );
-        assert!(
-            p.before_send("/subscriptions/hot") > wait,
-            "the next one waits longer"
-        );
         assert_eq!(p.before_send("/subscriptions/cool"), Duration::ZERO);
+    }
+
+    #[test]
+    fn waiting_reads_are_spread_at_the_refill_rate_however_long_the_queue() {
+        let p = Pacing::default();
+        reported(&p, "/subscriptions/hot", 0);
+        let now = Instant::now();
+        let times: Vec<Instant> = (0..5_000)
+            .map(|_| p.send_time("/subscriptions/hot", now))
+            .collect();
+        for pair in times.windows(2) {
+            let gap = pair[1] - pair[0];
+            assert!(
+                gap >= Duration::from_micros(39_900) && gap <= Duration::from_micros(40_100),
+                "reads wake one refill interval apart, not together: {gap:?}"
+            );
+        }
+        // The 5,000th read waits its turn, about 200 s, with no cap that would wake it early.
+        let last = times[4_999] - now;
+        assert!(last > Duration::from_secs(199), "{last:?}");
     }
 
     #[test]
@@ -140,5 +207,19 @@ mod tests {
             "never shortened"
         );
         assert_eq!(p.before_send("/subscriptions/other"), Duration::ZERO);
+    }
+
+    #[test]
+    fn an_unexpected_429_teaches_a_slower_refill() {
+        let p = Pacing::default();
+        reported(&p, "/subscriptions/s", 200);
+        // The model thought 200 were left.
+        p.throttled("/subscriptions/s", Duration::ZERO);
+        let first = p.before_send("/subscriptions/s");
+        let second = p.before_send("/subscriptions/s");
+        assert!(
+            second - first > Duration::from_millis(50),
+            "one read every 1/18.75 s now: {first:?} then {second:?}"
+        );
     }
 }

@@ -8,9 +8,9 @@ use super::client::{self, ArmClient, ClientOptions};
 use super::collect::Collector;
 use super::credential::TokenProvider;
 use super::{Live, LiveOptions, ResourceGraph, Selector};
-use crate::audit::SubjectId;
 use crate::cloud::Settings;
 use crate::error::Error;
+use crate::graph::SubjectId;
 use crate::graph::{self, TargetKind};
 
 /// Reads the selected subjects and the `wanted` targets (with the targets they need).
@@ -48,6 +48,7 @@ pub fn read(
                 timeout: options.timeout,
                 backoff: Duration::from_millis(500),
                 max_reply_bytes: options.max_reply_bytes,
+                deadline: std::time::Instant::now() + options.max_duration,
             },
             tokens,
         )
