@@ -267,8 +267,7 @@ impl ControlResult<'_> {
     }
 }
 
-/// A subject to audit: its kind and its id.
-pub type SubjectId = (&'static Subject, String);
+pub use crate::graph::SubjectId;
 
 /// The results of one audited subject (a workspace, an AML registry).
 #[derive(Debug, Clone)]

@@ -5,6 +5,7 @@
 //! (`privateDnsZoneGroups`, `virtualNetworkLinks`) at the root, plus derived facts under
 //! `amlsec` (computed once here, so rules stay declarative).
 
+mod derived;
 mod policy;
 mod resolve;
 #[cfg(test)]

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use serde_json::{Value, json};
 
-use super::resolve::{list_document, with_facts};
+use super::derived::{list_document, with_facts};
 use super::{Instance, InstanceState, Target};
 use crate::arm_id;
 use crate::documents::Documents;

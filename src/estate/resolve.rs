@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde_json::{Value, json};
 
+use super::derived::{list_document, with_facts};
 use super::{Estate, Instance, InstanceState, Target, policy};
 use crate::arm_id;
 use crate::cloud::Settings;
@@ -790,17 +791,6 @@ fn single(doc: Result<(String, Doc), ReadFailure>) -> Target {
     }
 }
 
-/// A derived document with facts under `amlsec`; `Null` facts leave it as it is.
-pub(super) fn with_facts(mut doc: Value, facts: Value) -> Value {
-    if facts.is_null() {
-        return doc;
-    }
-    if let Some(obj) = doc.as_object_mut() {
-        obj.insert("amlsec".into(), facts);
-    }
-    doc
-}
-
 fn filter_instances(target: &Target, keep: impl Fn(&Value) -> bool, absent: &str) -> Target {
     match target {
         Target::Present(items) => {
@@ -909,14 +899,6 @@ pub(super) fn list_target(collection: &str, items: Vec<Value>) -> Target {
         collection.to_string(),
         list_document(collection, items).into(),
     )))
-}
-
-/// `{"id": collection, "value": items}`, the items moved in: `json!` would serialise a copy.
-pub(super) fn list_document(collection: &str, items: Vec<Value>) -> Value {
-    let mut list = serde_json::Map::new();
-    list.insert("id".into(), Value::String(collection.to_string()));
-    list.insert("value".into(), Value::Array(items));
-    Value::Object(list)
 }
 
 fn zone_ids(group: &Value) -> Vec<String> {

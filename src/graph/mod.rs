@@ -206,6 +206,9 @@ pub struct Subject {
 pub const AML_WORKSPACE: &str = "Microsoft.MachineLearningServices/workspaces";
 pub const AML_REGISTRY: &str = "Microsoft.MachineLearningServices/registries";
 
+/// A subject to audit: its kind and its id.
+pub type SubjectId = (&'static Subject, String);
+
 /// Every subject kind, in report order.
 pub const SUBJECTS: &[Subject] = &[
     Subject {

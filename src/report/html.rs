@@ -6,8 +6,8 @@
 
 use std::fmt::Write as _;
 
+use super::escape::escape as esc;
 use super::json::categories;
-use super::junit::escape as esc;
 use super::{Report, score};
 use crate::audit::compliance::Compliance;
 use crate::audit::{ControlResult, Status};
@@ -220,7 +220,7 @@ fn row(h: &mut String, r: &ControlResult<'_>, workspace: &str) {
         let _ = write!(
             h,
             "<div class=\"resource\"><code>{}</code> <span class=\"status\">{}</span>",
-            esc(super::table::short_id(&res.id)),
+            esc(super::short_id(&res.id)),
             res.status.as_str()
         );
         if let Some(m) = &res.message {

@@ -30,8 +30,6 @@ fn code(v: crate::audit::Actual<'_>) -> String {
     format!("`{}`", text.replace('`', "'").replace('|', "\\|"))
 }
 
-/// The default size limit: GitHub's step summary takes at most 1 MiB.
-pub const MARKDOWN_LIMIT: usize = 1 << 20;
 /// Room kept for the closing "n more" lines of the compact form.
 const TRAILER: usize = 400;
 
@@ -182,7 +180,7 @@ fn subject(md: &mut String, w: &crate::audit::SubjectResult<'_>, level: &str) {
                     cell(&r.control.title),
                     r.control.severity.as_str(),
                     res.status.as_str(),
-                    super::table::short_id(&res.id),
+                    super::short_id(&res.id),
                     evidence.join("<br>"),
                     fix(&res.id)
                 );
@@ -300,7 +298,7 @@ fn compact(report: &Report<'_>, full_len: usize, limit: usize) -> String {
             control.id,
             cell(&control.title),
             control.severity.as_str(),
-            super::table::short_id(id),
+            super::short_id(id),
             cell(&names.join(", "))
         );
         if findings_left > 0 || !push_within(&mut md, &row, limit) {

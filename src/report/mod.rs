@@ -1,6 +1,7 @@
 //! Reports: views of one result model. The terminal table and the JSON report of DESIGN §7.
 
 mod csv;
+mod escape;
 mod fix;
 mod html;
 mod json;
@@ -17,8 +18,8 @@ pub use csv::to_csv;
 pub use html::to_html;
 pub use json::to_json;
 pub use junit::to_junit;
-pub use markdown::{MARKDOWN_LIMIT, to_markdown};
-pub use table::{DEFAULT_STATUSES, View, terminal_width, to_table};
+pub use markdown::to_markdown;
+pub use table::{DEFAULT_STATUSES, View, to_table};
 
 /// Everything a report shows.
 #[derive(Debug)]
@@ -210,4 +211,23 @@ pub fn write(
         Format::Html => std::io::Write::write_all(&mut out, to_html(report).as_bytes())?,
     }
     std::io::Write::flush(&mut out)
+}
+
+/// The default size limit: GitHub's step summary takes at most 1 MiB.
+pub const MARKDOWN_LIMIT: usize = 1 << 20;
+
+/// An ARM id without its subscription, resource group and provider prefix: the part a
+/// reader scans for (`vaults/kv-hub/providers/Microsoft.Insights/diagnosticSettings`).
+pub(crate) fn short_id(id: &str) -> &str {
+    let lower = id.to_ascii_lowercase();
+    match lower.find("/providers/") {
+        Some(at) => {
+            let rest = &id[at + "/providers/".len()..];
+            match rest.find('/') {
+                Some(slash) if slash + 1 < rest.len() => &rest[slash + 1..],
+                _ => id,
+            }
+        }
+        None => id,
+    }
 }

@@ -41,26 +41,11 @@ impl View {
         View {
             color: false,
             show_manual: false,
-            width: terminal_width(),
-            markdown_limit: super::markdown::MARKDOWN_LIMIT,
+            width: crate::terminal::terminal_width(),
+            markdown_limit: super::MARKDOWN_LIMIT,
             statuses: DEFAULT_STATUSES.to_vec(),
         }
     }
-}
-
-/// `COLUMNS` when set, else the terminal's width when standard output is one, else 100.
-pub fn terminal_width() -> usize {
-    let columns = std::env::var("COLUMNS")
-        .ok()
-        .and_then(|c| c.trim().parse::<usize>().ok());
-    let detected = || {
-        use std::io::IsTerminal;
-        std::io::stdout()
-            .is_terminal()
-            .then(|| comfy_table::Table::new().width().map(usize::from))
-            .flatten()
-    };
-    columns.or_else(detected).unwrap_or(100).clamp(40, 240)
 }
 
 /// Evidence lines are cut at 200 characters: a list of every NSG rule helps nobody here.
@@ -79,22 +64,6 @@ fn clip(text: &str, max: usize) -> String {
             &text[..cut],
             text[cut..].chars().count()
         ),
-    }
-}
-
-/// An ARM id without its subscription, resource group and provider prefix: the part a
-/// reader scans for (`vaults/kv-hub/providers/Microsoft.Insights/diagnosticSettings`).
-pub(super) fn short_id(id: &str) -> &str {
-    let lower = id.to_ascii_lowercase();
-    match lower.find("/providers/") {
-        Some(at) => {
-            let rest = &id[at + "/providers/".len()..];
-            match rest.find('/') {
-                Some(slash) if slash + 1 < rest.len() => &rest[slash + 1..],
-                _ => id,
-            }
-        }
-        None => id,
     }
 }
 
@@ -541,7 +510,10 @@ fn finding(out: &mut String, w: &SubjectResult<'_>, r: &ControlResult<'_>, view:
             .map(|l| format!(" (declared at {l})"))
             .unwrap_or_default();
         out.push_str(&wrap(
-            &clip(&format!("{}{declared}", short_id(&res.id)), TEXT_CHARS),
+            &clip(
+                &format!("{}{declared}", super::short_id(&res.id)),
+                TEXT_CHARS,
+            ),
             width,
             "           ",
             "             ",
@@ -602,12 +574,15 @@ mod tests {
     #[test]
     fn ids_are_shortened_after_the_provider() {
         assert_eq!(
-            short_id(
+            crate::report::short_id(
                 "/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv/providers/Microsoft.Insights/diagnosticSettings"
             ),
             "vaults/kv/providers/Microsoft.Insights/diagnosticSettings"
         );
-        assert_eq!(short_id("/subscriptions/s"), "/subscriptions/s");
+        assert_eq!(
+            crate::report::short_id("/subscriptions/s"),
+            "/subscriptions/s"
+        );
     }
 
     #[test]

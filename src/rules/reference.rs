@@ -79,7 +79,7 @@ fn fitted_table() -> comfy_table::Table {
     let mut t = comfy_table::Table::new();
     t.load_style(comfy_table::presets::UTF8_FULL_CONDENSED)
         .set_content_arrangement(comfy_table::ContentArrangement::Dynamic)
-        .set_width(crate::report::terminal_width() as u16);
+        .set_width(crate::terminal::terminal_width() as u16);
     t
 }
 
@@ -87,7 +87,7 @@ fn fitted_table() -> comfy_table::Table {
 /// and the target (`rules show` has it) make room for the title.
 pub fn table(controls: &[&Control]) -> String {
     use comfy_table::{ColumnConstraint, Width};
-    let wide = crate::report::terminal_width() >= 120;
+    let wide = crate::terminal::terminal_width() >= 120;
     let keep = |column: &str| wide || !matches!(column, "Category" | "Target");
     let mut t = fitted_table();
     let header = [

@@ -1,1 +1,4 @@
+#[cfg(feature = "live")]
 pub mod fake_arm;
+pub mod golden;
+pub mod programs;

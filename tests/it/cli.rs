@@ -8,8 +8,7 @@ use assert_cmd::cargo::cargo_bin_cmd;
 use predicates::prelude::*;
 use serde_json::{Value, json};
 
-#[path = "common/golden.rs"]
-mod golden;
+use crate::common::golden;
 
 const HARDENED: &str = "examples/hardened-workspace.json";
 const DEFAULT: &str = "examples/default-workspace.json";

@@ -75,3 +75,61 @@ fn the_dockerfile_copies_what_exists_and_runs_as_non_root() {
     }
     assert!(text.contains("FROM scratch") && text.contains("USER 65532"));
 }
+
+/// The files the Dockerfile's build stage copies, laid out as it lays them out.
+fn docker_context(into: &Path) {
+    let text = std::fs::read_to_string(root("Dockerfile")).unwrap();
+    let build_stage = text.split("FROM scratch").next().unwrap();
+    for line in build_stage.lines().filter(|l| l.starts_with("COPY ")) {
+        let parts: Vec<&str> = line.split_whitespace().collect();
+        let dest = parts[parts.len() - 1];
+        for source in &parts[1..parts.len() - 1] {
+            let target = match dest {
+                "./" | "." => into.join(source),
+                d => into.join(d),
+            };
+            copy_tree(&root(source), &target);
+        }
+    }
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    if from.is_dir() {
+        std::fs::create_dir_all(to).unwrap();
+        for entry in std::fs::read_dir(from).unwrap() {
+            let entry = entry.unwrap();
+            copy_tree(&entry.path(), &to.join(entry.file_name()));
+        }
+    } else {
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(from, to).unwrap();
+    }
+}
+
+#[test]
+fn cargo_accepts_the_manifest_with_only_the_files_the_dockerfile_copies() {
+    // The image failed to build when Cargo.toml named a test target whose files the
+    // Dockerfile does not copy: cargo reads every target of the manifest before building one.
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("docker-context");
+    let _ = std::fs::remove_dir_all(&dir);
+    docker_context(&dir);
+    // Asking cargo for a binary that does not exist makes it read and check every target of
+    // the manifest (as the image's `cargo build` does first), then stop before compiling
+    // anything, listing the binaries it found.
+    let out = std::process::Command::new(env!("CARGO"))
+        .args([
+            "check",
+            "--offline",
+            "--locked",
+            "--bin",
+            "amlsec-probe-no-such-binary",
+        ])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("no bin target named") && stderr.lines().any(|l| l.trim() == "amlsec"),
+        "cargo refuses the Dockerfile's build context:\n{stderr}"
+    );
+}

@@ -8,8 +8,7 @@ use assert_cmd::cargo::cargo_bin_cmd;
 use predicates::prelude::*;
 use serde_json::Value;
 
-#[path = "common/golden.rs"]
-mod golden;
+use crate::common::golden;
 
 const EXAMPLES: [&str; 3] = ["hardened-workspace", "default-workspace", "hub-and-project"];
 

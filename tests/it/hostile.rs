@@ -2,9 +2,6 @@
 //! as an input error (exit 2 with file:line:column), never as a pass, an empty list, a panic,
 //! or an unbounded read.
 
-#[cfg(feature = "live")]
-mod common;
-
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -238,7 +235,7 @@ mod live_replies {
     }
 
     #[test]
-    fn a_retry_after_longer_than_the_timeout_fails_the_read_at_once() {
+    fn a_retry_after_past_the_runs_deadline_fails_the_read_at_once() {
         let kv = format!(
             "{SUB}/resourceGroups/rg-ml-prod/providers/Microsoft.KeyVault/vaults/kv-hardened"
         );
@@ -246,11 +243,11 @@ mod live_replies {
             HARDENED,
             vec![Fault::new(&kv, 429).exact().header("retry-after", "120")],
         );
-        let (_, report) = live(&fake, HARDENED_WS, &["--timeout", "5"]);
+        let (_, report) = live(&fake, HARDENED_WS, &["--max-duration", "5"]);
         assert_eq!(status(&report, "AML-PA-04"), "error");
         let message = result(&report, "AML-PA-04")["message"].as_str().unwrap();
         assert!(
-            message.contains("retry after 120 s, longer than the 5 s timeout"),
+            message.contains("after the run's deadline (--max-duration)"),
             "{message}"
         );
     }

@@ -1,19 +1,17 @@
 //! The live path end to end against a fake ARM on 127.0.0.1: the same results as offline,
 //! paging, retries, failed reads, the token and what is sent, and refused endpoints.
 
-mod common;
-
-#[path = "../benches/support/mod.rs"]
+#[path = "../../benches/support/mod.rs"]
 #[allow(dead_code)]
 mod support;
 
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use crate::common::fake_arm::{FakeArm, Fault};
 use amlsec::source::snapshot;
 use assert_cmd::Command;
 use assert_cmd::cargo::cargo_bin_cmd;
-use common::fake_arm::{FakeArm, Fault};
 use predicates::prelude::*;
 use serde_json::{Value, json};
 
@@ -302,6 +300,38 @@ fn throttling_and_server_errors_are_retried() {
             .count(),
         2
     );
+}
+
+#[test]
+fn a_read_throttled_many_times_is_retried_until_it_is_answered() {
+    // Six 429s in a row for one read (more than any fixed number of attempts allowed
+    // before), with ARM's documented headers: the read still succeeds and nothing errors.
+    let fake = server(
+        "hardened-workspace",
+        50,
+        vec![
+            Fault::new(
+                &format!("{PROD}/providers/Microsoft.KeyVault/vaults/kv-hardened"),
+                429,
+            )
+            .exact()
+                .times(6)
+                .header("Retry-After", "0")
+                .header("x-ms-ratelimit-remaining-subscription-reads", "0")
+                .body(r#"{"error": {"code": "SubscriptionRequestsThrottled", "message": "Number of read requests for subscription exceeded the limit"}}"#),
+        ],
+    );
+    let out = live(
+        &fake,
+        &["--workspace", HARDENED_WS, "--registry", HARDENED_REGISTRY],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(results(&out.stdout), offline("hardened-workspace", &[]));
 }
 
 #[test]
@@ -1192,7 +1222,7 @@ fn a_snapshot_records_what_resource_graph_provided() {
 fn reads_are_paced_per_subscription_under_throttling() {
     let subs: Vec<String> = (0..3).map(support::subscription).collect();
     let subs = subs.join(",");
-    let run = |throttle: Option<common::fake_arm::Throttle>| {
+    let run = |throttle: Option<crate::common::fake_arm::Throttle>| {
         let docs = snapshot::parse("tenant", support::estate_in(9, 3).as_bytes()).unwrap();
         let fake = FakeArm::start(docs, 50, Duration::ZERO, vec![]);
         *fake.state.throttle.lock().unwrap() = throttle;
@@ -1207,7 +1237,8 @@ fn reads_are_paced_per_subscription_under_throttling() {
         (results(&out.stdout), fake.seen().len(), throttled)
     };
     let (free, _, _) = run(None);
-    let (paced, requests, throttled) = run(Some(common::fake_arm::Throttle::new(40.0, 100.0)));
+    let (paced, requests, throttled) =
+        run(Some(crate::common::fake_arm::Throttle::new(40.0, 100.0)));
     assert_eq!(paced, free);
     assert_eq!(paced["summary"]["error"], 0);
     assert!(

@@ -14,9 +14,9 @@ use tokio::sync::OnceCell;
 
 use super::client::ArmClient;
 use crate::arm_id;
-use crate::audit::SubjectId;
 use crate::cloud::Settings;
 use crate::documents::{Documents, ReadFailure, elements, text};
+use crate::graph::SubjectId;
 use crate::graph::{self, Find, Scope, Subject, TargetKind, api};
 
 type Read = Result<Value, ReadFailure>;
