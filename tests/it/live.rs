@@ -603,10 +603,36 @@ fn deployment_environment_values_never_reach_a_snapshot_or_a_report() {
     let mut served = fake_first.document(&format!("{deployments}/blue")).unwrap();
     served["properties"]["environmentVariables"] = serde_json::json!({"AZURE_STORAGE_KEY": SECRET});
     let reply = serde_json::json!({ "value": [served] }).to_string();
+    // A cluster's administrator password and a compute instance's custom-service environment
+    // (secret in the type definitions, and declared secret): redacted like the deployment's.
+    let computes = format!("{ws}/computes");
+    let mut cluster = fake_first
+        .document(&format!("{computes}/gpu-cluster"))
+        .unwrap();
+    cluster["properties"]["properties"]["userAccountCredentials"] =
+        serde_json::json!({"adminUserName": "azureuser", "adminUserPassword": SECRET});
+    let mut instance = fake_first.document(&format!("{computes}/ci-bob")).unwrap();
+    instance["properties"]["properties"]["customServices"] = serde_json::json!([
+        {"name": "app", "environmentVariables": {"TOKEN": {"type": "local", "value": SECRET}}}
+    ]);
+    let aks = fake_first
+        .document(&format!("{computes}/aks-inference"))
+        .unwrap();
+    let computes_reply =
+        serde_json::json!({ "value": [instance.clone(), cluster.clone(), aks] }).to_string();
     let fake = server(
         "default-workspace",
         50,
-        vec![Fault::new(&deployments, 200).body(&reply).exact()],
+        vec![
+            Fault::new(&deployments, 200).body(&reply).exact(),
+            Fault::new(&computes, 200).body(&computes_reply).exact(),
+            Fault::new(&format!("{computes}/gpu-cluster"), 200)
+                .body(&cluster.to_string())
+                .exact(),
+            Fault::new(&format!("{computes}/ci-bob"), 200)
+                .body(&instance.to_string())
+                .exact(),
+        ],
     );
     let file = Path::new(env!("CARGO_TARGET_TMPDIR")).join("collected-secret.json");
     amlsec()
