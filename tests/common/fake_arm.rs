@@ -99,6 +99,8 @@ pub struct State {
     /// one-second quota window (what is left is reported in `x-ms-user-quota-remaining`).
     pub graph_page_size: Mutex<usize>,
     pub graph_hidden: Mutex<Vec<String>>,
+    /// Rows the graph returns before the current ones (a stale copy of a resource).
+    pub graph_stale: Mutex<Vec<Value>>,
     pub graph_quota: Mutex<u64>,
     graph_window: Mutex<(u64, std::time::Instant)>,
     /// The rows of each query asked so far, so that its pages are cut from one answer.
@@ -172,6 +174,7 @@ impl FakeArm {
             addr: Mutex::new(None),
             graph_page_size: Mutex::new(1000),
             graph_hidden: Mutex::new(vec![]),
+            graph_stale: Mutex::new(vec![]),
             graph_quota: Mutex::new(15),
             graph_window: Mutex::new((0, std::time::Instant::now())),
             graph_answers: Mutex::new(HashMap::new()),
@@ -451,9 +454,17 @@ impl State {
     /// sorted by id; hidden ids left out.
     fn graph_rows(&self, types: &[String], subscriptions: &[String]) -> Vec<Value> {
         let hidden = self.graph_hidden.lock().unwrap().clone();
-        let mut rows: Vec<Value> = types
-            .iter()
-            .flat_map(|t| self.docs.of_type(t))
+        let stale = self.graph_stale.lock().unwrap().clone();
+        let mut rows: Vec<Value> = stale
+            .into_iter()
+            .filter(|d| {
+                types.iter().any(|t| {
+                    d["type"]
+                        .as_str()
+                        .is_some_and(|dt| dt.eq_ignore_ascii_case(t))
+                })
+            })
+            .chain(types.iter().flat_map(|t| self.docs.of_type(t)))
             .filter(|d| {
                 let id = d["id"].as_str().unwrap_or_default().to_ascii_lowercase();
                 let sub = id.split('/').nth(2).unwrap_or_default().to_string();

@@ -1037,6 +1037,38 @@ fn what_the_graph_does_not_return_or_cannot_answer_is_read_by_get() {
         "read by GET"
     );
 
+    // Two different rows for one id (a stale copy beside the current one, the stale one
+    // first): neither is taken, and the document is read by GET.
+    let default_subs = subscriptions_of("default-workspace").join(",");
+    let fake = server("default-workspace", 2, vec![]);
+    let quickstart = "/subscriptions/5b1c8a3e-0d4f-4c7e-9a61-2f3e4d5c6b7a/resourceGroups/rg-ml-sandbox/providers/Microsoft.MachineLearningServices/workspaces/mlw-quickstart";
+    let storage = fake.document(quickstart).unwrap()["properties"]["storageAccount"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut stale = fake.document(&storage).unwrap();
+    let hardened = server("hardened-workspace", 2, vec![]);
+    let secure = hardened.document(HARDENED_WS).unwrap()["properties"]["storageAccount"].clone();
+    let hardened_storage = hardened.document(secure.as_str().unwrap()).unwrap();
+    stale["properties"] = hardened_storage["properties"].clone();
+    fake.state.graph_stale.lock().unwrap().push(stale);
+    let out = live(
+        &fake,
+        &[
+            "--subscription",
+            &default_subs,
+            "--resource-graph",
+            "always",
+        ],
+    );
+    assert_eq!(results(&out.stdout), offline("default-workspace", &[]));
+    assert!(
+        fake.seen()
+            .iter()
+            .any(|s| s.method == "GET" && s.path_and_query.starts_with(&format!("{storage}?"))),
+        "read by GET"
+    );
+
     // A graph that fails, answers garbage, or truncates without a $skipToken: every document
     // is read by GET and the audit is the same; stderr says why.
     let truncated = r#"{"totalRecords": 9, "count": 0, "resultTruncated": "true", "data": []}"#;

@@ -4,7 +4,8 @@
 //! targets asked for (and their parents) are read; a read shared by workspaces (a
 //! subscription's pricings, a hub, a role definition) is made once.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::hash_map::Entry;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
@@ -225,6 +226,11 @@ impl Collector {
                 }
             };
             let mut lists: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+            let mut taken: Vec<(&indexed::Indexed, Value)> = Vec::new();
+            // Rows by id: two different rows for one id are never resolved by their order
+            // (a stale row could hide a failing setting); that id, and a list holding it, is
+            // read by GET instead.
+            let mut by_id: HashMap<String, Option<usize>> = HashMap::new();
             for row in rows {
                 // A row is taken only when its id says it is of a type asked for.
                 let row_type = arm_id::derive_type(text(&row, "id")).unwrap_or_default();
@@ -235,6 +241,32 @@ impl Collector {
                     continue;
                 };
                 let doc = graph_document(row, kind.resource_type);
+                match by_id.entry(arm_id::key(text(&doc, "id"))) {
+                    Entry::Vacant(e) => {
+                        e.insert(Some(taken.len()));
+                        taken.push((kind, doc));
+                    }
+                    Entry::Occupied(mut e) => {
+                        if e.get().is_some_and(|i| taken[i].1 != doc) {
+                            e.insert(None);
+                        }
+                    }
+                }
+            }
+            let conflicting: HashSet<String> = by_id
+                .iter()
+                .filter(|(_, at)| at.is_none())
+                .map(|(id, _)| id.clone())
+                .collect();
+            let mut unlisted: HashSet<String> = HashSet::new();
+            for (kind, doc) in taken {
+                if conflicting.contains(&arm_id::key(text(&doc, "id"))) {
+                    if let Yields::SubscriptionList = kind.yields {
+                        let sub = arm_id::subscription(text(&doc, "id")).unwrap_or_default();
+                        unlisted.insert(format!("{sub}/providers/{}", kind.resource_type));
+                    }
+                    continue;
+                }
                 match kind.yields {
                     Yields::Document => provided += self.seed_got(doc) as usize,
                     Yields::Subnets => {
@@ -252,6 +284,9 @@ impl Collector {
             // A subscription the graph returned nothing for is read by GET: an empty
             // answer may only mean the identity cannot see its rows.
             for (path, items) in lists {
+                if unlisted.contains(&path) {
+                    continue;
+                }
                 provided += items.len();
                 self.seed_list(&path, items);
             }
