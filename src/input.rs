@@ -95,6 +95,28 @@ pub fn parse_size(text: &str) -> std::result::Result<u64, String> {
         .ok_or_else(|| format!("`{text}`: write a size such as 64MiB, 2GiB or 1048576"))
 }
 
+/// A text field of a user's YAML file that must be written as text: YAML would turn `5`,
+/// `true` or `1.0` into a number or a boolean, and taking those as text would accept an entry
+/// its author did not write as one (a `reason: 5`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Text(pub String);
+
+impl<'de> serde::Deserialize<'de> for Text {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Text, D::Error> {
+        struct Strict;
+        impl serde::de::Visitor<'_> for Strict {
+            type Value = Text;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("text (quote a number or a boolean meant as text)")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> std::result::Result<Text, E> {
+                Ok(Text(v.to_string()))
+            }
+        }
+        d.deserialize_any(Strict)
+    }
+}
+
 /// serde-saphyr's message without its own location prefix and snippet.
 pub fn yaml_message(e: &serde_saphyr::Error) -> String {
     let text = e.without_snippet().to_string();
@@ -123,6 +145,15 @@ pub fn yaml_message(e: &serde_saphyr::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_fields_take_text_and_nothing_else() {
+        let ok: Vec<Text> = serde_saphyr::from_str("[abc, \"5\", 'true']").unwrap();
+        assert_eq!(ok, ["abc", "5", "true"].map(|s| Text(s.into())));
+        for bad in ["[5]", "[true]", "[1.5]", "[[a]]", "[{a: b}]"] {
+            assert!(serde_saphyr::from_str::<Vec<Text>>(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn sizes_parse_with_binary_units() {

@@ -13,6 +13,7 @@ use super::exceptions::glob;
 use super::{Evidence, ResourceResult, SharedTexts, Status, SubjectResult};
 use crate::date::Date;
 use crate::error::{Diagnostic, Error, Position, Result};
+use crate::input::Text;
 use crate::rules::{Control, Mode, Shown};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -47,12 +48,12 @@ pub struct Answer {
 struct RawAnswer {
     control: Spanned<String>,
     #[serde(default)]
-    workspace: Option<String>,
+    workspace: Option<Text>,
     verdict: Verdict,
-    answer: String,
+    answer: Text,
     #[serde(default)]
-    evidence: Vec<String>,
-    answered_by: String,
+    evidence: Vec<Text>,
+    answered_by: Text,
     answered_on: Spanned<String>,
     expires: Spanned<String>,
 }
@@ -129,7 +130,7 @@ impl Answers {
                     ));
                 }
             }
-            for (value, what) in [(&e.answer, "answer"), (&e.answered_by, "answeredBy")] {
+            for (Text(value), what) in [(&e.answer, "answer"), (&e.answered_by, "answeredBy")] {
                 if value.trim().is_empty() {
                     problems.push(at(
                         line,
@@ -142,17 +143,40 @@ impl Answers {
                 entries.push((
                     Answer {
                         control: id.to_string(),
-                        workspace: e.workspace.unwrap_or_else(|| "*".into()),
+                        workspace: e.workspace.map_or_else(|| "*".into(), |w| w.0),
                         verdict: e.verdict,
-                        answer: e.answer.trim().to_string(),
-                        evidence: e.evidence,
-                        answered_by: e.answered_by.trim().to_string(),
+                        answer: e.answer.0.trim().to_string(),
+                        evidence: e.evidence.into_iter().map(|t| t.0).collect(),
+                        answered_by: e.answered_by.0.trim().to_string(),
                         answered_on: on.to_string(),
                         expires: until.to_string(),
                         origin: format!("{name}:{line}:{column}"),
                     },
                     until,
                 ));
+            }
+        }
+        for (i, (a, _)) in entries.iter().enumerate() {
+            let earlier = entries[..i].iter().map(|(e, _)| e).find(|e| {
+                e.control.eq_ignore_ascii_case(&a.control)
+                    && e.verdict != a.verdict
+                    && (e.workspace == "*"
+                        || a.workspace == "*"
+                        || e.workspace.eq_ignore_ascii_case(&a.workspace))
+            });
+            if let Some(e) = earlier {
+                problems.push(Diagnostic {
+                    file: name.to_string(),
+                    position: None,
+                    message: format!(
+                        "{}: answer for {} says {}, but {} says {} for the same workspaces: keep one",
+                        a.origin,
+                        a.control,
+                        verdict_text(a.verdict),
+                        e.origin,
+                        verdict_text(e.verdict)
+                    ),
+                });
             }
         }
         if problems.is_empty() {
@@ -162,7 +186,7 @@ impl Answers {
         }
     }
 
-    /// Records the answer (the first that covers the workspace) on each manual control, and
+    /// Records the answer (the least favourable that covers the workspace) on each manual control, and
     /// its verdict as the status; returns warnings for expired answers.
     pub fn apply(&self, workspaces: &mut [SubjectResult<'_>], today: Date) -> Vec<String> {
         let mut warnings = Vec::new();
@@ -180,11 +204,21 @@ impl Answers {
                 .iter_mut()
                 .filter(|r| r.status == Status::Manual && r.control.mode == Mode::Manual)
             {
-                let found = self.entries.iter().find(|(a, until)| {
-                    *until >= today
-                        && a.control.eq_ignore_ascii_case(&r.control.id)
-                        && glob(&a.workspace, &w.id)
-                });
+                // Of answers whose workspace patterns overlap (the loader refuses the plain
+                // conflicts), the least favourable is taken: `met` never hides `not met`.
+                let found = self
+                    .entries
+                    .iter()
+                    .filter(|(a, until)| {
+                        *until >= today
+                            && a.control.eq_ignore_ascii_case(&r.control.id)
+                            && glob(&a.workspace, &w.id)
+                    })
+                    .min_by_key(|(a, _)| match a.verdict {
+                        Verdict::NotMet => 0,
+                        Verdict::Partly => 1,
+                        Verdict::Met => 2,
+                    });
                 if let Some((answer, _)) = found {
                     r.status = match answer.verdict {
                         Verdict::Met => Status::Pass,

@@ -4,6 +4,8 @@
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
+
+use crate::input::Text;
 use serde_saphyr::Spanned;
 
 use super::{Status, SubjectResult};
@@ -68,12 +70,12 @@ impl Outcome {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct RawEntry {
-    control: Option<String>,
-    resource: Option<String>,
-    reason: Option<String>,
+    control: Option<Text>,
+    resource: Option<Text>,
+    reason: Option<Text>,
     expires: Option<Spanned<String>>,
     #[serde(default)]
-    approved_by: Option<String>,
+    approved_by: Option<Text>,
 }
 
 #[derive(Debug, Clone)]
@@ -121,8 +123,8 @@ impl Exceptions {
         for spanned in raw {
             let (line, column) = (spanned.referenced.line(), spanned.referenced.column());
             let e = spanned.value;
-            let field = |v: Option<String>, name: &str, problems: &mut Vec<Diagnostic>| match v {
-                Some(v) if !v.trim().is_empty() => Some(v.trim().to_string()),
+            let field = |v: Option<Text>, name: &str, problems: &mut Vec<Diagnostic>| match v {
+                Some(Text(v)) if !v.trim().is_empty() => Some(v.trim().to_string()),
                 _ => {
                     problems.push(at(line, column, format!("exception without `{name}` (control, resource, reason and expires are required)")));
                     None
@@ -168,7 +170,7 @@ impl Exceptions {
                         resource,
                         reason,
                         expires: expires.to_string(),
-                        approved_by: e.approved_by.filter(|a| !a.trim().is_empty()),
+                        approved_by: e.approved_by.map(|a| a.0).filter(|a| !a.trim().is_empty()),
                         origin: format!("{name}:{line}:{column}"),
                     },
                     expires,

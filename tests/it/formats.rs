@@ -621,6 +621,22 @@ fn bad_exceptions_files_are_input_errors() {
             "no-reason.yaml:1:3: exception without `reason`",
         ),
         (
+            "number-reason.yaml",
+            format!(
+                "- control: AML-NS-01\n  resource: '*'\n  reason: 5\n  expires: {}\n",
+                date_in(5)
+            ),
+            "number-reason.yaml:3:3: invalid type: integer `5`, expected text",
+        ),
+        (
+            "null-control.yaml",
+            format!(
+                "- control: null\n  resource: '*'\n  reason: r\n  expires: {}\n",
+                date_in(5)
+            ),
+            "null-control.yaml:1:3: exception without `control`",
+        ),
+        (
             "malformed.yaml",
             "- control: [AML-NS-01\n".to_string(),
             "malformed.yaml:",
@@ -1119,6 +1135,16 @@ fn answers_turn_manual_controls_into_verdicts_with_the_answer_as_evidence() {
             "bad-verdict.yaml",
             "- control: AML-NS-09\n  verdict: yes\n  answer: a\n  answeredBy: b\n  answeredOn: 2026-01-01\n  expires: 2026-06-01\n",
             "bad-verdict.yaml:2:12:",
+        ),
+        (
+            "conflict.yaml",
+            "- control: AML-NS-09\n  verdict: met\n  answer: a\n  answeredBy: b\n  answeredOn: 2026-01-01\n  expires: 2026-06-01\n- control: AML-NS-09\n  workspace: '*/mlw-quickstart'\n  verdict: not met\n  answer: c\n  answeredBy: d\n  answeredOn: 2026-01-01\n  expires: 2026-06-01\n",
+            "conflict.yaml:7:3: answer for AML-NS-09 says not met, but ",
+        ),
+        (
+            "number.yaml",
+            "- control: AML-NS-09\n  verdict: met\n  answer: 5\n  answeredBy: b\n  answeredOn: 2026-01-01\n  expires: 2026-06-01\n",
+            "invalid type: integer `5`, expected text",
         ),
         (
             "bad-date.yaml",
