@@ -161,11 +161,7 @@ fn redact_at(value: &mut Value, path: &[String]) {
         ("[*]", Value::Array(items)) => items.iter_mut().for_each(|v| redact_at(v, rest)),
         ("{*}", Value::Object(map)) => map.values_mut().for_each(|v| redact_at(v, rest)),
         // A list or map written as anything else: nothing in it may be kept.
-        ("[*]" | "{*}", other) => {
-            if !other.is_null() {
-                *other = Value::String(REDACTED.into());
-            }
-        }
+        ("[*]" | "{*}", other) if !other.is_null() => *other = Value::String(REDACTED.into()),
         (name, Value::Object(map)) => {
             if let Some((_, v)) = map.iter_mut().find(|(k, _)| k.eq_ignore_ascii_case(name)) {
                 redact_at(v, rest);
