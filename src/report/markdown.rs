@@ -11,12 +11,26 @@ use super::{Report, score};
 use crate::audit::compliance::Compliance;
 use crate::audit::{Status, Summary};
 
-/// Table-cell text: pipes escaped, angle brackets kept from turning into HTML tags.
+/// Table-cell text from the estate: read as text, never as Markdown. Pipes, emphasis, code
+/// and link or image brackets are escaped, angle brackets kept from turning into HTML tags,
+/// line breaks folded and control characters shown as escapes.
 fn cell(text: &str) -> String {
-    text.replace('|', "\\|")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('\n', " ")
+    let text = crate::terminal::printable(text);
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\\' | '|' | '[' | ']' | '!' | '`' | '*' | '_' | '~' | '#' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '\n' | '\t' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 fn code(v: crate::audit::Actual<'_>) -> String {
@@ -26,7 +40,9 @@ fn code(v: crate::audit::Actual<'_>) -> String {
     } else {
         text
     };
-    // Backticks keep `<` and `>` literal; only the table's pipe needs escaping.
+    // Backticks keep `<` and `>` literal; only the table's pipe needs escaping, and a line
+    // break or control character must not end the cell.
+    let text = crate::terminal::printable(&text).replace(['\n', '\t'], " ");
     format!("`{}`", text.replace('`', "'").replace('|', "\\|"))
 }
 
@@ -314,4 +330,17 @@ fn compact(report: &Report<'_>, full_len: usize, limit: usize) -> String {
     }
     md.push_str("\nSee `amlsec rules show <ID>` for each control's fix and guidance.\n");
     md
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cell;
+
+    #[test]
+    fn cells_from_the_estate_make_no_markup() {
+        assert_eq!(
+            cell("x [click](https://e) ![i](https://e/i.png) <b>|*_`\r\n"),
+            "x \\[click\\](https://e) \\!\\[i\\](https://e/i.png) &lt;b&gt;\\|\\*\\_\\`\\\\u{d} "
+        );
+    }
 }

@@ -56,7 +56,10 @@ const TEXT_CHARS: usize = 400;
 /// A fix command names resources, whose names come from the estate: bounded too.
 const FIX_CHARS: usize = 1_000;
 
+/// `text` cut at `max` characters, its control characters escaped: every text from the
+/// estate or from ARM reaches the terminal through here.
 fn clip(text: &str, max: usize) -> String {
+    let text = crate::terminal::printable(text);
     match text.char_indices().nth(max) {
         None => text.to_string(),
         Some((cut, _)) => format!(

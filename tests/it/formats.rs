@@ -1190,3 +1190,53 @@ fn answers_turn_manual_controls_into_verdicts_with_the_answer_as_evidence() {
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(status(&report, "AML-IM-07"), "manual");
 }
+
+#[test]
+fn text_from_the_estate_is_shown_not_obeyed_in_the_terminal_and_markdown() {
+    // A tag value and the workspace's location carry a terminal escape (retitle, clear the
+    // screen), a carriage return, and Markdown that would be a link and an image.
+    let hostile = "\u{1b}]0;pwned\u{7}\u{1b}[2J\rx [click](https://evil.example) ![i](https://evil.example/i.png)";
+    let mut docs: Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join(example("default-workspace")),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    for doc in docs.as_array_mut().unwrap() {
+        if doc["type"]
+            .as_str()
+            .is_some_and(|t| t.eq_ignore_ascii_case("Microsoft.MachineLearningServices/workspaces"))
+        {
+            doc["properties"]["publicNetworkAccess"] = Value::String(hostile.into());
+        }
+    }
+    let snapshot = scratch("hostile-text.json", &docs.to_string());
+    let snapshot = snapshot.to_str().unwrap();
+    let table = output(&[
+        "audit",
+        "--snapshot",
+        snapshot,
+        "--color",
+        "never",
+        "--level",
+        "2",
+    ]);
+    assert!(table.contains("\\u{1b}]0;pwned\\u{7}"), "{table}");
+    assert!(!table.contains('\u{1b}') && !table.contains('\r') && !table.contains('\u{7}'));
+    let md = output(&[
+        "audit",
+        "--snapshot",
+        snapshot,
+        "--format",
+        "markdown",
+        "--level",
+        "2",
+    ]);
+    assert!(!md.contains('\u{1b}') && !md.contains('\r'));
+    // Evidence is a code span, where Markdown makes no link or image.
+    assert!(
+        md.contains("= `\\u{1b}]0;pwned\\u{7}\\u{1b}[2J\\u{d}x [click]"),
+        "{md}"
+    );
+}

@@ -21,7 +21,10 @@ pub fn emit(write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result
     }
 }
 
-/// A line on standard error; a closed or full stderr is ignored, there is nowhere left to say it.
+/// A line on standard error, its control characters escaped (messages carry ARM's error text
+/// and names from the estate); a closed or full stderr is ignored, there is nowhere left to
+/// say it.
 pub fn note(message: &str) {
+    let message = amlsec::terminal::printable(message);
     let _ = writeln!(std::io::stderr(), "amlsec: {message}");
 }

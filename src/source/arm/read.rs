@@ -105,7 +105,8 @@ pub fn read(
                 Err(f) => {
                     let _ = writeln!(
                         std::io::stderr(),
-                        "amlsec: warning: Resource Graph could not be read ({f}); those documents are read by GET"
+                        "amlsec: warning: Resource Graph could not be read ({}); those documents are read by GET",
+                        crate::terminal::printable(&f.to_string())
                     );
                 }
             }
