@@ -88,7 +88,7 @@ impl CertificateAssertion {
         let certificate = CertificateDer::pem_slice_iter(pem)
             .next()
             .ok_or("no CERTIFICATE block")?
-            .map_err(|e| format!("the certificate cannot be read: {e:?}"))?;
+            .map_err(|e| format!("the certificate cannot be read: {}", pem_problem(&e)))?;
         if pem
             .windows(29)
             .any(|w| w == b"BEGIN ENCRYPTED PRIVATE KEY--")
@@ -97,7 +97,7 @@ impl CertificateAssertion {
         }
         let key =
             match PrivateKeyDer::from_pem_slice(pem)
-                .map_err(|e| format!("no private key that can be read: {e:?}"))?
+                .map_err(|e| format!("no private key that can be read: {}", pem_problem(&e)))?
             {
                 PrivateKeyDer::Pkcs8(der) => RsaKeyPair::from_pkcs8(der.secret_pkcs8_der()),
                 PrivateKeyDer::Pkcs1(der) => RsaKeyPair::from_der(der.secret_pkcs1_der()),
@@ -156,6 +156,22 @@ impl CertificateAssertion {
             )
             .map_err(|_| "the assertion cannot be signed")?;
         Ok(format!("{signed}.{}", URL_SAFE_NO_PAD.encode(signature)))
+    }
+}
+
+/// What is wrong with a PEM file, in words that never quote it: the parser's own errors carry
+/// the offending line or base64 text, which for a key flattened onto one line is the key.
+fn pem_problem(e: &rustls_pki_types::pem::Error) -> &'static str {
+    use rustls_pki_types::pem::Error;
+    match e {
+        Error::MissingSectionEnd { .. } => "a section has no END line",
+        Error::IllegalSectionStart { .. } => {
+            "a BEGIN line is malformed (each PEM line on its own line, as written by openssl?)"
+        }
+        Error::Base64Decode(_) => "a section's base64 cannot be decoded",
+        Error::NoItemsFound => "no such section",
+        Error::SectionTooLarge => "a section is too large",
+        _ => "the file cannot be read as PEM",
     }
 }
 
@@ -386,6 +402,28 @@ mod tests {
         let err = CertificateAssertion::load(&huge, None, CLIENT, TOKEN_URL.into()).unwrap_err();
         std::fs::remove_file(&huge).unwrap();
         assert!(err.contains("larger than"), "{err}");
+        // A key flattened onto one line (as secret stores do) is refused without being quoted.
+        let text = String::from_utf8(PEM.to_vec()).unwrap();
+        let key_at = text
+            .find("-----BEGIN PRIVATE KEY")
+            .or_else(|| text.find("-----BEGIN RSA"))
+            .unwrap();
+        let flattened = format!("{}{}", &text[..key_at], text[key_at..].replace('\n', " "));
+        let Err(why) = CertificateAssertion::from_pem(flattened.as_bytes(), "app", "aud".into())
+        else {
+            panic!("a one-line PEM file is not a certificate and key");
+        };
+        assert!(why.len() < 200, "the message quotes the file: {why}");
+        let body: String = text[key_at..]
+            .lines()
+            .filter(|l| !l.starts_with("-----"))
+            .collect();
+        for chunk in body.as_bytes().chunks(16) {
+            assert!(
+                !why.contains(std::str::from_utf8(chunk).unwrap()),
+                "the message quotes the file: {why}"
+            );
+        }
         let encrypted = b"-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIB\n-----END ENCRYPTED PRIVATE KEY-----\n";
         let err = CertificateAssertion::from_pem(encrypted, CLIENT, TOKEN_URL.into()).unwrap_err();
         assert!(err.contains("encrypted"), "{err}");
