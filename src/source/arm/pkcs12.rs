@@ -14,8 +14,30 @@ pub struct Contents {
     pub keys: Vec<Vec<u8>>,
 }
 
-/// Key derivation costs past this are refused: a hostile file could ask for hours.
+/// Key derivation costs past this, for the whole file (its MAC and every encrypted bag
+/// together), are refused: a hostile file could ask for hours, one bag at a time.
 const MAX_ITERATIONS: u64 = 10_000_000;
+
+/// The key-derivation iterations a file may still ask for, of its budget.
+struct Work {
+    left: u64,
+    budget: u64,
+}
+
+impl Work {
+    fn spend(&mut self, iterations: u64, what: &str) -> Result<(), String> {
+        match self.left.checked_sub(iterations) {
+            Some(left) if iterations > 0 => {
+                self.left = left;
+                Ok(())
+            }
+            _ => Err(format!(
+                "{what} of {iterations}: the file asks for more than {} key-derivation iterations in all",
+                self.budget
+            )),
+        }
+    }
+}
 /// Nesting of a well-formed file is about 10 deep.
 const MAX_DEPTH: usize = 32;
 
@@ -55,6 +77,15 @@ const CONTEXT_0_PRIMITIVE: u8 = 0x80;
 
 /// The certificates and keys of a PKCS#12 file, once its MAC proves the password right.
 pub fn read(der: &[u8], password: &str) -> Result<Contents, String> {
+    read_within(der, password, MAX_ITERATIONS)
+}
+
+/// As [`read`], with at most `budget` key-derivation iterations for the whole file.
+fn read_within(der: &[u8], password: &str, budget: u64) -> Result<Contents, String> {
+    let mut work = Work {
+        left: budget,
+        budget,
+    };
     let mut top = Reader::new(der, 0);
     let mut pfx = top.expect(SEQUENCE, "the file")?;
     if top.more() {
@@ -72,7 +103,12 @@ pub fn read(der: &[u8], password: &str) -> Result<Contents, String> {
         .expect(CONTEXT_0, "authSafe")?
         .octets("authSafe")?;
     match pfx.more() {
-        true => check_mac(&mut pfx.expect(SEQUENCE, "macData")?, &content, password)?,
+        true => check_mac(
+            &mut pfx.expect(SEQUENCE, "macData")?,
+            &content,
+            password,
+            &mut work,
+        )?,
         false => return Err("the file has no integrity MAC".into()),
     }
     let mut contents = Contents::default();
@@ -91,17 +127,22 @@ pub fn read(der: &[u8], password: &str) -> Result<Contents, String> {
             info.oid("EncryptedContentInfo's type")?;
             let algorithm = info.expect(SEQUENCE, "the encryption algorithm")?;
             let ciphertext = info.implicit_octets("encryptedContent")?;
-            decrypt(algorithm, &ciphertext, password)?
+            decrypt(algorithm, &ciphertext, password, &mut work)?
         } else {
             return Err("a ContentInfo neither data nor encryptedData (enveloped?)".into());
         };
-        bags(&safe_contents, password, &mut contents)?;
+        bags(&safe_contents, password, &mut contents, &mut work)?;
     }
     Ok(contents)
 }
 
 /// The SafeBags of one SafeContents: certificates and keys kept, other bags skipped.
-fn bags(safe_contents: &[u8], password: &str, out: &mut Contents) -> Result<(), String> {
+fn bags(
+    safe_contents: &[u8],
+    password: &str,
+    out: &mut Contents,
+    work: &mut Work,
+) -> Result<(), String> {
     let mut outer = Reader::new(safe_contents, 2);
     let mut list = outer.expect(SEQUENCE, "SafeContents")?;
     while list.more() {
@@ -120,7 +161,8 @@ fn bags(safe_contents: &[u8], password: &str, out: &mut Contents) -> Result<(), 
             let mut shrouded = value.expect(SEQUENCE, "EncryptedPrivateKeyInfo")?;
             let algorithm = shrouded.expect(SEQUENCE, "the key's encryption algorithm")?;
             let ciphertext = shrouded.octets("the encrypted key")?;
-            out.keys.push(decrypt(algorithm, &ciphertext, password)?);
+            out.keys
+                .push(decrypt(algorithm, &ciphertext, password, work)?);
         } else if id == KEY_BAG {
             out.keys
                 .push(value.raw(SEQUENCE, "PrivateKeyInfo")?.to_vec());
@@ -134,6 +176,7 @@ fn decrypt(
     mut algorithm: Reader<'_>,
     ciphertext: &[u8],
     password: &str,
+    work: &mut Work,
 ) -> Result<Vec<u8>, String> {
     let id = algorithm.oid("the encryption algorithm")?;
     if id.starts_with(LEGACY_PBE) {
@@ -177,9 +220,9 @@ fn decrypt(
         Some([0x2a]) => 32,
         _ => return Err("an encryption scheme other than AES-CBC".into()),
     };
+    work.spend(iterations, "a PBKDF2 iteration count")?;
     let iterations = u32::try_from(iterations)
         .ok()
-        .filter(|n| (1..=MAX_ITERATIONS).contains(&u64::from(*n)))
         .and_then(std::num::NonZeroU32::new)
         .ok_or_else(|| format!("a PBKDF2 iteration count of {iterations}"))?;
     let mut key = vec![0u8; key_len];
@@ -202,7 +245,12 @@ fn decrypt(
 }
 
 /// The integrity MAC: HMAC over the authSafe content with a key from the PKCS#12 KDF.
-fn check_mac(mac_data: &mut Reader<'_>, content: &[u8], password: &str) -> Result<(), String> {
+fn check_mac(
+    mac_data: &mut Reader<'_>,
+    content: &[u8],
+    password: &str,
+    work: &mut Work,
+) -> Result<(), String> {
     let mut digest_info = mac_data.expect(SEQUENCE, "the MAC")?;
     let mut algorithm = digest_info.expect(SEQUENCE, "the MAC algorithm")?;
     let (hash, mac) = match algorithm.oid("the MAC algorithm")?.as_slice() {
@@ -219,9 +267,7 @@ fn check_mac(mac_data: &mut Reader<'_>, content: &[u8], password: &str) -> Resul
         true => mac_data.integer("the MAC iteration count")?,
         false => 1,
     };
-    if !(1..=MAX_ITERATIONS).contains(&iterations) {
-        return Err(format!("a MAC iteration count of {iterations}"));
-    }
+    work.spend(iterations, "a MAC iteration count")?;
     let key = pkcs12_kdf(
         hash,
         3,
@@ -409,6 +455,17 @@ mod tests {
         assert_eq!(contents.certificates, [cert.as_ref().to_vec()]);
         let key = rustls_pki_types::PrivatePkcs8KeyDer::from_pem_slice(PEM).unwrap();
         assert_eq!(contents.keys, [key.secret_pkcs8_der().to_vec()]);
+    }
+
+    #[test]
+    fn the_iteration_budget_is_for_the_whole_file_not_each_bag() {
+        // The file's MAC and its two encrypted bags each ask for 2,048 iterations.
+        assert!(read_within(PFX, "test-only", 3 * 2_048).is_ok());
+        let e = read_within(PFX, "test-only", 3 * 2_048 - 1).err().unwrap();
+        assert!(
+            e.contains("more than 6143 key-derivation iterations in all"),
+            "{e}"
+        );
     }
 
     #[test]
