@@ -216,6 +216,20 @@ impl Adder<'_> {
                 self.array(p)?;
             }
             Some(b'{') => self.object(p)?,
+            // A byte that cannot start JSON ends the read here, before an endless or huge
+            // file of something else (`/dev/zero`, a binary) is read to its limit.
+            Some(c) if !matches!(c, b'"' | b'-' | b'0'..=b'9' | b't' | b'f' | b'n') => {
+                return Err(Failure::Stop(Stop::Syntax(
+                    p.offset(),
+                    format!(
+                        "it starts with {}; expected an array of ARM documents or an {SCHEMA} object",
+                        match c {
+                            0x20..=0x7e => format!("{:?}", c as char),
+                            _ => format!("the byte 0x{c:02x}"),
+                        }
+                    ),
+                )));
+            }
             Some(_) => {
                 let span = p.value()?;
                 json::<IgnoredAny>(p, &span)?;
