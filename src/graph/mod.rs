@@ -869,6 +869,25 @@ pub const LINKS: &[Link] = &[
     },
 ];
 
+/// Whether a document is a list item that is read on its own to be complete (a compute
+/// without `properties.properties`, baseline.md §1.2): a failed read of its id beside it is
+/// what the collector records when that read fails.
+pub fn awaits_its_own_read(doc: &serde_json::Value) -> bool {
+    let Some(t) = crate::arm_id::derive_type(crate::documents::text(doc, "id")) else {
+        return false;
+    };
+    LINKS.iter().any(|l| match l.find {
+        Find::Children {
+            complete_at: Some(at),
+            ..
+        } => {
+            l.resource_type.eq_ignore_ascii_case(&t)
+                && crate::documents::elements(doc, at).is_empty()
+        }
+        _ => false,
+    })
+}
+
 /// The link of a target name.
 pub fn link_named(name: &str) -> Option<&'static Link> {
     LINKS.iter().find(|l| l.name == name)

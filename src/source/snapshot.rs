@@ -93,9 +93,11 @@ impl Input<'_> {
         let mut adder = Adder {
             docs: &mut docs,
             again: self.again,
+            failed_at: Vec::new(),
         };
         adder
             .snapshot(&mut pieces)
+            .and_then(|()| adder.read_and_failed())
             .map_err(|failure| self.stopped(&pieces, failure))?;
         if docs.is_empty() && docs.failures().next().is_none() {
             return Err(self.fail(None, "the snapshot holds no ARM documents".into()));
@@ -203,6 +205,8 @@ const NOTED_KEYS: [&str; 7] = [
 struct Adder<'d> {
     docs: &'d mut Documents,
     again: &'d dyn Fn() -> Option<Vec<u8>>,
+    /// Where each failed read of `errors` is written, by its path's key.
+    failed_at: Vec<(String, LineColumn)>,
 }
 
 impl Adder<'_> {
@@ -453,7 +457,40 @@ impl Adder<'_> {
                     format!("invalid entry in `errors`: {}", without_position(&err)),
                 )
             })?;
+            let within = e.get().as_ptr() as usize - text.as_ptr() as usize;
+            self.failed_at
+                .push((failure.path.clone(), p.position(offset + within as u64)));
             self.docs.record_failure(failure);
+        }
+        Ok(())
+    }
+
+    /// A document and a failed read for one id contradict each other (baseline.md §1.6,
+    /// v0.3), except a list item whose own read failed, which is what `collect` writes then.
+    fn read_and_failed(&self) -> Result<(), Failure> {
+        for (path, at) in &self.failed_at {
+            let Some(held) = self.docs.text_of(path) else {
+                continue;
+            };
+            let list_item = serde_json::from_str::<Value>(held)
+                .is_ok_and(|doc| crate::graph::awaits_its_own_read(&doc));
+            if list_item {
+                continue;
+            }
+            let document = (self.again)()
+                .and_then(|text| {
+                    let text = std::str::from_utf8(&text).ok()?;
+                    let found = text.find(held)?;
+                    let (line, column) = scan::line_column(text.as_bytes(), found);
+                    Some(format!(" (the document is at {line}:{column})"))
+                })
+                .unwrap_or_default();
+            return Err(Failure::At(
+                Some(*at),
+                format!(
+                    "a failed read of {path} and a document with that id{document}: a snapshot holds one or the other"
+                ),
+            ));
         }
         Ok(())
     }

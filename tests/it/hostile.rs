@@ -582,6 +582,48 @@ fn duplicate_documents_follow_the_ruling_whatever_their_order() {
             .arg(scratch("conflict.json", text.as_bytes())),
         "(the first is at 2:",
     );
+
+    // A document and a failed read of its id (baseline.md §1.6, v0.3): an input error naming
+    // both places, unless the document is a list item whose own read failed (what `collect`
+    // writes then), which makes that compute `error`.
+    let storage = docs
+        .iter()
+        .find(|d| {
+            d["id"]
+                .as_str()
+                .is_some_and(|i| i.ends_with("/storageAccounts/stquickstart"))
+        })
+        .unwrap();
+    let failure = |id: &Value| json!([{"path": id, "status": 403, "code": "AuthorizationFailed"}]);
+    let both = format!(
+        "{{\"schema\": \"amlsec-snapshot/1\", \"documents\": {},\n\"errors\": {}}}",
+        serde_json::to_string(&docs).unwrap(),
+        failure(&storage["id"])
+    );
+    rejected(
+        amlsec()
+            .args(["audit", "--snapshot"])
+            .arg(scratch("read-and-failed.json", both.as_bytes())),
+        "read-and-failed.json:2:12: a failed read of",
+    );
+    rejected(
+        amlsec()
+            .args(["audit", "--snapshot"])
+            .arg(scratch("read-and-failed.json", both.as_bytes())),
+        "and a document with that id (the document is at 1:",
+    );
+    let mut with_item: Vec<Value> = docs
+        .iter()
+        .filter(|d| d["id"] != full["id"])
+        .cloned()
+        .collect();
+    with_item.push(list_item.clone());
+    let collected = json!({"schema": "amlsec-snapshot/1", "documents": with_item, "errors": failure(&full["id"])});
+    let (_, report) = offline(
+        &scratch("item-and-failed.json", collected.to_string().as_bytes()),
+        &[],
+    );
+    assert_eq!(status(&report, "AML-PV-04"), "error");
 }
 
 // 11 and 12. Slow paths; smaller holes.
