@@ -520,3 +520,69 @@ fn the_hub_quickstart_links_its_modules_through_their_outputs() {
         assert_eq!(status(&r, control), want, "{control}");
     }
 }
+
+/// A template whose storage account is named by `name` (an expression), with `variables`.
+fn named_by(name: &str, variables: &str) -> String {
+    format!(
+        "{{{SCHEMA},\n \"variables\": {{{variables}}},\n \"resources\": [{{\"type\": \"Microsoft.Storage/storageAccounts\", \"apiVersion\": \"2023-01-01\", \"name\": \"{name}\"}}]}}"
+    )
+}
+
+#[test]
+fn hostile_expressions_are_errors_not_panics_or_aborts() {
+    for f in [
+        "toLower", "toUpper", "trim", "length", "string", "json", "base64", "int", "not",
+    ] {
+        bad(
+            &format!("{f}-no-args.json"),
+            &named_by(&format!("[{f}()]"), ""),
+            &[],
+            &format!("{f}() "),
+            ":",
+        );
+    }
+    let chain = format!("[json('{{}}'){}]", ".a".repeat(50_000));
+    bad(
+        "member-chain.json",
+        &named_by(&chain, ""),
+        &[],
+        "nested deeper than",
+        ":",
+    );
+    let index_chain = format!("[createArray(1){}]", "[0]".repeat(50_000));
+    bad(
+        "index-chain.json",
+        &named_by(&index_chain, ""),
+        &[],
+        "nested deeper than",
+        ":",
+    );
+    let variables: Vec<String> = (0..3_000)
+        .map(|i| format!("\"v{i}\": \"[variables('v{}')]\"", i + 1))
+        .chain(std::iter::once("\"v3000\": \"x\"".to_string()))
+        .collect();
+    bad(
+        "variable-chain.json",
+        &named_by("[variables('v0')]", &variables.join(",\n")),
+        &[],
+        "is defined through more than",
+        ":",
+    );
+    bad(
+        "replace-blowup.json",
+        &named_by(
+            "[replace(padLeft('a', 60000, 'b'), 'b', padLeft('c', 60000, 'c'))]",
+            "",
+        ),
+        &[],
+        "replace() would build a string longer than",
+        ":",
+    );
+    bad(
+        "range-overflow.json",
+        &named_by("[string(range(9223372036854775807, 2))]", ""),
+        &[],
+        "range() past the largest integer",
+        ":",
+    );
+}

@@ -97,14 +97,28 @@ impl Parser<'_> {
             ));
         }
         let mut e = self.primary(depth)?;
+        // Each accessor nests the tree one level deeper, like a call: a chain of thousands
+        // would overflow the stack when it is evaluated or dropped.
+        let mut nested = depth;
+        let mut deeper = || {
+            nested += 1;
+            match nested > MAX_DEPTH {
+                true => Err(format!(
+                    "an expression nested deeper than {MAX_DEPTH} levels"
+                )),
+                false => Ok(()),
+            }
+        };
         loop {
             if self.eat(b'.') {
+                deeper()?;
                 let name = self.ident();
                 if name.is_empty() {
                     return Err("a property name must follow `.`".into());
                 }
                 e = Expr::Member(Box::new(e), name);
             } else if self.eat(b'[') {
+                deeper()?;
                 let index = self.expr(depth + 1)?;
                 if !self.eat(b']') {
                     return Err("`[` without its `]`".into());
@@ -440,14 +454,21 @@ fn call(name: &str, args: &[Expr], cx: &dyn Context) -> Outcome {
         }
     };
     let strings = || v.iter().map(string).collect::<Vec<_>>();
+    // Every argument is taken through here: a call with too few is an error, never a panic.
+    let arg = |i: usize| -> Result<&Value, Eval> {
+        v.get(i).map_or_else(
+            || invalid(format!("{name}() needs at least {} argument(s)", i + 1)),
+            Ok,
+        )
+    };
     match lower.as_str() {
         "parameters" => {
             arity(1..=1)?;
-            cx.parameter(as_str(&v[0], name)?)
+            cx.parameter(as_str(arg(0)?, name)?)
         }
         "variables" => {
             arity(1..=1)?;
-            cx.variable(as_str(&v[0], name)?)
+            cx.variable(as_str(arg(0)?, name)?)
         }
         "copyindex" => {
             arity(0..=2)?;
@@ -473,40 +494,40 @@ fn call(name: &str, args: &[Expr], cx: &dyn Context) -> Outcome {
         }
         "format" => {
             arity(1..=64)?;
-            let pattern = as_str(&v[0], name)?;
+            let pattern = as_str(arg(0)?, name)?;
             let mut out = pattern.to_string();
             for (i, a) in v[1..].iter().enumerate() {
                 out = out.replace(&format!("{{{i}}}"), &string(a));
             }
             bounded(Value::String(out))
         }
-        "tolower" => Ok(Value::String(as_str(&v[0], name)?.to_lowercase())),
-        "toupper" => Ok(Value::String(as_str(&v[0], name)?.to_uppercase())),
-        "trim" => Ok(Value::String(as_str(&v[0], name)?.trim().to_string())),
+        "tolower" => Ok(Value::String(as_str(arg(0)?, name)?.to_lowercase())),
+        "toupper" => Ok(Value::String(as_str(arg(0)?, name)?.to_uppercase())),
+        "trim" => Ok(Value::String(as_str(arg(0)?, name)?.trim().to_string())),
         "string" => {
             arity(1..=1)?;
-            Ok(Value::String(string(&v[0])))
+            Ok(Value::String(string(arg(0)?)))
         }
         "int" => {
             arity(1..=1)?;
-            Ok(json!(as_int(&v[0], name)?))
+            Ok(json!(as_int(arg(0)?, name)?))
         }
         "bool" => {
             arity(1..=1)?;
-            Ok(Value::Bool(truthy(&v[0], name)?))
+            Ok(Value::Bool(truthy(arg(0)?, name)?))
         }
         "json" => {
             arity(1..=1)?;
-            serde_json::from_str(as_str(&v[0], name)?)
+            serde_json::from_str(as_str(arg(0)?, name)?)
                 .map_or_else(|e| invalid(format!("json(): {e}")), Ok)
         }
         "equals" => {
             arity(2..=2)?;
-            Ok(Value::Bool(same(&v[0], &v[1])))
+            Ok(Value::Bool(same(arg(0)?, arg(1)?)))
         }
         "not" => {
             arity(1..=1)?;
-            Ok(Value::Bool(!truthy(&v[0], name)?))
+            Ok(Value::Bool(!truthy(arg(0)?, name)?))
         }
         "and" | "or" => {
             arity(2..=64)?;
@@ -522,7 +543,7 @@ fn call(name: &str, args: &[Expr], cx: &dyn Context) -> Outcome {
         }
         "greater" | "greaterorequals" | "less" | "lessorequals" => {
             arity(2..=2)?;
-            let ordering = match (&v[0], &v[1]) {
+            let ordering = match (arg(0)?, arg(1)?) {
                 (Value::String(a), Value::String(b)) => a.cmp(b),
                 (a, b) => as_int(a, name)?.cmp(&as_int(b, name)?),
             };
@@ -536,7 +557,7 @@ fn call(name: &str, args: &[Expr], cx: &dyn Context) -> Outcome {
         }
         "add" | "sub" | "mul" | "div" | "mod" => {
             arity(2..=2)?;
-            let (a, b) = (as_int(&v[0], name)?, as_int(&v[1], name)?);
+            let (a, b) = (as_int(arg(0)?, name)?, as_int(arg(1)?, name)?);
             let r = match lower.as_str() {
                 "add" => a.checked_add(b),
                 "sub" => a.checked_sub(b),
@@ -567,7 +588,7 @@ fn call(name: &str, args: &[Expr], cx: &dyn Context) -> Outcome {
         }
         "empty" => {
             arity(1..=1)?;
-            Ok(Value::Bool(match &v[0] {
+            Ok(Value::Bool(match arg(0)? {
                 Value::Null => true,
                 Value::String(s) => s.is_empty(),
                 Value::Array(a) => a.is_empty(),
@@ -577,7 +598,7 @@ fn call(name: &str, args: &[Expr], cx: &dyn Context) -> Outcome {
         }
         "length" => {
             arity(1..=1)?;
-            Ok(json!(match &v[0] {
+            Ok(json!(match arg(0)? {
                 Value::String(s) => s.chars().count(),
                 Value::Array(a) => a.len(),
                 Value::Object(o) => o.len(),
@@ -586,7 +607,7 @@ fn call(name: &str, args: &[Expr], cx: &dyn Context) -> Outcome {
         }
         "contains" => {
             arity(2..=2)?;
-            Ok(Value::Bool(match (&v[0], &v[1]) {
+            Ok(Value::Bool(match (arg(0)?, arg(1)?) {
                 (Value::String(s), x) => s.to_lowercase().contains(&string(x).to_lowercase()),
                 (Value::Array(a), x) => a.iter().any(|e| same(e, x)),
                 (Value::Object(o), Value::String(k)) => {
@@ -598,8 +619,8 @@ fn call(name: &str, args: &[Expr], cx: &dyn Context) -> Outcome {
         "startswith" | "endswith" => {
             arity(2..=2)?;
             let (s, x) = (
-                as_str(&v[0], name)?.to_lowercase(),
-                as_str(&v[1], name)?.to_lowercase(),
+                as_str(arg(0)?, name)?.to_lowercase(),
+                as_str(arg(1)?, name)?.to_lowercase(),
             );
             Ok(Value::Bool(if lower == "startswith" {
                 s.starts_with(&x)
@@ -610,8 +631,8 @@ fn call(name: &str, args: &[Expr], cx: &dyn Context) -> Outcome {
         "indexof" | "lastindexof" => {
             arity(2..=2)?;
             let (s, x) = (
-                as_str(&v[0], name)?.to_lowercase(),
-                as_str(&v[1], name)?.to_lowercase(),
+                as_str(arg(0)?, name)?.to_lowercase(),
+                as_str(arg(1)?, name)?.to_lowercase(),
             );
             let at = if lower == "indexof" {
                 s.find(&x)
@@ -622,14 +643,29 @@ fn call(name: &str, args: &[Expr], cx: &dyn Context) -> Outcome {
         }
         "replace" => {
             arity(3..=3)?;
-            bounded(Value::String(
-                as_str(&v[0], name)?.replace(as_str(&v[1], name)?, as_str(&v[2], name)?),
-            ))
+            let (s, from, to) = (
+                as_str(arg(0)?, name)?,
+                as_str(arg(1)?, name)?,
+                as_str(arg(2)?, name)?,
+            );
+            // Measured before it is built: a short template can ask for gigabytes here.
+            let grows = to.len().saturating_sub(from.len());
+            let hits = if from.is_empty() {
+                s.len() + 1
+            } else {
+                s.matches(from).count()
+            };
+            if s.len().saturating_add(hits.saturating_mul(grows)) > MAX_LEN {
+                return invalid(format!(
+                    "replace() would build a string longer than {MAX_LEN}"
+                ));
+            }
+            Ok(Value::String(s.replace(from, to)))
         }
         "split" => {
             arity(2..=2)?;
-            let s = as_str(&v[0], name)?;
-            let seps: Vec<String> = match &v[1] {
+            let s = as_str(arg(0)?, name)?;
+            let seps: Vec<String> = match arg(1)? {
                 Value::Array(a) => a.iter().map(string).collect(),
                 x => vec![string(x)],
             };
@@ -648,7 +684,7 @@ fn call(name: &str, args: &[Expr], cx: &dyn Context) -> Outcome {
         }
         "substring" => {
             arity(1..=3)?;
-            let chars: Vec<char> = as_str(&v[0], name)?.chars().collect();
+            let chars: Vec<char> = as_str(arg(0)?, name)?.chars().collect();
             let start = v.get(1).map(|x| as_int(x, name)).transpose()?.unwrap_or(0);
             let len = v
                 .get(2)
@@ -666,8 +702,8 @@ fn call(name: &str, args: &[Expr], cx: &dyn Context) -> Outcome {
         }
         "take" | "skip" => {
             arity(2..=2)?;
-            let n = as_int(&v[1], name)?.max(0) as usize;
-            Ok(match &v[0] {
+            let n = as_int(arg(1)?, name)?.max(0) as usize;
+            Ok(match arg(0)? {
                 Value::String(s) => Value::String(if lower == "take" {
                     s.chars().take(n).collect()
                 } else {
@@ -683,7 +719,7 @@ fn call(name: &str, args: &[Expr], cx: &dyn Context) -> Outcome {
         }
         "first" | "last" => {
             arity(1..=1)?;
-            Ok(match &v[0] {
+            Ok(match arg(0)? {
                 Value::String(s) => {
                     let c = if lower == "first" {
                         s.chars().next()
@@ -705,8 +741,8 @@ fn call(name: &str, args: &[Expr], cx: &dyn Context) -> Outcome {
         }
         "padleft" => {
             arity(2..=3)?;
-            let s = string(&v[0]);
-            let width = as_int(&v[1], name)?.clamp(0, 1 << 16) as usize;
+            let s = string(arg(0)?);
+            let width = as_int(arg(1)?, name)?.clamp(0, 1 << 16) as usize;
             let pad = v
                 .get(2)
                 .map(string)
@@ -719,7 +755,7 @@ fn call(name: &str, args: &[Expr], cx: &dyn Context) -> Outcome {
         }
         "base64" => {
             arity(1..=1)?;
-            Ok(Value::String(base64(as_str(&v[0], name)?.as_bytes())))
+            Ok(Value::String(base64(as_str(arg(0)?, name)?.as_bytes())))
         }
         "null" => Ok(Value::Null),
         "true" => Ok(Value::Bool(true)),
@@ -762,13 +798,16 @@ fn call(name: &str, args: &[Expr], cx: &dyn Context) -> Outcome {
         }
         "range" => {
             arity(2..=2)?;
-            let (start, count) = (as_int(&v[0], name)?, as_int(&v[1], name)?);
+            let (start, count) = (as_int(arg(0)?, name)?, as_int(arg(1)?, name)?);
             if !(0..=MAX_LEN as i64).contains(&count) {
                 return invalid(format!("range() of {count} items"));
             }
-            Ok(Value::Array(
-                (start..start + count).map(|i| json!(i)).collect(),
-            ))
+            let Some(end) = start.checked_add(count) else {
+                return invalid(format!(
+                    "range() past the largest integer ({start} + {count})"
+                ));
+            };
+            Ok(Value::Array((start..end).map(|i| json!(i)).collect()))
         }
         "uniquestring" => {
             arity(1..=64)?;

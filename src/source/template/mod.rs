@@ -294,7 +294,13 @@ struct Frame<'t> {
     symbols: RefCell<HashMap<String, String>>,
     /// A cycle or bad expression found while evaluating lazily: reported once, as an error.
     problem: RefCell<Option<Error>>,
+    /// Parameters and variables being evaluated, each inside the one before.
+    lazy_depth: std::cell::Cell<usize>,
 }
+
+/// Deepest chain of variables (or parameters) each defined by the next: a template of
+/// thousands, each naming the next, would overflow the stack.
+const MAX_LAZY_DEPTH: usize = 64;
 
 impl<'t> Frame<'t> {
     fn new(
@@ -385,6 +391,7 @@ impl<'t> Frame<'t> {
             here,
             symbols: RefCell::new(HashMap::new()),
             problem: RefCell::new(None),
+            lazy_depth: std::cell::Cell::new(0),
         })
     }
 
@@ -401,12 +408,19 @@ impl<'t> Frame<'t> {
             }
             LazyState::Pending => {}
         }
+        if self.lazy_depth.get() >= MAX_LAZY_DEPTH {
+            return Err(Eval::Invalid(format!(
+                "{kind} `{name}` is defined through more than {MAX_LAZY_DEPTH} others, each by the next"
+            )));
+        }
         *l.state.borrow_mut() = LazyState::Evaluating;
+        self.lazy_depth.set(self.lazy_depth.get() + 1);
         let v = match &l.raw {
             Raw::Copy(c) => self.copy_variable(c, &l.at),
             Raw::Unknown(why) => Err(Eval::Unknown(why.clone())),
             Raw::Template(raw) => self.view().value(raw, &l.at),
         };
+        self.lazy_depth.set(self.lazy_depth.get() - 1);
         if let Err(Eval::Invalid(m)) = &v {
             let mut problem = self.problem.borrow_mut();
             if problem.is_none() {
