@@ -586,3 +586,43 @@ fn hostile_expressions_are_errors_not_panics_or_aborts() {
         ":",
     );
 }
+
+#[test]
+fn template_property_names_are_read_case_insensitively_as_arm_reads_them() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("templates");
+    std::fs::create_dir_all(&dir).unwrap();
+    let workspace = |properties: &str| {
+        format!(
+            "{{{SCHEMA},\n \"Resources\": [{{\"Type\": \"Microsoft.MachineLearningServices/workspaces\", \"ApiVersion\": \"2024-04-01\", \"Name\": \"mlw-case\", \"Location\": \"westeurope\",\n  \"{properties}\": {{\"hbiWorkspace\": true, \"publicNetworkAccess\": \"Disabled\", \"description\": \"TLS1_0\"}}}}]}}"
+        )
+    };
+    let mut verdicts = Vec::new();
+    for spelling in ["properties", "Properties", "PROPERTIES"] {
+        let file = dir.join(format!("case-{spelling}.json"));
+        std::fs::write(&file, workspace(spelling)).unwrap();
+        let out = amlsec()
+            .args([
+                "audit",
+                "--template",
+                file.to_str().unwrap(),
+                "--format",
+                "json",
+                "--level",
+                "2",
+            ])
+            .output()
+            .unwrap();
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!("{spelling}: {e}: {}", String::from_utf8_lossy(&out.stderr))
+        });
+        assert_eq!(
+            status(&report, "AML-DP-02"),
+            "pass",
+            "{spelling}: the properties are read"
+        );
+        let text = report.to_string();
+        verdicts.push(text.replace(&format!("case-{spelling}.json"), "case.json"));
+    }
+    assert_eq!(verdicts[0], verdicts[1]);
+    assert_eq!(verdicts[0], verdicts[2]);
+}

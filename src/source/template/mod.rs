@@ -20,7 +20,7 @@ use serde_json::{Map, Value, json};
 
 use super::scan;
 use crate::arm_id;
-use crate::documents::{Deployment, Documents, Location, ReadFailure, Step};
+use crate::documents::{Deployment, Documents, Location, ReadFailure, Step, member};
 use crate::error::{Diagnostic, Error, Position, Result};
 use expr::{Eval, Outcome};
 
@@ -61,10 +61,7 @@ pub fn load(
         text: text.as_bytes(),
         outputs: RefCell::new(HashMap::new()),
     };
-    if !root
-        .get("resources")
-        .is_some_and(|r| r.is_array() || r.is_object())
-    {
+    if !member(&root, "resources").is_some_and(|r| r.is_array() || r.is_object()) {
         return Err(here.error(&[], "not an ARM template: it has no `resources`"));
     }
     if let Some(schema) = root.get("$schema").and_then(Value::as_str)
@@ -85,7 +82,7 @@ pub fn load(
         let pfile = p.display().to_string();
         let ptext = crate::input::read_text(p, FILE_LIMIT)?;
         let proot = parse_json(&pfile, &ptext)?;
-        let Some(params) = proot.get("parameters").and_then(Value::as_object) else {
+        let Some(params) = member(&proot, "parameters").and_then(Value::as_object) else {
             return Err(Error::Template(Diagnostic {
                 file: pfile,
                 position: None,
@@ -93,7 +90,7 @@ pub fn load(
             }));
         };
         for (name, entry) in params {
-            let value = match (entry.get("value"), entry.get("reference")) {
+            let value = match (member(entry, "value"), member(entry, "reference")) {
                 (Some(v), _) => Given::Value(v.clone()),
                 // A Key Vault reference: the secret itself is never read.
                 (None, Some(_)) => {
@@ -312,8 +309,7 @@ impl<'t> Frame<'t> {
         notices: &mut Vec<String>,
     ) -> Result<Frame<'t>> {
         let mut params = HashMap::new();
-        for (name, def) in template
-            .get("parameters")
+        for (name, def) in member(template, "parameters")
             .and_then(Value::as_object)
             .into_iter()
             .flatten()
@@ -324,7 +320,7 @@ impl<'t> Frame<'t> {
             );
             let raw = match (
                 values.get(&name.to_ascii_lowercase()),
-                def.get("defaultValue"),
+                member(def, "defaultValue"),
             ) {
                 (Some(Given::Value(v)), _) => {
                     check_constraints(name, def, v, notices);
@@ -349,12 +345,12 @@ impl<'t> Frame<'t> {
             params.insert(name.to_ascii_lowercase(), lazy);
         }
         let mut vars = HashMap::new();
-        if let Some(defs) = template.get("variables").and_then(Value::as_object) {
+        if let Some(defs) = member(template, "variables").and_then(Value::as_object) {
             for (name, raw) in defs {
                 if name == "copy" {
                     // Variable iteration: each entry becomes an array variable.
                     for (i, c) in raw.as_array().into_iter().flatten().enumerate() {
-                        let Some(n) = c.get("name").and_then(Value::as_str) else {
+                        let Some(n) = member(c, "name").and_then(Value::as_str) else {
                             continue;
                         };
                         let lazy = Lazy {
@@ -432,7 +428,7 @@ impl<'t> Frame<'t> {
     }
 
     fn copy_count(&self, copy: &Value, at: &[Own]) -> std::result::Result<i64, Error> {
-        let raw = copy.get("count").cloned().unwrap_or(Value::Null);
+        let raw = member(copy, "count").cloned().unwrap_or(Value::Null);
         let count_at = with(at, Own::Key("count".into()));
         match self.view().value(&raw, &count_at) {
             Ok(v) => match v.as_i64().or_else(|| v.as_str().and_then(|s| s.trim().parse().ok())) {
@@ -452,15 +448,14 @@ impl<'t> Frame<'t> {
     }
 
     fn copy_variable(&self, c: &Value, at: &[Own]) -> Outcome {
-        let name = c
-            .get("name")
+        let name = member(c, "name")
             .and_then(Value::as_str)
             .unwrap_or_default()
             .to_string();
         let count = self
             .copy_count(c, at)
             .map_err(|e| Eval::Invalid(e.to_string()))?;
-        let input = c.get("input").cloned().unwrap_or(Value::Null);
+        let input = member(c, "input").cloned().unwrap_or(Value::Null);
         let mut items = Vec::new();
         for i in 0..count {
             let mut inner = self.view();
@@ -623,14 +618,14 @@ fn escape_literal(v: &Value) -> Value {
 
 /// A value outside its parameter's constraints is a warning: real templates ship placeholders.
 fn check_constraints(name: &str, def: &Value, v: &Value, notices: &mut Vec<String>) {
-    if let Some(allowed) = def.get("allowedValues").and_then(Value::as_array)
+    if let Some(allowed) = member(def, "allowedValues").and_then(Value::as_array)
         && !allowed.iter().any(|a| a == v)
     {
         notices.push(format!(
             "warning: parameter {name}: {v} is not one of its allowedValues"
         ));
     }
-    if let (Some(max), Some(s)) = (def.get("maxLength").and_then(Value::as_u64), v.as_str())
+    if let (Some(max), Some(s)) = (member(def, "maxLength").and_then(Value::as_u64), v.as_str())
         && s.chars().count() as u64 > max
     {
         notices.push(format!(
@@ -669,7 +664,7 @@ impl Expansion<'_> {
             ));
         }
         let resources_at = with(&at, Own::Key("resources".into()));
-        match template.get("resources") {
+        match member(template, "resources") {
             Some(Value::Array(items)) => {
                 for (i, r) in items.iter().enumerate() {
                     self.resource(r, frame, with(&resources_at, Own::Index(i)), None, depth)?;
@@ -711,7 +706,7 @@ impl Expansion<'_> {
     ) -> Result<Option<(String, String)>> {
         let mut out = Vec::new();
         for key in ["type", "name"] {
-            let raw = r.get(key).cloned().unwrap_or(Value::Null);
+            let raw = member(r, key).cloned().unwrap_or(Value::Null);
             let e = match &raw {
                 Value::String(s) => expr::parse_string(s)
                     .map_err(|m| self.here.error(&with(at, Own::Key(key.into())), &m))?,
@@ -745,7 +740,7 @@ impl Expansion<'_> {
         frame: &Frame<'_>,
         parent: Option<(&str, &str)>,
     ) -> Result<Option<String>> {
-        if r.get("copy").is_some() {
+        if member(r, "copy").is_some() {
             return Ok(None);
         }
         let Some((kind, name)) = self.name_and_type(r, frame, &[])? else {
@@ -765,11 +760,10 @@ impl Expansion<'_> {
         if !r.is_object() {
             return Err(self.here.error(&at, "a resource that is not an object"));
         }
-        match r.get("copy") {
+        match member(r, "copy") {
             Some(copy) => {
                 let copy_at = with(&at, Own::Key("copy".into()));
-                let name = copy
-                    .get("name")
+                let name = member(copy, "name")
                     .and_then(Value::as_str)
                     .unwrap_or("copy")
                     .to_string();
@@ -800,7 +794,7 @@ impl Expansion<'_> {
                 &format!("the template expands to more than {MAX_RESOURCES} resources"),
             ));
         }
-        if let Some(c) = r.get("condition") {
+        if let Some(c) = member(r, "condition") {
             match view.value(c, &with(at, Own::Key("condition".into()))) {
                 Ok(v) if v == Value::Bool(false) || v.as_str().is_some_and(|s| s.eq_ignore_ascii_case("false")) => return Ok(()),
                 Ok(_) => {}
@@ -818,7 +812,7 @@ impl Expansion<'_> {
             ));
             return Ok(());
         };
-        let scope_id = match r.get("scope") {
+        let scope_id = match member(r, "scope") {
             Some(s) => match view.value(s, &with(at, Own::Key("scope".into()))) {
                 Ok(Value::String(s)) => Some(expr::Context::symbolic(frame, &s).unwrap_or(s)),
                 _ => {
@@ -839,7 +833,7 @@ impl Expansion<'_> {
         if full_kind.eq_ignore_ascii_case("Microsoft.Resources/deployments") {
             return self.deployment(&id, r, view, frame, at, depth);
         }
-        let existing = r.get("existing").is_some_and(|e| e == &Value::Bool(true));
+        let existing = member(r, "existing").is_some_and(|e| e == &Value::Bool(true));
         let mut doc = Map::new();
         doc.insert("id".into(), json!(id));
         doc.insert(
@@ -849,7 +843,7 @@ impl Expansion<'_> {
         doc.insert("type".into(), json!(full_kind));
         let mut unknown = Vec::new();
         if !existing {
-            for member in [
+            for name in [
                 "location",
                 "kind",
                 "sku",
@@ -859,16 +853,23 @@ impl Expansion<'_> {
                 "plan",
                 "properties",
             ] {
-                let Some(raw) = r.get(member) else { continue };
-                let mut path = vec![Step::Key(member.to_string())];
+                // ARM reads a template's property names case-insensitively (`Properties`);
+                // the location is the key as written.
+                let Some((written, raw)) = r
+                    .as_object()
+                    .and_then(|o| o.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)))
+                else {
+                    continue;
+                };
+                let mut path = vec![Step::Key(name.to_string())];
                 let v = self.body(
                     raw,
                     view,
-                    &with(at, Own::Key(member.into())),
+                    &with(at, Own::Key(written.clone())),
                     &mut path,
                     &mut unknown,
                 )?;
-                doc.insert(member.to_string(), v);
+                doc.insert(name.to_string(), v);
             }
         }
         let doc = Value::Object(doc);
@@ -882,7 +883,7 @@ impl Expansion<'_> {
             existing,
         });
         // Child resources declared inline: names and types relative to this one.
-        if let Some(children) = r.get("resources").and_then(Value::as_array) {
+        if let Some(children) = member(r, "resources").and_then(Value::as_array) {
             let children_at = with(at, Own::Key("resources".into()));
             for (i, c) in children.iter().enumerate() {
                 self.resource(
@@ -932,7 +933,7 @@ impl Expansion<'_> {
                     "id": format!("{vnet_id}/subnets/{name}"),
                     "name": name,
                     "type": "Microsoft.Network/virtualNetworks/subnets",
-                    "properties": subnet.get("properties").cloned().unwrap_or(json!({})),
+                    "properties": member(subnet, "properties").cloned().unwrap_or(json!({})),
                 }),
                 unknown: moved,
                 at: self.here.location(&decl_at),
@@ -976,13 +977,12 @@ impl Expansion<'_> {
                         // Property iteration: `copy: [{name, count, input}]` makes arrays.
                         for (i, c) in v.as_array().into_iter().flatten().enumerate() {
                             let c_at = with(&with(at, Own::Key("copy".into())), Own::Index(i));
-                            let name = c
-                                .get("name")
+                            let name = member(c, "name")
                                 .and_then(Value::as_str)
                                 .unwrap_or_default()
                                 .to_string();
                             let count = view.frame.copy_count(c, &c_at)?;
-                            let input = c.get("input").cloned().unwrap_or(Value::Null);
+                            let input = member(c, "input").cloned().unwrap_or(Value::Null);
                             let mut items = Vec::new();
                             path.push(Step::Key(name.clone()));
                             for n in 0..count {
@@ -1030,8 +1030,8 @@ impl Expansion<'_> {
         at: &[Own],
         depth: usize,
     ) -> Result<()> {
-        let props = r.get("properties").cloned().unwrap_or(Value::Null);
-        let Some(template) = props.get("template") else {
+        let props = member(r, "properties").cloned().unwrap_or(Value::Null);
+        let Some(template) = member(&props, "template") else {
             self.notices.push(format!(
                 "warning: {}: a linked template (templateLink) is not read; the resources it deploys are not audited",
                 self.here.location(at)
@@ -1058,9 +1058,8 @@ impl Expansion<'_> {
             &with(at, Own::Key("properties".into())),
             Own::Key("template".into()),
         );
-        let inner = props
-            .get("expressionEvaluationOptions")
-            .and_then(|o| o.get("scope"))
+        let inner = member(&props, "expressionEvaluationOptions")
+            .and_then(|o| member(o, "scope"))
             .and_then(Value::as_str)
             .is_some_and(|s| s.eq_ignore_ascii_case("inner"));
         if inner {
@@ -1070,8 +1069,7 @@ impl Expansion<'_> {
                 &with(at, Own::Key("properties".into())),
                 Own::Key("parameters".into()),
             );
-            for (name, entry) in props
-                .get("parameters")
+            for (name, entry) in member(&props, "parameters")
                 .and_then(Value::as_object)
                 .into_iter()
                 .flatten()
@@ -1080,7 +1078,7 @@ impl Expansion<'_> {
                     &with(&params_at, Own::Key(name.clone())),
                     Own::Key("value".into()),
                 );
-                let v = match entry.get("value").map(|v| view.value(v, &entry_at)) {
+                let v = match member(entry, "value").map(|v| view.value(v, &entry_at)) {
                     Some(Ok(v)) => Given::Value(v),
                     Some(Err(Eval::Unknown(why))) => Given::Unknown(why),
                     Some(Err(Eval::Invalid(m))) => return Err(self.here.error(&entry_at, &m)),
@@ -1122,13 +1120,12 @@ impl Expansion<'_> {
     fn record_outputs(&self, id: &str, template: &Value, frame: &Frame<'_>, at: &[Own]) {
         let outputs_at = with(at, Own::Key("outputs".into()));
         let mut out = HashMap::new();
-        for (name, def) in template
-            .get("outputs")
+        for (name, def) in member(template, "outputs")
             .and_then(Value::as_object)
             .into_iter()
             .flatten()
         {
-            let raw = def.get("value").cloned().unwrap_or(Value::Null);
+            let raw = member(def, "value").cloned().unwrap_or(Value::Null);
             let value_at = with(
                 &with(&outputs_at, Own::Key(name.clone())),
                 Own::Key("value".into()),
