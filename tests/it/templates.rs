@@ -620,9 +620,27 @@ fn template_property_names_are_read_case_insensitively_as_arm_reads_them() {
             "pass",
             "{spelling}: the properties are read"
         );
-        let text = report.to_string();
+        let text = report["workspaces"].to_string();
         verdicts.push(text.replace(&format!("case-{spelling}.json"), "case.json"));
     }
-    assert_eq!(verdicts[0], verdicts[1]);
-    assert_eq!(verdicts[0], verdicts[2]);
+    assert!(verdicts[0] == verdicts[1], "Properties is read as properties");
+    assert!(verdicts[0] == verdicts[2], "PROPERTIES is read as properties");
+}
+
+#[test]
+fn a_misspelt_parameter_is_an_error_with_the_closest_name() {
+    amlsec()
+        .args(["audit", "--template", VNET, "--parameters", VNET_PARAMS])
+        .args(["--parameter", "workspaceNam=mlw-typo"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "--parameter workspaceNam: the template has no parameter workspaceNam; did you mean workspaceName?",
+        ));
+    amlsec()
+        .args(["audit", "--template", VNET, "--parameters", VNET_PARAMS])
+        .args(["--parameter", "zzzz=1"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("; it declares "));
 }

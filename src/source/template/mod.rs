@@ -112,15 +112,23 @@ pub fn load(
             values.insert(name.to_ascii_lowercase(), value);
         }
     }
+    let declared: Vec<&String> = member(&root, "parameters")
+        .and_then(Value::as_object)
+        .map(|p| p.keys().collect())
+        .unwrap_or_default();
     for o in overrides {
         let Some((name, value)) = o.split_once('=') else {
             return Err(Error::Usage(format!(
                 "--parameter {o}: expected NAME=VALUE"
             )));
         };
+        let name = name.trim();
+        if !declared.iter().any(|d| d.eq_ignore_ascii_case(name)) {
+            return Err(Error::Usage(unknown_parameter(name, &declared)));
+        }
         let value =
             serde_json::from_str(value).unwrap_or_else(|_| Value::String(value.to_string()));
-        values.insert(name.trim().to_ascii_lowercase(), Given::Value(value));
+        values.insert(name.to_ascii_lowercase(), Given::Value(value));
     }
     let scope = match scope {
         None => Scope {
@@ -253,6 +261,32 @@ impl Scope {
 }
 
 /// A parameter value given from outside the template.
+/// Why `--parameter NAME=...` names no parameter of the template, with the closest names.
+fn unknown_parameter(name: &str, declared: &[&String]) -> String {
+    let mut close: Vec<(f64, &str)> = declared
+        .iter()
+        .map(|d| {
+            let score = strsim::jaro_winkler(&d.to_ascii_lowercase(), &name.to_ascii_lowercase());
+            (score, d.as_str())
+        })
+        .filter(|(score, _)| *score > 0.8)
+        .collect();
+    close.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let hint = match close.first() {
+        Some((_, best)) => format!("; did you mean {best}?"),
+        None if declared.is_empty() => "; it declares none".to_string(),
+        None => format!(
+            "; it declares {}",
+            declared
+                .iter()
+                .map(|d| d.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    format!("--parameter {name}: the template has no parameter {name}{hint}")
+}
+
 enum Given {
     Value(Value),
     Unknown(String),
