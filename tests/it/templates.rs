@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use assert_cmd::Command;
 use assert_cmd::cargo::cargo_bin_cmd;
 use predicates::prelude::*;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 const VNET: &str = "tests/data/templates/machine-learning-create-vnet/azuredeploy.json";
 const VNET_PARAMS: &str =
@@ -623,8 +623,14 @@ fn template_property_names_are_read_case_insensitively_as_arm_reads_them() {
         let text = report["workspaces"].to_string();
         verdicts.push(text.replace(&format!("case-{spelling}.json"), "case.json"));
     }
-    assert!(verdicts[0] == verdicts[1], "Properties is read as properties");
-    assert!(verdicts[0] == verdicts[2], "PROPERTIES is read as properties");
+    assert!(
+        verdicts[0] == verdicts[1],
+        "Properties is read as properties"
+    );
+    assert!(
+        verdicts[0] == verdicts[2],
+        "PROPERTIES is read as properties"
+    );
 }
 
 #[test]
@@ -643,4 +649,54 @@ fn a_misspelt_parameter_is_an_error_with_the_closest_name() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("; it declares "));
+}
+
+#[test]
+fn a_workspace_what_if_cannot_describe_is_unknown_not_gone() {
+    let fixture: Value = serde_json::from_str(
+        &std::fs::read_to_string("tests/data/templates/what-if/workspace-what-if.json").unwrap(),
+    )
+    .unwrap();
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("what-if");
+    std::fs::create_dir_all(&dir).unwrap();
+    let is_workspace = |c: &Value| {
+        c["resourceId"]
+            .as_str()
+            .is_some_and(|id| id.ends_with("/workspaces/mlw-pr"))
+    };
+    for (name, edit) in [
+        ("ignore", json!({"changeType": "Ignore"})),
+        ("unsupported", json!({"changeType": "Unsupported"})),
+        (
+            "modify-without-after",
+            json!({"changeType": "Modify", "after": null}),
+        ),
+        ("create-without-after", json!({"changeType": "Create"})),
+    ] {
+        let mut changed = fixture.clone();
+        let pointer = match changed.get("changes") {
+            Some(_) => "/changes",
+            None => "/properties/changes",
+        };
+        let changes = changed
+            .pointer_mut(pointer)
+            .and_then(Value::as_array_mut)
+            .unwrap();
+        let ws = changes.iter_mut().find(|c| is_workspace(c)).unwrap();
+        let obj = ws.as_object_mut().unwrap();
+        obj.remove("after");
+        for (k, v) in edit.as_object().unwrap() {
+            obj.insert(k.clone(), v.clone());
+        }
+        let file = dir.join(format!("{name}.json"));
+        std::fs::write(&file, changed.to_string()).unwrap();
+        let (r, _) = report(&["--what-if", file.to_str().unwrap()]);
+        assert_eq!(
+            r["workspaces"].as_array().unwrap().len(),
+            1,
+            "{name}: the workspace is reported"
+        );
+        assert_eq!(status(&r, "AML-NS-01"), "unknown", "{name}");
+        assert_eq!(status(&r, "AML-DP-02"), "unknown", "{name}");
+    }
 }

@@ -13,6 +13,18 @@ use crate::arm_id;
 use crate::documents::{Deployment, Documents, Step};
 use crate::error::Result;
 
+/// The members of a resource body whose values a change without a payload leaves unknown.
+const UNKNOWN_MEMBERS: [&str; 8] = [
+    "properties",
+    "identity",
+    "sku",
+    "kind",
+    "tags",
+    "location",
+    "zones",
+    "plan",
+];
+
 pub fn load(path: &Path) -> Result<Template> {
     let file = path.display().to_string();
     let text = crate::input::read_text(path, super::FILE_LIMIT)?;
@@ -42,17 +54,45 @@ pub fn load(path: &Path) -> Result<Template> {
     for (i, change) in changes.iter().enumerate() {
         let change_at = with(&at, Own::Index(i));
         let kind = change["changeType"].as_str().unwrap_or_default();
-        match kind.to_ascii_lowercase().as_str() {
-            "create" | "modify" | "deploy" | "nochange" => {}
-            // Deleted resources are gone; ignored or unsupported ones are outside what-if.
-            "delete" | "ignore" | "unsupported" => continue,
+        let ignored = match kind.to_ascii_lowercase().as_str() {
+            "create" | "modify" | "deploy" | "nochange" => false,
+            // A deleted resource is gone.
+            "delete" => continue,
+            // Ignored or unsupported: it exists, but what-if says nothing of its body.
+            "ignore" | "unsupported" => true,
             _ => return Err(here.error(&change_at, &format!("unknown changeType `{kind}`"))),
-        }
-        let Some(after) = change.get("after").filter(|a| a.is_object()) else {
-            notices.push(format!(
-                "warning: {}: a {kind} change without its `after` payload is not audited (use --result-format FullResourcePayloads)",
-                here.location(&change_at)
-            ));
+        };
+        let after = change.get("after").filter(|a| a.is_object());
+        let Some(after) = after.filter(|_| !ignored) else {
+            // The resource is there (or will be) and its body is unknown: it is audited as
+            // unknown, never dropped from the report.
+            let why = match ignored {
+                true => format!("what-if marks this resource {kind}: its settings are not known"),
+                false => format!(
+                    "the {kind} change has no `after` payload (use --result-format FullResourcePayloads)"
+                ),
+            };
+            let id = change["resourceId"].as_str().unwrap_or_default();
+            if id.trim().is_empty() {
+                return Err(here.error(&change_at, "a change without a resource id"));
+            }
+            notices.push(format!("warning: {}: {why}", here.location(&change_at)));
+            let key = arm_id::key(id);
+            deployment
+                .declared_at
+                .insert(key.clone(), here.location(&change_at));
+            deployment.unknown.insert(
+                key,
+                UNKNOWN_MEMBERS
+                    .iter()
+                    .map(|m| (vec![Step::Key(m.to_string())], why.clone()))
+                    .collect(),
+            );
+            docs.insert(serde_json::json!({
+                "id": id,
+                "name": arm_id::last_segment(id),
+                "type": arm_id::derive_type(id).unwrap_or_default(),
+            }));
             continue;
         };
         let mut doc = after.clone();
