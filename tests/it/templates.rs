@@ -700,3 +700,64 @@ fn a_workspace_what_if_cannot_describe_is_unknown_not_gone() {
         assert_eq!(status(&r, "AML-DP-02"), "unknown", "{name}");
     }
 }
+
+#[test]
+fn secure_parameters_are_never_printed() {
+    const SECRET: &str = "Sup3rS3cret-9f2";
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("templates");
+    std::fs::create_dir_all(&dir).unwrap();
+    let template = |owner: &str| {
+        format!(
+            "{{{SCHEMA},\n \"parameters\": {{\"adminPassword\": {{\"type\": \"securestring\"}}, \"settings\": {{\"type\": \"secureObject\", \"defaultValue\": {{\"token\": \"obj-{SECRET}\"}}}}}},\n \"resources\": [{{\"type\": \"Microsoft.MachineLearningServices/workspaces\", \"apiVersion\": \"2024-04-01\", \"name\": \"mlw-secure\", \"location\": \"westeurope\",\n  \"tags\": {{\"owner\": \"{owner}\", \"note\": \"[concat('pw:', parameters('adminPassword'))]\", \"other\": \"[parameters('settings').token]\"}}, \"properties\": {{}}}}]}}"
+        )
+    };
+    let file = dir.join("secure.json");
+    std::fs::write(&file, template("team")).unwrap();
+    let password = format!("adminPassword={SECRET}");
+    let reports = dir.join("secure-reports");
+    std::fs::create_dir_all(&reports).unwrap();
+    let mut args = vec![
+        "audit".to_string(),
+        "--template".into(),
+        file.display().to_string(),
+        "--parameter".into(),
+        password.clone(),
+        "--level".into(),
+        "2".into(),
+    ];
+    for ext in ["json", "sarif", "xml", "md", "csv", "html"] {
+        args.push("--output".into());
+        args.push(reports.join(format!("report.{ext}")).display().to_string());
+    }
+    let out = amlsec().args(&args).output().unwrap();
+    assert!(out.status.code().is_some_and(|c| c <= 1), "{out:?}");
+    let mut everything = String::from_utf8_lossy(&out.stdout).to_string();
+    everything.push_str(&String::from_utf8_lossy(&out.stderr));
+    for entry in std::fs::read_dir(&reports).unwrap() {
+        everything.push_str(&std::fs::read_to_string(entry.unwrap().path()).unwrap());
+    }
+    assert!(everything.contains("<secure>"), "shown as <secure>");
+    assert!(!everything.contains(SECRET), "a secure value is printed");
+    // In an error too: int() of the password.
+    std::fs::write(
+        &file,
+        template("[string(int(parameters('adminPassword')))]"),
+    )
+    .unwrap();
+    let out = amlsec()
+        .args([
+            "audit",
+            "--template",
+            file.to_str().unwrap(),
+            "--parameter",
+            &password,
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("int()") && !stderr.contains(SECRET),
+        "{stderr}"
+    );
+}

@@ -155,16 +155,112 @@ pub fn load(
             }
         }
     };
+    let secure = Secure::of(&root, &values);
     let mut out = Expansion {
         here: &here,
         docs: Vec::new(),
         notices: Vec::new(),
     };
-    let frame = Frame::new(&root, &values, Vec::new(), scope, &here, &mut notices)?;
-    out.template(&root, &frame, Vec::new(), 0)?;
+    let expanded = Frame::new(&root, &values, Vec::new(), scope, &here, &mut notices)
+        .and_then(|frame| out.template(&root, &frame, Vec::new(), 0));
+    expanded.map_err(|e| secure.hide_in_error(e))?;
     notices.append(&mut out.notices);
+    let notices = notices.iter().map(|n| secure.hide(n)).collect();
+    for d in &mut out.docs {
+        secure.hide_in_value(&mut d.doc);
+        for (_, why) in &mut d.unknown {
+            *why = secure.hide(why);
+        }
+    }
     let documents = out.into_documents();
     Ok(Template { documents, notices })
+}
+
+/// What the template's secure parameters (`securestring`, `secureObject`) hold, as given or
+/// by default: never printed, in an error, a warning, evidence or a report; `<secure>` stands
+/// in for it.
+struct Secure(Vec<String>);
+
+impl Secure {
+    /// Values shorter than this are hidden only where they are a whole string: as part of a
+    /// longer text they would hide ordinary words.
+    const SHORTEST_PART: usize = 4;
+
+    fn of(root: &Value, values: &HashMap<String, Given>) -> Secure {
+        let mut found = Vec::new();
+        for (name, def) in member(root, "parameters")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            let kind = member(def, "type")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            if !kind.to_ascii_lowercase().starts_with("secure") {
+                continue;
+            }
+            let value = match values.get(&name.to_ascii_lowercase()) {
+                Some(Given::Value(v)) => Some(v),
+                Some(Given::Unknown(_)) => None,
+                None => member(def, "defaultValue"),
+            };
+            if let Some(v) = value {
+                strings(v, &mut found);
+            }
+        }
+        found.retain(|s| !s.is_empty());
+        // The longest first, so that a secret containing another is hidden whole.
+        found.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        found.dedup();
+        Secure(found)
+    }
+
+    fn hide(&self, text: &str) -> String {
+        let mut out = text.to_string();
+        for secret in &self.0 {
+            if out == *secret {
+                return "<secure>".into();
+            }
+            if secret.len() >= Self::SHORTEST_PART {
+                out = out.replace(secret.as_str(), "<secure>");
+            }
+        }
+        out
+    }
+
+    fn hide_in_value(&self, v: &mut Value) {
+        if self.0.is_empty() {
+            return;
+        }
+        match v {
+            Value::String(s) => *s = self.hide(s),
+            Value::Array(items) => items.iter_mut().for_each(|i| self.hide_in_value(i)),
+            Value::Object(map) => map.values_mut().for_each(|i| self.hide_in_value(i)),
+            _ => {}
+        }
+    }
+
+    fn hide_in_error(&self, e: Error) -> Error {
+        match e {
+            Error::Template(mut d) => {
+                d.message = self.hide(&d.message);
+                Error::Template(d)
+            }
+            Error::Usage(m) => Error::Usage(self.hide(&m)),
+            other => other,
+        }
+    }
+}
+
+/// Every string in a value (a secure object's leaves; numbers and booleans as text).
+fn strings(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::String(s) => out.push(s.clone()),
+        Value::Number(n) => out.push(n.to_string()),
+        Value::Array(items) => items.iter().for_each(|i| strings(i, out)),
+        Value::Object(map) => map.values().for_each(|i| strings(i, out)),
+        _ => {}
+    }
 }
 
 fn parse_json(file: &str, text: &str) -> Result<Value> {
