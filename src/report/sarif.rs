@@ -142,10 +142,13 @@ pub fn write_sarif(report: &Report<'_>, out: &mut dyn std::io::Write) -> std::io
             notifications.push(json!({"level": "error", "message": {"text": format!("{} {} could not be read: {e}", w.subject.noun.0, w.id)}}));
         }
         for r in &w.results {
+            // An instance that could not be judged stays a result (kind `review`, with the
+            // fingerprint its failure had), so code scanning keeps its alert open: a lost
+            // Reader role must not mark every finding fixed.
             for res in r
                 .resources
                 .iter()
-                .filter(|x| matches!(x.status, Status::Fail | Status::Waived))
+                .filter(|x| matches!(x.status, Status::Fail | Status::Waived | Status::Error))
             {
                 // A hub's resource fails once, not once more for each of its projects.
                 let key = (
@@ -154,7 +157,16 @@ pub fn write_sarif(report: &Report<'_>, out: &mut dyn std::io::Write) -> std::io
                     res.waiver.is_some(),
                 );
                 let at = *seen.entry(key).or_insert_with(|| {
-                    results.push(result(r, res, index(&r.control.id)));
+                    let mut found = result(r, res, index(&r.control.id));
+                    if res.status == Status::Error {
+                        found["kind"] = json!("review");
+                        found["level"] = json!("none");
+                        found["message"] = json!({"text": format!(
+                            "{}: {} could not be judged: {}",
+                            r.control.id, r.control.title, r.message
+                        )});
+                    }
+                    results.push(found);
                     results.len() - 1
                 });
                 // The subjects that share it: `workspaces` (a hub and its projects), `registries`.

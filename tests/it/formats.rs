@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use assert_cmd::Command;
 use assert_cmd::cargo::cargo_bin_cmd;
 use predicates::prelude::*;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::common::golden;
 
@@ -1238,5 +1238,75 @@ fn text_from_the_estate_is_shown_not_obeyed_in_the_terminal_and_markdown() {
     assert!(
         md.contains("= `\\u{1b}]0;pwned\\u{7}\\u{1b}[2J\\u{d}x [click]"),
         "{md}"
+    );
+}
+
+#[test]
+fn sarif_keeps_a_finding_open_when_its_control_cannot_be_judged() {
+    // The quick-create compute fails AML-IM-01; then its own read fails (a lost role): the
+    // result is still there, with the same fingerprint, as `review`, so the alert stays open.
+    let fingerprints = |snapshot: &str| -> Vec<(String, String, String)> {
+        let sarif: Value = serde_json::from_str(&output(&[
+            "audit",
+            "--snapshot",
+            snapshot,
+            "--format",
+            "sarif",
+            "--control",
+            "AML-IM-01",
+        ]))
+        .unwrap();
+        sarif["runs"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["partialFingerprints"]["amlsecFinding/v1"]
+                        .as_str()
+                        .unwrap()
+                        .to_string(),
+                    r["kind"].as_str().unwrap_or("fail").to_string(),
+                    r["level"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    let before = fingerprints(&example("default-workspace"));
+    let mut docs: Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join(example("default-workspace")),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let compute = docs
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|d| {
+            d["id"]
+                .as_str()
+                .is_some_and(|i| i.ends_with("/computes/ci-bob"))
+        })
+        .unwrap();
+    compute["properties"]
+        .as_object_mut()
+        .unwrap()
+        .remove("properties");
+    let id = compute["id"].clone();
+    let snapshot = json!({"schema": "amlsec-snapshot/1", "documents": docs, "errors": [{"path": id, "status": 403, "code": "AuthorizationFailed"}]});
+    let file = scratch("lost-role.json", &snapshot.to_string());
+    let after = fingerprints(file.to_str().unwrap());
+    assert_eq!(before.len(), after.len(), "{before:?} / {after:?}");
+    let reviewed: Vec<_> = after
+        .iter()
+        .filter(|(_, kind, _)| kind == "review")
+        .collect();
+    assert_eq!(reviewed.len(), 1, "{after:?}");
+    assert_eq!(reviewed[0].2, "none");
+    assert!(
+        before.iter().any(|(f, _, _)| *f == reviewed[0].0),
+        "same fingerprint"
     );
 }
