@@ -352,8 +352,8 @@ pub struct Selection {
     pub level: u8,
     pub categories: Vec<String>,
     pub controls: Vec<String>,
-    /// Only controls of this severity or higher.
-    pub min_severity: Option<Severity>,
+    /// One: only controls of this severity or higher; several: exactly these; none: all.
+    pub severities: Vec<Severity>,
     /// Controls left out: ids or `*` globs (`AML-LT-*`).
     pub skip: Vec<String>,
 }
@@ -414,9 +414,25 @@ impl Selection {
                 self.controls.is_empty()
                     || self.controls.iter().any(|x| x.eq_ignore_ascii_case(&c.id))
             })
-            .filter(|c| self.min_severity.is_none_or(|s| c.severity >= s))
+            .filter(|c| match self.severities.as_slice() {
+                [] => true,
+                [lowest] => c.severity >= *lowest,
+                several => several.contains(&c.severity),
+            })
             .filter(|c| !self.skip.iter().any(|p| exceptions::glob(p, &c.id)))
             .collect();
+        let only_severity = !self.severities.is_empty()
+            && Selection {
+                severities: Vec::new(),
+                ..self.clone()
+            }
+            .apply(rules)
+            .is_ok();
+        if selected.is_empty() && only_severity {
+            // No control has that severity today (none is critical): an answer, not a usage
+            // error, so a pipeline written for `--severity critical` keeps working.
+            return Ok(selected);
+        }
         if selected.is_empty() {
             // An audit of nothing must not exit 0 as if everything passed.
             return Err(Error::Usage(format!(
@@ -1291,10 +1307,10 @@ mod tests {
         assert!(pick(1, &["nope"], &[]).is_err());
         assert!(pick(1, &[], &["T-99"]).is_err());
 
-        let narrow = |min_severity, skip: &[&str]| {
+        let narrow = |severity: Option<Severity>, skip: &[&str]| {
             Selection {
                 level: 2,
-                min_severity,
+                severities: severity.into_iter().collect(),
                 skip: skip.iter().map(|s| s.to_string()).collect(),
                 ..Default::default()
             }

@@ -924,3 +924,44 @@ fn explain_prints_a_control_and_completions_offer_ids() {
         .assert()
         .code(1);
 }
+
+#[test]
+fn severities_and_statuses_are_read_as_people_write_them() {
+    let severities = |args: &[&str]| -> Vec<String> {
+        let mut all = vec!["--snapshot", DEFAULT, "--level", "2"];
+        all.extend_from_slice(args);
+        let report = json_report(&all);
+        let mut found: Vec<String> = report["workspaces"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["severity"].as_str().unwrap().to_string())
+            .collect();
+        found.sort();
+        found.dedup();
+        found
+    };
+    assert_eq!(severities(&["--severity", "HIGH"]), ["high"]);
+    assert_eq!(severities(&["--severity", "medium"]), ["high", "medium"]);
+    assert_eq!(
+        severities(&["--severity", "high,LOW"]),
+        ["high", "low"],
+        "several: exactly those"
+    );
+    amlsec()
+        .args(["audit", "--snapshot", DEFAULT, "--status", "FAIL,Error"])
+        .assert()
+        .code(1);
+    amlsec()
+        .args(["audit", "--snapshot", DEFAULT, "--fail-on", "High"])
+        .assert()
+        .code(1);
+    // No control is critical today: an answer, not a usage error.
+    amlsec()
+        .args(["audit", "--snapshot", DEFAULT, "--severity", "critical"])
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains(
+            "no control has the severity asked for (critical): nothing to judge",
+        ));
+}

@@ -267,9 +267,16 @@ pub struct AuditArgs {
     /// Only these controls (repeatable or comma-separated), e.g. AML-NS-01.
     #[arg(long, value_delimiter = ',', value_name = "ID", help_heading = "Selection", value_parser = control_ids(), hide_possible_values = true)]
     pub control: Vec<String>,
-    /// Only controls of this severity or higher.
-    #[arg(long, value_enum, value_name = "SEVERITY", help_heading = "Selection")]
-    pub severity: Option<SeverityArg>,
+    /// Only controls of this severity or higher; several, comma-separated: exactly those.
+    #[arg(
+        long,
+        value_enum,
+        value_name = "SEVERITY",
+        value_delimiter = ',',
+        ignore_case = true,
+        help_heading = "Selection"
+    )]
+    pub severity: Vec<SeverityArg>,
     /// Leave these controls out (repeatable or comma-separated; `*` globs, e.g. AML-LT-*).
     #[arg(long, value_delimiter = ',', value_name = "ID", help_heading = "Selection", value_parser = control_ids(), hide_possible_values = true)]
     pub skip_control: Vec<String>,
@@ -281,7 +288,12 @@ pub struct AuditArgs {
     #[command(flatten, next_help_heading = "Selection")]
     pub settings: SettingArgs,
     /// Lowest severity whose failure makes the exit code 1 [default: low].
-    #[arg(long, value_enum, help_heading = "Verdicts and exit code")]
+    #[arg(
+        long,
+        value_enum,
+        ignore_case = true,
+        help_heading = "Verdicts and exit code"
+    )]
     pub fail_on: Option<SeverityArg>,
     /// Accepted exceptions (YAML): matching failures become `waived` in every output.
     #[arg(long, value_name = "FILE", help_heading = "Verdicts and exit code")]
@@ -318,7 +330,7 @@ pub struct AuditArgs {
     pub show: Vec<String>,
     /// Which controls the table lists, by status (comma-separated or repeated); other formats
     /// always hold every control [default: fail,waived,error,unknown,manual].
-    #[arg(long, value_name = "STATUS", value_delimiter = ',', value_parser = clap::builder::PossibleValuesParser::new(Status::ALL.map(Status::as_str)), help_heading = "Output")]
+    #[arg(long, value_name = "STATUS", value_delimiter = ',', ignore_case = true, value_parser = clap::builder::PossibleValuesParser::new(Status::ALL.map(Status::as_str)), help_heading = "Output")]
     pub status: Vec<String>,
     /// Largest Markdown summary; past it a compact form is written. 64KiB fits a pull-request
     /// comment [default: 1MiB, what GitHub's step summary takes].
@@ -685,7 +697,9 @@ impl AuditArgs {
         self.category = pick(self.category, config.categories);
         self.control = pick(self.control, config.controls);
         self.skip_control = pick(self.skip_control, config.skip);
-        self.severity = self.severity.or(config.severity.map(SeverityArg::from));
+        if self.severity.is_empty() {
+            self.severity = config.severity.map(SeverityArg::from).into_iter().collect();
+        }
         self.fail_on = self.fail_on.or(config.fail_on.map(SeverityArg::from));
         self.fail_on_new |= config.fail_on_new;
         // Rules, parameters and settings add up; a flag given later wins over the file.
@@ -716,7 +730,11 @@ impl AuditArgs {
             } else {
                 Status::ALL
                     .into_iter()
-                    .filter(|s| self.status.iter().any(|given| given == s.as_str()))
+                    .filter(|s| {
+                        self.status
+                            .iter()
+                            .any(|given| given.eq_ignore_ascii_case(s.as_str()))
+                    })
                     .collect()
             },
         }
@@ -728,7 +746,7 @@ impl AuditArgs {
             level: self.level.unwrap_or(1),
             categories: self.category.clone(),
             controls: self.control.clone(),
-            min_severity: self.severity.map(SeverityArg::severity),
+            severities: self.severity.iter().map(|s| s.severity()).collect(),
             skip: self.skip_control.clone(),
         }
     }

@@ -89,6 +89,18 @@ fn audit(a: AuditArgs) -> Result<u8> {
         .collect::<Result<Vec<_>>>()?;
     let format = Format::parse(a.format.as_deref().unwrap_or("table"))?;
     let source = a.source()?;
+    if a.selection().apply(&rules)?.is_empty() {
+        // Only --severity can select nothing without an error: no control has it today.
+        note(&format!(
+            "exit 0: no control has the severity asked for ({}): nothing to judge",
+            a.severity
+                .iter()
+                .map(|s| s.severity().as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+        return Ok(0);
+    }
     let view = a.view();
     let request = AuditRequest {
         source,
