@@ -53,6 +53,8 @@ const EVIDENCE_CHARS: usize = 200;
 /// Messages, names and ids are cut too, so a hostile 1 MB name cannot flood the screen (the
 /// JSON keeps the full text).
 const TEXT_CHARS: usize = 400;
+/// Controls that could not be judged for one reason are listed under it once from this many.
+const SHARED_CAUSE: usize = 3;
 /// A fix command names resources, whose names come from the estate: bounded too.
 const FIX_CHARS: usize = 1_000;
 
@@ -409,14 +411,42 @@ fn workspace(out: &mut String, w: &SubjectResult<'_>, view: &View) {
                 "controls could not be judged"
             )
         );
+        // One cause is said once: a workspace that cannot be read fails every control the
+        // same way, which would be the same paragraph fifty times.
+        let mut causes: Vec<(&str, Vec<&ControlResult<'_>>)> = Vec::new();
         for r in unjudged {
-            control_line(out, r, view);
+            match causes.iter_mut().find(|(m, _)| *m == &*r.message) {
+                Some((_, controls)) => controls.push(r),
+                None => causes.push((&r.message, vec![r])),
+            }
+        }
+        for (message, controls) in causes {
+            if controls.len() < SHARED_CAUSE {
+                for r in controls {
+                    control_line(out, r, view);
+                    out.push_str(&wrap(
+                        &clip(message, TEXT_CHARS),
+                        width,
+                        "           ",
+                        "             ",
+                    ));
+                }
+                continue;
+            }
+            let ids: Vec<&str> = controls.iter().map(|r| r.control.id.as_str()).collect();
+            let cause = match &w.error {
+                Some(e) if e.to_string() == message => {
+                    format!("the {} could not be read (above)", w.subject.noun.0)
+                }
+                _ => clip(message, TEXT_CHARS),
+            };
             out.push_str(&wrap(
-                &clip(&r.message, TEXT_CHARS),
+                &format!("{} controls, one cause: {cause}", controls.len()),
                 width,
-                "           ",
-                "             ",
+                "  ",
+                "    ",
             ));
+            out.push_str(&wrap(&ids.join(" "), width, "    ", "    "));
         }
     }
     let manual = listed(Status::Manual);

@@ -965,3 +965,38 @@ fn severities_and_statuses_are_read_as_people_write_them() {
             "no control has the severity asked for (critical): nothing to judge",
         ));
 }
+
+#[test]
+fn an_unreadable_workspace_is_one_error_block_not_one_per_control() {
+    let docs: Value = serde_json::from_str(&std::fs::read_to_string(DEFAULT).unwrap()).unwrap();
+    let ws_id = "/subscriptions/5b1c8a3e-0d4f-4c7e-9a61-2f3e4d5c6b7a/resourceGroups/rg-ml-sandbox/providers/Microsoft.MachineLearningServices/workspaces/mlw-quickstart";
+    let others: Vec<&Value> = docs
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| !d["id"].as_str().unwrap().eq_ignore_ascii_case(ws_id))
+        .collect();
+    let snapshot = json!({"schema": "amlsec-snapshot/1", "documents": others, "errors": [
+        {"path": ws_id, "status": 403, "code": "AuthorizationFailed", "message": "no read access", "requestId": "req-1"}
+    ]});
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli");
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("unreadable-workspace.json");
+    std::fs::write(&file, snapshot.to_string()).unwrap();
+    let out = amlsec()
+        .args(["audit", "--snapshot", file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        table.matches("req-1").count(),
+        1,
+        "the cause is said once:\n{table}"
+    );
+    assert!(table.contains("controls, one cause: the workspace could not be read (above)"));
+    assert!(
+        table.lines().count() < 120,
+        "{} lines",
+        table.lines().count()
+    );
+}
