@@ -317,7 +317,12 @@ pub fn audit(
     };
     for (format, path) in request.outputs {
         std::fs::File::create(&path)
-            .and_then(|mut file| report::write(format, &report, &file_view, &mut file))
+            .and_then(|mut file| {
+                if format == report::Format::Csv {
+                    std::io::Write::write_all(&mut file, report::CSV_BOM.as_bytes())?;
+                }
+                report::write(format, &report, &file_view, &mut file)
+            })
             .map_err(|source| Error::Write { path, source })?;
     }
     show(&report)?;

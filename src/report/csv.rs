@@ -49,9 +49,12 @@ fn row(out: &mut String, cells: &[&str]) {
     let _ = write!(out, "{}\r\n", line.join(","));
 }
 
+/// A byte-order mark: it tells Excel a CSV file is UTF-8. Files get one; standard output does
+/// not, where the next program reads the first field.
+pub const BOM: &str = "\u{feff}";
+
 pub fn to_csv(report: &Report<'_>) -> String {
-    // A byte-order mark tells Excel the file is UTF-8.
-    let mut out = String::from("\u{feff}");
+    let mut out = String::new();
     row(&mut out, &HEADER);
     for w in &report.subjects {
         for r in &w.results {

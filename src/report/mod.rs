@@ -14,6 +14,7 @@ use crate::audit::{SubjectResult, Summary};
 use crate::error::{Error, Result};
 use crate::graph::Subject;
 
+pub use csv::BOM as CSV_BOM;
 pub use csv::to_csv;
 pub use html::to_html;
 pub use json::to_json;

@@ -855,10 +855,30 @@ fn csv_has_a_row_per_workspace_control_and_resource() {
         "--format",
         "csv",
     ]);
-    let text = text
-        .strip_prefix('\u{feff}')
-        .expect("a UTF-8 byte-order mark for Excel");
-    let rows = csv_rows(text);
+    assert!(
+        text.starts_with("kind,"),
+        "standard output has no byte-order mark: the next program reads the first field"
+    );
+    let file = Path::new(env!("CARGO_TARGET_TMPDIR")).join("formats/report.csv");
+    amlsec()
+        .args([
+            "audit",
+            "--snapshot",
+            &example("hub-and-project"),
+            "--level",
+            "2",
+        ])
+        .arg("--output")
+        .arg(&file)
+        .output()
+        .unwrap();
+    let written = std::fs::read_to_string(&file).unwrap();
+    assert_eq!(
+        written.strip_prefix('\u{feff}'),
+        Some(text.as_str()),
+        "a file starts with a UTF-8 byte-order mark for Excel"
+    );
+    let rows = csv_rows(&text);
     assert!(
         rows.iter().all(|r| r.len() == 17),
         "every record has every column"
