@@ -30,6 +30,33 @@ fn details(r: &ControlResult<'_>) -> String {
     text
 }
 
+/// The one line a test viewer shows for a failure: which resources fail and the first piece
+/// of evidence, not the count alone ("1 of 1 resource fails" said nothing).
+fn failure_message(r: &ControlResult<'_>) -> String {
+    let failing: Vec<_> = r
+        .resources
+        .iter()
+        .filter(|x| x.status == Status::Fail)
+        .collect();
+    let Some(first) = failing.first() else {
+        return r.message.to_string();
+    };
+    let mut names: Vec<&str> = failing.iter().take(3).map(|x| super::short_id(&x.id)).collect();
+    if failing.len() > 3 {
+        names.push("…");
+    }
+    let evidence = first
+        .evidence
+        .iter()
+        .next()
+        .map(|e| format!(": {e}"))
+        .unwrap_or_default();
+    match failing.len() {
+        1 => format!("{} fails{evidence}", names[0]),
+        _ => format!("{} fail{evidence} ({})", names.join(", "), r.message),
+    }
+}
+
 pub fn to_junit(report: &Report<'_>) -> String {
     let s = report.summary();
     let mut total: usize = report.subjects.iter().map(|w| w.results.len()).sum();
@@ -85,7 +112,7 @@ pub fn to_junit(report: &Report<'_>) -> String {
                         let _ = write!(
                             xml,
                             ">\n      <failure message=\"{}\" type=\"{}\">{}</failure>\n    </testcase>\n",
-                            escape(&r.message),
+                            escape(&failure_message(r)),
                             r.control.severity.as_str(),
                             escape(&details(r))
                         );
