@@ -888,6 +888,65 @@ pub fn awaits_its_own_read(doc: &serde_json::Value) -> bool {
     })
 }
 
+/// One kind of request amlsec makes: a GET of one resource of a type, or of a list of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Request {
+    pub resource_type: &'static str,
+    pub api_version: &'static str,
+    pub list: bool,
+}
+
+/// Every kind of request the graph can make: each link's reads, each include's list, the
+/// discovery lists of every subject kind, and a tenant's subscriptions. Each must have a
+/// recorded reply of Microsoft's (`examples/arm-shapes/requests.json`, checked by a test).
+pub fn requests() -> Vec<Request> {
+    let of = |resource_type, api_version, list| Request {
+        resource_type,
+        api_version,
+        list,
+    };
+    let mut out = Vec::new();
+    for l in LINKS {
+        let (get, list) = match l.find {
+            Find::Audited
+            | Find::WorkspaceBody { .. }
+            | Find::Reference { .. }
+            | Find::ReferenceChild { .. }
+            | Find::Child { .. } => (true, false),
+            Find::References { read, .. } => (read, false),
+            Find::Children { complete_at, .. } => (complete_at.is_some(), true),
+            Find::ListDocument { .. } | Find::ScopeList { .. } | Find::SqlServers => (false, true),
+            Find::Select { .. } => (false, false),
+        };
+        if get {
+            out.push(of(l.resource_type, l.api_version, false));
+        }
+        if list {
+            out.push(of(l.resource_type, l.api_version, true));
+        }
+        for i in l.includes {
+            out.push(of(i.resource_type, i.api_version, true));
+        }
+    }
+    for s in SUBJECTS {
+        let root = link_named(s.root).map_or(api::ML, |l| l.api_version);
+        out.push(of(s.resource_type, root, true));
+    }
+    out.push(of(
+        "Microsoft.Resources/subscriptions",
+        tenant::SUBSCRIPTIONS_API,
+        true,
+    ));
+    out.push(of(
+        "Microsoft.Management/managementGroups/descendants",
+        tenant::MANAGEMENT_GROUPS_API,
+        true,
+    ));
+    out.sort();
+    out.dedup();
+    out
+}
+
 /// The link of a target name.
 pub fn link_named(name: &str) -> Option<&'static Link> {
     LINKS.iter().find(|l| l.name == name)

@@ -41,7 +41,11 @@ fn failure_message(r: &ControlResult<'_>) -> String {
     let Some(first) = failing.first() else {
         return r.message.to_string();
     };
-    let mut names: Vec<&str> = failing.iter().take(3).map(|x| super::short_id(&x.id)).collect();
+    let mut names: Vec<&str> = failing
+        .iter()
+        .take(3)
+        .map(|x| super::short_id(&x.id))
+        .collect();
     if failing.len() > 3 {
         names.push("…");
     }

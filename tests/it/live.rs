@@ -899,18 +899,17 @@ fn subscriptions_are_discovered_and_an_unreadable_one_is_reported() {
         ));
 }
 
-/// The recorded descendants reply (tests/data/contract), its subscription item repeated for
+/// The recorded descendants reply (examples/arm-shapes), its subscription item repeated for
 /// each of `subscriptions` typed `subscription_type`, its management-group item kept.
 fn descendants(subscriptions: &[&str], subscription_type: &str) -> String {
-    let example: Value = serde_json::from_str(
+    let mut body: Value = serde_json::from_str(
         &std::fs::read_to_string(format!(
-            "{}/tests/data/contract/managementgroups/GetDescendants.json",
+            "{}/examples/arm-shapes/managementgroups/descendants-list.body.json",
             env!("CARGO_MANIFEST_DIR")
         ))
         .unwrap(),
     )
     .unwrap();
-    let mut body = example["responses"]["200"]["body"].clone();
     let items = body["value"].as_array().unwrap().clone();
     let (mut value, subs): (Vec<Value>, Vec<Value>) = items
         .into_iter()

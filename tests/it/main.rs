@@ -7,6 +7,7 @@ mod common;
 mod architecture;
 mod baseline;
 mod cli;
+mod contract;
 mod distribution;
 mod formats;
 mod fuzz;
