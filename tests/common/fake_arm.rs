@@ -210,6 +210,11 @@ impl FakeArm {
         }
     }
 
+    /// Adds a fault once the server runs (for replies that must name its address).
+    pub fn add_fault(&self, fault: Fault) {
+        self.state.faults.lock().unwrap().push(fault);
+    }
+
     pub fn endpoint(&self) -> String {
         format!("http://{}", self.addr)
     }

@@ -235,6 +235,30 @@ mod live_replies {
     }
 
     #[test]
+    fn endless_pages_stop_at_the_runs_reply_budget() {
+        // Every page of the compute list links to another: 300 KB each, for ever.
+        let computes = format!("{DEFAULT_WS}/computes");
+        let fake = server(DEFAULT, vec![]);
+        let next = format!(
+            "{}{computes}?api-version=2025-12-01&$skiptoken=more",
+            fake.endpoint()
+        );
+        let item = json!({"id": format!("{computes}/c"), "name": "c", "properties": {"computeType": "AmlCompute", "description": "x".repeat(300_000)}});
+        let page = json!({"value": [item], "nextLink": next}).to_string();
+        fake.add_fault(Fault::new(&computes, 200).exact().body(&page));
+        let (_, report) = live(&fake, DEFAULT_WS, &["--max-run-reply-size", "4MiB"]);
+        assert_eq!(status(&report, "AML-IM-01"), "error");
+        let message = result(&report, "AML-IM-01")["message"].as_str().unwrap();
+        assert!(message.contains("--max-run-reply-size"), "{message}");
+        let pages = fake
+            .seen()
+            .iter()
+            .filter(|s| s.path_and_query.contains("/computes?"))
+            .count();
+        assert!(pages < 20, "stopped after {pages} pages, not 1,000");
+    }
+
+    #[test]
     fn a_retry_after_past_the_runs_deadline_fails_the_read_at_once() {
         let kv = format!(
             "{SUB}/resourceGroups/rg-ml-prod/providers/Microsoft.KeyVault/vaults/kv-hardened"

@@ -149,6 +149,10 @@ pub struct AzureArgs {
     /// subscription's read budget allows, until then [default: 3600].
     #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub max_duration: Option<u64>,
+    /// What all ARM replies of the run may add up to, e.g. 4GiB; past it, reads fail
+    /// [default: 4GiB].
+    #[arg(long, value_name = "SIZE", value_parser = amlsec::input::parse_size)]
+    pub max_run_reply_size: Option<u64>,
     /// Largest ARM reply read, e.g. 64MiB; a longer one is a failed read [default: 64MiB].
     #[arg(long, value_name = "SIZE", value_parser = amlsec::input::parse_size)]
     pub max_reply_size: Option<u64>,
@@ -479,6 +483,7 @@ impl AzureArgs {
             (self.timeout.is_some(), "--timeout"),
             (self.max_duration.is_some(), "--max-duration"),
             (self.max_reply_size.is_some(), "--max-reply-size"),
+            (self.max_run_reply_size.is_some(), "--max-run-reply-size"),
             (self.resource_graph.is_some(), "--resource-graph"),
         ]
         .into_iter()
@@ -509,6 +514,9 @@ impl AzureArgs {
             concurrency: usize::from(self.concurrency.unwrap_or(16)),
             timeout: Duration::from_secs(self.timeout.unwrap_or(30)),
             max_duration: Duration::from_secs(self.max_duration.unwrap_or(3600)),
+            max_run_reply_bytes: self
+                .max_run_reply_size
+                .unwrap_or(amlsec::source::arm::RUN_REPLY_LIMIT),
             progress: !self.quiet,
             resource_graph: match self.resource_graph.unwrap_or(GraphArg::Auto) {
                 GraphArg::Auto => ResourceGraph::Auto,

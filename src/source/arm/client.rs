@@ -39,6 +39,8 @@ pub struct ClientOptions {
     pub max_reply_bytes: u64,
     /// The run's overall bound: a read that throttling would hold past it fails.
     pub deadline: std::time::Instant,
+    /// What all the replies of a run may add up to, however many pages arrive.
+    pub max_run_reply_bytes: u64,
 }
 
 pub struct ArmClient {
@@ -59,6 +61,9 @@ pub struct ArmClient {
     timeout: Duration,
     max_reply_bytes: u64,
     deadline: std::time::Instant,
+    /// Reply bytes the run may still read (of `max_run_reply_bytes`).
+    run_bytes_left: AtomicU64,
+    max_run_reply_bytes: u64,
 }
 
 /// Whether a host may be reached over plain http: loopback only, so a token never crosses a
@@ -133,6 +138,8 @@ impl ArmClient {
             timeout: options.timeout,
             max_reply_bytes: options.max_reply_bytes,
             deadline: options.deadline,
+            run_bytes_left: AtomicU64::new(options.max_run_reply_bytes),
+            max_run_reply_bytes: options.max_run_reply_bytes,
         }))
     }
 
@@ -580,6 +587,24 @@ impl ArmClient {
         }
     }
 
+    /// Counts `n` more bytes against what the whole run may read from replies.
+    fn spend_run_bytes(&self, n: u64) -> Result<(), (&'static str, String)> {
+        let spent =
+            self.run_bytes_left
+                .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| {
+                    left.checked_sub(n)
+                });
+        spent.map(|_| ()).map_err(|_| {
+            (
+                "RunReplyLimit",
+                format!(
+                    "the run's replies add up to more than {} bytes (--max-run-reply-size)",
+                    self.max_run_reply_bytes
+                ),
+            )
+        })
+    }
+
     /// The reply body, refused past the size limit (checked as it arrives, not after).
     async fn body(
         &self,
@@ -604,6 +629,7 @@ impl ArmClient {
             if (body.len() + chunk.len()) as u64 > limit {
                 return Err(too_large());
             }
+            self.spend_run_bytes(chunk.len() as u64)?;
             body.extend_from_slice(&chunk);
         }
         Ok(body)

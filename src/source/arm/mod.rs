@@ -31,6 +31,10 @@ pub use read::read;
 /// Default largest reply body (`LiveOptions::max_reply_bytes`): an ARM page is a few MB.
 pub const REPLY_LIMIT: u64 = 64 << 20;
 
+/// Default bound on all replies of one run (`LiveOptions::max_run_reply_bytes`): a tenant of
+/// 2,000 workspaces reads about 70 MB; endless pages must not take the machine's memory.
+pub const RUN_REPLY_LIMIT: u64 = 4 << 30;
+
 /// How to reach ARM.
 #[derive(Debug, Clone)]
 pub struct LiveOptions {
@@ -50,6 +54,8 @@ pub struct LiveOptions {
     pub max_reply_bytes: u64,
     /// How long the whole read may take: throttled reads are retried until then.
     pub max_duration: Duration,
+    /// What all replies of the run may add up to (see [`RUN_REPLY_LIMIT`]).
+    pub max_run_reply_bytes: u64,
 }
 
 /// When to read what Azure Resource Graph indexes through it rather than by GET.

@@ -49,6 +49,7 @@ pub fn read(
                 backoff: Duration::from_millis(500),
                 max_reply_bytes: options.max_reply_bytes,
                 deadline: std::time::Instant::now() + options.max_duration,
+                max_run_reply_bytes: options.max_run_reply_bytes,
             },
             tokens,
         )
