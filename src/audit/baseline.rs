@@ -6,8 +6,7 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use serde::Serialize;
-use serde_json::Value;
+use serde::{Deserialize, Serialize};
 
 use super::{Status, SubjectResult};
 use crate::error::{Diagnostic, Error, Result};
@@ -51,10 +50,13 @@ pub struct Comparison {
 }
 
 impl Baseline {
-    /// Reads an amlsec JSON report (schemaVersion 1): its failing and waived resources.
+    /// Reads an amlsec JSON report (schemaVersion 1): its failing and waived resources. The
+    /// report is read as it streams in, keeping only those; everything else is skipped
+    /// unbuilt, so a huge file costs no more memory than its findings.
     pub fn load(path: &Path) -> Result<Baseline> {
         let name = path.display().to_string();
-        let text = crate::input::read_text(path, crate::input::SNAPSHOT_LIMIT)?;
+        let (reader, _) = crate::input::open(path, crate::input::SNAPSHOT_LIMIT)?;
+        let limited = std::io::Read::take(reader, crate::input::SNAPSHOT_LIMIT);
         let bad = |position, message: String| {
             Error::Baseline(Diagnostic {
                 file: name.clone(),
@@ -62,43 +64,27 @@ impl Baseline {
                 message,
             })
         };
-        let report: Value = serde_json::from_str(&text).map_err(|e| {
-            let at = crate::error::Position {
-                line: e.line() as u64,
-                column: e.column() as u64,
-            };
-            let why = crate::documents::entry::describe(&e);
-            bad(Some(at), format!("not an amlsec JSON report: {why}"))
-        })?;
-        if report["schemaVersion"] != 1 {
+        let mut read = serde_json::Deserializer::from_reader(std::io::BufReader::new(limited));
+        let report = RawReport::deserialize(&mut read)
+            .and_then(|r| read.end().map(|()| r))
+            .map_err(|e| {
+                let at = crate::error::Position {
+                    line: e.line() as u64,
+                    column: e.column() as u64,
+                };
+                let why = crate::documents::entry::describe(&e);
+                bad(Some(at), format!("not an amlsec JSON report: {why}"))
+            })?;
+        if report.schema_version != Some(1) {
             return Err(bad(
                 None,
                 "not an amlsec JSON report (schemaVersion 1): write one with --output report.json"
                     .into(),
             ));
         }
-        let mut findings = Vec::new();
-        let subjects = crate::graph::SUBJECTS
-            .iter()
-            .flat_map(|s| report[s.section].as_array().into_iter().flatten());
-        for w in subjects {
-            for r in w["results"].as_array().into_iter().flatten() {
-                let control = r["control"].as_str().unwrap_or_default();
-                for res in r["resources"].as_array().into_iter().flatten() {
-                    if matches!(res["status"].as_str(), Some("fail" | "waived"))
-                        && let Some(resource) = res["id"].as_str()
-                    {
-                        findings.push(Finding {
-                            control: control.to_string(),
-                            resource: resource.to_string(),
-                        });
-                    }
-                }
-            }
-        }
         Ok(Baseline {
             path: name,
-            findings,
+            findings: report.findings,
         })
     }
 
@@ -151,5 +137,99 @@ impl Baseline {
             known: seen_known,
             fixed,
         }
+    }
+}
+
+/// What a baseline report is read into: its schema version and the findings of every subject
+/// section; every other member is skipped without being built.
+struct RawReport {
+    schema_version: Option<u64>,
+    findings: Vec<Finding>,
+}
+
+#[derive(Deserialize)]
+struct RawSubject {
+    #[serde(default)]
+    results: Vec<Object<RawResult>>,
+}
+
+#[derive(Deserialize)]
+struct RawResult {
+    control: String,
+    #[serde(default)]
+    resources: Vec<Object<RawResource>>,
+}
+
+/// A struct that must be written as a JSON object: serde also takes an array of its fields'
+/// values, which no report writes.
+struct Object<T>(T);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Object<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct Members<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for Members<T> {
+            type Value = Object<T>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> std::result::Result<Object<T>, A::Error> {
+                T::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(Object)
+            }
+        }
+        d.deserialize_map(Members(std::marker::PhantomData))
+    }
+}
+
+#[derive(Deserialize)]
+struct RawResource {
+    id: Option<String>,
+    status: Option<String>,
+}
+
+impl<'de> Deserialize<'de> for RawReport {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct Members;
+        impl<'de> serde::de::Visitor<'de> for Members {
+            type Value = RawReport;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON report object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> std::result::Result<RawReport, A::Error> {
+                let mut report = RawReport {
+                    schema_version: None,
+                    findings: Vec::new(),
+                };
+                while let Some(key) = map.next_key::<String>()? {
+                    if key == "schemaVersion" {
+                        report.schema_version = Some(map.next_value::<u64>()?);
+                    } else if crate::graph::SUBJECTS.iter().any(|s| s.section == key) {
+                        for Object(subject) in map.next_value::<Vec<Object<RawSubject>>>()? {
+                            for Object(r) in subject.results {
+                                for Object(res) in r.resources {
+                                    if matches!(res.status.as_deref(), Some("fail" | "waived"))
+                                        && let Some(resource) = res.id
+                                    {
+                                        report.findings.push(Finding {
+                                            control: r.control.clone(),
+                                            resource,
+                                        });
+                                    }
+                                }
+                            }
+                        }
+                    } else {
+                        map.next_value::<serde::de::IgnoredAny>()?;
+                    }
+                }
+                Ok(report)
+            }
+        }
+        d.deserialize_map(Members)
     }
 }

@@ -1049,7 +1049,7 @@ fn a_baseline_marks_findings_new_known_and_fixed_and_can_gate_on_new_ones() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains(
-            "not-a-report.json: not an amlsec JSON report",
+            "not-a-report.json:1:1: not an amlsec JSON report",
         ));
     amlsec()
         .args([
@@ -1060,6 +1060,42 @@ fn a_baseline_marks_findings_new_known_and_fixed_and_can_gate_on_new_ones() {
         ])
         .assert()
         .code(2);
+    // Members a baseline does not use are skipped unbuilt; a subject section of the wrong
+    // shape is an error at its place.
+    let junk = scratch(
+        "junk-baseline.json",
+        &format!(
+            "{{\"schemaVersion\": 1, \"workspaces\": [], \"junk\": [{}]}}",
+            vec!["[]"; 100_000].join(",")
+        ),
+    );
+    amlsec()
+        .args([
+            "audit",
+            "--snapshot",
+            &example("default-workspace"),
+            "--baseline",
+        ])
+        .arg(&junk)
+        .assert()
+        .code(1);
+    let wrong = scratch(
+        "wrong-baseline.json",
+        "{\"schemaVersion\": 1,\n \"workspaces\": [[]]}",
+    );
+    amlsec()
+        .args([
+            "audit",
+            "--snapshot",
+            &example("default-workspace"),
+            "--baseline",
+        ])
+        .arg(&wrong)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "wrong-baseline.json:2:17: not an amlsec JSON report",
+        ));
 }
 
 #[test]
