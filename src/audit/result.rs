@@ -188,6 +188,13 @@ pub struct ResourceResult {
     pub location: Option<Box<crate::documents::Location>>,
 }
 
+impl ResourceResult {
+    /// A failure the `--baseline` report did not have.
+    pub fn is_new(&self) -> bool {
+        self.baseline == Some(baseline::Seen::New)
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct ControlResult<'r> {
     pub control: &'r Control,

@@ -89,6 +89,29 @@ pub fn exit_reason(
             "{unknown} unknown (the template cannot tell; --fail-on-unknown counts them)"
         ));
     }
+    // Under --fail-on-new the findings that decide the exit code are named: a CI log must say
+    // which failure is new, not only that one is.
+    if gate.new_only {
+        let new: Vec<String> = workspaces
+            .iter()
+            .flat_map(|w| &w.results)
+            .filter(|r| r.gates(gate))
+            .flat_map(|r| {
+                r.resources
+                    .iter()
+                    .filter(|x| x.status == Status::Fail && x.is_new())
+                    .map(move |x| format!("{} on {}", r.control.id, x.id))
+            })
+            .collect();
+        if !new.is_empty() {
+            let shown = new.iter().take(5).cloned().collect::<Vec<_>>().join("; ");
+            let more = new.len().saturating_sub(5);
+            extra.push(match more {
+                0 => format!("new: {shown}"),
+                n => format!("new: {shown}; {n} more in the report"),
+            });
+        }
+    }
     let extra = if extra.is_empty() {
         String::new()
     } else {

@@ -11,7 +11,7 @@ use crate::audit::compliance::Compliance;
 use crate::audit::{ControlResult, ResourceResult, SubjectResult};
 use crate::rules::mcsb::Framework;
 
-const HEADER: [&str; 17] = [
+const HEADER: [&str; 18] = [
     "kind",
     "subject",
     "subject_id",
@@ -29,6 +29,7 @@ const HEADER: [&str; 17] = [
     "remediation",
     "references",
     "waiver",
+    "baseline",
 ];
 
 /// One field as RFC 4180 writes it.
@@ -179,6 +180,11 @@ fn control_row(
             &fix,
             &references,
             &waiver,
+            match resource.and_then(|res| res.baseline) {
+                Some(crate::audit::baseline::Seen::New) => "new",
+                Some(crate::audit::baseline::Seen::Known) => "known",
+                None => "",
+            },
         ],
     );
 }

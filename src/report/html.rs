@@ -219,9 +219,14 @@ fn row(h: &mut String, r: &ControlResult<'_>, workspace: &str) {
     for res in &listed {
         let _ = write!(
             h,
-            "<div class=\"resource\"><code>{}</code> <span class=\"status\">{}</span>",
+            "<div class=\"resource\"><code>{}</code> <span class=\"status\">{}</span>{}",
             esc(super::short_id(&res.id)),
-            res.status.as_str()
+            res.status.as_str(),
+            if res.is_new() {
+                " <span class=\"new\">new since the baseline</span>"
+            } else {
+                ""
+            }
         );
         if let Some(m) = &res.message {
             let _ = write!(h, "<div>{}</div>", esc(m));

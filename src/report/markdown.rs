@@ -191,12 +191,13 @@ fn subject(md: &mut String, w: &crate::audit::SubjectResult<'_>, level: &str) {
                 }
                 let _ = writeln!(
                     md,
-                    "| **{}** {} | {} | {} | `{}` | {} | {} |",
+                    "| **{}** {} | {} | {} | `{}`{} | {} | {} |",
                     r.control.id,
                     cell(&r.control.title),
                     r.control.severity.as_str(),
                     res.status.as_str(),
                     super::short_id(&res.id),
+                    if res.is_new() { " **new**" } else { "" },
                     evidence.join("<br>"),
                     fix(&res.id)
                 );

@@ -537,11 +537,14 @@ fn finding(out: &mut String, w: &SubjectResult<'_>, r: &ControlResult<'_>, view:
         .filter(|x| x.status == Status::Fail)
         .collect();
     for res in &failed {
-        let declared = res
+        let mut declared = res
             .location
             .as_ref()
             .map(|l| format!(" (declared at {l})"))
             .unwrap_or_default();
+        if res.is_new() {
+            declared.push_str(" · NEW since the baseline");
+        }
         out.push_str(&wrap(
             &clip(
                 &format!("{}{declared}", super::short_id(&res.id)),

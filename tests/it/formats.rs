@@ -880,7 +880,7 @@ fn csv_has_a_row_per_workspace_control_and_resource() {
     );
     let rows = csv_rows(&text);
     assert!(
-        rows.iter().all(|r| r.len() == 17),
+        rows.iter().all(|r| r.len() == 18),
         "every record has every column"
     );
     assert_eq!(rows[0][..3], ["kind", "subject", "subject_id"]);
@@ -1018,7 +1018,27 @@ fn a_baseline_marks_findings_new_known_and_fixed_and_can_gate_on_new_ones() {
         ])
         .arg(&clean)
         .assert()
-        .code(1);
+        .code(1)
+        .stderr(predicate::str::contains("new: AML-"))
+        .stderr(predicate::str::contains(" on /subscriptions/"));
+    // Every format marks the new ones.
+    for (format, mark) in [
+        ("table", "NEW since the baseline"),
+        ("markdown", "` **new**"),
+        ("csv", ",new\r\n"),
+        ("html", "new since the baseline"),
+    ] {
+        let text = output(&[
+            "audit",
+            "--snapshot",
+            &example("default-workspace"),
+            "--format",
+            format,
+            "--baseline",
+            clean.to_str().unwrap(),
+        ]);
+        assert!(text.contains(mark), "{format} marks new findings");
+    }
     let sarif: Value = serde_json::from_str(&output(&[
         "audit",
         "--snapshot",
