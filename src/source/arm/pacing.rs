@@ -14,8 +14,9 @@ use std::time::{Duration, Instant};
 /// ARM's documented refill rate and bucket size for reads, per subscription.
 const REFILL_PER_SECOND: f64 = 25.0;
 const BUCKET: f64 = 250.0;
-/// The slowest refill rate a run of unexpected 429s can teach.
-const SLOWEST_REFILL: f64 = 1.0;
+/// The slowest refill rate unexpected 429s can teach: ARM documents 25 a second, and a model
+/// far below it would hold a subscription's reads for nothing.
+const SLOWEST_REFILL: f64 = 10.0;
 /// Reads kept in hand: below this a read waits for the bucket to refill.
 const RESERVE: f64 = 10.0;
 
@@ -111,12 +112,15 @@ impl Pacing {
         let mut subs = self.subscriptions.lock().unwrap_or_else(|e| e.into_inner());
         let now = Instant::now();
         let b = budget(&mut subs, subscription, now);
-        let until = now + retry_after;
-        b.blocked_until = Some(b.blocked_until.map_or(until, |u| u.max(until)));
+        // Reads in flight together are answered 429 together: one lesson per throttling,
+        // learnt only when the model thought reads were left and no 429 was being waited out.
+        let already_held = b.blocked_until.is_some_and(|u| u > now);
         let expected_left = b.tokens.map(|t| b.level_at(t, now));
-        if expected_left.is_some_and(|left| left >= 1.0) {
+        if !already_held && expected_left.is_some_and(|left| left >= RESERVE) {
             b.refill = (b.refill * 0.75).max(SLOWEST_REFILL);
         }
+        let until = now + retry_after;
+        b.blocked_until = Some(b.blocked_until.map_or(until, |u| u.max(until)));
         // Reads already scheduled keep their times (and are answered 429 again if early);
         // reads scheduled from now on queue behind them.
         b.tokens = Some(-f64::from(b.in_flight));
@@ -210,16 +214,20 @@ mod tests {
     }
 
     #[test]
-    fn an_unexpected_429_teaches_a_slower_refill() {
+    fn an_unexpected_429_teaches_a_slower_refill_once_per_throttling() {
         let p = Pacing::default();
         reported(&p, "/subscriptions/s", 200);
-        // The model thought 200 were left.
-        p.throttled("/subscriptions/s", Duration::ZERO);
-        let first = p.before_send("/subscriptions/s");
-        let second = p.before_send("/subscriptions/s");
+        // The model thought 200 were left; sixteen reads in flight are answered 429 at once.
+        for _ in 0..16 {
+            p.throttled("/subscriptions/s", Duration::from_millis(100));
+        }
+        let now = Instant::now();
+        let first = p.send_time("/subscriptions/s", now);
+        let second = p.send_time("/subscriptions/s", now);
+        let gap = second - first;
         assert!(
-            second - first > Duration::from_millis(50),
-            "one read every 1/18.75 s now: {first:?} then {second:?}"
+            gap > Duration::from_millis(50) && gap < Duration::from_millis(55),
+            "one read every 1/18.75 s, learnt once, not sixteen times: {gap:?}"
         );
     }
 }
