@@ -636,11 +636,23 @@ impl Resolver<'_> {
     fn sql_servers(&self, connections: &Target, link: &Link) -> Target {
         let mut instances: BTreeMap<String, Instance> = BTreeMap::new();
         for conn in docs_of(connections) {
-            // Not an Azure SQL Database: the SQL controls do not apply.
-            let Some(host) = graph::azure_sql_host(conn, self.settings) else {
-                continue;
-            };
             let conn_id = id_of(conn, "");
+            let host = match graph::sql_target(conn, self.settings) {
+                // Not an Azure SQL Database: the SQL controls do not apply.
+                graph::SqlTarget::Elsewhere => continue,
+                graph::SqlTarget::Azure(host) => host,
+                graph::SqlTarget::NoHost => {
+                    let instance = Instance {
+                        id: conn_id.clone().into(),
+                        state: InstanceState::Manual(format!(
+                            "the SQL connection's target {:?} names no host amlsec can read: check which server it reaches",
+                            text(conn, "properties.target")
+                        )),
+                    };
+                    instances.entry(arm_id::key(&conn_id)).or_insert(instance);
+                    continue;
+                }
+            };
             let facts = json!({"connectionId": conn_id, "connectionTarget": text(conn, "properties.target"), "host": host});
             let server = self.docs.find_by(
                 link.resource_type,

@@ -14,7 +14,7 @@ pub mod tenant;
 
 use crate::cloud::Settings;
 
-pub use sql::{azure_sql_host, sql_host};
+pub use sql::{SqlTarget, azure_sql_host, sql_host, sql_target};
 pub use target::TargetKind;
 
 /// The api-versions amlsec reads at (baseline.md §11).

@@ -13,38 +13,62 @@ fn is_sql_connection(conn: &Value) -> bool {
         .any(|c| c.eq_ignore_ascii_case(text(conn, "properties.category")))
 }
 
-/// The host of a connection to an Azure SQL Database (a SQL connection whose host ends with
-/// one of the settings' SQL host suffixes), lower-cased.
-pub fn azure_sql_host(conn: &Value, settings: &Settings) -> Option<String> {
+/// Where a workspace connection leads, for the SQL controls (§1.4).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SqlTarget {
+    /// Not a SQL connection, or a SQL server outside Azure SQL Database.
+    Elsewhere,
+    /// The host of an Azure SQL Database (ending with one of the settings' suffixes),
+    /// lower-cased.
+    Azure(String),
+    /// A SQL connection whose target names no host: it could hide a server, so it is judged
+    /// by a person, never taken as not applicable (v0.3).
+    NoHost,
+}
+
+/// Where a workspace connection leads (§1.4, steps 1 and 2).
+pub fn sql_target(conn: &Value, settings: &Settings) -> SqlTarget {
     if !is_sql_connection(conn) {
-        return None;
+        return SqlTarget::Elsewhere;
     }
     let host = sql_host(text(conn, "properties.target"));
-    settings
+    if host.is_empty() {
+        return SqlTarget::NoHost;
+    }
+    let azure = settings
         .sql_host_suffixes
         .iter()
         .map(|s| s.trim().to_ascii_lowercase())
-        .any(|s| !s.is_empty() && host.ends_with(&s))
-        .then_some(host)
+        .any(|s| !s.is_empty() && host.ends_with(&s));
+    match azure {
+        true => SqlTarget::Azure(host),
+        false => SqlTarget::Elsewhere,
+    }
 }
 
-/// The host of a SQL connection target (§1.4, step 2), lower-cased.
+/// The host of a connection to an Azure SQL Database, lower-cased.
+pub fn azure_sql_host(conn: &Value, settings: &Settings) -> Option<String> {
+    match sql_target(conn, settings) {
+        SqlTarget::Azure(host) => Some(host),
+        _ => None,
+    }
+}
+
+/// The host of a SQL connection target (§1.4, step 2, with the v0.3 forms), lower-cased:
+/// `Server=` or `Data Source=` (white space around `=` allowed) of a connection string, else
+/// the target itself; everything up to `://` is the scheme (`mssql://`,
+/// `jdbc:sqlserver://`); `tcp:` is a protocol prefix; the host ends at the first `/`, `;`,
+/// `:` (port) or `,` (port). Empty when no host can be taken.
 pub fn sql_host(target: &str) -> String {
     let lower = target.to_ascii_lowercase();
-    let mut host = lower.as_str();
-    for key in ["server=", "data source="] {
-        if let Some(at) = lower.find(key) {
-            host = lower[at + key.len()..]
-                .split(';')
-                .next()
-                .unwrap_or_default();
-            break;
-        }
-    }
-    let host = host.trim();
+    let keyed = regex_lite::Regex::new(r"(?:^|;)\s*(?:server|data source)\s*=\s*")
+        .ok()
+        .and_then(|key| key.find(&lower))
+        .map(|m| &lower[m.end()..]);
+    let host = keyed.unwrap_or(&lower).trim();
     let host = host.split_once("://").map_or(host, |(_, h)| h);
-    let host = host.strip_prefix("tcp:").unwrap_or(host);
-    let host = host.split([':', ',', '/']).next().unwrap_or_default();
+    let host = host.strip_prefix("tcp:").unwrap_or(host).trim();
+    let host = host.split(['/', ';', ':', ',']).next().unwrap_or_default();
     host.trim().to_string()
 }
 
@@ -68,6 +92,25 @@ mod tests {
                 "srv.database.windows.net",
             ),
             ("srv.database.windows.net", "srv.database.windows.net"),
+            // v0.3: white space around `=`, any scheme, `;` ends the host.
+            (
+                "Server = tcp:srv.database.windows.net , 1433;Database=d",
+                "srv.database.windows.net",
+            ),
+            (
+                "Data Source =SRV.database.windows.net",
+                "srv.database.windows.net",
+            ),
+            (
+                "jdbc:sqlserver://srv.database.windows.net;databaseName=d",
+                "srv.database.windows.net",
+            ),
+            (
+                "Database=d;Server=srv.database.windows.net",
+                "srv.database.windows.net",
+            ),
+            ("Server=;Database=d", ""),
+            ("", ""),
         ] {
             assert_eq!(sql_host(target), host, "{target}");
         }
