@@ -15,7 +15,7 @@ use crate::audit::{ControlResult, Status};
 const STYLE: &str = include_str!("html/style.css");
 const SCRIPT: &str = include_str!("html/filter.js");
 /// base64(sha256(STYLE)) and base64(sha256(SCRIPT)); a unit test keeps them true.
-const STYLE_HASH: &str = "sha256-+1cXhjFuy+ht9Hq1ON6InPf2yKtUmOCgODJZGe9oaeQ=";
+const STYLE_HASH: &str = "sha256-eM/okC6xmD6nNQ/etotgnsUduK59TdA2FuzCWjS/z5Q=";
 const SCRIPT_HASH: &str = "sha256-XR3H8+u93jLSxO9e11AU66cpFokCZtkQlpxmASrtx4I=";
 
 const SEVERITIES: [&str; 4] = ["critical", "high", "medium", "low"];

@@ -148,6 +148,8 @@ impl<'a> Scope<'a> {
         let located = path.walk(start, at, unread)?;
         let mut values: Vec<Option<&'a Value>> = located.into_iter().map(|(v, _)| v).collect();
         Ok(if path.has_wildcard() {
+            // Null elements of a wildcard path are missing, and skipped (baseline.md §1.3, v0.3).
+            values.retain(|v| !v.is_some_and(Value::is_null));
             Found::Many(values)
         } else {
             Found::One(values.drain(..).next().flatten())
@@ -357,13 +359,18 @@ impl Count {
         let (elements, unread): (Vec<Located<'_>>, &[Unread]) = match &self.over {
             Operand::Field(path) => {
                 let (located, unread) = scope.locate(path)?;
+                // Null elements are missing, not elements (v0.3).
                 let elements = if path.has_wildcard() {
-                    located.into_iter().filter(|(v, _)| v.is_some()).collect()
+                    located
+                        .into_iter()
+                        .filter(|(v, _)| v.is_some_and(|v| !v.is_null()))
+                        .collect()
                 } else {
                     match located.into_iter().next() {
                         Some((Some(Value::Array(items)), at)) => items
                             .iter()
                             .enumerate()
+                            .filter(|(_, item)| !item.is_null())
                             .map(|(i, item)| {
                                 let mut place = at.clone();
                                 if !unread.is_empty() {
