@@ -3,9 +3,9 @@
 //! `x-ms-ratelimit-remaining-subscription-reads`. Each read of a subscription is given a send
 //! time from a model of that bucket: while it holds more than a small reserve, at once; once it
 //! is nearly empty, one read per refill interval, each at its own time, so that waiting reads
-//! go out spread at the refill rate rather than waking together. A 429 empties the model and
-//! holds the subscription for its `Retry-After`; a 429 the model did not expect also lowers the
-//! refill rate it assumes. Subscriptions are paced apart: a hot one delays only its own reads.
+//! go out spread at the refill rate rather than waking together. Every answer's reported budget
+//! corrects the model; a 429 empties it and holds the subscription for its `Retry-After`.
+//! Subscriptions are paced apart: a hot one delays only its own reads.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -14,9 +14,6 @@ use std::time::{Duration, Instant};
 /// ARM's documented refill rate and bucket size for reads, per subscription.
 const REFILL_PER_SECOND: f64 = 25.0;
 const BUCKET: f64 = 250.0;
-/// The slowest refill rate unexpected 429s can teach: ARM documents 25 a second, and a model
-/// far below it would hold a subscription's reads for nothing.
-const SLOWEST_REFILL: f64 = 10.0;
 /// Reads kept in hand: below this a read waits for the bucket to refill.
 const RESERVE: f64 = 10.0;
 
@@ -35,8 +32,6 @@ struct Budget {
     in_flight: u32,
     /// A 429 asked the subscription to wait until then.
     blocked_until: Option<Instant>,
-    /// The refill rate assumed, in reads a second.
-    refill: f64,
 }
 
 impl Budget {
@@ -46,14 +41,13 @@ impl Budget {
             at: now,
             in_flight: 0,
             blocked_until: None,
-            refill: REFILL_PER_SECOND,
         }
     }
 
     /// The tokens the model holds at `t`, not before `self.at`.
     fn level_at(&self, tokens: f64, t: Instant) -> f64 {
         let elapsed = t.saturating_duration_since(self.at).as_secs_f64();
-        (tokens + self.refill * elapsed).min(BUCKET)
+        (tokens + REFILL_PER_SECOND * elapsed).min(BUCKET)
     }
 }
 
@@ -82,7 +76,7 @@ impl Pacing {
         let send_at = if level >= RESERVE + 1.0 {
             earliest
         } else {
-            earliest + Duration::from_secs_f64((RESERVE + 1.0 - level) / b.refill)
+            earliest + Duration::from_secs_f64((RESERVE + 1.0 - level) / REFILL_PER_SECOND)
         };
         b.tokens = Some(b.level_at(tokens, send_at) - 1.0);
         b.at = send_at;
@@ -106,19 +100,13 @@ impl Pacing {
     }
 
     /// A 429 for the subscription: the bucket is empty, and every read of it waits at least
-    /// `retry_after`. If the model expected reads to be left, it refills more slowly than
-    /// assumed.
+    /// `retry_after`. The refill rate stays ARM's documented one: a lesson from 429s answered
+    /// together (16 at once) slowed a hot subscription to a crawl; the reported budget of the
+    /// next answers corrects the model instead.
     pub fn throttled(&self, subscription: &str, retry_after: Duration) {
         let mut subs = self.subscriptions.lock().unwrap_or_else(|e| e.into_inner());
         let now = Instant::now();
         let b = budget(&mut subs, subscription, now);
-        // Reads in flight together are answered 429 together: one lesson per throttling,
-        // learnt only when the model thought reads were left and no 429 was being waited out.
-        let already_held = b.blocked_until.is_some_and(|u| u > now);
-        let expected_left = b.tokens.map(|t| b.level_at(t, now));
-        if !already_held && expected_left.is_some_and(|left| left >= RESERVE) {
-            b.refill = (b.refill * 0.75).max(SLOWEST_REFILL);
-        }
         let until = now + retry_after;
         b.blocked_until = Some(b.blocked_until.map_or(until, |u| u.max(until)));
         // Reads already scheduled keep their times (and are answered 429 again if early);
@@ -211,23 +199,5 @@ mod tests {
             "never shortened"
         );
         assert_eq!(p.before_send("/subscriptions/other"), Duration::ZERO);
-    }
-
-    #[test]
-    fn an_unexpected_429_teaches_a_slower_refill_once_per_throttling() {
-        let p = Pacing::default();
-        reported(&p, "/subscriptions/s", 200);
-        // The model thought 200 were left; sixteen reads in flight are answered 429 at once.
-        for _ in 0..16 {
-            p.throttled("/subscriptions/s", Duration::from_millis(100));
-        }
-        let now = Instant::now();
-        let first = p.send_time("/subscriptions/s", now);
-        let second = p.send_time("/subscriptions/s", now);
-        let gap = second - first;
-        assert!(
-            gap > Duration::from_millis(50) && gap < Duration::from_millis(55),
-            "one read every 1/18.75 s, learnt once, not sixteen times: {gap:?}"
-        );
     }
 }
