@@ -4,6 +4,9 @@
 //!
 //! Run: cargo bench --bench evaluate   (release build; prints a small table)
 
+// Test and benchmark code may panic on what it sets up itself.
+#![allow(clippy::unwrap_used)]
+
 mod support;
 
 // The binary's allocator, so the numbers are the binary's.

@@ -10,6 +10,9 @@
 //!
 //! Run: cargo bench --bench live
 
+// Test and benchmark code may panic on what it sets up itself.
+#![allow(clippy::unwrap_used)]
+
 #[path = "../tests/common/fake_arm.rs"]
 mod fake_arm;
 
