@@ -48,7 +48,7 @@ fn the_release_builds_every_target_the_action_installs() {
         .iter()
         .map(|t| t["target"].as_str().unwrap())
         .collect();
-    let action = std::fs::read_to_string(root("action.yml")).unwrap();
+    let install = std::fs::read_to_string(root("scripts/install-action.sh")).unwrap();
     for target in [
         "x86_64-unknown-linux-musl",
         "aarch64-unknown-linux-musl",
@@ -57,7 +57,10 @@ fn the_release_builds_every_target_the_action_installs() {
         "x86_64-pc-windows-msvc",
     ] {
         assert!(targets.contains(&target), "release.yml lacks {target}");
-        assert!(action.contains(target), "action.yml lacks {target}");
+        assert!(
+            install.contains(target),
+            "the action's install script lacks {target}"
+        );
     }
 }
 
@@ -132,4 +135,157 @@ fn cargo_accepts_the_manifest_with_only_the_files_the_dockerfile_copies() {
         stderr.contains("no bin target named") && stderr.lines().any(|l| l.trim() == "amlsec"),
         "cargo refuses the Dockerfile's build context:\n{stderr}"
     );
+}
+
+/// A release as the workflow publishes it, served by a stand-in `gh` on PATH: each target's
+/// archive holding an `amlsec`, and SHA256SUMS.
+struct FakeRelease {
+    dir: std::path::PathBuf,
+    bin: std::path::PathBuf,
+}
+
+impl FakeRelease {
+    fn new(name: &str, tag: &str, tag_sha: &str) -> FakeRelease {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+        let _ = std::fs::remove_dir_all(&dir);
+        let assets = dir.join("assets");
+        let bin = dir.join("bin");
+        std::fs::create_dir_all(&assets).unwrap();
+        std::fs::create_dir_all(&bin).unwrap();
+        let stage = dir.join("stage");
+        std::fs::create_dir_all(&stage).unwrap();
+        std::fs::write(
+            stage.join("amlsec"),
+            "#!/bin/sh\necho amlsec-from-the-release\n",
+        )
+        .unwrap();
+        let mut sums = String::new();
+        for target in ["x86_64-unknown-linux-musl", "aarch64-apple-darwin"] {
+            let archive = format!("amlsec-{tag}-{target}.tar.gz");
+            let ok = std::process::Command::new("tar")
+                .arg("-czf")
+                .arg(assets.join(&archive))
+                .arg("-C")
+                .arg(&stage)
+                .arg("amlsec")
+                .status()
+                .unwrap();
+            assert!(ok.success());
+            let bytes = std::fs::read(assets.join(&archive)).unwrap();
+            let digest = <sha2::Sha256 as sha2::Digest>::digest(&bytes);
+            let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+            sums.push_str(&format!("{hex}  {archive}\n"));
+        }
+        std::fs::write(assets.join("SHA256SUMS"), sums).unwrap();
+        // `gh release download TAG ... --dir D ...` copies the assets; `gh api .../tags` lists
+        // the one tag and the commit it points at.
+        let gh = format!(
+            "#!/bin/bash\nset -e\nif [ \"$1\" = api ]; then\n  case \"$*\" in *{tag_sha}*) echo {tag} ;; esac\n  exit 0\nfi\nif [ \"$1 $2\" = \"release download\" ] && [ \"$3\" = \"{tag}\" ]; then\n  while [ $# -gt 0 ]; do [ \"$1\" = --dir ] && d=\"$2\"; shift; done\n  cp {assets}/* \"$d\"/\n  exit 0\nfi\necho \"release not found\" >&2\nexit 1\n",
+            assets = assets.display()
+        );
+        std::fs::write(bin.join("gh"), gh).unwrap();
+        std::process::Command::new("chmod")
+            .arg("+x")
+            .arg(bin.join("gh"))
+            .status()
+            .unwrap();
+        FakeRelease { dir, bin }
+    }
+
+    /// Runs the action's install script; the PATH holds `gh` and only the tools named.
+    fn install(&self, os: &str, arch: &str, version: &str, tools: &[&str]) -> std::process::Output {
+        for tool in tools {
+            let path = std::process::Command::new("sh")
+                .args(["-c", &format!("command -v {tool}")])
+                .output()
+                .unwrap();
+            let found = String::from_utf8(path.stdout).unwrap();
+            let _ = std::os::unix::fs::symlink(found.trim(), self.bin.join(tool));
+        }
+        let runner_temp = self.dir.join("runner");
+        std::fs::create_dir_all(&runner_temp).unwrap();
+        std::process::Command::new("/bin/bash")
+            .arg(root("scripts/install-action.sh"))
+            .env_clear()
+            .env("PATH", &self.bin)
+            .env("RUNNER_OS", os)
+            .env("RUNNER_ARCH", arch)
+            .env("RUNNER_TEMP", &runner_temp)
+            .env("GITHUB_PATH", self.dir.join("github_path"))
+            .env("VERSION", version)
+            .env("REPO", "owner/amlsec")
+            .output()
+            .unwrap()
+    }
+}
+
+#[test]
+fn the_action_installs_a_release_on_linux_and_macos_and_when_pinned_by_sha() {
+    const SHA: &str = "0123456789abcdef0123456789abcdef01234567";
+    let common = ["head", "mkdir", "grep", "tar", "gzip", "cp", "sed"];
+    let release = FakeRelease::new("action-linux", "v0.3.0", SHA);
+    let mut linux = common.to_vec();
+    linux.push("sha256sum");
+    let out = release.install("Linux", "X64", "v0.3.0", &linux);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let installed = release.dir.join("runner/amlsec/amlsec");
+    assert!(installed.exists(), "the binary is unpacked");
+    let path = std::fs::read_to_string(release.dir.join("github_path")).unwrap();
+    assert!(path.trim().ends_with("runner/amlsec"), "{path}");
+
+    // macOS has shasum, not sha256sum.
+    let release = FakeRelease::new("action-macos", "v0.3.0", SHA);
+    let mut macos = common.to_vec();
+    macos.push("shasum");
+    let out = release.install("macOS", "ARM64", "v0.3.0", &macos);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // Pinned by commit SHA: the release tag pointing at it is installed.
+    let release = FakeRelease::new("action-sha", "v0.3.0", SHA);
+    let out = release.install("Linux", "X64", SHA, &linux);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = release.install("Linux", "X64", &"f".repeat(40), &linux);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no release tag points at"));
+
+    // A tampered archive fails its checksum.
+    let release = FakeRelease::new("action-tampered", "v0.3.0", SHA);
+    std::fs::write(
+        release
+            .dir
+            .join("assets/amlsec-v0.3.0-x86_64-unknown-linux-musl.tar.gz"),
+        b"not the release",
+    )
+    .unwrap();
+    let out = release.install("Linux", "X64", "v0.3.0", &linux);
+    assert!(
+        !out.status.success(),
+        "a checksum mismatch stops the install"
+    );
+}
+
+#[test]
+fn the_action_leaves_level_and_fail_on_to_the_config_file_unless_given() {
+    let action = yaml("action.yml");
+    for input in ["level", "fail-on"] {
+        assert_eq!(action["inputs"][input]["default"], "", "{input}");
+    }
+    let text = std::fs::read_to_string(root("action.yml")).unwrap();
+    assert!(text.contains("[ -n \"$LEVEL\" ] && flags+=(--level \"$LEVEL\")"));
+    assert!(!text.contains("upload-sarif@v3"), "v3 is deprecated");
+    for input in ["exceptions", "baseline", "soft-fail"] {
+        assert!(action["inputs"][input].is_object(), "{input}");
+    }
 }
