@@ -31,6 +31,51 @@ impl Cloud {
         }
     }
 
+    /// What the template function `environment()` returns in this cloud (the values ARM
+    /// documents for its clouds; templates pick DNS zone names and endpoints from them).
+    pub fn environment(self) -> Value {
+        let (name, arm, login, storage, vault, sql, acr) = match self {
+            Cloud::Public => (
+                "AzureCloud",
+                "https://management.azure.com/",
+                "https://login.microsoftonline.com/",
+                "core.windows.net",
+                ".vault.azure.net",
+                ".database.windows.net",
+                ".azurecr.io",
+            ),
+            Cloud::UsGov => (
+                "AzureUSGovernment",
+                "https://management.usgovcloudapi.net/",
+                "https://login.microsoftonline.us/",
+                "core.usgovcloudapi.net",
+                ".vault.usgovcloudapi.net",
+                ".database.usgovcloudapi.net",
+                ".azurecr.us",
+            ),
+            Cloud::China => (
+                "AzureChinaCloud",
+                "https://management.chinacloudapi.cn/",
+                "https://login.chinacloudapi.cn/",
+                "core.chinacloudapi.cn",
+                ".vault.azure.cn",
+                ".database.chinacloudapi.cn",
+                ".azurecr.cn",
+            ),
+        };
+        json!({
+            "name": name,
+            "resourceManager": arm,
+            "authentication": {"loginEndpoint": login, "audiences": [arm], "tenant": "common", "identityProvider": "AAD"},
+            "suffixes": {
+                "storage": storage,
+                "keyvaultDns": vault,
+                "sqlServerHostname": sql,
+                "acrLoginServer": acr,
+            },
+        })
+    }
+
     pub fn scope(self) -> &'static str {
         match self {
             Cloud::Public => "https://management.azure.com/.default",

@@ -211,6 +211,7 @@ pub fn audit(
                 parameters_file.as_deref(),
                 &parameters,
                 scope.as_deref(),
+                request.cloud,
             )?;
             template_notices = t.notices;
             // The subjects the template deploys or adds to, judged as it would leave them.

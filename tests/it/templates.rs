@@ -64,6 +64,7 @@ fn the_vnet_quickstart_expands_into_the_documents_it_deploys() {
         ))),
         &[],
         None,
+        amlsec::cloud::Cloud::Public,
     )
     .unwrap();
     let docs = &t.documents;
@@ -252,6 +253,7 @@ fn symbolic_names_copy_loops_private_endpoints_and_nested_deployments() {
         None,
         &[STORAGE.to_string(), "prefix=\"[not an expression\"".into()],
         None,
+        amlsec::cloud::Cloud::Public,
     )
     .unwrap();
     // A parameter value is data: a leading `[` is not evaluated.
@@ -759,5 +761,37 @@ fn secure_parameters_are_never_printed() {
     assert!(
         stderr.contains("int()") && !stderr.contains(SECRET),
         "{stderr}"
+    );
+}
+
+#[test]
+fn bicep_module_parameters_and_environment_are_evaluated() {
+    // A module parameter as Bicep compiles an optional one: one expression whose value is the
+    // `{"value": ...}` object; and a zone named from environment(), as the AVM modules do.
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("templates");
+    std::fs::create_dir_all(&dir).unwrap();
+    let text = format!(
+        r#"{{{SCHEMA},
+ "parameters": {{"hbi": {{"type": "bool", "defaultValue": true}}, "zones": {{"type": "object", "defaultValue": {{"azurecloud": "privatelink.api.azureml.ms"}}}}}},
+ "resources": [
+  {{"type": "Microsoft.Network/privateDnsZones", "apiVersion": "2020-06-01", "name": "[parameters('zones')[toLower(environment().name)]]", "location": "global"}},
+  {{"type": "Microsoft.Network/privateDnsZones", "apiVersion": "2020-06-01", "name": "[format('privatelink.blob.{{0}}', environment().suffixes.storage)]", "location": "global"}},
+  {{"type": "Microsoft.Resources/deployments", "apiVersion": "2022-09-01", "name": "workspace",
+   "properties": {{"mode": "Incremental", "expressionEvaluationOptions": {{"scope": "inner"}},
+    "parameters": {{"hbiWorkspace": "[if(empty(parameters('hbi')), createObject('value', false()), createObject('value', parameters('hbi')))]"}},
+    "template": {{{SCHEMA}, "parameters": {{"hbiWorkspace": {{"type": "bool"}}}},
+     "resources": [{{"type": "Microsoft.MachineLearningServices/workspaces", "apiVersion": "2024-04-01", "name": "mlw-module", "location": "westeurope",
+       "properties": {{"hbiWorkspace": "[parameters('hbiWorkspace')]", "publicNetworkAccess": "Disabled"}}}}]}}}}}}
+ ]}}"#
+    );
+    let file = dir.join("bicep-module.json");
+    std::fs::write(&file, text).unwrap();
+    let (r, out) = report(&["--template", file.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("known only at deployment"), "{stderr}");
+    assert_eq!(
+        status(&r, "AML-DP-02"),
+        "pass",
+        "the module parameter is applied"
     );
 }

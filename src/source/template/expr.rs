@@ -42,6 +42,8 @@ pub trait Context {
     fn symbolic(&self, name: &str) -> Option<String>;
     /// An output of a nested deployment the template declares (by id or symbolic name).
     fn deployment_output(&self, deployment: &str, output: &str) -> Option<Outcome>;
+    /// What `environment()` returns: fixed by the cloud (`--cloud`).
+    fn environment(&self) -> Value;
 }
 
 /// A template string: an expression when it is `[...]` (and not `[[...`), else a literal.
@@ -871,8 +873,12 @@ fn call(name: &str, args: &[Expr], cx: &dyn Context) -> Outcome {
                 resource_path(&s[1], &s[2..])?
             )))
         }
+        "environment" => {
+            arity(0..=0)?;
+            Ok(cx.environment())
+        }
         "reference" | "listkeys" | "listsecrets" | "listaccountsas" | "listservicesas"
-        | "utcnow" | "newguid" | "environment" | "pickzones" | "managementgroup" => {
+        | "utcnow" | "newguid" | "pickzones" | "managementgroup" => {
             unknown(format!("{name}() is known only at deployment time"))
         }
         f if f.starts_with("list") => unknown(format!("{name}() is known only at deployment time")),
@@ -920,6 +926,9 @@ mod tests {
         }
         fn deployment_output(&self, deployment: &str, output: &str) -> Option<Outcome> {
             (deployment == "dep" && output == "id").then(|| Ok(json!("/x")))
+        }
+        fn environment(&self) -> Value {
+            crate::cloud::Cloud::Public.environment()
         }
     }
 

@@ -52,6 +52,7 @@ pub fn load(
     parameters_file: Option<&Path>,
     overrides: &[String],
     scope: Option<&str>,
+    cloud: crate::cloud::Cloud,
 ) -> Result<Template> {
     let file = path.display().to_string();
     let text = crate::input::read_text(path, FILE_LIMIT)?;
@@ -60,6 +61,7 @@ pub fn load(
         file: &file,
         text: text.as_bytes(),
         outputs: RefCell::new(HashMap::new()),
+        environment: cloud.environment(),
     };
     if !member(&root, "resources").is_some_and(|r| r.is_array() || r.is_object()) {
         return Err(here.error(&[], "not an ARM template: it has no `resources`"));
@@ -302,6 +304,8 @@ enum Own {
 struct Here<'t> {
     file: &'t str,
     text: &'t [u8],
+    /// What `environment()` returns: the cloud's.
+    environment: Value,
     outputs: RefCell<HashMap<String, HashMap<String, Outcome>>>,
 }
 
@@ -661,6 +665,9 @@ impl expr::Context for FrameView<'_, '_> {
     fn deployment_output(&self, deployment: &str, output: &str) -> Option<Outcome> {
         expr::Context::deployment_output(self.frame, deployment, output)
     }
+    fn environment(&self) -> Value {
+        self.frame.here.environment.clone()
+    }
 }
 
 fn copy_index(copies: &[(String, i64)], loop_name: Option<&str>) -> std::result::Result<i64, Eval> {
@@ -679,6 +686,9 @@ fn copy_index(copies: &[(String, i64)], loop_name: Option<&str>) -> std::result:
 }
 
 impl expr::Context for Frame<'_> {
+    fn environment(&self) -> Value {
+        self.here.environment.clone()
+    }
     fn parameter(&self, name: &str) -> Outcome {
         self.lazy("parameter", &self.params, name)
     }
@@ -1208,7 +1218,29 @@ impl Expansion<'_> {
                     &with(&params_at, Own::Key(name.clone())),
                     Own::Key("value".into()),
                 );
-                let v = match member(entry, "value").map(|v| view.value(v, &entry_at)) {
+                // Bicep writes an optional module parameter as one expression whose value is
+                // the `{"value": ...}` object: `[if(empty(..), createObject('value', ..), ..)]`.
+                let given = match entry {
+                    Value::String(_) => {
+                        let whole_at = with(&params_at, Own::Key(name.clone()));
+                        match view.value(entry, &whole_at) {
+                            Ok(object) => match member(&object, "value") {
+                                Some(v) => Some(Ok(v.clone())),
+                                None if member(&object, "reference").is_some() => {
+                                    Some(Err(Eval::Unknown(
+                                        "a Key Vault secret, read at deployment time".into(),
+                                    )))
+                                }
+                                None => Some(Err(Eval::Invalid(format!(
+                                    "parameter {name} is given as {object}, not an object with a `value`"
+                                )))),
+                            },
+                            Err(e) => Some(Err(e)),
+                        }
+                    }
+                    _ => member(entry, "value").map(|v| view.value(v, &entry_at)),
+                };
+                let v = match given {
                     Some(Ok(v)) => Given::Value(v),
                     Some(Err(Eval::Unknown(why))) => Given::Unknown(why),
                     Some(Err(Eval::Invalid(m))) => return Err(self.here.error(&entry_at, &m)),
