@@ -97,11 +97,22 @@ struct JsonResult<'a> {
     message: &'a str,
     resources: &'a [ResourceResult],
     remediation: Option<&'a str>,
+    /// The remediation with the names amlsec knows filled in, per failing resource.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    fixes: Vec<JsonFix<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    docs: Option<&'a str>,
     guidance: Option<&'a str>,
     references: &'a References,
     waiver: Option<&'a Waiver>,
     #[serde(skip_serializing_if = "Option::is_none")]
     answer: Option<&'a Answer>,
+}
+
+#[derive(Serialize)]
+struct JsonFix<'a> {
+    resource: &'a str,
+    command: String,
 }
 
 /// The categories of a workspace's results, in baseline order, with their summaries.
@@ -199,6 +210,19 @@ fn subject<'a>(w: &'a SubjectResult<'_>) -> JsonWorkspace<'a> {
                 message: &r.message,
                 resources: &r.resources,
                 remediation: r.control.remediation.as_deref(),
+                fixes: match r.control.remediation.as_deref() {
+                    Some(fix) => r
+                        .resources
+                        .iter()
+                        .filter(|x| x.status == Status::Fail)
+                        .map(|x| JsonFix {
+                            resource: &x.id,
+                            command: super::fix::fill(fix.trim(), &x.id, &w.id),
+                        })
+                        .collect(),
+                    None => Vec::new(),
+                },
+                docs: r.control.docs.as_deref(),
                 guidance: r.control.guidance.as_deref(),
                 references: &r.control.references,
                 waiver: r.waiver.as_deref(),

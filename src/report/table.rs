@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 use super::Report;
 use super::fix;
 use crate::audit::compliance::Compliance;
-use crate::audit::{ControlResult, Status, SubjectResult, Summary};
+use crate::audit::{ControlResult, ResourceResult, Status, SubjectResult, Summary};
 use crate::rules::Severity;
 
 /// How the terminal report is laid out.
@@ -581,25 +581,42 @@ fn finding(out: &mut String, w: &SubjectResult<'_>, r: &ControlResult<'_>, view:
             "             ",
         ));
     }
-    if let Some(fix) = &r.control.remediation {
+    // A resource a template declares is fixed in the template, at its line: an `az` command
+    // would name a resource that does not exist yet.
+    let in_template: Vec<&&ResourceResult> =
+        failed.iter().filter(|x| x.location.is_some()).collect();
+    if !in_template.is_empty() {
+        for res in in_template {
+            let wanted: Vec<String> = res
+                .evidence
+                .iter()
+                .filter_map(|e| Some(format!("{} must be {}", e.path, e.expected?)))
+                .collect();
+            let at = res
+                .location
+                .as_ref()
+                .map(|l| l.to_string())
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "           Fix in the template at {at}, {}: {}",
+                clip(super::short_id(&res.id), TEXT_CHARS),
+                clip(&wanted.join("; "), FIX_CHARS),
+            );
+        }
+    } else if let Some(fix) = &r.control.remediation {
+        // Printed whole on its own line: the terminal wraps it, so a copied command is the
+        // command, not pieces of it with indentation inside.
         let resource = failed.first().map_or(w.id.as_str(), |x| &*x.id);
         let filled = clip(&fix::fill(fix.trim(), resource, &w.id), FIX_CHARS);
-        out.push_str(&wrap(
-            &format!("Fix: {}", filled.replace('\n', " ")),
-            width,
-            "           ",
-            "                ",
-        ));
+        let _ = writeln!(out, "           Fix:");
+        for line in filled.lines() {
+            let _ = writeln!(out, "           {}", line.trim());
+        }
     }
     if let Some(docs) = &r.control.docs {
-        // A URL is never broken (terminals make it clickable only on one line): when it does
-        // not fit, the line names the command that prints it.
-        let line = format!("           Docs: {}", clip(docs, TEXT_CHARS));
-        if line.chars().count() <= width {
-            let _ = writeln!(out, "{line}");
-        } else {
-            let _ = writeln!(out, "           Docs: amlsec rules show {}", r.control.id);
-        }
+        // A URL is printed whole (a terminal makes it clickable only unbroken).
+        let _ = writeln!(out, "           Docs: {}", clip(docs, TEXT_CHARS));
     }
 }
 

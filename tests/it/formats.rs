@@ -1386,3 +1386,30 @@ fn sarif_keeps_a_finding_open_when_its_control_cannot_be_judged() {
         "same fingerprint"
     );
 }
+
+#[test]
+fn json_carries_the_filled_in_fix_and_the_docs_url() {
+    let report = json_report("default-workspace", &[]);
+    let dp06 = report["workspaces"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["control"] == "AML-DP-06")
+        .unwrap();
+    assert_eq!(
+        dp06["fixes"][0]["command"],
+        "az storage account update -g rg-ml-sandbox -n stquickstart --https-only true --min-tls-version TLS1_2"
+    );
+    assert!(
+        dp06["fixes"][0]["resource"]
+            .as_str()
+            .unwrap()
+            .ends_with("/storageAccounts/stquickstart")
+    );
+    assert!(
+        dp06["docs"]
+            .as_str()
+            .unwrap()
+            .starts_with("https://learn.microsoft.com/")
+    );
+}
