@@ -133,7 +133,7 @@ fn subject(h: &mut String, w: &crate::audit::SubjectResult<'_>) {
         "<table class=\"results\"><thead><tr><th>Control</th><th>Severity</th><th>Status</th>\
              <th>Resources and evidence</th><th>Fix or question</th></tr></thead><tbody>\n",
     );
-    for r in &w.results {
+    for r in super::by_attention(&w.results) {
         row(h, r, &w.id);
     }
     h.push_str("</tbody></table></section>\n");
@@ -149,11 +149,16 @@ fn filters(h: &mut String) {
         );
     }
     h.push_str("</fieldset><fieldset><legend>Status</legend>");
+    // What needs someone first: the rest is a click away.
     for status in Status::ALL {
         let name = status.as_str();
+        let checked = match status {
+            Status::Fail | Status::Error | Status::Waived | Status::Unknown => " checked",
+            _ => "",
+        };
         let _ = write!(
             h,
-            "<label><input type=\"checkbox\" name=\"status\" value=\"{name}\" checked> {}</label>",
+            "<label><input type=\"checkbox\" name=\"status\" value=\"{name}\"{checked}> {}</label>",
             name.replace('_', " ")
         );
     }

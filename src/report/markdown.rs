@@ -150,9 +150,8 @@ fn subject(md: &mut String, w: &crate::audit::SubjectResult<'_>, level: &str) {
             score(&c)
         );
     }
-    let findings: Vec<_> = w
-        .results
-        .iter()
+    let findings: Vec<_> = super::by_attention(&w.results)
+        .into_iter()
         .filter(|r| matches!(r.status, Status::Fail | Status::Error | Status::Unknown))
         .collect();
     if !findings.is_empty() {

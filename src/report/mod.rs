@@ -214,6 +214,32 @@ pub fn write(
     std::io::Write::flush(&mut out)
 }
 
+/// A subject's results in the order a reader acts on them, as the terminal lists them: what
+/// fails first, then what could not be judged, waived, manual, passing and not applicable; most
+/// severe first within each; by id last.
+pub(crate) fn by_attention<'a, 'r>(
+    results: &'a [crate::audit::ControlResult<'r>],
+) -> Vec<&'a crate::audit::ControlResult<'r>> {
+    use crate::audit::Status;
+    let rank = |s: Status| match s {
+        Status::Fail => 0,
+        Status::Error => 1,
+        Status::Unknown => 2,
+        Status::Waived => 3,
+        Status::Manual => 4,
+        Status::Pass => 5,
+        Status::NotApplicable => 6,
+    };
+    let mut ordered: Vec<_> = results.iter().collect();
+    ordered.sort_by(|a, b| {
+        rank(a.status)
+            .cmp(&rank(b.status))
+            .then(b.control.severity.cmp(&a.control.severity))
+            .then(a.control.id.cmp(&b.control.id))
+    });
+    ordered
+}
+
 /// The default size limit: GitHub's step summary takes at most 1 MiB.
 pub const MARKDOWN_LIMIT: usize = 1 << 20;
 

@@ -114,7 +114,18 @@ fn the_page_renders_filters_and_prints_in_a_real_browser() {
             .count()
     };
 
-    let all = shown(&chromium(&page, "", &["--dump-dom"]));
+    // By default what needs someone: failures, errors, waivers and unknowns.
+    let every_severity = ["critical", "high", "medium", "low"];
+    let default = shown(&chromium(&page, "", &["--dump-dom"]));
+    assert_eq!(
+        default,
+        count(&every_severity, &["fail", "error", "waived", "unknown"])
+    );
+    let all = shown(&chromium(
+        &page,
+        "#status=fail,error,waived,unknown,manual,pass,not_applicable",
+        &["--dump-dom"],
+    ));
     assert_eq!(all, results.len());
     let high_fail = shown(&chromium(
         &page,
