@@ -317,7 +317,11 @@ pub fn audit(
         ..report::View::plain()
     };
     for (format, path) in request.outputs {
-        std::fs::File::create(&path)
+        // A report's folder is made when missing (`amlsec init` suggests `reports/...`).
+        let folder = path.parent().filter(|p| !p.as_os_str().is_empty());
+        folder
+            .map_or(Ok(()), std::fs::create_dir_all)
+            .and_then(|()| std::fs::File::create(&path))
             .and_then(|mut file| {
                 if format == report::Format::Csv {
                     std::io::Write::write_all(&mut file, report::CSV_BOM.as_bytes())?;

@@ -759,7 +759,8 @@ fn a_settings_file_is_read_from_the_working_directory_and_flags_override_it() {
         "level: 2\nskip: [AML-NS-01]\nfail-on: critical\nformat: json\noutputs: [out/report.json]\ncompliance: cis\n",
     )
     .unwrap();
-    std::fs::create_dir_all(dir.join("out")).unwrap();
+    // The outputs' folder is made when missing, as `amlsec init` suggests `reports/...`.
+    let _ = std::fs::remove_dir_all(dir.join("out"));
     let out = run(&[]).output().unwrap();
     assert_eq!(out.status.code(), Some(0), "fail-on critical from the file");
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
