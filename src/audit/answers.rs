@@ -79,14 +79,17 @@ impl Answers {
         if text.trim().is_empty() {
             return Ok(Answers::default());
         }
-        let raw: Vec<Spanned<RawAnswer>> = serde_saphyr::from_str_with_options(
-            text,
-            serde_saphyr::options! { strict_booleans: true },
+        // A file of comments only (the template as written) answers nothing.
+        let raw: Vec<Spanned<RawAnswer>> = serde_saphyr::from_str_with_options::<
+            Option<Vec<Spanned<RawAnswer>>>,
+        >(
+            text, serde_saphyr::options! { strict_booleans: true }
         )
         .map_err(|e| {
             let (line, column) = e.location().map_or((0, 0), |l| (l.line(), l.column()));
             Error::Answers(vec![at(line, column, crate::input::yaml_message(&e))])
-        })?;
+        })?
+        .unwrap_or_default();
         let mut entries = Vec::new();
         let mut problems = Vec::new();
         for spanned in raw {
@@ -278,9 +281,11 @@ fn verdict_text(v: Verdict) -> &'static str {
 /// guidance above it.
 pub fn template(controls: &[Control], today: Date) -> String {
     let mut out = String::from(
-        "# Answers to amlsec's manual controls: fill in each entry, or delete the ones you do not\n\
-         # answer yet. verdict: met | partly | not met. An answer holds at most a year; `workspace`\n\
-         # (a workspace id, `*` globs allowed) limits it to some workspaces.\n",
+        "# Answers to amlsec's manual controls. Each entry is commented out, so the file loads\n\
+         # as it is and answers nothing yet: remove the `# ` before `- control:` and before the\n\
+         # fields under it, and fill them in. verdict: met | partly | not met. An answer holds at\n\
+         # most a year; `workspace` (a workspace id, `*` globs allowed) limits it to some\n\
+         # workspaces.\n",
     );
     for c in controls.iter().filter(|c| c.mode == Mode::Manual) {
         out.push_str(&format!("\n# {} · {}\n", c.id, c.title));
@@ -288,7 +293,7 @@ pub fn template(controls: &[Control], today: Date) -> String {
             out.push_str(&format!("#   {line}\n"));
         }
         out.push_str(&format!(
-            "- control: {}\n  workspace: '*'\n  verdict: partly\n  answer: ''\n  evidence: []\n  answeredBy: ''\n  answeredOn: {today}\n  expires: {}\n",
+            "# - control: {}\n#   workspace: '*'\n#   verdict: partly\n#   answer: ''\n#   evidence: []\n#   answeredBy: ''\n#   answeredOn: {today}\n#   expires: {}\n",
             c.id,
             today.plus_one_year()
         ));

@@ -1124,6 +1124,19 @@ fn answers_turn_manual_controls_into_verdicts_with_the_answer_as_evidence() {
     let manual = template.matches("- control: ").count();
     assert_eq!(manual, 21, "every manual control of the baseline");
     assert!(template.contains("# AML-PA-05 · ") && template.contains("#   - "));
+    // As written, the template loads and answers nothing.
+    let as_written = scratch("answers-template.yaml", &template);
+    amlsec()
+        .args([
+            "audit",
+            "--snapshot",
+            &example("default-workspace"),
+            "--answers",
+        ])
+        .arg(&as_written)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("answer for").not());
 
     let today = date_in(0);
     let answers = scratch(
