@@ -225,16 +225,10 @@ pub fn validated(set: &super::RuleSet) -> String {
 /// the facts derived from it.
 pub fn targets() -> String {
     use crate::graph::{Arg, Find, LINKS};
-    // Type names and api-versions are looked up, not read: they are never broken across lines.
-    let mut t = comfy_table::Table::new();
-    t.load_style(comfy_table::presets::UTF8_FULL_CONDENSED);
-    t.set_header(vec![
-        "Target",
-        "Found from",
-        "How",
-        "Reads (type@api-version)",
-        "Facts (amlsec.*)",
-    ]);
+    // One block per target, its lines wrapped at the terminal's width; type names and
+    // api-versions are looked up, not read, so each stands whole on its own line.
+    let width = crate::terminal::terminal_width();
+    let mut out = String::new();
     for link in LINKS {
         let name = match link.arg {
             Arg::None => link.name.to_string(),
@@ -362,7 +356,47 @@ pub fn targets() -> String {
             })
             .collect::<Vec<_>>()
             .join("\n");
-        t.add_row(vec![name, from, how, reads, facts]);
+        out.push_str(&name.replace('\n', " "));
+        out.push('\n');
+        for (label, value) in [
+            ("found from", from),
+            ("how", how),
+            ("reads", reads),
+            ("facts (amlsec.*)", facts),
+        ] {
+            for (i, line) in value.lines().filter(|l| !l.is_empty()).enumerate() {
+                let head = if i == 0 {
+                    format!("  {label}: ")
+                } else {
+                    "    ".to_string()
+                };
+                out.push_str(&wrap_words(line, width, &head, "      "));
+            }
+        }
+        out.push('\n');
     }
-    format!("{t}\n{} targets\n", LINKS.len())
+    format!("{out}{} targets\n", LINKS.len())
+}
+
+/// `text` after `first`, wrapped at `width` between words, continued after `rest`.
+fn wrap_words(text: &str, width: usize, first: &str, rest: &str) -> String {
+    let mut out = String::new();
+    let mut line = first.to_string();
+    let mut empty = true;
+    for word in text.split_whitespace() {
+        if !empty && line.chars().count() + 1 + word.chars().count() > width {
+            out.push_str(line.trim_end());
+            out.push('\n');
+            line = rest.to_string();
+            empty = true;
+        }
+        if !empty {
+            line.push(' ');
+        }
+        line.push_str(word);
+        empty = false;
+    }
+    out.push_str(line.trim_end());
+    out.push('\n');
+    out
 }

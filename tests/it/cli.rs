@@ -698,6 +698,13 @@ fn rules_targets_lists_the_link_graph() {
     ] {
         assert!(text.contains(expected), "{expected}");
     }
+    // Fits the terminal (COLUMNS=100 here) but for single names that cannot be broken.
+    for line in text.lines() {
+        assert!(
+            line.chars().count() <= 100 || !line.trim().contains(' '),
+            "wider than 100: {line}"
+        );
+    }
 }
 
 #[test]
@@ -1000,4 +1007,17 @@ fn an_unreadable_workspace_is_one_error_block_not_one_per_control() {
         "{} lines",
         table.lines().count()
     );
+}
+
+#[test]
+fn help_is_wrapped_at_the_terminal_width() {
+    let out = cargo_bin_cmd!("amlsec")
+        .env("COLUMNS", "80")
+        .args(["audit", "--help"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    for line in text.lines() {
+        assert!(line.chars().count() <= 80, "wider than 80: {line}");
+    }
 }
