@@ -63,14 +63,20 @@ fn fill_from(text: &str, id: &str) -> String {
             replace("<zoneRg>", rg);
         }
     }
-    // Type/name pairs after the provider namespace: fill each one's placeholders.
-    if let Some(p) = segs
+    // Type/name pairs after each provider namespace: fill each one's placeholders. An
+    // extension's id names its parent first (`{vault}/providers/Microsoft.Insights/...`), so
+    // the vault's `<kvId>` is filled from a failing diagnostic-settings list too.
+    let providers: Vec<usize> = segs
         .iter()
-        .rposition(|s| s.eq_ignore_ascii_case("providers"))
-    {
+        .enumerate()
+        .filter(|(_, s)| s.eq_ignore_ascii_case("providers"))
+        .map(|(i, _)| i)
+        .collect();
+    for (n, &p) in providers.iter().enumerate() {
+        let end = providers.get(n + 1).copied().unwrap_or(segs.len());
         let namespace = segs.get(p + 1).unwrap_or(&"").to_ascii_lowercase();
         let mut at = p + 2;
-        while at + 1 < segs.len() {
+        while at + 1 < end {
             let (kind, name) = (segs[at].to_ascii_lowercase(), segs[at + 1]);
             if let Some((_, _, by_name, by_id)) = NAMES
                 .iter()
@@ -90,6 +96,20 @@ mod tests {
     use super::fill;
 
     const WS: &str = "/subscriptions/s/resourceGroups/rg-ml/providers/Microsoft.MachineLearningServices/workspaces/mlw";
+
+    #[test]
+    fn an_extension_fills_its_parents_placeholders() {
+        let kv = "/subscriptions/s/resourceGroups/rg-ml/providers/Microsoft.KeyVault/vaults/kv1";
+        let diagnostics = format!("{kv}/providers/Microsoft.Insights/diagnosticSettings");
+        assert_eq!(
+            fill(
+                "az monitor diagnostic-settings create --resource <kvId> -n a",
+                &diagnostics,
+                WS
+            ),
+            format!("az monitor diagnostic-settings create --resource {kv} -n a")
+        );
+    }
 
     #[test]
     fn known_names_are_filled_in_and_unknown_ones_left() {
