@@ -178,6 +178,7 @@ pub fn to_table(report: &Report<'_>, view: &View) -> String {
         out.push_str(&wrap(&paint(&line, "31", view.color), view.width, "", "  "));
         out.push('\n');
     }
+    let shared = Shared::of(report);
     let sections = report.sections(false);
     for (kind, subjects) in &sections {
         // The first kind needs no heading unless another follows it.
@@ -185,7 +186,7 @@ pub fn to_table(report: &Report<'_>, view: &View) -> String {
             let _ = writeln!(out, "{}\n", paint(kind.heading, "1;4", view.color));
         }
         for w in subjects {
-            workspace(&mut out, w, view);
+            workspace(&mut out, w, view, &shared);
         }
     }
     if let Some(c) = &report.compliance {
@@ -309,7 +310,49 @@ fn overview(out: &mut String, report: &Report<'_>, view: &View) {
     out.push('\n');
 }
 
-fn workspace(out: &mut String, w: &SubjectResult<'_>, view: &View) {
+/// Failures several subjects share (a hub's Key Vault fails for the hub and each of its
+/// projects): each is shown under the first subject that has it, and named once elsewhere.
+struct Shared<'a> {
+    /// (control, resource key) -> the ids of the subjects it fails for, in report order.
+    holders: std::collections::HashMap<(&'a str, String), Vec<&'a str>>,
+}
+
+impl<'a> Shared<'a> {
+    fn of(report: &'a Report<'_>) -> Shared<'a> {
+        let mut holders: std::collections::HashMap<(&'a str, String), Vec<&'a str>> =
+            std::collections::HashMap::new();
+        for (_, subjects) in report.sections(false) {
+            for w in subjects {
+                for r in &w.results {
+                    for res in r.resources.iter().filter(|x| x.status == Status::Fail) {
+                        holders
+                            .entry((r.control.id.as_str(), crate::arm_id::key(&res.id)))
+                            .or_default()
+                            .push(w.id.as_str());
+                    }
+                }
+            }
+        }
+        Shared { holders }
+    }
+
+    /// The subjects a failure is shared with, when this subject is the first to show it.
+    fn others(&self, control: &str, resource: &str, subject: &str) -> usize {
+        self.holders
+            .get(&(control, crate::arm_id::key(resource)))
+            .filter(|h| h.first() == Some(&subject))
+            .map_or(0, |h| h.len() - 1)
+    }
+
+    /// Whether an earlier subject shows this failure already.
+    fn shown_before(&self, control: &str, resource: &str, subject: &str) -> bool {
+        self.holders
+            .get(&(control, crate::arm_id::key(resource)))
+            .is_some_and(|h| h.first().is_some_and(|first| *first != subject))
+    }
+}
+
+fn workspace(out: &mut String, w: &SubjectResult<'_>, view: &View, shared: &Shared<'_>) {
     let (width, color) = (view.width, view.color);
     let s = Summary::of(&w.results);
     let unknown = if s.unknown > 0 {
@@ -360,8 +403,29 @@ fn workspace(out: &mut String, w: &SubjectResult<'_>, view: &View) {
             "\n  {}, most severe first:",
             plural(failing.len(), "control fails", "controls fail")
         );
-        for r in failing {
-            finding(out, w, r, view);
+        // A failure an earlier subject (the hub) shows already is named, not repeated.
+        let (repeated, own): (Vec<_>, Vec<_>) = failing.into_iter().partition(|r| {
+            r.resources
+                .iter()
+                .filter(|x| x.status == Status::Fail)
+                .all(|x| shared.shown_before(&r.control.id, &x.id, &w.id))
+        });
+        for r in own {
+            finding(out, w, r, view, shared);
+        }
+        if !repeated.is_empty() {
+            let ids: Vec<&str> = repeated.iter().map(|r| r.control.id.as_str()).collect();
+            out.push('\n');
+            out.push_str(&wrap(
+                &format!(
+                    "{} on resources shown above, under the subject they belong to: {}",
+                    plural(ids.len(), "failure", "failures"),
+                    ids.join(" ")
+                ),
+                width,
+                "  ",
+                "    ",
+            ));
         }
     }
     let waived = listed(Status::Waived);
@@ -527,7 +591,13 @@ fn control_line(out: &mut String, r: &ControlResult<'_>, view: &View) {
     let _ = write!(out, "{head}{}", &title[indent.len()..]);
 }
 
-fn finding(out: &mut String, w: &SubjectResult<'_>, r: &ControlResult<'_>, view: &View) {
+fn finding(
+    out: &mut String,
+    w: &SubjectResult<'_>,
+    r: &ControlResult<'_>,
+    view: &View,
+    shared: &Shared<'_>,
+) {
     let width = view.width;
     out.push('\n');
     control_line(out, r, view);
@@ -544,6 +614,11 @@ fn finding(out: &mut String, w: &SubjectResult<'_>, r: &ControlResult<'_>, view:
             .unwrap_or_default();
         if res.is_new() {
             declared.push_str(" · NEW since the baseline");
+        }
+        match shared.others(&r.control.id, &res.id, &w.id) {
+            0 => {}
+            1 => declared.push_str(" · shared by 1 more subject"),
+            n => declared.push_str(&format!(" · shared by {n} more subjects")),
         }
         out.push_str(&wrap(
             &clip(

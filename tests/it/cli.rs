@@ -1021,3 +1021,16 @@ fn help_is_wrapped_at_the_terminal_width() {
         assert!(line.chars().count() <= 80, "wider than 80: {line}");
     }
 }
+
+#[test]
+fn a_hubs_findings_are_shown_once_and_named_for_its_projects() {
+    let out = amlsec()
+        .args(["audit", "--snapshot", HUB])
+        .output()
+        .unwrap();
+    let table = String::from_utf8_lossy(&out.stdout);
+    // The hub's Key Vault fails AML-BR-04 for the hub and its project: one finding.
+    assert_eq!(table.matches("  MEDIUM   AML-BR-04").count(), 1, "{table}");
+    assert!(table.contains("vaults/kv-hub · shared by 1 more subject"));
+    assert!(table.contains("on resources shown above, under the subject they belong to:"));
+}
