@@ -1303,3 +1303,61 @@ fn reads_are_paced_per_subscription_under_throttling() {
         "{throttled} of {requests} requests were throttled"
     );
 }
+
+#[test]
+fn the_azure_clis_default_subscription_is_used_when_none_is_given() {
+    // A stand-in `az` answering `az account show --query id -o tsv` as the real one does.
+    let bin = Path::new(env!("CARGO_TARGET_TMPDIR")).join("fake-az");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::fs::write(
+        bin.join("az"),
+        "#!/bin/sh\n[ \"$1 $2\" = \"account show\" ] && echo 5b1c8a3e-0d4f-4c7e-9a61-2f3e4d5c6b7a\n",
+    )
+    .unwrap();
+    std::process::Command::new("chmod")
+        .arg("+x")
+        .arg(bin.join("az"))
+        .status()
+        .unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let fake = server("hub-and-project", 50, vec![]);
+    let out = amlsec()
+        .env("PATH", &path)
+        .args([
+            "audit",
+            "--arm-endpoint",
+            &fake.endpoint(),
+            "--auth",
+            "token",
+        ])
+        .args(["--format", "json", "--resource-group", "rg-ml-hub"])
+        .output()
+        .unwrap();
+    let report = results(&out.stdout);
+    assert_eq!(
+        report["workspaces"].as_array().unwrap().len(),
+        2,
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Without az (or signed out), the error says all three ways.
+    let empty = Path::new(env!("CARGO_TARGET_TMPDIR")).join("no-az");
+    std::fs::create_dir_all(&empty).unwrap();
+    amlsec()
+        .env("PATH", &empty)
+        .args([
+            "audit",
+            "--arm-endpoint",
+            &fake.endpoint(),
+            "--auth",
+            "token",
+        ])
+        .args(["--resource-group", "rg-ml-hub"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("az account show"));
+}

@@ -107,7 +107,8 @@ pub struct SourceArgs {
     #[arg(long, value_name = "RG")]
     pub resource_group: Option<String>,
     /// Every workspace of these subscriptions (repeatable or comma-separated); otherwise the
-    /// subscription of --resource-group. Defaults to AZURE_SUBSCRIPTION_ID.
+    /// subscription of --resource-group. Defaults to AZURE_SUBSCRIPTION_ID, else `az account
+    /// show`'s.
     #[arg(long, value_name = "SUB", value_delimiter = ',')]
     pub subscription: Vec<String>,
     /// An AML registry (full ARM id; repeatable or comma-separated), audited besides the
@@ -557,15 +558,33 @@ fn subscriptions(source: &SourceArgs) -> Vec<String> {
     subs
 }
 
-/// The one subscription a flag (`what`) needs.
+/// The one subscription a flag (`what`) needs: `--subscription`, else AZURE_SUBSCRIPTION_ID,
+/// else the Azure CLI's default (`az account show`), as `az` itself would use.
 fn one_subscription(subs: &[String], what: &str) -> Result<String> {
     match subs {
         [one] => Ok(one.clone()),
-        [] => Err(Error::Usage(format!(
-            "{what} needs --subscription (or AZURE_SUBSCRIPTION_ID)"
-        ))),
+        [] => cli_default_subscription().ok_or_else(|| {
+            Error::Usage(format!(
+                "{what} needs --subscription (or AZURE_SUBSCRIPTION_ID, or a default subscription in `az account show`)"
+            ))
+        }),
         _ => Err(Error::Usage(format!("{what} takes one --subscription"))),
     }
+}
+
+/// The Azure CLI's default subscription, when `az` is installed and signed in.
+fn cli_default_subscription() -> Option<String> {
+    let out = std::process::Command::new("az")
+        .args(["account", "show", "--query", "id", "-o", "tsv"])
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    let id = String::from_utf8(out.stdout).ok()?;
+    let id = id.trim();
+    let plausible =
+        !id.is_empty() && id.len() <= 64 && id.chars().all(|c| c.is_ascii_hexdigit() || c == '-');
+    (out.status.success() && plausible).then(|| subscription_scope(id))
 }
 
 pub fn selector(source: &SourceArgs) -> Result<Selector> {
