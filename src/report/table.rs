@@ -189,6 +189,9 @@ pub fn to_table(report: &Report<'_>, view: &View) -> String {
             workspace(&mut out, w, view, &shared);
         }
     }
+    if report.subjects.len() > 1 {
+        by_control(&mut out, report, view);
+    }
     if let Some(c) = &report.compliance {
         compliance(&mut out, c, view);
     }
@@ -306,6 +309,58 @@ fn overview(out: &mut String, report: &Report<'_>, view: &View) {
             s.error,
             s.manual
         );
+    }
+    out.push('\n');
+}
+
+/// One line per failing control across the estate, with its failing resources (each once,
+/// however many subjects share it): what to fix, whoever owns it.
+fn by_control(out: &mut String, report: &Report<'_>, view: &View) {
+    let mut controls: Vec<(&crate::rules::Control, Vec<&str>)> = Vec::new();
+    for w in &report.subjects {
+        for r in w.results.iter().filter(|r| r.status == Status::Fail) {
+            let at = match controls.iter().position(|(c, _)| c.id == r.control.id) {
+                Some(at) => at,
+                None => {
+                    controls.push((r.control, Vec::new()));
+                    controls.len() - 1
+                }
+            };
+            for res in r.resources.iter().filter(|x| x.status == Status::Fail) {
+                let id = super::short_id(&res.id);
+                if !controls[at].1.contains(&id) {
+                    controls[at].1.push(id);
+                }
+            }
+        }
+    }
+    if controls.is_empty() {
+        return;
+    }
+    controls.sort_by(|a, b| b.0.severity.cmp(&a.0.severity).then(a.0.id.cmp(&b.0.id)));
+    let _ = writeln!(
+        out,
+        "{}\n",
+        paint("By control, across the estate", "1;4", view.color)
+    );
+    for (control, resources) in controls {
+        const SHOWN: usize = 4;
+        let mut names: Vec<&str> = resources.iter().take(SHOWN).copied().collect();
+        let more = resources.len().saturating_sub(SHOWN);
+        let more = if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        };
+        names.sort_unstable();
+        let line = format!(
+            "{} {}  {}: {}{more}",
+            severity(control.severity, false),
+            control.id,
+            plural(resources.len(), "resource", "resources"),
+            clip(&names.join(", "), TEXT_CHARS)
+        );
+        out.push_str(&wrap(&line, view.width, "  ", "             "));
     }
     out.push('\n');
 }

@@ -1033,4 +1033,8 @@ fn a_hubs_findings_are_shown_once_and_named_for_its_projects() {
     assert_eq!(table.matches("  MEDIUM   AML-BR-04").count(), 1, "{table}");
     assert!(table.contains("vaults/kv-hub · shared by 1 more subject"));
     assert!(table.contains("on resources shown above, under the subject they belong to:"));
+    // An estate of several subjects ends with one line per failing control.
+    let (_, by_control) = table.split_once("By control, across the estate").unwrap();
+    assert_eq!(by_control.matches("AML-BR-04").count(), 1);
+    assert!(by_control.contains("AML-BR-04 1 resource: vaults/kv-hub"));
 }
