@@ -1,6 +1,6 @@
-//! Property test of the two parsers users feed by hand: random mutations of the bundled
-//! snapshots and rule files never panic, and end either in a report (exit 0, 1 or 3) or in an
-//! input error (exit 2). Deterministic; `AMLSEC_FUZZ_SEED` and `AMLSEC_FUZZ_CASES` explore more.
+//! Property test of the parsers users feed by hand: random mutations of the bundled snapshots
+//! and rule files never panic, and end either in a report (exit 0, 1 or 3) or in an input
+//! error (exit 2); random template expressions are values or errors, never panics. Deterministic; `AMLSEC_FUZZ_SEED` and `AMLSEC_FUZZ_CASES` explore more.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
@@ -222,4 +222,121 @@ fn mutated_rule_files_never_panic() {
         loaded > 0 && rejected > 0,
         "{loaded} loaded, {rejected} rejected"
     );
+}
+
+/// A random template expression from the functions ARM templates use, with random
+/// arguments, accessors and stray tokens.
+fn expression(rng: &mut Rng, depth: usize) -> String {
+    const FUNCTIONS: &[&str] = &[
+        "concat",
+        "format",
+        "toLower",
+        "toUpper",
+        "trim",
+        "replace",
+        "split",
+        "join",
+        "length",
+        "substring",
+        "padLeft",
+        "string",
+        "int",
+        "bool",
+        "json",
+        "base64",
+        "if",
+        "equals",
+        "not",
+        "and",
+        "or",
+        "empty",
+        "union",
+        "intersection",
+        "createObject",
+        "createArray",
+        "first",
+        "last",
+        "skip",
+        "take",
+        "contains",
+        "indexOf",
+        "range",
+        "min",
+        "max",
+        "add",
+        "sub",
+        "mul",
+        "div",
+        "mod",
+        "uniqueString",
+        "guid",
+        "resourceId",
+        "environment",
+        "resourceGroup",
+        "subscription",
+        "parameters",
+        "variables",
+        "coalesce",
+        "startsWith",
+        "endsWith",
+        "uri",
+        "dataUri",
+        "items",
+        "reference",
+        "nope",
+    ];
+    let literal = |rng: &mut Rng| match rng.below(7) {
+        0 => "'a'".to_string(),
+        1 => format!("{}", rng.below(10_000) as i64 - 5_000),
+        2 => "true".to_string(),
+        3 => "'p'".to_string(),
+        4 => "'x,y'".to_string(),
+        5 => "9223372036854775807".to_string(),
+        _ => "''".to_string(),
+    };
+    let mut e = if depth == 0 || rng.below(3) == 0 {
+        literal(rng)
+    } else {
+        let f = FUNCTIONS[rng.below(FUNCTIONS.len())];
+        let args: Vec<String> = (0..rng.below(4))
+            .map(|_| expression(rng, depth - 1))
+            .collect();
+        format!("{f}({})", args.join(", "))
+    };
+    for _ in 0..rng.below(3) {
+        match rng.below(3) {
+            0 => e.push_str(".name"),
+            1 => e.push_str(&format!("[{}]", rng.below(3))),
+            _ => e.push_str(["(", ")", ",", "'", "["][rng.below(5)]),
+        }
+    }
+    e
+}
+
+#[test]
+fn random_template_expressions_are_errors_or_values_never_panics() {
+    let mut rng = Rng(seed());
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("fuzz-expr");
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("template.json");
+    for case in 0..cases(400) {
+        let e = expression(&mut rng, 4);
+        let template = serde_json::json!({
+            "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+            "parameters": {"p": {"type": "string", "defaultValue": "v"}},
+            "variables": {"v": "[createArray(1, 2)]"},
+            "resources": [{
+                "type": "Microsoft.MachineLearningServices/workspaces",
+                "apiVersion": "2024-04-01",
+                "name": "mlw",
+                "location": "westeurope",
+                "properties": {"description": format!("[{e}]"), "friendlyName": format!("[{e}]")}
+            }]
+        });
+        std::fs::write(&file, template.to_string()).unwrap();
+        let outcome = catch_unwind(AssertUnwindSafe(|| {
+            amlsec::source::template::load(&file, None, &[], None, Cloud::Public).map(|_| ())
+        }));
+        assert!(outcome.is_ok(), "case {case}: `[{e}]` panicked");
+    }
 }
