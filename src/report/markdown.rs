@@ -114,19 +114,50 @@ fn full(report: &Report<'_>) -> String {
     let sections = report.sections(false);
     // With more than one kind, each kind gets a heading and its subjects go one level down.
     let level = if sections.len() > 1 { "####" } else { "###" };
+    // Failures a hub shares with its projects are listed under the first subject only.
+    let mut shown: std::collections::HashSet<(String, String)> = Default::default();
     for (kind, subjects) in &sections {
         if sections.len() > 1 {
             let _ = writeln!(md, "### {}\n", kind.heading);
         }
         for w in subjects {
-            subject(&mut md, w, level);
+            subject(&mut md, w, level, &mut shown);
         }
+    }
+    if report.subjects.len() > 1 {
+        by_control(&mut md, report);
     }
     md
 }
 
+/// One row per failing control across the estate, with its failing resources.
+fn by_control(md: &mut String, report: &Report<'_>) {
+    let controls = super::failures_by_control(report);
+    if controls.is_empty() {
+        return;
+    }
+    md.push_str("### By control, across the estate\n\n| Control | Severity | Failing resources |\n|---|---|---|\n");
+    for (control, resources) in controls {
+        let names: Vec<String> = resources.iter().map(|r| format!("`{r}`")).collect();
+        let _ = writeln!(
+            md,
+            "| **{}** {} | {} | {} |",
+            control.id,
+            cell(&control.title),
+            control.severity.as_str(),
+            names.join(", ")
+        );
+    }
+    md.push('\n');
+}
+
 /// One audited subject: its category table, findings, waivers and manual questions.
-fn subject(md: &mut String, w: &crate::audit::SubjectResult<'_>, level: &str) {
+fn subject(
+    md: &mut String,
+    w: &crate::audit::SubjectResult<'_>,
+    level: &str,
+    shown: &mut std::collections::HashSet<(String, String)>,
+) {
     let _ = writeln!(
         md,
         "{level} {} ({})\n",
@@ -154,10 +185,23 @@ fn subject(md: &mut String, w: &crate::audit::SubjectResult<'_>, level: &str) {
         .into_iter()
         .filter(|r| matches!(r.status, Status::Fail | Status::Error | Status::Unknown))
         .collect();
+    let mut repeated = 0;
     if !findings.is_empty() {
         md.push_str("\n| Control | Severity | Status | Resource | Evidence | Fix |\n|---|---|---|---|---|---|\n");
         for r in findings {
-            let bad: Vec<_> = r.findings().collect();
+            let all: Vec<_> = r.findings().collect();
+            let mut bad = Vec::new();
+            for res in all.iter().copied() {
+                let key = (r.control.id.clone(), crate::arm_id::key(&res.id));
+                if res.status == Status::Fail && !shown.insert(key) {
+                    repeated += 1;
+                } else {
+                    bad.push(res);
+                }
+            }
+            if bad.is_empty() && !all.is_empty() {
+                continue;
+            }
             // The fix with the names of the resource it is for, as the table and HTML give it.
             let fix = |resource: &str| {
                 let remediation = r.control.remediation.as_deref().unwrap_or("").trim();
@@ -202,6 +246,12 @@ fn subject(md: &mut String, w: &crate::audit::SubjectResult<'_>, level: &str) {
                 );
             }
         }
+    }
+    if repeated > 0 {
+        let _ = writeln!(
+            md,
+            "\n{repeated} more failing resources are shared with a workspace above and listed there."
+        );
     }
     let waived: Vec<_> = w
         .results

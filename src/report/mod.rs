@@ -240,6 +240,34 @@ pub(crate) fn by_attention<'a, 'r>(
     ordered
 }
 
+/// The failing controls across an estate, most severe first, each with its failing resources
+/// (short ids), each resource once however many subjects share it.
+pub(crate) fn failures_by_control<'a>(
+    report: &'a Report<'_>,
+) -> Vec<(&'a crate::rules::Control, Vec<&'a str>)> {
+    use crate::audit::Status;
+    let mut controls: Vec<(&crate::rules::Control, Vec<&str>)> = Vec::new();
+    for w in &report.subjects {
+        for r in w.results.iter().filter(|r| r.status == Status::Fail) {
+            let at = match controls.iter().position(|(c, _)| c.id == r.control.id) {
+                Some(at) => at,
+                None => {
+                    controls.push((r.control, Vec::new()));
+                    controls.len() - 1
+                }
+            };
+            for res in r.resources.iter().filter(|x| x.status == Status::Fail) {
+                let id = short_id(&res.id);
+                if !controls[at].1.contains(&id) {
+                    controls[at].1.push(id);
+                }
+            }
+        }
+    }
+    controls.sort_by(|a, b| b.0.severity.cmp(&a.0.severity).then(a.0.id.cmp(&b.0.id)));
+    controls
+}
+
 /// The default size limit: GitHub's step summary takes at most 1 MiB.
 pub const MARKDOWN_LIMIT: usize = 1 << 20;
 

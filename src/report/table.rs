@@ -316,28 +316,10 @@ fn overview(out: &mut String, report: &Report<'_>, view: &View) {
 /// One line per failing control across the estate, with its failing resources (each once,
 /// however many subjects share it): what to fix, whoever owns it.
 fn by_control(out: &mut String, report: &Report<'_>, view: &View) {
-    let mut controls: Vec<(&crate::rules::Control, Vec<&str>)> = Vec::new();
-    for w in &report.subjects {
-        for r in w.results.iter().filter(|r| r.status == Status::Fail) {
-            let at = match controls.iter().position(|(c, _)| c.id == r.control.id) {
-                Some(at) => at,
-                None => {
-                    controls.push((r.control, Vec::new()));
-                    controls.len() - 1
-                }
-            };
-            for res in r.resources.iter().filter(|x| x.status == Status::Fail) {
-                let id = super::short_id(&res.id);
-                if !controls[at].1.contains(&id) {
-                    controls[at].1.push(id);
-                }
-            }
-        }
-    }
+    let controls = super::failures_by_control(report);
     if controls.is_empty() {
         return;
     }
-    controls.sort_by(|a, b| b.0.severity.cmp(&a.0.severity).then(a.0.id.cmp(&b.0.id)));
     let _ = writeln!(
         out,
         "{}\n",

@@ -1037,4 +1037,14 @@ fn a_hubs_findings_are_shown_once_and_named_for_its_projects() {
     let (_, by_control) = table.split_once("By control, across the estate").unwrap();
     assert_eq!(by_control.matches("AML-BR-04").count(), 1);
     assert!(by_control.contains("AML-BR-04 1 resource: vaults/kv-hub"));
+    // Markdown too: the shared row once, and the by-control table.
+    let out = amlsec()
+        .args(["audit", "--snapshot", HUB, "--format", "markdown"])
+        .output()
+        .unwrap();
+    let md = String::from_utf8_lossy(&out.stdout);
+    let (per_subject, by_control) = md.split_once("### By control, across the estate").unwrap();
+    assert_eq!(per_subject.matches("| **AML-BR-04**").count(), 1, "{md}");
+    assert!(per_subject.contains("more failing resources are shared with a workspace above"));
+    assert!(by_control.contains("| **AML-BR-04**"));
 }
