@@ -71,6 +71,9 @@ pub fn to_html(report: &Report<'_>) -> String {
             subject(&mut h, w);
         }
     }
+    if report.subjects.len() > 1 {
+        by_control(&mut h, report);
+    }
     let _ = write!(h, "<script>{SCRIPT}</script>\n</body></html>\n");
     h
 }
@@ -135,6 +138,33 @@ fn subject(h: &mut String, w: &crate::audit::SubjectResult<'_>) {
     );
     for r in super::by_attention(&w.results) {
         row(h, r, &w.id);
+    }
+    h.push_str("</tbody></table></section>\n");
+}
+
+/// One row per failing control across the estate, with its failing resources, each once.
+fn by_control(h: &mut String, report: &Report<'_>) {
+    let controls = super::failures_by_control(report);
+    if controls.is_empty() {
+        return;
+    }
+    h.push_str(
+        "<section class=\"by-control\"><h2>By control, across the estate</h2>\
+         <table><thead><tr><th>Control</th><th>Severity</th><th>Failing resources</th></tr></thead><tbody>\n",
+    );
+    for (control, resources) in controls {
+        let names: Vec<String> = resources
+            .iter()
+            .map(|r| format!("<code>{}</code>", esc(r)))
+            .collect();
+        let _ = writeln!(
+            h,
+            "<tr><td><b>{}</b> {}</td><td>{}</td><td>{}</td></tr>",
+            esc(&control.id),
+            esc(&control.title),
+            control.severity.as_str(),
+            names.join(", ")
+        );
     }
     h.push_str("</tbody></table></section>\n");
 }

@@ -1047,4 +1047,11 @@ fn a_hubs_findings_are_shown_once_and_named_for_its_projects() {
     assert_eq!(per_subject.matches("| **AML-BR-04**").count(), 1, "{md}");
     assert!(per_subject.contains("more failing resources are shared with a workspace above"));
     assert!(by_control.contains("| **AML-BR-04**"));
+    let out = amlsec()
+        .args(["audit", "--snapshot", HUB, "--format", "html"])
+        .output()
+        .unwrap();
+    let html = String::from_utf8_lossy(&out.stdout);
+    assert!(html.contains("<h2>By control, across the estate</h2>"));
+    assert!(html.contains("<tr><td><b>AML-BR-04</b>"));
 }
