@@ -60,9 +60,12 @@ pub fn azure_sql_host(conn: &Value, settings: &Settings) -> Option<String> {
 /// `jdbc:sqlserver://`); `tcp:` is a protocol prefix; the host ends at the first `/`, `;`,
 /// `:` (port) or `,` (port). Empty when no host can be taken.
 pub fn sql_host(target: &str) -> String {
+    // Compiled once: every SQL connection of every workspace comes through here.
+    static KEY: std::sync::OnceLock<Option<regex_lite::Regex>> = std::sync::OnceLock::new();
     let lower = target.to_ascii_lowercase();
-    let keyed = regex_lite::Regex::new(r"(?:^|;)\s*(?:server|data source)\s*=\s*")
-        .ok()
+    let keyed = KEY
+        .get_or_init(|| regex_lite::Regex::new(r"(?:^|;)\s*(?:server|data source)\s*=\s*").ok())
+        .as_ref()
         .and_then(|key| key.find(&lower))
         .map(|m| &lower[m.end()..]);
     let host = keyed.unwrap_or(&lower).trim();
