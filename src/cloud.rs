@@ -3,6 +3,8 @@
 //! parameters: they hold whatever rule files are loaded, and the user overrides them with
 //! `--setting NAME=VALUE`.
 
+use std::collections::BTreeMap;
+
 use serde_json::{Value, json};
 
 /// An Azure cloud: its ARM endpoint, token scope and sign-in authority go together.
@@ -92,11 +94,31 @@ pub struct Settings {
     pub aml_private_dns_zones: Vec<String>,
     /// Host suffixes of Azure SQL Database (baseline.md §1.4).
     pub sql_host_suffixes: Vec<String>,
+    /// The `kind`s of Cognitive Services account audited as Foundry accounts.
+    pub foundry_kinds: Vec<String>,
+    /// The private DNS zones a Foundry account's private endpoint registers, by account
+    /// kind; `*` for any other kind (AML-NS-43, AML-NS-44).
+    pub foundry_private_dns_zones: BTreeMap<String, Vec<String>>,
 }
 
 impl Settings {
     /// Every setting name, for `{setting: NAME}` in rules and `--setting NAME=VALUE`.
-    pub const NAMES: &[&str] = &["aml_private_dns_zones", "sql_host_suffixes"];
+    pub const NAMES: &[&str] = &[
+        "aml_private_dns_zones",
+        "sql_host_suffixes",
+        "foundry_kinds",
+        "foundry_private_dns_zones",
+    ];
+
+    /// The Foundry private DNS zones for an account kind (case-insensitive; `*` otherwise).
+    pub fn foundry_zones_for(&self, kind: &str) -> &[String] {
+        let kind = kind.trim();
+        self.foundry_private_dns_zones
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(kind))
+            .or_else(|| self.foundry_private_dns_zones.get_key_value("*"))
+            .map_or(&[], |(_, zones)| zones.as_slice())
+    }
 
     /// The defaults of a cloud, as Microsoft documents them for private endpoints and SQL.
     pub fn for_cloud(cloud: Cloud) -> Settings {
@@ -123,10 +145,22 @@ impl Settings {
                 &[".database.chinacloudapi.cn"],
             ),
         };
-        let own = |list: &[&str]| list.iter().map(|s| s.to_string()).collect();
+        let own = |list: &[&str]| -> Vec<String> { list.iter().map(|s| s.to_string()).collect() };
+        // Microsoft documents the Foundry zones for the public cloud only ("DNS zone
+        // configurations summary"); elsewhere the operator sets them.
+        const COGNITIVE: &str = "privatelink.cognitiveservices.azure.com";
+        const OPENAI: &str = "privatelink.openai.azure.com";
+        const SERVICES: &str = "privatelink.services.ai.azure.com";
+        let foundry_zones = BTreeMap::from([
+            ("AIServices".to_string(), own(&[COGNITIVE, OPENAI, SERVICES])),
+            ("OpenAI".to_string(), own(&[OPENAI])),
+            ("*".to_string(), own(&[COGNITIVE])),
+        ]);
         Settings {
             aml_private_dns_zones: own(zones),
             sql_host_suffixes: own(sql),
+            foundry_kinds: own(&["AIServices", "OpenAI"]),
+            foundry_private_dns_zones: foundry_zones,
         }
     }
 
@@ -137,6 +171,17 @@ impl Settings {
             .ok_or_else(|| format!("--setting {assignment}: write NAME=VALUE"))?;
         let (name, value) = (name.trim(), value.trim());
         let strict = serde_saphyr::options! { strict_booleans: true };
+        if name == "foundry_private_dns_zones" {
+            let zones: BTreeMap<String, Vec<String>> =
+                serde_saphyr::from_str_with_options(value, strict).map_err(|e| {
+                    format!(
+                        "--setting {name}: expected a map of account kind to zone names, e.g. {{AIServices: [privatelink.openai.azure.com]}}: {}",
+                        crate::input::yaml_message(&e)
+                    )
+                })?;
+            self.foundry_private_dns_zones = zones;
+            return Ok(());
+        }
         let list: Vec<String> = match serde_saphyr::from_str_with_options::<Value>(value, strict) {
             Ok(Value::Array(items)) => items
                 .into_iter()
@@ -152,6 +197,7 @@ impl Settings {
         match name {
             "aml_private_dns_zones" => self.aml_private_dns_zones = list,
             "sql_host_suffixes" => self.sql_host_suffixes = list,
+            "foundry_kinds" => self.foundry_kinds = list,
             _ => {
                 return Err(format!(
                     "--setting {name}: unknown setting; settings: {}",
@@ -167,6 +213,8 @@ impl Settings {
         match name {
             "aml_private_dns_zones" => Some(json!(self.aml_private_dns_zones)),
             "sql_host_suffixes" => Some(json!(self.sql_host_suffixes)),
+            "foundry_kinds" => Some(json!(self.foundry_kinds)),
+            "foundry_private_dns_zones" => Some(json!(self.foundry_private_dns_zones)),
             _ => None,
         }
     }

@@ -180,7 +180,7 @@ pub fn audit(
             pick,
         } => {
             let docs = snapshot::load(&path, max_bytes)?;
-            let ids = audit::subjects(&docs, &pick)?;
+            let ids = audit::subjects(&docs, &pick, &settings)?;
             let label = path.display().to_string();
             (
                 docs,
@@ -195,7 +195,7 @@ pub fn audit(
             label,
             pick,
         } => {
-            let ids = audit::subjects(&documents, &pick)?;
+            let ids = audit::subjects(&documents, &pick, &settings)?;
             let source = report::Source::Snapshot { path: label };
             (*documents, ids, source, 0, vec![])
         }
@@ -215,7 +215,7 @@ pub fn audit(
             )?;
             template_notices = t.notices;
             // The subjects the template deploys or adds to, judged as it would leave them.
-            let ids = deployed_subjects(&t.documents, &path)?;
+            let ids = deployed_subjects(&t.documents, &path, &settings)?;
             let source = report::Source::Template {
                 path: path.display().to_string(),
             };
@@ -244,7 +244,7 @@ pub fn audit(
             let t = template::what_if::load(&path)?;
             template_notices = t.notices;
             let file = path.display().to_string();
-            let ids = deployed_subjects(&t.documents, &path)?;
+            let ids = deployed_subjects(&t.documents, &path, &settings)?;
             (
                 t.documents,
                 ids,
@@ -340,8 +340,12 @@ pub fn audit(
 
 /// The subjects a template (or what-if result) at `path` deploys or adds to; none is an
 /// error about that file.
-fn deployed_subjects(docs: &Documents, path: &std::path::Path) -> Result<Vec<SubjectId>> {
-    audit::subjects(docs, &[]).map_err(|e| {
+fn deployed_subjects(
+    docs: &Documents,
+    path: &std::path::Path,
+    settings: &Settings,
+) -> Result<Vec<SubjectId>> {
+    audit::subjects(docs, &[], settings).map_err(|e| {
         Error::Template(crate::error::Diagnostic {
             file: path.display().to_string(),
             position: None,

@@ -50,6 +50,14 @@ TYPES = [
     "Microsoft.Authorization/locks@2020-05-01",
     "Microsoft.Sql/servers@2023-08-01",
     "Microsoft.Sql/servers/azureADOnlyAuthentications@2023-08-01",
+    "Microsoft.CognitiveServices/accounts@2025-12-01",
+    "Microsoft.CognitiveServices/accounts/deployments@2025-12-01",
+    "Microsoft.CognitiveServices/accounts/raiPolicies@2025-12-01",
+    "Microsoft.CognitiveServices/accounts/projects@2025-12-01",
+    "Microsoft.CognitiveServices/accounts/connections@2025-12-01",
+    "Microsoft.CognitiveServices/accounts/capabilityHosts@2025-12-01",
+    "Microsoft.CognitiveServices/accounts/managedNetworks@2025-12-01",
+    "Microsoft.CognitiveServices/accounts/defenderForAISettings@2025-12-01",
 ]
 MAX_DEPTH = 10
 OPEN = {"*": 1}

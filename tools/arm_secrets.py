@@ -37,6 +37,15 @@ DECLARED = {
     "Microsoft.MachineLearningServices/workspaces/computes": [
         ["properties", "properties", "customServices", "[*]", "environmentVariables", "{*}", "value"],
     ],
+    # Foundry connections (account and project ones share the schema; Annex B §B.4).
+    "Microsoft.CognitiveServices/accounts/connections": [
+        ["properties", "credentials", "{*}"],
+    ],
+}
+# Types read under one link with another's schema: a Foundry project's connections are read
+# beside the account's (graph link `foundry-connection`), so they are redacted alike.
+SAME_SCHEMA = {
+    "Microsoft.CognitiveServices/accounts/projects/connections": "Microsoft.CognitiveServices/accounts/connections",
 }
 
 
@@ -96,6 +105,8 @@ def main(folder):
                 out |= {tuple(p) for p in DECLARED.get(name, [])}
                 if out:
                     found[name] = sorted(list(p) for p in out)
+    for alias, of in SAME_SCHEMA.items():
+        found[alias] = found[of]
     json.dump(dict(sorted(found.items())), sys.stdout, indent=1, sort_keys=True)
     sys.stdout.write("\n")
 

@@ -269,7 +269,24 @@ fn judge(
             .as_ref()
             .map_or(Ok(Some(true)), |p| p.eval(&scope).map(Some)),
     };
+    // What does not pass needs a person where the control's `manual` condition holds.
+    let needs_person = |outcome: &std::result::Result<Option<bool>, ReadFailure>| {
+        !matches!(outcome, Ok(None) | Ok(Some(true)))
+            && control
+                .manual
+                .as_ref()
+                .is_some_and(|m| m.eval(&scope) == Ok(true))
+    };
     let (status, message) = match outcome {
+        _ if needs_person(&outcome) => (
+            Status::Manual,
+            Some(
+                control
+                    .guidance
+                    .clone()
+                    .unwrap_or_else(|| "needs a human answer".into()),
+            ),
+        ),
         Ok(None) => (
             Status::NotApplicable,
             Some("precondition does not hold".into()),

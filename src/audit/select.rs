@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 use super::{exceptions, result::*};
 use crate::arm_id;
 use crate::documents::Documents;
+use crate::cloud::Settings;
 use crate::error::{Error, Result};
 use crate::graph::{SUBJECTS, Subject};
 use crate::rules::{Control, RuleSet, Severity};
@@ -111,9 +112,21 @@ impl Selection {
 /// The subjects of a source to audit. With no picks, every subject it holds: each document of
 /// a subject's type and each read of one that failed. Otherwise the picked ones, each a full
 /// id or a name that is unique among its kind.
-pub fn subjects(docs: &Documents, picks: &[SubjectId]) -> Result<Vec<SubjectId>> {
+pub fn subjects(
+    docs: &Documents,
+    picks: &[SubjectId],
+    settings: &Settings,
+) -> Result<Vec<SubjectId>> {
     let held = |subject: &'static Subject| -> Vec<String> {
         let mut ids: Vec<String> = docs.ids_of_type(subject.resource_type);
+        // A type that holds more than the subject (Cognitive Services accounts of other kinds):
+        // only the audited kinds; a body without `kind` is kept, to be judged a failed read.
+        if subject.kinds.is_some() {
+            ids.retain(|id| {
+                docs.get(id)
+                    .map_or(true, |d| subject.audits_kind(&d, settings) != Some(false))
+            });
+        }
         for f in docs.failures() {
             let path = f.path.split('?').next().unwrap_or_default();
             let of_kind = arm_id::derive_type(path)
@@ -148,7 +161,7 @@ pub fn subjects(docs: &Documents, picks: &[SubjectId]) -> Result<Vec<SubjectId>>
         return Ok(all);
     }
     let mut out: Vec<SubjectId> = Vec::new();
-    for (subject, selector) in picks {
+    for (subject, selector) in picks.iter().chain(&linked(docs, picks)) {
         let ids = held(subject);
         let selector = selector.trim();
         let matches: Vec<&String> = if selector.contains('/') {
@@ -168,6 +181,8 @@ pub fn subjects(docs: &Documents, picks: &[SubjectId]) -> Result<Vec<SubjectId>>
                     out.push((subject, (*one).clone()));
                 }
             }
+            // A Foundry account a picked workspace's connection names, not in the source.
+            [] if is_linked(picks, subject) => {}
             [] if ids.is_empty() => {
                 return Err(Error::Usage(format!(
                     "{flag} {selector}: the snapshot has no {many}"
@@ -195,4 +210,40 @@ pub fn subjects(docs: &Documents, picks: &[SubjectId]) -> Result<Vec<SubjectId>>
         }
     }
     Ok(out)
+}
+
+/// The Foundry accounts the picked workspaces' connections name (Annex B §B.1), when no
+/// account is picked: a hub's AI-services connection audits its account too.
+fn linked(docs: &Documents, picks: &[SubjectId]) -> Vec<SubjectId> {
+    let foundry = crate::graph::foundry_subject();
+    if picks.iter().any(|(s, _)| *s == foundry) {
+        return Vec::new();
+    }
+    let mut out: Vec<SubjectId> = Vec::new();
+    for (subject, selector) in picks {
+        if *subject != crate::graph::workspace_subject() {
+            continue;
+        }
+        let workspaces: Vec<String> = docs
+            .ids_of_type(subject.resource_type)
+            .into_iter()
+            .filter(|i| {
+                arm_id::same(i, selector) || arm_id::last_segment(i).eq_ignore_ascii_case(selector)
+            })
+            .collect();
+        for ws in workspaces {
+            for connection in docs.list(&format!("{ws}/connections")).unwrap_or_default() {
+                if let Some(account) = crate::graph::named_foundry_account(&connection)
+                    && !out.iter().any(|(_, i)| arm_id::same(i, &account))
+                {
+                    out.push((foundry, account));
+                }
+            }
+        }
+    }
+    out
+}
+
+fn is_linked(picks: &[SubjectId], subject: &Subject) -> bool {
+    subject == crate::graph::foundry_subject() && !picks.iter().any(|(s, _)| *s == subject)
 }

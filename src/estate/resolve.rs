@@ -10,7 +10,7 @@ use super::derived::{list_document, with_facts};
 use super::{Estate, Instance, InstanceState, Target, policy};
 use crate::arm_id;
 use crate::cloud::Settings;
-use crate::documents::{Doc, Documents, ReadFailure, Unread, elements, member, text};
+use crate::documents::{Doc, Documents, ReadFailure, Step, Unread, elements, member, text};
 use crate::graph::{self, Find, Link, Scope, Shape, TargetKind};
 
 /// Lists read at a subscription's scope (Defender pricings, the activity log's settings),
@@ -29,7 +29,20 @@ pub fn resolve(
     kinds: &[TargetKind],
     shared: &Shared,
 ) -> Estate {
-    let audited = docs.get(id);
+    let audited = docs.get(id).and_then(|body| {
+        // A type with several kinds, one of them audited: ARM always says which (B.1).
+        let kindless = graph::SUBJECTS.iter().any(|s| {
+            arm_id::derive_type(id).is_some_and(|t| t.eq_ignore_ascii_case(s.resource_type))
+                && s.audits_kind(&body, settings).is_none()
+        });
+        match kindless {
+            true => Err(ReadFailure::bad_reference(
+                id,
+                "the body has no `kind`, which ARM always returns for this type",
+            )),
+            false => Ok(body),
+        }
+    });
     let mut targets: BTreeMap<TargetKind, Target> = BTreeMap::new();
     // A template that deploys children of a subject it does not deploy: the subject's own
     // settings are unknown, but its children are still judged.
@@ -55,10 +68,16 @@ pub fn resolve(
             };
             for kind in kinds {
                 let parent = kind.parent().and_then(|p| targets.get(&p));
-                let target = r.find(kind, parent);
+                let target = match kind.link().find {
+                    Find::Union { with } => {
+                        union(parent, targets.get(&TargetKind::named(with)), id, with)
+                    }
+                    _ => r.find(kind, parent),
+                };
                 targets.insert(kind.clone(), target);
             }
             add_log_destinations(&mut targets);
+            add_gathered_facts(&mut targets);
         }
     }
     Estate {
@@ -165,6 +184,7 @@ impl Resolver<'_> {
                 Some(p),
             ) => self.child(p, path, missing_means_unset),
             (Find::SqlServers, Some(p)) => self.sql_servers(p, link),
+            (Find::Union { with }, Some(p)) => union(Some(p), None, self.id, with),
         }
     }
 
@@ -459,21 +479,30 @@ impl Resolver<'_> {
                 Err(f) => doc.set_unread(&[include.member], &f),
             }
         }
-        if link.name == "workspace-private-endpoint" {
-            // Facts drawn from the included zone groups (AML-NS-04).
+        if link.facts.iter().any(|f| f.name == "privateDnsZoneNames") {
+            // Facts drawn from the included zone groups (AML-NS-04, AML-NS-43).
             let vnet = arm_id::vnet_of_subnet(text(&doc.value, "properties.subnet.id"));
             let names: BTreeSet<String> = elements(&doc.value, "privateDnsZoneGroups[*]")
                 .into_iter()
                 .flat_map(zone_ids)
                 .map(|z| arm_id::last_segment(&z).to_ascii_lowercase())
                 .collect();
+            let mut facts = json!({"privateDnsZoneNames": names, "vnetId": vnet});
+            // The zones the subject's kind needs (a Foundry account's), and those missing.
+            if link.facts.iter().any(|f| f.name == "expectedDnsZoneNames") {
+                let expected = self.settings.foundry_zones_for(text(self.audited, "kind"));
+                let missing: Vec<&String> = expected
+                    .iter()
+                    .filter(|z| !names.contains(&z.trim().to_ascii_lowercase()))
+                    .collect();
+                facts["expectedDnsZoneNames"] = json!(expected);
+                facts["missingDnsZoneNames"] = json!(missing);
+            }
             let groups_unread = doc.unread_under("privateDnsZoneGroups").cloned();
-            doc.value = with_facts(
-                doc.value,
-                json!({"privateDnsZoneNames": names, "vnetId": vnet}),
-            );
+            doc.value = with_facts(doc.value, facts);
             if let Some(f) = groups_unread {
                 doc.set_unread(&["amlsec", "privateDnsZoneNames"], &f);
+                doc.set_unread(&["amlsec", "missingDnsZoneNames"], &f);
             }
         }
         doc
@@ -743,20 +772,156 @@ fn first_doc(parent: &Target) -> Result<(String, &Doc), Target> {
 
 /// Facts of a referenced instance drawn from the documents that reference it.
 fn reference_facts(kind: &TargetKind, referrers: &[&Value]) -> Value {
-    match kind.name() {
-        "compute-subnet" => {
-            let names: Vec<&str> = referrers.iter().map(|c| text(c, "name")).collect();
-            json!({"computeNames": names})
-        }
-        "private-dns-zone" => {
-            let vnets: BTreeSet<String> = referrers
-                .iter()
-                .filter_map(|pe| arm_id::vnet_of_subnet(text(pe, "properties.subnet.id")))
-                .collect();
-            json!({"privateEndpointVnetIds": vnets})
-        }
-        _ => Value::Null,
+    let declares = |name: &str| graph::fact(kind, name).is_some();
+    if declares("computeNames") {
+        let names: Vec<&str> = referrers.iter().map(|c| text(c, "name")).collect();
+        json!({"computeNames": names})
+    } else if declares("privateEndpointVnetIds") {
+        let vnets: BTreeSet<String> = referrers
+            .iter()
+            .filter_map(|pe| arm_id::vnet_of_subnet(text(pe, "properties.subnet.id")))
+            .collect();
+        json!({"privateEndpointVnetIds": vnets})
+    } else {
+        Value::Null
     }
+}
+
+/// A parent and the instances of another target as one target: a Foundry account and its
+/// projects. An unreadable addition is an instance in error beside the parent's, so what was
+/// read is still judged (Annex B §B.4).
+fn union(parent: Option<&Target>, with: Option<&Target>, id: &str, with_name: &str) -> Target {
+    let Some(Target::Present(mine)) = parent else {
+        return parent.cloned().unwrap_or_else(|| {
+            Target::Failed(ReadFailure::bad_reference(id, "its parent target was not resolved"))
+        });
+    };
+    let mut items = mine.clone();
+    match with {
+        Some(Target::Present(more)) => items.extend(more.iter().cloned()),
+        Some(Target::Absent(_)) => {}
+        Some(Target::Failed(f)) => items.push(Instance {
+            id: f.path.as_str().into(),
+            state: InstanceState::Failed(f.clone()),
+        }),
+        None => items.push(Instance {
+            id: id.into(),
+            state: InstanceState::Failed(ReadFailure::bad_reference(
+                id,
+                &format!("{with_name} was not resolved for this audit"),
+            )),
+        }),
+    }
+    Target::Present(items)
+}
+
+/// Facts that are other targets' documents ([`graph::FactFrom`]): every document of a
+/// target, or the one a property names. A target that could not be read, wholly or in part,
+/// leaves the fact unknown where its documents would be.
+fn add_gathered_facts(targets: &mut BTreeMap<TargetKind, Target>) {
+    let kinds: Vec<TargetKind> = targets
+        .keys()
+        .filter(|k| {
+            k.link()
+                .facts
+                .iter()
+                .any(|f| f.from != graph::FactFrom::Computed)
+        })
+        .cloned()
+        .collect();
+    for kind in kinds {
+        let link = kind.link();
+        let sources: Vec<(&graph::Fact, Option<Target>)> = link
+            .facts
+            .iter()
+            .filter(|f| f.from != graph::FactFrom::Computed)
+            .map(|f| {
+                let need = f.needs.first().and_then(|n| TargetKind::parse(n).ok());
+                (f, need.and_then(|n| targets.get(&n).cloned()))
+            })
+            .collect();
+        let Some(Target::Present(items)) = targets.get_mut(&kind) else {
+            continue;
+        };
+        for item in items {
+            let InstanceState::Doc(doc) = &mut item.state else {
+                continue;
+            };
+            let mut facts = serde_json::Map::new();
+            let mut unread: Vec<(Vec<Step>, ReadFailure)> = Vec::new();
+            for (fact, source) in &sources {
+                let at = || vec![Step::Key("amlsec".into()), Step::Key(fact.name.into())];
+                let unresolved = || {
+                    ReadFailure::bad_reference(&item.id, &format!("{}: not resolved", fact.name))
+                };
+                match (fact.from, source) {
+                    (graph::FactFrom::Gather, Some(Target::Present(found))) => {
+                        let docs = instance_docs(found);
+                        // Some of them could not be read: the whole list is unknown.
+                        if let Some(f) = first_failure(found) {
+                            unread.push((at(), f));
+                        }
+                        facts.insert(fact.name.into(), Value::Array(docs));
+                    }
+                    (graph::FactFrom::Gather, Some(Target::Absent(_))) => {
+                        facts.insert(fact.name.into(), json!([]));
+                    }
+                    (graph::FactFrom::Join { property, on }, source) => {
+                        let wanted = text(&doc.value, property).trim().to_string();
+                        if wanted.is_empty() {
+                            continue;
+                        }
+                        let found = match source {
+                            Some(Target::Present(found)) => instance_docs(found)
+                                .into_iter()
+                                .find(|d| text(d, on).trim().eq_ignore_ascii_case(&wanted)),
+                            _ => None,
+                        };
+                        match (found, source) {
+                            (Some(d), _) => {
+                                facts.insert(fact.name.into(), d);
+                            }
+                            (None, Some(Target::Failed(f))) => unread.push((at(), f.clone())),
+                            (None, Some(Target::Present(found))) if first_failure(found).is_some() => {
+                                unread.push((at(), first_failure(found).unwrap_or_else(unresolved)))
+                            }
+                            (None, None) => unread.push((at(), unresolved())),
+                            (None, _) => unread.push((
+                                at(),
+                                ReadFailure::bad_reference(
+                                    &item.id,
+                                    &format!("{property} names `{wanted}`, which the {} list does not hold", fact.needs.join(", ")),
+                                ),
+                            )),
+                        }
+                    }
+                    (_, Some(Target::Failed(f))) => unread.push((at(), f.clone())),
+                    (_, _) => unread.push((at(), unresolved())),
+                }
+            }
+            doc.value = with_facts(doc.value.take(), Value::Object(facts));
+            for (at, failure) in unread {
+                doc.unread.push(Unread { at, failure });
+            }
+        }
+    }
+}
+
+fn instance_docs(items: &[Instance]) -> Vec<Value> {
+    items
+        .iter()
+        .filter_map(|i| match &i.state {
+            InstanceState::Doc(d) => Some(d.value.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn first_failure(items: &[Instance]) -> Option<ReadFailure> {
+    items.iter().find_map(|i| match &i.state {
+        InstanceState::Failed(f) => Some(f.clone()),
+        _ => None,
+    })
 }
 
 /// Facts of a list read as one document: a registry's replications (AML-BR-05).

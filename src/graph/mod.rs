@@ -34,6 +34,7 @@ pub mod api {
     pub const POLICY: &str = "2025-03-01";
     pub const LOCKS: &str = "2020-05-01";
     pub const SQL: &str = "2023-08-01";
+    pub const COGNITIVE: &str = "2025-12-01";
 }
 
 /// The scope of a list read, relative to the audited workspace.
@@ -103,6 +104,9 @@ pub enum Find {
     },
     /// The SQL servers the parent's SQL connections point to, matched by host name (§1.4).
     SqlServers,
+    /// The parent's instances and those of another target of the same subject, as one
+    /// target (a Foundry account and its projects, whose connections are read under each).
+    Union { with: &'static str },
 }
 
 /// What a scope list becomes, where more than the list is needed.
@@ -135,6 +139,32 @@ pub struct Include {
 pub struct Fact {
     pub name: &'static str,
     pub needs: &'static [&'static str],
+    pub from: FactFrom,
+}
+
+/// How a fact is derived.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FactFrom {
+    /// By the resolver's code for this target (`estate/resolve.rs`).
+    Computed,
+    /// Every document of the one target in `needs`, as an array (an account's capability
+    /// hosts, for a control judged once per account).
+    Gather,
+    /// The one document of the target in `needs` whose `on` equals this document's
+    /// `property` (case-insensitive): a deployment's content-filter policy by its name. An
+    /// empty `property` gives no fact; a name the target does not hold is a failed read.
+    Join {
+        property: &'static str,
+        on: &'static str,
+    },
+}
+
+const fn computed(name: &'static str, needs: &'static [&'static str]) -> Fact {
+    Fact {
+        name,
+        needs,
+        from: FactFrom::Computed,
+    }
 }
 
 /// One target kind.
@@ -199,12 +229,17 @@ pub struct Subject {
     pub heading: &'static str,
     /// One and many, in words.
     pub noun: (&'static str, &'static str),
-    /// The flag that picks one (`--workspace`, `--registry`).
+    /// The flag that picks one (`--workspace`, `--registry`, `--foundry`).
     pub flag: &'static str,
+    /// The engine setting listing the `kind`s audited, for a type that holds more (only
+    /// some Cognitive Services accounts are Foundry accounts); a body without `kind` is then
+    /// not what ARM returns.
+    pub kinds: Option<&'static str>,
 }
 
 pub const AML_WORKSPACE: &str = "Microsoft.MachineLearningServices/workspaces";
 pub const AML_REGISTRY: &str = "Microsoft.MachineLearningServices/registries";
+pub const FOUNDRY_ACCOUNT: &str = "Microsoft.CognitiveServices/accounts";
 
 /// A subject to audit: its kind and its id.
 pub type SubjectId = (&'static Subject, String);
@@ -218,6 +253,7 @@ pub const SUBJECTS: &[Subject] = &[
         heading: "AML workspaces",
         noun: ("workspace", "workspaces"),
         flag: "--workspace",
+        kinds: None,
     },
     Subject {
         root: "aml-registry",
@@ -226,8 +262,63 @@ pub const SUBJECTS: &[Subject] = &[
         heading: "AML registries",
         noun: ("registry", "registries"),
         flag: "--registry",
+        kinds: None,
+    },
+    Subject {
+        root: "foundry-account",
+        resource_type: FOUNDRY_ACCOUNT,
+        section: "foundryAccounts",
+        heading: "AI Foundry accounts",
+        noun: ("Foundry account", "Foundry accounts"),
+        flag: "--foundry",
+        kinds: Some("foundry_kinds"),
     },
 ];
+
+impl Subject {
+    /// The api-version its documents (and its discovery lists) are read with.
+    pub fn api_version(&self) -> &'static str {
+        link_named(self.root).map_or(api::ML, |l| l.api_version)
+    }
+
+    /// Whether a body of this subject's type is one of the kinds audited (`None`: a body
+    /// without `kind`, which ARM never returns for a type that has several).
+    pub fn audits_kind(&self, doc: &serde_json::Value, settings: &Settings) -> Option<bool> {
+        let Some(setting) = self.kinds else {
+            return Some(true);
+        };
+        let kind = crate::documents::text(doc, "kind").trim();
+        if kind.is_empty() {
+            return None;
+        }
+        let audited = settings.value(setting);
+        Some(
+            audited
+                .as_ref()
+                .and_then(serde_json::Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(serde_json::Value::as_str)
+                .any(|k| k.trim().eq_ignore_ascii_case(kind)),
+        )
+    }
+}
+
+/// The Foundry account a workspace connection names (Annex B §B.1): a connection of category
+/// `AIServices` or `AzureOpenAI` whose `metadata.ResourceId` (any case) is an account id.
+pub fn named_foundry_account(connection: &serde_json::Value) -> Option<String> {
+    let category = crate::documents::text(connection, "properties.category");
+    if !["AIServices", "AzureOpenAI"]
+        .iter()
+        .any(|c| c.eq_ignore_ascii_case(category.trim()))
+    {
+        return None;
+    }
+    let id = crate::documents::text(connection, "properties.metadata.ResourceId").trim();
+    let is_account = crate::arm_id::derive_type(id)
+        .is_some_and(|t| t.eq_ignore_ascii_case(FOUNDRY_ACCOUNT));
+    is_account.then(|| crate::arm_id::normalise(id).to_string())
+}
 
 /// The subject kind whose root link is `root` (`audited`, `aml-registry`).
 pub fn subject(root: &str) -> &'static Subject {
@@ -245,6 +336,11 @@ pub fn workspace_subject() -> &'static Subject {
 /// The AML registry subject.
 pub fn registry_subject() -> &'static Subject {
     subject("aml-registry")
+}
+
+/// The Foundry account subject (baseline.md Annex B).
+pub fn foundry_subject() -> &'static Subject {
+    subject("foundry-account")
 }
 
 /// The subject a target is evaluated for: the one whose root its chain of parents reaches.
@@ -269,6 +365,260 @@ const LOG_DESTINATION_NEEDS: &[&str] = &[
     "insights",
 ];
 
+// The lists read at a scope of the audited subject (its id, resource group or subscription),
+// the same for every kind of subject: each kind declares its own, rooted at its own link.
+
+const fn subscription_diagnostic_settings(name: &'static str, needs: &'static str) -> Link {
+    Link {
+        resource_type: DIAGNOSTIC_SETTINGS,
+        api_version: api::DIAGNOSTICS,
+        ..link(
+            name,
+            needs,
+            Find::ScopeList {
+                scope: Scope::Subscription,
+                path: "providers/Microsoft.Insights/diagnosticSettings",
+                at_scope: false,
+                shape: Shape::List,
+            },
+        )
+    }
+}
+
+const fn defender_pricing(name: &'static str, needs: &'static str) -> Link {
+    Link {
+        resource_type: "Microsoft.Security/pricings",
+        api_version: api::PRICINGS,
+        arg: Arg::Name("PLAN"),
+        facts: PRICING_FACTS,
+        ..link(
+            name,
+            needs,
+            Find::ScopeList {
+                scope: Scope::Subscription,
+                path: "providers/Microsoft.Security/pricings",
+                at_scope: false,
+                shape: Shape::PricingPlan,
+            },
+        )
+    }
+}
+
+const fn role_assignments(name: &'static str, needs: &'static str) -> Link {
+    Link {
+        resource_type: "Microsoft.Authorization/roleAssignments",
+        api_version: api::ROLES,
+        facts: ROLE_ASSIGNMENT_FACTS,
+        ..link(
+            name,
+            needs,
+            Find::ScopeList {
+                scope: Scope::Workspace,
+                path: "providers/Microsoft.Authorization/roleAssignments",
+                at_scope: true,
+                shape: Shape::RoleAssignments,
+            },
+        )
+    }
+}
+
+const fn role_definitions(name: &'static str, needs: &'static str) -> Link {
+    Link {
+        absent: "no role assignments",
+        resource_type: "Microsoft.Authorization/roleDefinitions",
+        api_version: api::ROLES,
+        what: "role assignments",
+        ..link(
+            name,
+            needs,
+            Find::References {
+                path: "value[*].properties.roleDefinitionId",
+                when: None,
+                id: "",
+                read: true,
+            },
+        )
+    }
+}
+
+/// `facts`: `enforced`, and `definitions` computed from the subject's initiatives.
+const fn policy_assignments(
+    name: &'static str,
+    needs: &'static str,
+    facts: &'static [Fact],
+) -> Link {
+    Link {
+        resource_type: "Microsoft.Authorization/policyAssignments",
+        api_version: api::POLICY,
+        facts,
+        ..link(
+            name,
+            needs,
+            Find::ScopeList {
+                scope: Scope::ResourceGroup,
+                path: "providers/Microsoft.Authorization/policyAssignments",
+                at_scope: true,
+                shape: Shape::PolicyAssignments,
+            },
+        )
+    }
+}
+
+const fn policy_set_definitions(name: &'static str, needs: &'static str) -> Link {
+    Link {
+        absent: "no initiative is assigned",
+        resource_type: "Microsoft.Authorization/policySetDefinitions",
+        api_version: api::POLICY,
+        what: "initiative assigned",
+        ..link(
+            name,
+            needs,
+            Find::References {
+                path: "value[*].properties.policyDefinitionId",
+                when: None,
+                id: "",
+                read: true,
+            },
+        )
+    }
+}
+
+const fn locks(name: &'static str, needs: &'static str) -> Link {
+    Link {
+        resource_type: "Microsoft.Authorization/locks",
+        api_version: api::LOCKS,
+        facts: LOCK_FACTS,
+        ..link(
+            name,
+            needs,
+            Find::ScopeList {
+                scope: Scope::Subscription,
+                path: "providers/Microsoft.Authorization/locks",
+                at_scope: true,
+                shape: Shape::Locks,
+            },
+        )
+    }
+}
+
+const PRICING_FACTS: &[Fact] = &[computed("planMissing", &[])];
+const ROLE_ASSIGNMENT_FACTS: &[Fact] = &[
+    computed("scopeLevel", &[]),
+    computed("roleDefinitionGuid", &[]),
+];
+const LOCK_FACTS: &[Fact] = &[computed("scope", &[])];
+const DNS_ZONE_FACTS: &[Fact] = &[computed("privateEndpointVnetIds", &[])];
+// Initiatives are expanded into their members' effects.
+const WORKSPACE_POLICY_FACTS: &[Fact] = &[
+    computed("enforced", &[]),
+    computed("definitions", &["policy-set-definition"]),
+];
+const FOUNDRY_POLICY_FACTS: &[Fact] = &[
+    computed("enforced", &[]),
+    computed("definitions", &["foundry-policy-set-definition"]),
+];
+
+const fn gather(name: &'static str, needs: &'static [&'static str]) -> Fact {
+    Fact {
+        name,
+        needs,
+        from: FactFrom::Gather,
+    }
+}
+
+/// A private endpoint approved on the subject's `properties.privateEndpointConnections`,
+/// with its DNS zone groups.
+const fn approved_private_endpoints(
+    name: &'static str,
+    needs: &'static str,
+    facts: &'static [Fact],
+    absent: &'static str,
+) -> Link {
+    Link {
+        absent,
+        resource_type: "Microsoft.Network/privateEndpoints",
+        api_version: api::NETWORK,
+        what: "approved private endpoint",
+        includes: &[Include {
+            member: "privateDnsZoneGroups",
+            path: "privateDnsZoneGroups",
+            resource_type: "Microsoft.Network/privateEndpoints/privateDnsZoneGroups",
+            api_version: api::NETWORK,
+        }],
+        facts,
+        ..link(
+            name,
+            needs,
+            Find::References {
+                path: "properties.privateEndpointConnections[*]",
+                when: Some((
+                    "properties.privateLinkServiceConnectionState.status",
+                    "Approved",
+                )),
+                id: "properties.privateEndpoint.id",
+                read: true,
+            },
+        )
+    }
+}
+
+/// The private DNS zones a target's private endpoints register (those `keeps_reference`
+/// keeps), with their VNet links.
+const fn private_dns_zones(
+    name: &'static str,
+    needs: &'static str,
+    absent: &'static str,
+    what: &'static str,
+) -> Link {
+    Link {
+        absent,
+        resource_type: "Microsoft.Network/privateDnsZones",
+        api_version: api::PRIVATE_DNS,
+        what,
+        includes: &[Include {
+            member: "virtualNetworkLinks",
+            path: "virtualNetworkLinks",
+            resource_type: "Microsoft.Network/privateDnsZones/virtualNetworkLinks",
+            api_version: api::PRIVATE_DNS,
+        }],
+        facts: DNS_ZONE_FACTS,
+        ..link(
+            name,
+            needs,
+            Find::References {
+                path: "privateDnsZoneGroups[*].properties.privateDnsZoneConfigs[*].properties.privateDnsZoneId",
+                when: None,
+                id: "",
+                read: false,
+            },
+        )
+    }
+}
+
+const fn foundry_children(
+    name: &'static str,
+    needs: &'static str,
+    path: &'static str,
+    resource_type: &'static str,
+    what: &'static str,
+) -> Link {
+    Link {
+        absent: what,
+        resource_type,
+        api_version: api::COGNITIVE,
+        what,
+        ..link(
+            name,
+            needs,
+            Find::Children {
+                path,
+                keep: None,
+                complete_at: None,
+            },
+        )
+    }
+}
+
 /// Every target kind, parents before children.
 pub const LINKS: &[Link] = &[
     Link {
@@ -282,18 +632,9 @@ pub const LINKS: &[Link] = &[
         what: "hub workspace",
         context: true,
         facts: &[
-            Fact {
-                name: "nonEmptyTagKeys",
-                needs: &[],
-            },
-            Fact {
-                name: "logAnalyticsWorkspaceIds",
-                needs: LOG_DESTINATION_NEEDS,
-            },
-            Fact {
-                name: "logAnalyticsSources",
-                needs: LOG_DESTINATION_NEEDS,
-            },
+            computed("nonEmptyTagKeys", &[]),
+            computed("logAnalyticsWorkspaceIds", LOG_DESTINATION_NEEDS),
+            computed("logAnalyticsSources", LOG_DESTINATION_NEEDS),
         ],
         ..link(
             "workspace",
@@ -503,18 +844,9 @@ pub const LINKS: &[Link] = &[
         api_version: api::REPLICATIONS,
         what: "container registry",
         facts: &[
-            Fact {
-                name: "location",
-                needs: &[],
-            },
-            Fact {
-                name: "registryLocation",
-                needs: &[],
-            },
-            Fact {
-                name: "registrySku",
-                needs: &[],
-            },
+            computed("location", &[]),
+            computed("registryLocation", &[]),
+            computed("registrySku", &[]),
         ],
         ..link(
             "registry-replications",
@@ -579,6 +911,123 @@ pub const LINKS: &[Link] = &[
             },
         )
     },
+    // The Foundry account subject (Annex B): the account, its children and projects.
+    Link {
+        resource_type: FOUNDRY_ACCOUNT,
+        api_version: api::COGNITIVE,
+        what: "Foundry account",
+        context: true,
+        facts: &[
+            gather("capabilityHosts", &["foundry-capability-host"]),
+            gather("connections", &["foundry-connection"]),
+            gather("projects", &["foundry-project"]),
+        ],
+        ..link("foundry-account", "", Find::Audited)
+    },
+    Link {
+        facts: &[Fact {
+            name: "raiPolicy",
+            needs: &["foundry-rai-policy"],
+            from: FactFrom::Join {
+                property: "properties.raiPolicyName",
+                on: "name",
+            },
+        }],
+        ..foundry_children(
+            "foundry-deployment",
+            "foundry-account",
+            "deployments",
+            "Microsoft.CognitiveServices/accounts/deployments",
+            "no model deployments",
+        )
+    },
+    foundry_children(
+        "foundry-rai-policy",
+        "foundry-account",
+        "raiPolicies",
+        "Microsoft.CognitiveServices/accounts/raiPolicies",
+        "no content-filter policies",
+    ),
+    foundry_children(
+        "foundry-project",
+        "foundry-account",
+        "projects",
+        "Microsoft.CognitiveServices/accounts/projects",
+        "no projects",
+    ),
+    Link {
+        resource_type: FOUNDRY_ACCOUNT,
+        api_version: api::COGNITIVE,
+        what: "Foundry account or project",
+        ..link(
+            "foundry-account-or-project",
+            "foundry-account",
+            Find::Union {
+                with: "foundry-project",
+            },
+        )
+    },
+    // Account and project connections and capability hosts have one schema each.
+    foundry_children(
+        "foundry-connection",
+        "foundry-account-or-project",
+        "connections",
+        "Microsoft.CognitiveServices/accounts/connections",
+        "no connections",
+    ),
+    foundry_children(
+        "foundry-capability-host",
+        "foundry-account-or-project",
+        "capabilityHosts",
+        "Microsoft.CognitiveServices/accounts/capabilityHosts",
+        "no capability hosts",
+    ),
+    foundry_children(
+        "foundry-managed-network",
+        "foundry-account",
+        "managedNetworks",
+        "Microsoft.CognitiveServices/accounts/managedNetworks",
+        "the account has no managed network",
+    ),
+    Link {
+        resource_type: "Microsoft.CognitiveServices/accounts/defenderForAISettings",
+        api_version: api::COGNITIVE,
+        ..link(
+            "foundry-defender-setting",
+            "foundry-account",
+            Find::ListDocument {
+                path: "defenderForAISettings",
+            },
+        )
+    },
+    approved_private_endpoints(
+        "foundry-private-endpoint",
+        "foundry-account",
+        &[
+            computed("privateDnsZoneNames", &[]),
+            computed("vnetId", &[]),
+            computed("expectedDnsZoneNames", &[]),
+            computed("missingDnsZoneNames", &[]),
+        ],
+        "the account has no approved private endpoint",
+    ),
+    private_dns_zones(
+        "foundry-private-dns-zone",
+        "foundry-private-endpoint",
+        "no Foundry private DNS zone is bound to the account's private endpoints",
+        "Foundry private DNS zone bound to the account's private endpoints",
+    ),
+    subscription_diagnostic_settings("foundry-subscription-diagnostic-settings", "foundry-account"),
+    defender_pricing("foundry-defender-pricing", "foundry-account"),
+    role_assignments("foundry-role-assignment", "foundry-account"),
+    role_definitions("foundry-role-definition", "foundry-role-assignment"),
+    policy_assignments(
+        "foundry-policy-assignment",
+        "foundry-account",
+        FOUNDRY_POLICY_FACTS,
+    ),
+    policy_set_definitions("foundry-policy-set-definition", "foundry-policy-assignment"),
+    locks("foundry-lock", "foundry-account"),
     Link {
         absent: "no resource to read diagnostic settings of",
         resource_type: DIAGNOSTIC_SETTINGS,
@@ -592,6 +1041,7 @@ pub const LINKS: &[Link] = &[
             ("registry", "registry"),
             ("online-endpoint", "online-endpoint"),
             ("aml-registry", "aml-registry"),
+            ("foundry-account", "foundry-account"),
         ]),
         ..link(
             "diagnostic-settings",
@@ -601,90 +1051,28 @@ pub const LINKS: &[Link] = &[
             },
         )
     },
-    Link {
-        resource_type: DIAGNOSTIC_SETTINGS,
-        api_version: api::DIAGNOSTICS,
-        ..link(
-            "subscription-diagnostic-settings",
-            "audited",
-            Find::ScopeList {
-                scope: Scope::Subscription,
-                path: "providers/Microsoft.Insights/diagnosticSettings",
-                at_scope: false,
-                shape: Shape::List,
-            },
-        )
-    },
-    Link {
-        absent: "the workspace has no approved private endpoint",
-        resource_type: "Microsoft.Network/privateEndpoints",
-        api_version: api::NETWORK,
-        what: "approved private endpoint",
-        includes: &[Include {
-            member: "privateDnsZoneGroups",
-            path: "privateDnsZoneGroups",
-            resource_type: "Microsoft.Network/privateEndpoints/privateDnsZoneGroups",
-            api_version: api::NETWORK,
-        }],
-        facts: &[
-            Fact {
-                name: "privateDnsZoneNames",
-                needs: &[],
-            },
-            Fact {
-                name: "vnetId",
-                needs: &[],
-            },
+    subscription_diagnostic_settings("subscription-diagnostic-settings", "audited"),
+    approved_private_endpoints(
+        "workspace-private-endpoint",
+        "workspace",
+        &[
+            computed("privateDnsZoneNames", &[]),
+            computed("vnetId", &[]),
         ],
-        ..link(
-            "workspace-private-endpoint",
-            "workspace",
-            Find::References {
-                path: "properties.privateEndpointConnections[*]",
-                when: Some((
-                    "properties.privateLinkServiceConnectionState.status",
-                    "Approved",
-                )),
-                id: "properties.privateEndpoint.id",
-                read: true,
-            },
-        )
-    },
-    Link {
-        absent: "no AML private DNS zone is bound to the workspace private endpoints",
-        resource_type: "Microsoft.Network/privateDnsZones",
-        api_version: api::PRIVATE_DNS,
-        what: "AML private DNS zone bound to the workspace private endpoints",
-        includes: &[Include {
-            member: "virtualNetworkLinks",
-            path: "virtualNetworkLinks",
-            resource_type: "Microsoft.Network/privateDnsZones/virtualNetworkLinks",
-            api_version: api::PRIVATE_DNS,
-        }],
-        facts: &[Fact {
-            name: "privateEndpointVnetIds",
-            needs: &[],
-        }],
-        ..link(
-            "private-dns-zone",
-            "workspace-private-endpoint",
-            Find::References {
-                path: "privateDnsZoneGroups[*].properties.privateDnsZoneConfigs[*].properties.privateDnsZoneId",
-                when: None,
-                id: "",
-                read: false,
-            },
-        )
-    },
+        "the workspace has no approved private endpoint",
+    ),
+    private_dns_zones(
+        "private-dns-zone",
+        "workspace-private-endpoint",
+        "no AML private DNS zone is bound to the workspace private endpoints",
+        "AML private DNS zone bound to the workspace private endpoints",
+    ),
     Link {
         absent: "no compute uses a customer subnet",
         resource_type: "Microsoft.Network/virtualNetworks/subnets",
         api_version: api::NETWORK,
         what: "compute in a customer subnet",
-        facts: &[Fact {
-            name: "computeNames",
-            needs: &[],
-        }],
+        facts: &[computed("computeNames", &[])],
         ..link(
             "compute-subnet",
             "compute",
@@ -712,152 +1100,28 @@ pub const LINKS: &[Link] = &[
             },
         )
     },
-    Link {
-        resource_type: "Microsoft.Security/pricings",
-        api_version: api::PRICINGS,
-        arg: Arg::Name("PLAN"),
-        facts: &[Fact {
-            name: "planMissing",
-            needs: &[],
-        }],
-        ..link(
-            "defender-pricing",
-            "audited",
-            Find::ScopeList {
-                scope: Scope::Subscription,
-                path: "providers/Microsoft.Security/pricings",
-                at_scope: false,
-                shape: Shape::PricingPlan,
-            },
-        )
-    },
-    Link {
-        resource_type: "Microsoft.Authorization/roleAssignments",
-        api_version: api::ROLES,
-        facts: &[
-            Fact {
-                name: "scopeLevel",
-                needs: &[],
-            },
-            Fact {
-                name: "roleDefinitionGuid",
-                needs: &[],
-            },
-        ],
-        ..link(
-            "role-assignment",
-            "audited",
-            Find::ScopeList {
-                scope: Scope::Workspace,
-                path: "providers/Microsoft.Authorization/roleAssignments",
-                at_scope: true,
-                shape: Shape::RoleAssignments,
-            },
-        )
-    },
-    Link {
-        absent: "no role assignments",
-        resource_type: "Microsoft.Authorization/roleDefinitions",
-        api_version: api::ROLES,
-        what: "role assignments",
-        ..link(
-            "role-definition",
-            "role-assignment",
-            Find::References {
-                path: "value[*].properties.roleDefinitionId",
-                when: None,
-                id: "",
-                read: true,
-            },
-        )
-    },
-    Link {
-        resource_type: "Microsoft.Authorization/policyAssignments",
-        api_version: api::POLICY,
-        facts: &[
-            Fact {
-                name: "enforced",
-                needs: &[],
-            },
-            // Initiatives are expanded into their members' effects.
-            Fact {
-                name: "definitions",
-                needs: &["policy-set-definition"],
-            },
-        ],
-        ..link(
-            "policy-assignment",
-            "audited",
-            Find::ScopeList {
-                scope: Scope::ResourceGroup,
-                path: "providers/Microsoft.Authorization/policyAssignments",
-                at_scope: true,
-                shape: Shape::PolicyAssignments,
-            },
-        )
-    },
-    Link {
-        absent: "no initiative is assigned",
-        resource_type: "Microsoft.Authorization/policySetDefinitions",
-        api_version: api::POLICY,
-        what: "initiative assigned",
-        ..link(
-            "policy-set-definition",
-            "policy-assignment",
-            Find::References {
-                path: "value[*].properties.policyDefinitionId",
-                when: None,
-                id: "",
-                read: true,
-            },
-        )
-    },
-    Link {
-        resource_type: "Microsoft.Authorization/locks",
-        api_version: api::LOCKS,
-        facts: &[Fact {
-            name: "scope",
-            needs: &[],
-        }],
-        ..link(
-            "lock",
-            "audited",
-            Find::ScopeList {
-                scope: Scope::Subscription,
-                path: "providers/Microsoft.Authorization/locks",
-                at_scope: true,
-                shape: Shape::Locks,
-            },
-        )
-    },
+    defender_pricing("defender-pricing", "audited"),
+    role_assignments("role-assignment", "audited"),
+    role_definitions("role-definition", "role-assignment"),
+    policy_assignments("policy-assignment", "audited", WORKSPACE_POLICY_FACTS),
+    policy_set_definitions("policy-set-definition", "policy-assignment"),
+    locks("lock", "audited"),
     Link {
         absent: "no connection to an Azure SQL Database",
         resource_type: "Microsoft.Sql/servers",
         api_version: api::SQL,
         what: "connection to an Azure SQL Database",
         facts: &[
-            Fact {
-                name: "connectionId",
-                needs: &[],
-            },
-            Fact {
-                name: "connectionTarget",
-                needs: &[],
-            },
-            Fact {
-                name: "host",
-                needs: &[],
-            },
+            computed("connectionId", &[]),
+            computed("connectionTarget", &[]),
+            computed("host", &[]),
         ],
         ..link("sql-server", "connection", Find::SqlServers)
     },
     Link {
         resource_type: "Microsoft.Sql/servers/azureADOnlyAuthentications",
         api_version: api::SQL,
-        facts: &[Fact {
-            name: "notConfigured",
-            needs: &[],
-        }],
+        facts: &[computed("notConfigured", &[])],
         ..link(
             "sql-server-entra-only",
             "sql-server",
@@ -916,7 +1180,7 @@ pub fn requests() -> Vec<Request> {
             Find::References { read, .. } => (read, false),
             Find::Children { complete_at, .. } => (complete_at.is_some(), true),
             Find::ListDocument { .. } | Find::ScopeList { .. } | Find::SqlServers => (false, true),
-            Find::Select { .. } => (false, false),
+            Find::Select { .. } | Find::Union { .. } => (false, false),
         };
         if get {
             out.push(of(l.resource_type, l.api_version, false));
@@ -929,8 +1193,7 @@ pub fn requests() -> Vec<Request> {
         }
     }
     for s in SUBJECTS {
-        let root = link_named(s.root).map_or(api::ML, |l| l.api_version);
-        out.push(of(s.resource_type, root, true));
+        out.push(of(s.resource_type, s.api_version(), true));
     }
     out.push(of(
         "Microsoft.Resources/subscriptions",
@@ -963,7 +1226,17 @@ pub fn keeps_reference(kind: &TargetKind, id: &str, settings: &Settings) -> bool
                 .iter()
                 .any(|z| z.trim().eq_ignore_ascii_case(name))
         }
-        "policy-set-definition" => id.to_ascii_lowercase().contains("/policysetdefinitions/"),
+        "foundry-private-dns-zone" => {
+            let name = crate::arm_id::last_segment(id);
+            settings
+                .foundry_private_dns_zones
+                .values()
+                .flatten()
+                .any(|z| z.trim().eq_ignore_ascii_case(name))
+        }
+        _ if kind.link().resource_type == "Microsoft.Authorization/policySetDefinitions" => {
+            id.to_ascii_lowercase().contains("/policysetdefinitions/")
+        }
         _ => true,
     }
 }
@@ -1006,6 +1279,9 @@ pub fn closure(wanted: &[TargetKind]) -> Vec<TargetKind> {
         }
         if let Some(parent) = kind.parent() {
             visit(parent, out);
+        }
+        if let Find::Union { with } = kind.link().find {
+            visit(TargetKind::named(with), out);
         }
         out.push(kind);
     }

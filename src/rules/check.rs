@@ -33,7 +33,7 @@ pub fn check(control: &Control, uncatalogued: &[String]) -> Vec<Unknown> {
         problems: Vec::new(),
     };
     let here = checker.start(&control.target);
-    for c in [&control.applies, &control.pass].into_iter().flatten() {
+    for c in [&control.applies, &control.pass, &control.manual].into_iter().flatten() {
         checker.condition(c, here.as_ref());
     }
     for path in &control.evidence.paths {
@@ -133,7 +133,26 @@ impl Checker<'_> {
                 // Facts are derived by amlsec, not read from ARM: the graph declares them.
                 PathStep::Key(k) if k.eq_ignore_ascii_case("amlsec") => {
                     match steps.next() {
-                        Some(PathStep::Key(fact)) if link.facts.iter().any(|f| f.name == fact) => {}
+                        // A fact that is another target's documents: checked against its type.
+                        Some(PathStep::Key(fact)) if link.facts.iter().any(|f| f.name == fact) => {
+                            let declared = link.facts.iter().find(|f| f.name == fact);
+                            let of = declared
+                                .filter(|f| f.from != crate::graph::FactFrom::Computed)
+                                .and_then(|f| f.needs.first())
+                                .and_then(|n| TargetKind::parse(n).ok())
+                                .and_then(|n| catalogue::document_tree(&n));
+                            match (of, declared.map(|f| f.from)) {
+                                (Some(tree), Some(crate::graph::FactFrom::Gather)) => {
+                                    node = serde_json::json!({"[*]": tree});
+                                    continue;
+                                }
+                                (Some(tree), Some(_)) => {
+                                    node = tree;
+                                    continue;
+                                }
+                                _ => {}
+                            }
+                        }
                         other => {
                             let facts: Vec<&str> = link.facts.iter().map(|f| f.name).collect();
                             let found = match other {

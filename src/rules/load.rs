@@ -199,6 +199,9 @@ struct RawControl {
     applies: Option<Spanned<RawCondition>>,
     #[serde(default)]
     pass: Option<Spanned<RawCondition>>,
+    /// When `pass` does not hold: what a person must judge (a value the rule cannot).
+    #[serde(default)]
+    manual: Option<Spanned<RawCondition>>,
     #[serde(default)]
     evidence: Vec<Spanned<RawEvidence>>,
     #[serde(default)]
@@ -419,7 +422,7 @@ impl Cx<'_> {
             .map_err(|m| self.at(&raw.target.referenced, format!("{id}: {m}")))?;
         match raw.mode {
             Mode::Manual => {
-                if let Some(c) = raw.applies.as_ref().or(raw.pass.as_ref()) {
+                if let Some(c) = raw.applies.as_ref().or(raw.pass.as_ref()).or(raw.manual.as_ref()) {
                     return Err(self.at(&c.referenced, format!("{id}: a manual control has no `applies` or `pass` condition; it always needs a human answer")));
                 }
                 if raw.guidance.as_deref().is_none_or(|g| g.trim().is_empty()) {
@@ -427,6 +430,12 @@ impl Cx<'_> {
                 }
             }
             Mode::Automated => {
+                if raw.manual.is_some() && raw.guidance.as_deref().is_none_or(|g| g.trim().is_empty()) {
+                    return Err(self.at(
+                        &loc,
+                        format!("{id}: a `manual` condition needs `guidance`: what the person checks"),
+                    ));
+                }
                 if raw.pass.is_none() {
                     return Err(self.at(
                         &loc,
@@ -452,6 +461,7 @@ impl Cx<'_> {
             };
         let applies = condition(raw.applies)?;
         let pass = condition(raw.pass)?;
+        let manual = condition(raw.manual)?;
         let mut evidence = Evidence::default();
         let mut shown = Vec::new();
         for e in raw.evidence {
@@ -482,6 +492,7 @@ impl Cx<'_> {
             target,
             applies,
             pass,
+            manual,
             evidence,
             remediation: raw.remediation,
             guidance: raw.guidance,

@@ -121,6 +121,9 @@ pub struct Control {
     pub applies: Option<Condition>,
     /// What passes; absent exactly for manual controls.
     pub pass: Option<Condition>,
+    /// Where `pass` does not hold, what needs a person instead of failing: a value outside
+    /// the lists the control judges (an open enum), a setting ARM does not show.
+    pub manual: Option<Condition>,
     pub evidence: Evidence,
     pub remediation: Option<String>,
     pub guidance: Option<String>,
@@ -137,7 +140,7 @@ impl Control {
     /// and the targets the facts it reads are derived from.
     pub fn needs(&self) -> Vec<TargetKind> {
         let mut paths = Vec::new();
-        for c in [&self.applies, &self.pass].into_iter().flatten() {
+        for c in [&self.applies, &self.pass, &self.manual].into_iter().flatten() {
             c.paths(&mut paths);
         }
         paths.extend(&self.evidence.paths);

@@ -46,6 +46,10 @@ pub fn markdown(controls: &[&Control]) -> String {
                 (None, Some(p)) => format!("`{p}`"),
                 _ => "a person answers (see the guidance: `amlsec rules show`)".to_string(),
             };
+            let passes = match &c.manual {
+                Some(m) => format!("{passes}; otherwise manual when `{m}`"),
+                None => passes,
+            };
             out.push_str(&format!(
                 "| {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
                 c.id,
@@ -176,6 +180,9 @@ pub fn show(c: &Control) -> String {
     }
     if let Some(p) = &c.pass {
         line!("passes     {p}");
+    }
+    if let Some(m) = &c.manual {
+        line!("manual     {m}");
     }
     for e in c.evidence.shown.iter() {
         line!(
@@ -315,7 +322,7 @@ pub fn targets() -> String {
             } => format!(
                 "list {}/{path}{}",
                 match scope {
-                    crate::graph::Scope::Workspace => "{workspace}",
+                    crate::graph::Scope::Workspace => "{subject}",
                     crate::graph::Scope::ResourceGroup => "{resource group}",
                     crate::graph::Scope::Subscription => "{subscription}",
                 },
@@ -336,6 +343,7 @@ pub fn targets() -> String {
                 "SQL servers of the scanned subscriptions whose host a SQL connection names (§1.4)"
                     .to_string()
             }
+            Find::Union { with } => format!("the parent and every {with}"),
         };
         let mut reads = format!("{}@{}", link.resource_type, link.api_version);
         for include in link.includes {

@@ -424,13 +424,20 @@ impl Collector {
         Box::pin(async move {
             let cell = &cells[kind];
             cell.get_or_init(|| async {
-                let parent = match kind.parent() {
+                let mut parent = match kind.parent() {
                     Some(p) => match cells.get_key_value(&p) {
                         Some((p, _)) => self.node(ws, cells, p).await,
                         None => Arc::new(Vec::new()),
                     },
                     None => Arc::new(Vec::new()),
                 };
+                // A union's parents are its own and those of the target it adds.
+                if let Find::Union { with } = kind.link().find
+                    && let Some((with, _)) = cells.get_key_value(&TargetKind::named(with))
+                {
+                    let more = self.node(ws, cells, with).await;
+                    parent = Arc::new(parent.iter().chain(more.iter()).cloned().collect());
+                }
                 Arc::new(self.read_target(ws, kind, &parent).await)
             })
             .await
@@ -579,6 +586,8 @@ impl Collector {
                 .collect()
             }
             Find::SqlServers => self.sql_servers(parents, link.resource_type).await,
+            // Its documents are read by the targets it joins.
+            Find::Union { .. } => return parents.to_vec(),
         };
         // The child lists a target includes are read under each of its documents.
         join_all(docs.into_iter().map(|mut doc| async move {
