@@ -176,7 +176,7 @@ impl Settings {
                 serde_saphyr::from_str_with_options(value, strict).map_err(|e| {
                     format!(
                         "--setting {name}: expected a map of account kind to zone names, e.g. {{AIServices: [privatelink.openai.azure.com]}}: {}",
-                        crate::input::yaml_message(&e)
+                        e
                     )
                 })?;
             self.foundry_private_dns_zones = zones;

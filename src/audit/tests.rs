@@ -354,13 +354,13 @@ fn subjects_are_found_by_id_or_unique_name() {
         request_id: None,
         unknown: false,
     });
-    let all = subjects(&d, &[]).unwrap();
+    let all = subjects(&d, &[], &Settings::default()).unwrap();
     assert_eq!(
         all.iter().map(|(s, _)| s.noun.0).collect::<Vec<_>>(),
         ["workspace", "workspace", "registry"],
         "an unreadable workspace is still audited, registries after workspaces"
     );
-    let pick = |s: &'static Subject, name: &str| subjects(&d, &[(s, name.to_string())]);
+    let pick = |s: &'static Subject, name: &str| subjects(&d, &[(s, name.to_string())], &Settings::default());
     assert_eq!(pick(ws, "WS").unwrap(), [(ws, WS.to_string())]);
     assert_eq!(
         pick(registry, "reg").unwrap(),
@@ -373,5 +373,5 @@ fn subjects_are_found_by_id_or_unique_name() {
     );
     let e = pick(registry, "ws").unwrap_err().to_string();
     assert!(e.contains("--registry ws") && e.contains("has: reg"), "{e}");
-    assert!(subjects(&Documents::default(), &[]).is_err());
+    assert!(subjects(&Documents::default(), &[], &Settings::default()).is_err());
 }

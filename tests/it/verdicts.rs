@@ -2,7 +2,7 @@
 //! Microsoft's ARM response shapes), changes the documents it names, audits one control and
 //! checks the status, the per-resource statuses and the evidence.
 //!
-//! A case: `control`, optional `name`, `base` (hardened | default | hub, default hardened),
+//! A case: `control`, optional `name`, `base` (hardened | default | hub | foundry | foundry-exposed, default hardened),
 //! `workspace` (name, for bases with several), `level` (default 2), then edits applied in order
 //! `remove` (documents), `add` (documents), `set` / `unset` ({doc: {path: value}} / {doc: [path]},
 //! a doc named by the end of its id, e.g. `storageAccounts/sthardened`; numeric path segments
@@ -61,6 +61,8 @@ fn base(name: &str) -> Vec<Value> {
         "hardened" => "hardened-workspace.json",
         "default" => "default-workspace.json",
         "hub" => "hub-and-project.json",
+        "foundry" => "foundry-hardened.json",
+        "foundry-exposed" => "foundry-exposed.json",
         other => panic!("unknown base {other}"),
     };
     let text = std::fs::read_to_string(
