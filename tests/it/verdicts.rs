@@ -57,6 +57,11 @@ struct Case {
 }
 
 fn base(name: &str) -> Vec<Value> {
+    // A case of Annex B, a whole snapshot of its own (tests/data/foundry-cases).
+    if name.ends_with(".json") {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/foundry-cases").join(name);
+        return serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    }
     let file = match name {
         "hardened" => "hardened-workspace.json",
         "default" => "default-workspace.json",
@@ -337,4 +342,37 @@ fn every_case_gives_the_verdict_the_spec_prescribes() {
         }
     }
     assert!(missing.is_empty(), "{}", missing.join("\n"));
+}
+
+/// Each Annex B case file (`AML-XX-NN.pass.json`, `.fail.json`) gives the verdict its name says,
+/// with the rule parameters `parameters.json` gives it.
+#[test]
+fn every_annex_b_case_gives_its_named_verdict() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/foundry-cases");
+    let params: BTreeMap<String, BTreeMap<String, Value>> =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("parameters.json")).unwrap())
+            .unwrap();
+    let builtin = RuleSet::load(&RuleSource::builtin()).unwrap();
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("AML-"))
+        .collect();
+    names.sort();
+    assert_eq!(names.len(), 62, "31 controls, a pass and a fail case each");
+    let failures: Vec<String> = names
+        .iter()
+        .filter_map(|name| {
+            let (control, expect) = name.trim_end_matches(".json").rsplit_once('.').unwrap();
+            let case: Case = serde_json::from_value(serde_json::json!({
+                "control": control,
+                "base": name,
+                "expect": expect,
+                "param": params.get(name).cloned().unwrap_or_default(),
+            }))
+            .unwrap();
+            run(&case, name, &builtin).err().map(|e| format!("{name}: {e}"))
+        })
+        .collect();
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
