@@ -132,6 +132,7 @@ mod tests {
             id: format!("/ws/{name}"),
             name: name.into(),
             location: None,
+            kind: None,
             error: None,
             results: rules
                 .controls

@@ -100,6 +100,10 @@ pub fn run<'r>(
                 location: audited
                     .and_then(|d| d["location"].as_str())
                     .map(str::to_string),
+                kind: audited
+                    .filter(|_| subject.kinds.is_some())
+                    .and_then(|d| d["kind"].as_str())
+                    .map(str::to_string),
                 error: estate.audited.as_ref().err().cloned(),
                 results,
             })

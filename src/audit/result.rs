@@ -272,6 +272,8 @@ pub struct SubjectResult<'r> {
     pub id: String,
     pub name: String,
     pub location: Option<String>,
+    /// The body's `kind`, for a subject kind that audits only some kinds (a Foundry account).
+    pub kind: Option<String>,
     /// Set when the subject itself could not be read.
     pub error: Option<ReadFailure>,
     pub results: Vec<ControlResult<'r>>,

@@ -69,6 +69,8 @@ struct JsonWorkspace<'a> {
     name: &'a str,
     location: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    kind: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<&'a ReadFailure>,
     summary: Summary,
     categories: Vec<JsonCategory<'a>>,
@@ -188,6 +190,7 @@ fn subject<'a>(w: &'a SubjectResult<'_>) -> JsonWorkspace<'a> {
         id: &w.id,
         name: &w.name,
         location: w.location.as_deref(),
+        kind: w.kind.as_deref(),
         error: w.error.as_ref(),
         summary: Summary::of(&w.results),
         categories: categories(w)

@@ -13,6 +13,7 @@ use crate::common::golden;
 const HARDENED: &str = "examples/hardened-workspace.json";
 const DEFAULT: &str = "examples/default-workspace.json";
 const HUB: &str = "examples/hub-and-project.json";
+const FOUNDRY: &str = "examples/foundry-exposed.json";
 
 fn amlsec() -> Command {
     let mut cmd = cargo_bin_cmd!("amlsec");
@@ -66,7 +67,7 @@ fn rejects(args: &[&str], expected: &str) {
 
 #[test]
 fn json_reports_match_the_golden_files() {
-    for example in [HARDENED, DEFAULT, HUB] {
+    for example in [HARDENED, DEFAULT, HUB, FOUNDRY] {
         let mut report = json_report(&["--snapshot", example, "--level", "2"]);
         report["generatedAt"] = json!("<generatedAt>");
         report["stats"]["durationMs"] = json!(0);

@@ -10,7 +10,12 @@ use serde_json::{Value, json};
 
 use crate::common::golden;
 
-const EXAMPLES: [&str; 3] = ["hardened-workspace", "default-workspace", "hub-and-project"];
+const EXAMPLES: [&str; 4] = [
+    "hardened-workspace",
+    "default-workspace",
+    "hub-and-project",
+    "foundry-exposed",
+];
 
 fn amlsec() -> Command {
     let mut cmd = cargo_bin_cmd!("amlsec");
