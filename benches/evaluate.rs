@@ -59,7 +59,7 @@ fn main() {
     let text = std::fs::read(EXAMPLE).unwrap();
     let per = time(2_000, || {
         let one = snapshot::parse("one", text.as_slice()).unwrap();
-        let ids = audit::subjects(&one, &[]).unwrap();
+        let ids = audit::subjects(&one, &[], &Settings::default()).unwrap();
         audit::run(&one, &ids, &rules, &controls, &Settings::default()).len()
     });
     println!(
@@ -75,7 +75,7 @@ fn main() {
     let load = || snapshot::load(&big_file, amlsec::input::SNAPSHOT_LIMIT).unwrap();
     let parse = time(7, load);
     let docs = load();
-    let ids = audit::subjects(&docs, &[]).unwrap();
+    let ids = audit::subjects(&docs, &[], &Settings::default()).unwrap();
     let eval = time(7, || {
         audit::run(&docs, &ids, &rules, &controls, &Settings::default())
     });

@@ -152,7 +152,10 @@ impl Settings {
         const OPENAI: &str = "privatelink.openai.azure.com";
         const SERVICES: &str = "privatelink.services.ai.azure.com";
         let foundry_zones = BTreeMap::from([
-            ("AIServices".to_string(), own(&[COGNITIVE, OPENAI, SERVICES])),
+            (
+                "AIServices".to_string(),
+                own(&[COGNITIVE, OPENAI, SERVICES]),
+            ),
             ("OpenAI".to_string(), own(&[OPENAI])),
             ("*".to_string(), own(&[COGNITIVE])),
         ]);

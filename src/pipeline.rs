@@ -370,10 +370,10 @@ fn template_selector(subjects: &[SubjectId]) -> Result<Selector> {
     }
     Ok(Selector {
         workspace: workspaces.first().map(|w| w.to_string()),
-        registries: subjects
+        named: subjects
             .iter()
-            .filter(|(s, _)| *s == graph::registry_subject())
-            .map(|(_, id)| id.clone())
+            .filter(|(s, _)| *s != graph::workspace_subject())
+            .cloned()
             .collect(),
         ..Selector::default()
     })

@@ -63,6 +63,16 @@ pub fn longest_chain(fake: &FakeArm, ws: &str, wanted: &[TargetKind]) -> usize {
                 None => (0, vec![]),
             },
             Find::Select { .. } => (0, parents.clone()),
+            // The parent's documents and the other target's, already costed where read.
+            Find::Union { with } => {
+                let other = TargetKind::named(with);
+                let more = found
+                    .iter()
+                    .find(|(k, _, _)| *k == other)
+                    .map(|(_, _, docs)| docs.clone())
+                    .unwrap_or_default();
+                (0, parents.iter().cloned().chain(more).collect())
+            }
             Find::ListDocument { path } | Find::ScopeList { path, .. } => {
                 let scope = match kind.link().find {
                     Find::ScopeList { scope, .. } => match scope {

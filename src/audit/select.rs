@@ -4,8 +4,8 @@ use std::collections::BTreeSet;
 
 use super::{exceptions, result::*};
 use crate::arm_id;
-use crate::documents::Documents;
 use crate::cloud::Settings;
+use crate::documents::Documents;
 use crate::error::{Error, Result};
 use crate::graph::{SUBJECTS, Subject};
 use crate::rules::{Control, RuleSet, Severity};

@@ -360,7 +360,9 @@ fn subjects_are_found_by_id_or_unique_name() {
         ["workspace", "workspace", "registry"],
         "an unreadable workspace is still audited, registries after workspaces"
     );
-    let pick = |s: &'static Subject, name: &str| subjects(&d, &[(s, name.to_string())], &Settings::default());
+    let pick = |s: &'static Subject, name: &str| {
+        subjects(&d, &[(s, name.to_string())], &Settings::default())
+    };
     assert_eq!(pick(ws, "WS").unwrap(), [(ws, WS.to_string())]);
     assert_eq!(
         pick(registry, "reg").unwrap(),

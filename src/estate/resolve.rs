@@ -793,7 +793,10 @@ fn reference_facts(kind: &TargetKind, referrers: &[&Value]) -> Value {
 fn union(parent: Option<&Target>, with: Option<&Target>, id: &str, with_name: &str) -> Target {
     let Some(Target::Present(mine)) = parent else {
         return parent.cloned().unwrap_or_else(|| {
-            Target::Failed(ReadFailure::bad_reference(id, "its parent target was not resolved"))
+            Target::Failed(ReadFailure::bad_reference(
+                id,
+                "its parent target was not resolved",
+            ))
         });
     };
     let mut items = mine.clone();

@@ -5,7 +5,7 @@
 
 #[cfg(test)]
 use super::LINKS;
-use super::{AML_REGISTRY, AML_WORKSPACE, Find, Scope, TargetKind};
+use super::{AML_REGISTRY, AML_WORKSPACE, FOUNDRY_ACCOUNT, Find, Scope, TargetKind};
 
 /// The Resource Graph API version amlsec queries with.
 pub const API_VERSION: &str = "2024-04-01";
@@ -47,6 +47,8 @@ const fn doc(resource_type: &'static str) -> Indexed {
 pub const INDEXED: &[Indexed] = &[
     doc(AML_WORKSPACE),
     doc(AML_REGISTRY),
+    // Account bodies only: Resource Graph indexes none of their child types (Annex B §B.1).
+    doc(FOUNDRY_ACCOUNT),
     doc("Microsoft.Storage/storageAccounts"),
     doc("Microsoft.KeyVault/vaults"),
     doc("Microsoft.ContainerRegistry/registries"),

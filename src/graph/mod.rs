@@ -315,8 +315,8 @@ pub fn named_foundry_account(connection: &serde_json::Value) -> Option<String> {
         return None;
     }
     let id = crate::documents::text(connection, "properties.metadata.ResourceId").trim();
-    let is_account = crate::arm_id::derive_type(id)
-        .is_some_and(|t| t.eq_ignore_ascii_case(FOUNDRY_ACCOUNT));
+    let is_account =
+        crate::arm_id::derive_type(id).is_some_and(|t| t.eq_ignore_ascii_case(FOUNDRY_ACCOUNT));
     is_account.then(|| crate::arm_id::normalise(id).to_string())
 }
 
@@ -1017,7 +1017,10 @@ pub const LINKS: &[Link] = &[
         "no Foundry private DNS zone is bound to the account's private endpoints",
         "Foundry private DNS zone bound to the account's private endpoints",
     ),
-    subscription_diagnostic_settings("foundry-subscription-diagnostic-settings", "foundry-account"),
+    subscription_diagnostic_settings(
+        "foundry-subscription-diagnostic-settings",
+        "foundry-account",
+    ),
     defender_pricing("foundry-defender-pricing", "foundry-account"),
     role_assignments("foundry-role-assignment", "foundry-account"),
     role_definitions("foundry-role-definition", "foundry-role-assignment"),

@@ -33,7 +33,10 @@ pub fn check(control: &Control, uncatalogued: &[String]) -> Vec<Unknown> {
         problems: Vec::new(),
     };
     let here = checker.start(&control.target);
-    for c in [&control.applies, &control.pass, &control.manual].into_iter().flatten() {
+    for c in [&control.applies, &control.pass, &control.manual]
+        .into_iter()
+        .flatten()
+    {
         checker.condition(c, here.as_ref());
     }
     for path in &control.evidence.paths {

@@ -422,7 +422,12 @@ impl Cx<'_> {
             .map_err(|m| self.at(&raw.target.referenced, format!("{id}: {m}")))?;
         match raw.mode {
             Mode::Manual => {
-                if let Some(c) = raw.applies.as_ref().or(raw.pass.as_ref()).or(raw.manual.as_ref()) {
+                if let Some(c) = raw
+                    .applies
+                    .as_ref()
+                    .or(raw.pass.as_ref())
+                    .or(raw.manual.as_ref())
+                {
                     return Err(self.at(&c.referenced, format!("{id}: a manual control has no `applies` or `pass` condition; it always needs a human answer")));
                 }
                 if raw.guidance.as_deref().is_none_or(|g| g.trim().is_empty()) {
@@ -430,10 +435,14 @@ impl Cx<'_> {
                 }
             }
             Mode::Automated => {
-                if raw.manual.is_some() && raw.guidance.as_deref().is_none_or(|g| g.trim().is_empty()) {
+                if raw.manual.is_some()
+                    && raw.guidance.as_deref().is_none_or(|g| g.trim().is_empty())
+                {
                     return Err(self.at(
                         &loc,
-                        format!("{id}: a `manual` condition needs `guidance`: what the person checks"),
+                        format!(
+                            "{id}: a `manual` condition needs `guidance`: what the person checks"
+                        ),
                     ));
                 }
                 if raw.pass.is_none() {

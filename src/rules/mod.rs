@@ -140,7 +140,10 @@ impl Control {
     /// and the targets the facts it reads are derived from.
     pub fn needs(&self) -> Vec<TargetKind> {
         let mut paths = Vec::new();
-        for c in [&self.applies, &self.pass, &self.manual].into_iter().flatten() {
+        for c in [&self.applies, &self.pass, &self.manual]
+            .into_iter()
+            .flatten()
+        {
             c.paths(&mut paths);
         }
         paths.extend(&self.evidence.paths);

@@ -525,12 +525,12 @@ impl State {
                 return Some(self.docs.scoped(&scope, t));
             }
         }
-        for t in [
-            "Microsoft.Authorization/locks",
-            "Microsoft.MachineLearningServices/workspaces",
-            "Microsoft.MachineLearningServices/registries",
-            "Microsoft.Sql/servers",
-        ] {
+        // Every subject kind's discovery list, and the other lists of a scope's resources.
+        let subjects = amlsec::graph::SUBJECTS.iter().map(|s| s.resource_type);
+        for t in ["Microsoft.Authorization/locks", "Microsoft.Sql/servers"]
+            .into_iter()
+            .chain(subjects)
+        {
             if let Some(scope) = scope_of(&format!("/providers/{}", t.to_ascii_lowercase()))
                 && !scope.contains("/providers/")
             {

@@ -1361,3 +1361,234 @@ fn the_azure_clis_default_subscription_is_used_when_none_is_given() {
         .code(2)
         .stderr(predicate::str::contains("az account show"));
 }
+
+// ---- AI Foundry accounts (baseline.md Annex B) ---------------------------------------------
+
+const FOUNDRY_SUB: &str = "00000000-1111-2222-3333-444444444444";
+const FOUNDRY_ACCOUNT: &str = "/subscriptions/00000000-1111-2222-3333-444444444444/resourceGroups/myResourceGroup/providers/Microsoft.CognitiveServices/accounts/myAccount";
+
+/// A fake serving these documents (Microsoft's example bodies, as the examples hold them).
+fn serving(docs: Vec<Value>) -> FakeArm {
+    let mut store = amlsec::documents::Documents::default();
+    docs.into_iter().for_each(|d| store.insert(d));
+    FakeArm::start(store, 2, Duration::ZERO, vec![])
+}
+
+fn example_documents(name: &str) -> Vec<Value> {
+    serde_json::from_str(&std::fs::read_to_string(example(name)).unwrap()).unwrap()
+}
+
+/// The accounts of Microsoft's "list accounts by subscription" example: Bing.Search, CRIS,
+/// Face and Emotion, none a Foundry kind.
+fn other_kinds_of_account() -> Vec<Value> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples/arm-shapes/cognitiveservices/account-list-by-subscription.body.json");
+    let list: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    list["value"].as_array().unwrap().clone()
+}
+
+fn foundry_status(report: &Value, control: &str) -> String {
+    report["foundryAccounts"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["control"] == control)
+        .map_or("absent".into(), |r| {
+            r["status"].as_str().unwrap().to_string()
+        })
+}
+
+#[test]
+fn a_foundry_account_is_audited_live_as_offline_and_other_kinds_are_not() {
+    let mut docs = example_documents("foundry-hardened");
+    docs.extend(other_kinds_of_account());
+    let fake = serving(docs);
+    // Named: the account and every child list of Annex B §B.2, read with GET only.
+    let out = live(&fake, &["--foundry", FOUNDRY_ACCOUNT]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(results(&out.stdout), offline("foundry-hardened", &[]));
+    assert!(fake.seen().iter().all(|s| s.method == "GET"));
+    for child in [
+        "deployments",
+        "raiPolicies",
+        "projects",
+        "connections",
+        "capabilityHosts",
+        "managedNetworks",
+        "defenderForAISettings",
+    ] {
+        assert!(
+            fake.seen()
+                .iter()
+                .any(|s| s.path_and_query.contains(&format!("myAccount/{child}?"))),
+            "{child} is read"
+        );
+    }
+    assert!(
+        fake.seen()
+            .iter()
+            .any(|s| s.path_and_query.contains("myProject/connections?")),
+        "a project's connections are read"
+    );
+
+    // Discovered: the subscription's list holds five accounts, one of a Foundry kind.
+    let fake = serving({
+        let mut d = example_documents("foundry-hardened");
+        d.extend(other_kinds_of_account());
+        d
+    });
+    let out = live(&fake, &["--subscription", FOUNDRY_SUB]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report = results(&out.stdout);
+    let audited: Vec<&str> = report["foundryAccounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(audited, ["myAccount"]);
+    assert_eq!(report["foundryAccounts"][0]["kind"], "AIServices");
+    assert_eq!(report, offline("foundry-hardened", &[]));
+
+    // --no-foundry: no account list is read.
+    let out = live(
+        &fake,
+        &[
+            "--subscription",
+            FOUNDRY_SUB,
+            "--no-foundry",
+            "--foundry",
+            FOUNDRY_ACCOUNT,
+        ],
+    );
+    assert_eq!(
+        results(&out.stdout)["foundryAccounts"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1,
+        "a named account is still audited"
+    );
+
+    // A named account of another kind is no subject, and the audit is incomplete.
+    let face = other_kinds_of_account()[2]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let out = live(&fake, &["--foundry", &face]);
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report = results(&out.stdout);
+    assert_eq!(report["foundryAccounts"], json!([]));
+    assert!(
+        report.to_string().contains("NotAFoundryAccount"),
+        "{report}"
+    );
+}
+
+#[test]
+fn a_hub_connection_to_an_ai_services_account_audits_the_account_too() {
+    let mut docs = example_documents("hardened-workspace");
+    docs.extend(example_documents("foundry-hardened"));
+    // The hub's AI-services connection as public code writes it: metadata.ResourceId.
+    let connection = json!({
+        "id": format!("{HARDENED_WS}/connections/ai-services"),
+        "name": "ai-services",
+        "type": "Microsoft.MachineLearningServices/workspaces/connections",
+        "properties": {"category": "AIServices", "authType": "AAD", "target": "https://myaccount.cognitiveservices.azure.com/",
+                       "metadata": {"ApiType": "Azure", "resourceid": FOUNDRY_ACCOUNT}}
+    });
+    docs.push(connection);
+    let fake = serving(docs.clone());
+    let out = live(&fake, &["--workspace", HARDENED_WS]);
+    let report = results(&out.stdout);
+    assert_eq!(
+        report["foundryAccounts"][0]["id"],
+        FOUNDRY_ACCOUNT,
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(report["workspaces"].as_array().unwrap().len(), 1);
+    assert_eq!(foundry_status(&report, "AML-NS-40"), "pass");
+    // The same link offline, from a snapshot that holds both.
+    let file = Path::new(env!("CARGO_TARGET_TMPDIR")).join("hub-with-account.json");
+    std::fs::write(&file, serde_json::to_string(&docs).unwrap()).unwrap();
+    let out = amlsec()
+        .args([
+            "audit",
+            "--snapshot",
+            file.to_str().unwrap(),
+            "--workspace",
+            "mlw-hardened",
+            "--level",
+            "2",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        results(&out.stdout)["foundryAccounts"],
+        report["foundryAccounts"]
+    );
+    // --no-foundry leaves the link alone.
+    let out = live(&fake, &["--workspace", HARDENED_WS, "--no-foundry"]);
+    assert_eq!(results(&out.stdout)["foundryAccounts"], json!([]));
+}
+
+/// Each Annex B case file served by the fake gives, live, the verdict its name says.
+#[test]
+fn every_annex_b_case_gives_its_named_verdict_live() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/foundry-cases");
+    let params: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("parameters.json")).unwrap())
+            .unwrap();
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("AML-"))
+        .collect();
+    names.sort();
+    let mut wrong = Vec::new();
+    for name in &names {
+        let (control, expect) = name.trim_end_matches(".json").rsplit_once('.').unwrap();
+        let docs: Vec<Value> =
+            serde_json::from_str(&std::fs::read_to_string(dir.join(name)).unwrap()).unwrap();
+        let fake = serving(docs);
+        let mut args = vec![
+            "--foundry".to_string(),
+            FOUNDRY_ACCOUNT.to_string(),
+            "--control".into(),
+            control.into(),
+        ];
+        if let Some(p) = params[name.as_str()].as_object() {
+            for (k, v) in p {
+                args.extend(["--param".to_string(), format!("{k}={v}")]);
+            }
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = live(&fake, &args);
+        let got = foundry_status(&results(&out.stdout), control);
+        if got != expect {
+            wrong.push(format!(
+                "{name}: {got}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}

@@ -59,7 +59,9 @@ struct Case {
 fn base(name: &str) -> Vec<Value> {
     // A case of Annex B, a whole snapshot of its own (tests/data/foundry-cases).
     if name.ends_with(".json") {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/foundry-cases").join(name);
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data/foundry-cases")
+            .join(name);
         return serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     }
     let file = match name {
@@ -371,7 +373,9 @@ fn every_annex_b_case_gives_its_named_verdict() {
                 "param": params.get(name).cloned().unwrap_or_default(),
             }))
             .unwrap();
-            run(&case, name, &builtin).err().map(|e| format!("{name}: {e}"))
+            run(&case, name, &builtin)
+                .err()
+                .map(|e| format!("{name}: {e}"))
         })
         .collect();
     assert!(failures.is_empty(), "{}", failures.join("\n"));

@@ -39,7 +39,7 @@ pub struct Cli {
 
 #[derive(Subcommand)]
 pub enum Command {
-    /// Audit workspaces and AML registries against the baseline and report pass / fail / manual per control.
+    /// Audit workspaces, AML registries and AI Foundry accounts against the baseline and report pass / fail / manual per control.
     #[command(after_help = "\
 Examples:
   amlsec audit --snapshot examples/default-workspace.json
@@ -51,15 +51,15 @@ Examples:
   amlsec audit --snapshot estate.json --rules my-rules/ --param 'owner_tag_keys=[owner, costCenter]'
 
 Exit codes: 0 clean; 1 a control failed at or above --fail-on; 2 usage or input error;
-3 audit incomplete (a workspace, a registry or a needed document could not be read).")]
+3 audit incomplete (a workspace, a registry, a Foundry account or a needed document could not be read).")]
     Audit(Box<AuditArgs>),
-    /// Read workspaces and AML registries from Azure and write them to a snapshot file that audits offline.
+    /// Read workspaces, AML registries and Foundry accounts from Azure and write them to a snapshot file that audits offline.
     #[command(after_help = "\
 Examples:
   amlsec collect --workspace <workspace id> --output estate.json
   amlsec collect --subscription <sub1>,<sub2> --output estate.json
   amlsec audit --snapshot estate.json          # later, offline, with the same results")]
-    Collect(CollectArgs),
+    Collect(Box<CollectArgs>),
     /// Browse and check rule files.
     #[command(subcommand)]
     Rules(RulesCommand),
@@ -119,6 +119,17 @@ pub struct SourceArgs {
     /// Leave AML registries out of --resource-group and --subscription discovery.
     #[arg(long)]
     pub no_registries: bool,
+    /// An Azure AI Foundry account (a Microsoft.CognitiveServices account of kind AIServices or
+    /// OpenAI; full ARM id; repeatable or comma-separated), audited besides the workspaces.
+    /// Discovery finds the accounts of --resource-group and --subscription, and those a
+    /// picked workspace's AI-services connection names. With --snapshot, picks accounts of the
+    /// file (id, or name when unique).
+    #[arg(long, value_name = "ID", value_delimiter = ',')]
+    pub foundry: Vec<String>,
+    /// Leave Foundry accounts out of discovery (account lists and workspace connections);
+    /// --foundry ids are still audited.
+    #[arg(long)]
+    pub no_foundry: bool,
     /// Every subscription below this management group (any depth), discovered with paging.
     #[arg(long, value_name = "ID", conflicts_with_all = ["workspace", "resource_group", "subscription", "all_subscriptions"])]
     pub management_group: Option<String>,
@@ -590,23 +601,39 @@ fn cli_default_subscription() -> Option<String> {
 pub fn selector(source: &SourceArgs) -> Result<Selector> {
     let subs = subscriptions(source);
     let one_sub = |what: &str| one_subscription(&subs, what);
-    let registries: Vec<String> = source
-        .registry
-        .iter()
-        .map(|r| r.trim().to_string())
-        .collect();
-    for r in &registries {
-        let is_registry = amlsec::arm_id::derive_type(r)
-            .is_some_and(|t| t.eq_ignore_ascii_case(amlsec::graph::AML_REGISTRY));
-        if !is_registry {
-            return Err(Error::Usage(format!(
-                "--registry {r}: not an AML registry id; expected /subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.MachineLearningServices/registries/<name>"
-            )));
+    let (registry, foundry) = (
+        amlsec::graph::registry_subject(),
+        amlsec::graph::foundry_subject(),
+    );
+    let mut named = Vec::new();
+    for (kind, ids) in [(registry, &source.registry), (foundry, &source.foundry)] {
+        for id in ids.iter().map(|i| i.trim()) {
+            let of_kind = amlsec::arm_id::derive_type(id)
+                .is_some_and(|t| t.eq_ignore_ascii_case(kind.resource_type));
+            if !of_kind {
+                let what = amlsec::graph::link_named(kind.root).map_or(kind.noun.0, |l| l.what);
+                let article = match what.starts_with(['A', 'E', 'I', 'O', 'U']) {
+                    true => "an",
+                    false => "a",
+                };
+                return Err(Error::Usage(format!(
+                    "{} {id}: not {article} {what} id; expected /subscriptions/<sub>/resourceGroups/<rg>/providers/{}/<name>",
+                    kind.flag, kind.resource_type
+                )));
+            }
+            named.push((kind, id.to_string()));
         }
     }
+    let undiscovered = [
+        (registry, source.no_registries),
+        (foundry, source.no_foundry),
+    ]
+    .into_iter()
+    .filter_map(|(kind, off)| off.then_some(kind))
+    .collect();
     let mut selector = Selector {
-        registries,
-        discover_registries: !source.no_registries,
+        named,
+        undiscovered,
         ..Selector::default()
     };
     // A tenant's subscriptions are discovered, not named.
@@ -637,10 +664,10 @@ pub fn selector(source: &SourceArgs) -> Result<Selector> {
         }
         (None, Some(rg)) => selector.scopes = vec![format!("{}/resourceGroups/{rg}", one_sub("--resource-group")?)],
         // Registries named alone are audited alone, whatever AZURE_SUBSCRIPTION_ID says.
-        (None, None) if !selector.registries.is_empty() && source.subscription.is_empty() => {}
+        (None, None) if !selector.named.is_empty() && source.subscription.is_empty() => {}
         (None, None) if !subs.is_empty() => selector.scopes = subs,
         (None, None) => return Err(Error::Usage(
-            "name what to audit: --snapshot FILE, --workspace ID, --resource-group RG, --subscription SUB or --registry ID".into(),
+            "name what to audit: --snapshot FILE, --workspace ID, --resource-group RG, --subscription SUB, --registry ID or --foundry ID".into(),
         )),
     }
     Ok(selector)
@@ -787,6 +814,7 @@ impl AuditArgs {
         if let Some(path) = self.template.clone() {
             if let Some(flag) = (!self.source.registry.is_empty())
                 .then_some("--registry")
+                .or((!self.source.foundry.is_empty()).then_some("--foundry"))
                 .or(self.source.workspace.is_some().then_some("--workspace"))
                 .or(self
                     .source
@@ -882,14 +910,18 @@ impl AuditArgs {
                 let max_bytes = self
                     .max_snapshot_size
                     .unwrap_or(amlsec::input::SNAPSHOT_LIMIT);
-                if self.source.no_registries {
-                    return Err(Error::Usage(
-                        "--no-registries limits discovery in Azure; with --snapshot, pick what to audit with --workspace and --registry".into(),
-                    ));
+                if let Some(flag) = (self.source.no_registries)
+                    .then_some("--no-registries")
+                    .or(self.source.no_foundry.then_some("--no-foundry"))
+                {
+                    return Err(Error::Usage(format!(
+                        "{flag} limits discovery in Azure; with --snapshot, pick what to audit with --workspace, --registry and --foundry"
+                    )));
                 }
-                let (workspace, registry) = (
+                let (workspace, registry, foundry) = (
                     amlsec::graph::workspace_subject(),
                     amlsec::graph::registry_subject(),
+                    amlsec::graph::foundry_subject(),
                 );
                 let pick = self
                     .source
@@ -897,6 +929,7 @@ impl AuditArgs {
                     .iter()
                     .map(|w| (workspace, w.clone()))
                     .chain(self.source.registry.iter().map(|r| (registry, r.clone())))
+                    .chain(self.source.foundry.iter().map(|f| (foundry, f.clone())))
                     .collect();
                 Source::Snapshot {
                     path,

@@ -24,7 +24,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 fn main() -> ExitCode {
     let result = match Cli::parse().command {
         Command::Audit(args) => audit(*args),
-        Command::Collect(args) => collect(args),
+        Command::Collect(args) => collect(*args),
         Command::Rules(cmd) => rules(cmd),
         Command::Answers(AnswersCommand::Template { rules }) => {
             pipeline::load_rules(&rules.request(&[])).and_then(|set| {

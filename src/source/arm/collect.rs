@@ -110,16 +110,17 @@ impl Collector {
         });
     }
 
-    /// Every workspace (and, with `registries`, every AML registry) of these resource groups
-    /// or subscriptions, each collected as soon as its discovery page arrives; sorted by kind
-    /// and id. A workspace discovery read that fails fails it all (which workspaces exist is
+    /// Every workspace (and every other subject whose kind is not `undiscovered`) of these
+    /// resource groups or subscriptions, each collected as soon as its discovery page arrives;
+    /// sorted by kind and id. Items of a kind the subject does not audit (Cognitive Services
+    /// accounts that are not Foundry accounts) are dropped. A workspace discovery read that fails fails it all (which workspaces exist is
     /// then unknown), unless the scopes are a `tenant`'s subscriptions. A list that fails
     /// otherwise is returned beside the subjects (Annex A §1.6): the audit is incomplete,
     /// what could be listed is still audited.
     pub async fn discover_and_collect(
         self: &Arc<Self>,
         scopes: &[String],
-        registries: bool,
+        undiscovered: &[&'static Subject],
         tenant: bool,
     ) -> Result<(Vec<SubjectId>, Vec<ReadFailure>), ReadFailure> {
         let tasks = std::cell::RefCell::new(tokio::task::JoinSet::new());
@@ -129,7 +130,7 @@ impl Collector {
         let lists = graph::SUBJECTS
             .iter()
             .enumerate()
-            .filter(|(_, s)| registries || *s == graph::workspace_subject())
+            .filter(|(_, s)| !undiscovered.contains(s) || *s == graph::workspace_subject())
             .flat_map(|(rank, subject)| scopes.iter().map(move |scope| (rank, subject, scope)));
         let listed = join_all(lists.map(|(rank, subject, scope)| {
             let (tasks, ids) = (&tasks, &ids);
@@ -138,14 +139,18 @@ impl Collector {
                 let path = format!("{scope}/providers/{}", subject.resource_type);
                 let discovered = self
                     .client
-                    .list_pages(&path, api::ML, &[], |page| {
+                    .list_pages(&path, subject.api_version(), &[], |page| {
                         for item in page {
+                            if subject.audits_kind(&item, &self.settings) == Some(false) {
+                                continue;
+                            }
                             let id = arm_id::normalise(text(&item, "id")).to_string();
                             let key = (rank, arm_id::key(&id));
                             if ids.borrow().contains_key(&key) {
                                 continue;
                             }
-                            // Registry list items are complete bodies: not read again.
+                            // Registry and account list items are complete bodies: not read
+                            // again.
                             if !is_workspace {
                                 self.seed(&id, item);
                             }
@@ -343,6 +348,39 @@ impl Collector {
         if cell.set(Ok(doc.clone())).is_ok() {
             self.listed.lock().expect("docs lock").push(doc);
         }
+    }
+
+    /// Whether the selected controls read anything of this kind of subject.
+    pub fn reads_for(&self, subject: &Subject) -> bool {
+        self.kinds
+            .iter()
+            .any(|(s, kinds)| *s == subject && !kinds.is_empty())
+    }
+
+    /// A document already read (by GET, from a list or from Resource Graph).
+    pub fn read_document(&self, id: &str) -> Option<Value> {
+        let cell = self.cell(id);
+        cell.get().and_then(|r| r.as_ref().ok().cloned())
+    }
+
+    /// The Foundry accounts these workspaces' connections name (Annex B §B.1): each
+    /// workspace's connection list, read once however many targets need it.
+    pub async fn foundry_accounts_named_by(&self, workspaces: &[&str]) -> Vec<String> {
+        let lists = join_all(workspaces.iter().map(|ws| async move {
+            self.list(&format!("{ws}/connections"), api::ML, &[])
+                .await
+                .unwrap_or_default()
+        }))
+        .await;
+        let mut accounts: Vec<String> = Vec::new();
+        for connection in lists.iter().flatten() {
+            if let Some(id) = graph::named_foundry_account(connection)
+                && !accounts.iter().any(|a| arm_id::same(a, &id))
+            {
+                accounts.push(id);
+            }
+        }
+        accounts
     }
 
     /// The failed read of a path, if it failed.

@@ -72,12 +72,12 @@ pub enum ResourceGraph {
 pub struct Selector {
     /// One workspace, by id.
     pub workspace: Option<String>,
-    /// Resource groups or subscriptions (ids) whose workspaces are discovered, and their AML
-    /// registries unless `discover_registries` is false.
+    /// Resource groups or subscriptions (ids) whose workspaces are discovered, and their
+    /// other subjects (AML registries, Foundry accounts) unless their kind is `undiscovered`.
     pub scopes: Vec<String>,
-    pub discover_registries: bool,
-    /// AML registries, by id.
-    pub registries: Vec<String>,
+    pub undiscovered: Vec<&'static crate::graph::Subject>,
+    /// Other subjects, by id (`--registry`, `--foundry`).
+    pub named: Vec<crate::graph::SubjectId>,
     /// Subscriptions discovered rather than named: every one below a management group, or
     /// every one the identity can read. Their workspaces and registries are discovered.
     pub tenant: Option<Tenant>,

@@ -69,7 +69,7 @@ pub fn read(
             .workspace
             .iter()
             .chain(&scopes)
-            .chain(&selector.registries)
+            .chain(selector.named.iter().map(|(_, id)| id))
             .filter_map(|s| crate::arm_id::subscription(s))
             .collect();
         subscriptions.sort_by_key(|s| s.to_ascii_lowercase());
@@ -112,24 +112,22 @@ pub fn read(
                 }
             }
         }
-        let (workspace, registry) = (graph::workspace_subject(), graph::registry_subject());
         let mut named: Vec<SubjectId> = Vec::new();
         if let Some(id) = &selector.workspace {
-            named.push((workspace, crate::arm_id::normalise(id).to_string()));
+            named.push((
+                graph::workspace_subject(),
+                crate::arm_id::normalise(id).to_string(),
+            ));
         }
-        for id in &selector.registries {
-            named.push((registry, crate::arm_id::normalise(id).to_string()));
+        for (kind, id) in &selector.named {
+            named.push((kind, crate::arm_id::normalise(id).to_string()));
         }
         // Discovered subjects are read as their list pages arrive, not after the last one.
-        let (mut subjects, errors) = if scopes.is_empty() {
+        let (mut subjects, mut errors) = if scopes.is_empty() {
             (Vec::new(), Vec::new())
         } else {
             collector
-                .discover_and_collect(
-                    &scopes,
-                    selector.discover_registries,
-                    selector.tenant.is_some(),
-                )
+                .discover_and_collect(&scopes, &selector.undiscovered, selector.tenant.is_some())
                 .await
                 .map_err(Error::Unreadable)?
         };
@@ -143,6 +141,53 @@ pub fn read(
             .collect();
         collector.collect(&extra).await;
         subjects.extend(extra);
+        // The Foundry accounts the workspaces' AI-services connections name (Annex B §B.1).
+        let foundry = graph::foundry_subject();
+        if !selector.undiscovered.contains(&foundry) && collector.reads_for(foundry) {
+            let workspaces: Vec<&str> = subjects
+                .iter()
+                .filter(|(s, _)| *s == graph::workspace_subject())
+                .map(|(_, id)| id.as_str())
+                .collect();
+            let linked: Vec<SubjectId> = collector
+                .foundry_accounts_named_by(&workspaces)
+                .await
+                .into_iter()
+                .filter(|id| !subjects.iter().any(|(_, i)| crate::arm_id::same(i, id)))
+                .map(|id| (foundry, id))
+                .collect();
+            collector.collect(&linked).await;
+            // A linked account of another kind is simply not a Foundry account.
+            subjects.extend(linked.into_iter().filter(|(s, id)| {
+                collector
+                    .read_document(id)
+                    .is_none_or(|d| s.audits_kind(&d, settings) != Some(false))
+            }));
+        }
+        // A named subject of a kind its type holds but amlsec does not audit (a Face account
+        // given as --foundry) is no subject: the audit says so and is incomplete.
+        subjects.retain(|(s, id)| {
+            let Some(doc) = collector.read_document(id) else {
+                return true;
+            };
+            if s.audits_kind(&doc, settings) != Some(false) {
+                return true;
+            }
+            errors.push(crate::documents::ReadFailure {
+                path: id.clone(),
+                status: None,
+                code: Some("NotAFoundryAccount".into()),
+                message: format!(
+                    "{} {id}: its kind `{}` is not one of the audited kinds (setting {})",
+                    s.flag,
+                    crate::documents::text(&doc, "kind"),
+                    s.kinds.unwrap_or_default()
+                ),
+                request_id: None,
+                unknown: false,
+            });
+            false
+        });
         // Workspaces first, then registries, each by id.
         subjects.sort_by_key(|(s, id)| {
             let rank = graph::SUBJECTS.iter().position(|k| k == *s);
