@@ -150,7 +150,7 @@ pub fn subjects(
                 "the snapshot holds"
             };
             return Err(Error::Usage(format!(
-                "{source} no Azure ML workspace or registry, nor a child of one (types {})",
+                "{source} no Azure ML workspace, AML registry or Foundry account, nor a child of one (types {})",
                 SUBJECTS
                     .iter()
                     .map(|s| s.resource_type)

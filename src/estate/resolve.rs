@@ -77,7 +77,7 @@ pub fn resolve(
                 targets.insert(kind.clone(), target);
             }
             add_log_destinations(&mut targets);
-            add_gathered_facts(&mut targets);
+            add_gathered_facts(&mut targets, docs.is_deployment());
         }
     }
     Estate {
@@ -821,7 +821,7 @@ fn union(parent: Option<&Target>, with: Option<&Target>, id: &str, with_name: &s
 /// Facts that are other targets' documents ([`graph::FactFrom`]): every document of a
 /// target, or the one a property names. A target that could not be read, wholly or in part,
 /// leaves the fact unknown where its documents would be.
-fn add_gathered_facts(targets: &mut BTreeMap<TargetKind, Target>) {
+fn add_gathered_facts(targets: &mut BTreeMap<TargetKind, Target>, deployment: bool) {
     let kinds: Vec<TargetKind> = targets
         .keys()
         .filter(|k| {
@@ -889,6 +889,15 @@ fn add_gathered_facts(targets: &mut BTreeMap<TargetKind, Target>) {
                                 unread.push((at(), first_failure(found).unwrap_or_else(unresolved)))
                             }
                             (None, None) => unread.push((at(), unresolved())),
+                            // A template names a policy it does not deploy (a system one,
+                            // or one that exists already): what it holds is not known.
+                            (None, _) if deployment => unread.push((
+                                at(),
+                                ReadFailure::unknown(
+                                    &item.id,
+                                    &format!("{property} names `{wanted}`, which the template does not deploy"),
+                                ),
+                            )),
                             (None, _) => unread.push((
                                 at(),
                                 ReadFailure::bad_reference(

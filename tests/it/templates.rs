@@ -367,7 +367,7 @@ fn bad_templates_are_one_clear_error_each() {
         "nothing-aml.json",
         &format!("{{{SCHEMA}, \"resources\": []}}"),
         &[],
-        "the template deploys no Azure ML workspace or registry",
+        "the template deploys no Azure ML workspace, AML registry or Foundry account",
         "",
     );
     amlsec()
@@ -794,4 +794,117 @@ fn bicep_module_parameters_and_environment_are_evaluated() {
         "pass",
         "the module parameter is applied"
     );
+}
+
+/// The Azure Verified Modules (tests/data/templates/avm, compiled by Bicep) each with a small
+/// parameters file of ours, composed the way Bicep compiles a main file that calls them as
+/// modules: one inline nested deployment each, inner scope, the module's parameters given.
+fn avm_estate() -> Value {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/templates/avm");
+    let mut modules: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    modules.sort();
+    assert_eq!(modules.len(), 7);
+    let read = |p: std::path::PathBuf| -> Value {
+        serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap()
+    };
+    let mut resources = serde_json::Map::new();
+    for m in modules {
+        let name = m.file_name().unwrap().to_string_lossy().into_owned();
+        let template = read(m.join("main.json"));
+        let parameters = read(m.join("main.parameters.json"))["parameters"].clone();
+        resources.insert(
+            name.clone(),
+            json!({
+                "type": "Microsoft.Resources/deployments",
+                "apiVersion": "2022-09-01",
+                "name": name,
+                "properties": {
+                    "expressionEvaluationOptions": {"scope": "inner"},
+                    "mode": "Incremental",
+                    "parameters": parameters,
+                    "template": template
+                }
+            }),
+        );
+    }
+    json!({
+        "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+        "languageVersion": "2.0",
+        "contentVersion": "1.0.0.0",
+        "resources": resources
+    })
+}
+
+#[test]
+fn azure_verified_modules_audit_without_refusal_or_silent_skips() {
+    let file = Path::new(env!("CARGO_TARGET_TMPDIR")).join("avm-estate.json");
+    std::fs::write(&file, serde_json::to_string(&avm_estate()).unwrap()).unwrap();
+    let (report, out) = report(&["--template", file.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(!stderr.contains("warning:"), "nothing is skipped: {stderr}");
+    // One subject of each kind: the workspace, the AML registry and the Foundry account.
+    for section in ["workspaces", "registries", "foundryAccounts"] {
+        assert_eq!(report[section].as_array().unwrap().len(), 1, "{section}");
+    }
+    // What the template cannot tell is only what depends on the deployment or lies outside it.
+    let allowed = [
+        "outside the template",
+        "referenced by the template, not deployed by it",
+        "which the template does not deploy",
+    ];
+    for section in ["workspaces", "registries", "foundryAccounts"] {
+        for r in report[section][0]["results"].as_array().unwrap() {
+            let message = r["message"].as_str().unwrap_or_default();
+            match r["status"].as_str().unwrap() {
+                "error" => panic!("{}: {message}", r["control"]),
+                "unknown" => assert!(
+                    allowed.iter().any(|a| message.contains(a)),
+                    "{}: {message}",
+                    r["control"]
+                ),
+                _ => {}
+            }
+        }
+    }
+    // The modules' secure defaults are read as deployed: local auth off, public access off.
+    let foundry = |control: &str| {
+        report["foundryAccounts"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["control"] == control)
+            .unwrap()["status"]
+            .clone()
+    };
+    assert_eq!(foundry("AML-IM-16"), "pass");
+    assert_eq!(
+        foundry("AML-IM-18"),
+        "pass",
+        "the identity Bicep builds with lambdas"
+    );
+}
+
+#[test]
+fn each_module_that_deploys_a_subject_audits_alone() {
+    for module in [
+        "cognitive-services-account",
+        "machine-learning-services-workspace",
+        "machine-learning-services-registry",
+    ] {
+        let dir = format!("tests/data/templates/avm/{module}");
+        let (_, out) = report(&[
+            "--template",
+            &format!("{dir}/main.json"),
+            "--parameters",
+            &format!("{dir}/main.parameters.json"),
+        ]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_ne!(out.status.code(), Some(2), "{module}: {stderr}");
+        assert!(!stderr.contains("warning:"), "{module}: {stderr}");
+    }
 }

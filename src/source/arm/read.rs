@@ -207,7 +207,7 @@ pub fn read(
         }
         if subjects.is_empty() && errors.is_empty() {
             return Err(Error::Usage(format!(
-                "no Azure ML workspace or registry in {}",
+                "no Azure ML workspace, AML registry or Foundry account in {}",
                 selector.scopes.join(", ")
             )));
         }

@@ -44,6 +44,202 @@ pub trait Context {
     fn deployment_output(&self, deployment: &str, output: &str) -> Option<Outcome>;
     /// What `environment()` returns: fixed by the cloud (`--cloud`).
     fn environment(&self) -> Value;
+    /// A variable of the lambda being applied (`lambdaVariables('x')`).
+    fn lambda_variable(&self, _name: &str) -> Option<Value> {
+        None
+    }
+}
+
+/// A context with a lambda's variables bound over the one it is applied in.
+struct Bound<'c> {
+    outer: &'c dyn Context,
+    names: Vec<(String, Value)>,
+}
+
+impl Context for Bound<'_> {
+    fn parameter(&self, name: &str) -> Outcome {
+        self.outer.parameter(name)
+    }
+    fn variable(&self, name: &str) -> Outcome {
+        self.outer.variable(name)
+    }
+    fn copy_index(&self, loop_name: Option<&str>) -> Result<i64, Eval> {
+        self.outer.copy_index(loop_name)
+    }
+    fn subscription_id(&self) -> &str {
+        self.outer.subscription_id()
+    }
+    fn resource_group(&self) -> &str {
+        self.outer.resource_group()
+    }
+    fn location(&self) -> &str {
+        self.outer.location()
+    }
+    fn symbolic(&self, name: &str) -> Option<String> {
+        self.outer.symbolic(name)
+    }
+    fn deployment_output(&self, deployment: &str, output: &str) -> Option<Outcome> {
+        self.outer.deployment_output(deployment, output)
+    }
+    fn environment(&self) -> Value {
+        self.outer.environment()
+    }
+    fn lambda_variable(&self, name: &str) -> Option<Value> {
+        self.names
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.clone())
+            .or_else(|| self.outer.lambda_variable(name))
+    }
+}
+
+/// A `lambda('a', 'b', body)` argument: its variable names (at most `most`) and its body.
+fn lambda<'e>(
+    e: &'e Expr,
+    fewest: usize,
+    most: usize,
+    of: &str,
+) -> Result<(Vec<&'e str>, &'e Expr), Eval> {
+    let shape = || {
+        invalid(format!(
+            "{of}() takes a lambda of {fewest} to {most} variables"
+        ))
+    };
+    let Expr::Call(n, args) = e else {
+        return shape();
+    };
+    let Some((body, names)) = args.split_last() else {
+        return shape();
+    };
+    if !n.eq_ignore_ascii_case("lambda") || names.len() < fewest || names.len() > most {
+        return shape();
+    }
+    let names = names
+        .iter()
+        .map(|a| match a {
+            Expr::Literal(Value::String(s)) => Ok(s.as_str()),
+            _ => invalid(format!("{of}(): a lambda's variables are names")),
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((names, body))
+}
+
+/// The lambda's body with its variables bound to `values` (as many as it names).
+fn apply(lambda: &(Vec<&str>, &Expr), values: &[Value], cx: &dyn Context) -> Outcome {
+    let bound = Bound {
+        outer: cx,
+        names: lambda
+            .0
+            .iter()
+            .zip(values)
+            .map(|(n, v)| (n.to_string(), v.clone()))
+            .collect(),
+    };
+    eval(lambda.1, &bound)
+}
+
+/// The lambda functions (map, filter, reduce, sort, toObject, mapValues, groupBy): their
+/// lambda is applied, not evaluated; `None` for any other function.
+fn call_lambda(lower: &str, name: &str, args: &[Expr], cx: &dyn Context) -> Option<Outcome> {
+    let items = |v: Value| -> Result<Vec<Value>, Eval> {
+        match v {
+            Value::Array(items) => Ok(items),
+            Value::Null => Ok(Vec::new()),
+            other => invalid(format!("{name}() of {other}, not an array")),
+        }
+    };
+    let index = |i: usize| Value::from(i);
+    let run = || -> Outcome {
+        match (lower, args) {
+            ("map", [array, f]) => {
+                let f = lambda(f, 1, 2, name)?;
+                let out = items(eval(array, cx)?)?
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, x)| apply(&f, &[x, index(i)], cx))
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok(Value::Array(out))
+            }
+            ("filter", [array, f]) => {
+                let f = lambda(f, 1, 2, name)?;
+                let mut out = Vec::new();
+                for (i, x) in items(eval(array, cx)?)?.into_iter().enumerate() {
+                    if truthy(&apply(&f, &[x.clone(), index(i)], cx)?, name)? {
+                        out.push(x);
+                    }
+                }
+                Ok(Value::Array(out))
+            }
+            ("reduce", [array, initial, f]) => {
+                let f = lambda(f, 2, 3, name)?;
+                let mut acc = eval(initial, cx)?;
+                for (i, x) in items(eval(array, cx)?)?.into_iter().enumerate() {
+                    acc = apply(&f, &[acc, x, index(i)], cx)?;
+                }
+                Ok(acc)
+            }
+            ("sort", [array, f]) => {
+                let f = lambda(f, 2, 2, name)?;
+                // Insertion sort: the comparison may fail, and arrays here are small.
+                let mut out: Vec<Value> = Vec::new();
+                for x in items(eval(array, cx)?)? {
+                    let mut at = out.len();
+                    for (i, y) in out.iter().enumerate() {
+                        if truthy(&apply(&f, &[x.clone(), y.clone()], cx)?, name)? {
+                            at = i;
+                            break;
+                        }
+                    }
+                    out.insert(at, x);
+                }
+                Ok(Value::Array(out))
+            }
+            ("toobject", [array, key, rest @ ..]) if rest.len() <= 1 => {
+                let key = lambda(key, 1, 1, name)?;
+                let value = rest.first().map(|v| lambda(v, 1, 1, name)).transpose()?;
+                let mut out = Map::new();
+                for x in items(eval(array, cx)?)? {
+                    let k = string(&apply(&key, std::slice::from_ref(&x), cx)?);
+                    let v = match &value {
+                        Some(f) => apply(f, &[x], cx)?,
+                        None => x,
+                    };
+                    out.insert(k, v);
+                }
+                Ok(Value::Object(out))
+            }
+            ("mapvalues", [object, f]) => {
+                let f = lambda(f, 1, 1, name)?;
+                let Value::Object(o) = eval(object, cx)? else {
+                    return invalid(format!("{name}() takes an object"));
+                };
+                let mut out = Map::new();
+                for (k, v) in o {
+                    out.insert(k, apply(&f, &[v], cx)?);
+                }
+                Ok(Value::Object(out))
+            }
+            ("groupby", [array, f]) => {
+                let f = lambda(f, 1, 1, name)?;
+                let mut out = Map::new();
+                for x in items(eval(array, cx)?)? {
+                    let k = string(&apply(&f, std::slice::from_ref(&x), cx)?);
+                    if let Value::Array(group) =
+                        out.entry(k).or_insert_with(|| Value::Array(Vec::new()))
+                    {
+                        group.push(x);
+                    }
+                }
+                Ok(Value::Object(out))
+            }
+            (_, _) => invalid(format!("{name}() does not take {} arguments", args.len())),
+        }
+    };
+    matches!(
+        lower,
+        "map" | "filter" | "reduce" | "sort" | "toobject" | "mapvalues" | "groupby"
+    )
+    .then(run)
 }
 
 /// A template string: an expression when it is `[...]` (and not `[[...`), else a literal.
@@ -447,6 +643,18 @@ fn call(name: &str, args: &[Expr], cx: &dyn Context) -> Outcome {
         let c = truthy(&eval(&args[0], cx)?, "if")?;
         return eval(&args[if c { 1 } else { 2 }], cx);
     }
+    if let Some(outcome) = call_lambda(&lower, name, args, cx) {
+        return outcome;
+    }
+    if lower == "lambdavariables" {
+        let [Expr::Literal(Value::String(n))] = args else {
+            return invalid("lambdaVariables() takes a variable's name");
+        };
+        return cx.lambda_variable(n).map_or_else(
+            || invalid(format!("lambdaVariables('{n}') outside its lambda")),
+            Ok,
+        );
+    }
     let v: Vec<Value> = args.iter().map(|a| eval(a, cx)).collect::<Result<_, _>>()?;
     let arity = |n: std::ops::RangeInclusive<usize>| -> Result<(), Eval> {
         if n.contains(&v.len()) {
@@ -759,6 +967,40 @@ fn call(name: &str, args: &[Expr], cx: &dyn Context) -> Outcome {
             arity(1..=1)?;
             Ok(Value::String(base64(as_str(arg(0)?, name)?.as_bytes())))
         }
+        // tryGet(value, key or index, ...): what the path reaches, or null where it does not.
+        "tryget" => {
+            let mut at = arg(0)?;
+            for step in &v[1..] {
+                let next = match (at, step) {
+                    (Value::Object(_), Value::String(k)) => crate::documents::member(at, k),
+                    (Value::Array(items), Value::Number(n)) => {
+                        n.as_u64().and_then(|i| items.get(usize::try_from(i).ok()?))
+                    }
+                    _ => None,
+                };
+                match next {
+                    Some(n) => at = n,
+                    None => return Ok(Value::Null),
+                }
+            }
+            Ok(at.clone())
+        }
+        // shallowMerge([objects]): their top-level members, a later one's winning.
+        "shallowmerge" => {
+            arity(1..=1)?;
+            let Value::Array(items) = arg(0)? else {
+                return invalid("shallowMerge() takes an array of objects");
+            };
+            let mut out = Map::new();
+            for item in items {
+                match item {
+                    Value::Object(o) => out.extend(o.clone()),
+                    Value::Null => {}
+                    other => return invalid(format!("shallowMerge() of {other}, not an object")),
+                }
+            }
+            Ok(Value::Object(out))
+        }
         "null" => Ok(Value::Null),
         "true" => Ok(Value::Bool(true)),
         "false" => Ok(Value::Bool(false)),
@@ -1057,5 +1299,80 @@ mod tests {
         }
         let deep = format!("[{}'a'{}]", "concat(".repeat(100), ")".repeat(100));
         assert!(parse_string(&deep).is_err());
+    }
+
+    #[test]
+    fn lambda_functions_and_try_get_as_bicep_compiles_them() {
+        let cases = [
+            (
+                "[map(createArray(1, 2), lambda('x', mul(lambdaVariables('x'), 10)))]",
+                json!([10, 20]),
+            ),
+            (
+                "[map(createArray('a', 'b'), lambda('x', 'i', lambdaVariables('i')))]",
+                json!([0, 1]),
+            ),
+            (
+                "[filter(createArray(1, 2, 3), lambda('x', greater(lambdaVariables('x'), 1)))]",
+                json!([2, 3]),
+            ),
+            (
+                "[reduce(createArray(1, 2, 3), 0, lambda('cur', 'next', add(lambdaVariables('cur'), lambdaVariables('next'))))]",
+                json!(6),
+            ),
+            (
+                "[sort(createArray(3, 1, 2), lambda('a', 'b', less(lambdaVariables('a'), lambdaVariables('b'))))]",
+                json!([1, 2, 3]),
+            ),
+            (
+                "[toObject(createArray('a', 'b'), lambda('x', lambdaVariables('x')), lambda('x', true()))]",
+                json!({"a": true, "b": true}),
+            ),
+            (
+                "[mapValues(createObject('a', 1), lambda('v', add(lambdaVariables('v'), 1)))]",
+                json!({"a": 2}),
+            ),
+            (
+                "[groupBy(createArray('ab', 'ac', 'b'), lambda('x', substring(lambdaVariables('x'), 0, 1)))]",
+                json!({"a": ["ab", "ac"], "b": ["b"]}),
+            ),
+            // Nested lambdas see the outer one's variables.
+            (
+                "[map(createArray(1), lambda('x', map(createArray(2), lambda('y', add(lambdaVariables('x'), lambdaVariables('y'))))))]",
+                json!([[3]]),
+            ),
+            // What Bicep compiles `managedIdentities.?userAssignedResourceIds` into.
+            (
+                "[reduce(map(coalesce(tryGet(createObject('ids', createArray('/u1')), 'ids'), createArray()), lambda('id', createObject(format('{0}', lambdaVariables('id')), createObject()))), createObject(), lambda('cur', 'next', union(lambdaVariables('cur'), lambdaVariables('next'))))]",
+                json!({"/u1": {}}),
+            ),
+            (
+                "[tryGet(createObject('a', createObject('B', 1)), 'a', 'b')]",
+                json!(1),
+            ),
+            ("[tryGet(createObject('a', 1), 'missing')]", Value::Null),
+            ("[tryGet(null(), 'a')]", Value::Null),
+            ("[tryGet(createArray(5, 6), 1)]", json!(6)),
+            (
+                "[shallowMerge(createArray(createObject('a', 1, 'b', createObject('x', 1)), createObject('b', 2)))]",
+                json!({"a": 1, "b": 2}),
+            ),
+        ];
+        for (text, want) in cases {
+            assert_eq!(ev(text), Ok(want), "{text}");
+        }
+        for bad in [
+            "[lambdaVariables('x')]",
+            "[map(createArray(1), 'x')]",
+            "[map(createArray(1), lambda('x', 'y', 'z', 1))]",
+            "[reduce(createArray(1), lambda('a', 'b', 1))]",
+            "[map(createObject('a', 1), lambda('x', 1))]",
+        ] {
+            assert!(
+                matches!(ev(bad), Err(Eval::Invalid(_))),
+                "{bad}: {:?}",
+                ev(bad)
+            );
+        }
     }
 }

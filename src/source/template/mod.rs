@@ -456,12 +456,17 @@ impl<'t> Frame<'t> {
                 values.get(&name.to_ascii_lowercase()),
                 member(def, "defaultValue"),
             ) {
+                // A null given for a parameter with a default takes the default, as ARM does
+                // (Bicep passes `x.?y` to a module's optional parameter this way).
+                (Some(Given::Value(Value::Null)), Some(d)) => Raw::Template(d.clone()),
                 (Some(Given::Value(v)), _) => {
                     check_constraints(name, def, v, notices);
                     Raw::Template(escape_literal(v))
                 }
                 (Some(Given::Unknown(why)), _) => Raw::Unknown(why.clone()),
                 (None, Some(d)) => Raw::Template(d.clone()),
+                // Bicep's optional parameter (`param x string?`) is null when not given.
+                (None, None) if nullable(def, template) => Raw::Template(Value::Null),
                 (None, None) => {
                     return Err(here.error(
                         &def_at,
@@ -813,7 +818,16 @@ impl Expansion<'_> {
             // languageVersion 2.0: symbolic names, which `reference` and `scope` may use.
             Some(Value::Object(items)) => {
                 for (symbol, r) in items {
-                    if let Some(id) = self.id_of(r, frame, None)? {
+                    // A resource that is not deployed has no id to refer to; ARM evaluates
+                    // neither its name nor its scope (an `existing` key vault of an unset
+                    // customer-managed key). One whose id fails here fails where it is deployed.
+                    let deployed = member(r, "condition").is_none_or(|c| {
+                        frame.view().value(c, &resources_at) != Ok(Value::Bool(false))
+                    });
+                    if !deployed {
+                        continue;
+                    }
+                    if let Ok(Some(id)) = self.id_of(r, frame, None) {
                         frame
                             .symbols
                             .borrow_mut()
@@ -1457,4 +1471,18 @@ fn synthesize_private_endpoint_connections(deployed: &mut [Deployed]) {
             None => d.doc["properties"][list] = json!([connection]),
         }
     }
+}
+
+/// Whether a parameter may be left out (`"nullable": true` on it, or on the user-defined type
+/// its `$ref` names, as Bicep compiles `param x T?`).
+fn nullable(def: &Value, template: &Value) -> bool {
+    let own = member(def, "nullable").and_then(Value::as_bool) == Some(true);
+    let by_type = member(def, "$ref")
+        .and_then(Value::as_str)
+        .and_then(|r| r.strip_prefix("#/definitions/"))
+        .and_then(|name| member(template, "definitions").and_then(|d| member(d, name)))
+        .and_then(|t| member(t, "nullable"))
+        .and_then(Value::as_bool)
+        == Some(true);
+    own || by_type
 }
