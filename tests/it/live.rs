@@ -1592,3 +1592,46 @@ fn every_annex_b_case_gives_its_named_verdict_live() {
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
+
+/// A policy the `raiPolicies` list leaves out (a system one) is read once by GET before a
+/// deployment naming it is an error (Annex B §B.2, R-16).
+#[test]
+fn a_content_filter_policy_missing_from_the_list_is_read_once_by_get() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/foundry-cases");
+    let docs: Vec<Value> =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("AML-PV-09.pass.json")).unwrap())
+            .unwrap();
+    let list = format!("{FOUNDRY_ACCOUNT}/raiPolicies");
+    let policy = format!("{list}/raiPolicyName");
+    let run = |faults: Vec<Fault>| {
+        let fake = serving(docs.clone());
+        for f in faults {
+            fake.add_fault(f);
+        }
+        let out = live(
+            &fake,
+            &["--foundry", FOUNDRY_ACCOUNT, "--control", "AML-PV-09"],
+        );
+        let gets = fake
+            .seen()
+            .iter()
+            .filter(|s| {
+                s.path_and_query
+                    .to_ascii_lowercase()
+                    .starts_with(&format!("{}?", policy.to_ascii_lowercase()))
+            })
+            .count();
+        (foundry_status(&results(&out.stdout), "AML-PV-09"), gets)
+    };
+    let empty_list = Fault::new(&list, 200).exact().body(r#"{"value": []}"#);
+    assert_eq!(
+        run(vec![]),
+        ("pass".to_string(), 0),
+        "a listed policy is not read again"
+    );
+    assert_eq!(run(vec![empty_list.clone()]), ("pass".to_string(), 1));
+    assert_eq!(
+        run(vec![empty_list, Fault::new(&policy, 404).exact()]),
+        ("error".to_string(), 1)
+    );
+}

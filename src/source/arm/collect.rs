@@ -451,6 +451,65 @@ impl Collector {
         let cells: HashMap<&TargetKind, OnceCell<Found>> =
             kinds.iter().map(|k| (k, OnceCell::new())).collect();
         join_all(kinds.iter().map(|k| self.node(id, &cells, k))).await;
+        self.read_joined_missing(kinds, &cells).await;
+    }
+
+    /// A name a joined fact looks for that its target's list does not hold is read once more
+    /// by GET under the list's parent (a system content-filter policy the list left out,
+    /// Annex B §B.2): found, it joins the list; not found, the fact is a failed read.
+    async fn read_joined_missing(
+        &self,
+        kinds: &[TargetKind],
+        cells: &HashMap<&TargetKind, OnceCell<Found>>,
+    ) {
+        let docs_of = |kind: &TargetKind| -> Vec<Value> {
+            cells
+                .get(kind)
+                .and_then(OnceCell::get)
+                .map(|d| d.as_ref().clone())
+                .unwrap_or_default()
+        };
+        let mut reads: Vec<(String, &'static str)> = Vec::new();
+        for kind in kinds {
+            for fact in kind.link().facts {
+                let graph::FactFrom::Join { property, on } = fact.from else {
+                    continue;
+                };
+                let Some(joined) = fact.needs.first().and_then(|n| TargetKind::parse(n).ok())
+                else {
+                    continue;
+                };
+                let Find::Children { path, .. } = joined.link().find else {
+                    continue;
+                };
+                let (Some(parent), true) = (joined.parent(), cells.contains_key(&joined)) else {
+                    continue;
+                };
+                let held = docs_of(&joined);
+                for parent in docs_of(&parent) {
+                    let collection = format!("{}/{path}", text(&parent, "id"));
+                    // Only where the list itself was read: a failed list fails the fact.
+                    if self.failure(&collection).is_some() {
+                        continue;
+                    }
+                    for doc in docs_of(kind) {
+                        let name = text(&doc, property).trim();
+                        let under = text(&doc, "id")
+                            .to_ascii_lowercase()
+                            .starts_with(&text(&parent, "id").to_ascii_lowercase());
+                        let held = held
+                            .iter()
+                            .any(|h| text(h, on).trim().eq_ignore_ascii_case(name));
+                        if !name.is_empty() && under && !held {
+                            reads.push((format!("{collection}/{name}"), joined.link().api_version));
+                        }
+                    }
+                }
+            }
+        }
+        reads.sort();
+        reads.dedup();
+        join_all(reads.iter().map(|(id, api)| self.get(id, api))).await;
     }
 
     fn node<'a>(
