@@ -1635,3 +1635,93 @@ fn a_content_filter_policy_missing_from_the_list_is_read_once_by_get() {
         ("error".to_string(), 1)
     );
 }
+
+/// Connection credentials are write-only, but a Foundry connection body that carries one
+/// anyway (account or project) is redacted where it enters: never in a snapshot or a report.
+#[test]
+fn foundry_connection_credentials_never_reach_a_snapshot_or_a_report() {
+    const SECRET: &str = "foundry-secret-91c2e";
+    let mut docs = example_documents("foundry-hardened");
+    for d in docs.iter_mut() {
+        if d["type"]
+            .as_str()
+            .unwrap_or_default()
+            .ends_with("/connections")
+        {
+            d["properties"]["credentials"] =
+                json!({"key": SECRET, "pat": SECRET, "clientSecret": SECRET});
+        }
+    }
+    let fake = serving(docs);
+    let file = Path::new(env!("CARGO_TARGET_TMPDIR")).join("collected-foundry-secret.json");
+    amlsec()
+        .args([
+            "collect",
+            "--foundry",
+            FOUNDRY_ACCOUNT,
+            "--arm-endpoint",
+            &fake.endpoint(),
+        ])
+        .args(["--auth", "token", "--output", file.to_str().unwrap()])
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("1 Foundry account"));
+    let snapshot = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        snapshot.contains("<redacted>"),
+        "the credentials were there"
+    );
+    assert!(!snapshot.contains(SECRET));
+    for source in [
+        vec!["--snapshot", file.to_str().unwrap()],
+        vec![
+            "--foundry",
+            FOUNDRY_ACCOUNT,
+            "--arm-endpoint",
+            &fake.endpoint(),
+            "--auth",
+            "token",
+        ],
+    ] {
+        for format in ["json", "sarif", "junit", "markdown", "csv", "html", "table"] {
+            let out = amlsec()
+                .arg("audit")
+                .args(&source)
+                .args([
+                    "--level",
+                    "2",
+                    "--format",
+                    format,
+                    "--status",
+                    "fail,pass,error,manual,not_applicable",
+                ])
+                .output()
+                .unwrap();
+            assert_eq!(
+                out.status.code(),
+                Some(0),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            assert!(
+                !String::from_utf8_lossy(&out.stdout).contains(SECRET),
+                "{format}"
+            );
+            assert!(!String::from_utf8_lossy(&out.stderr).contains(SECRET));
+        }
+    }
+    // And the collected snapshot audits as the example does.
+    let out = amlsec()
+        .args([
+            "audit",
+            "--snapshot",
+            file.to_str().unwrap(),
+            "--level",
+            "2",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(results(&out.stdout), offline("foundry-hardened", &[]));
+}

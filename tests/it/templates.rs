@@ -908,3 +908,58 @@ fn each_module_that_deploys_a_subject_audits_alone() {
         assert!(!stderr.contains("warning:"), "{module}: {stderr}");
     }
 }
+
+/// A what-if result that creates a Foundry account and a deployment judges them before they
+/// exist; a created account has only the children the result creates.
+#[test]
+fn a_foundry_account_in_a_what_if_result_is_audited() {
+    let docs: Vec<Value> = serde_json::from_str(
+        &std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/foundry-exposed.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let change = |suffix: &str| {
+        let doc = docs
+            .iter()
+            .find(|d| d["id"].as_str().unwrap().ends_with(suffix))
+            .unwrap();
+        let mut after = doc.clone();
+        after["apiVersion"] = json!("2025-12-01");
+        json!({"resourceId": doc["id"], "changeType": "Create", "after": after})
+    };
+    let what_if = json!({"status": "Succeeded", "changes": [
+        change("accounts/myAccount"),
+        change("deployments/deploymentName"),
+    ]});
+    let file = Path::new(env!("CARGO_TARGET_TMPDIR")).join("foundry-what-if.json");
+    std::fs::write(&file, what_if.to_string()).unwrap();
+    let (report, out) = report(&["--what-if", file.to_str().unwrap()]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let status = |control: &str| {
+        report["foundryAccounts"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["control"] == control)
+            .unwrap()["status"]
+            .clone()
+    };
+    assert_eq!(status("AML-IM-16"), "fail", "local auth is on");
+    assert_eq!(
+        status("AML-PV-14"),
+        "fail",
+        "the deployment upgrades on its own"
+    );
+    assert_eq!(
+        status("AML-IM-19"),
+        "not_applicable",
+        "a new account has no connections"
+    );
+}
