@@ -560,6 +560,8 @@ impl Resolver<'_> {
         })
     }
 
+    /// The audited subject's role assignments, each with the level of its scope: `resource`
+    /// (the workspace or account itself), `resourceGroup`, `subscription`, `managementGroup`.
     fn role_assignments(&self, collection: &str, link: &Link) -> Target {
         if let Some(f) = self.docs.failure(collection) {
             return Target::Failed(f.clone());
@@ -574,7 +576,7 @@ impl Resolver<'_> {
             {
                 Some("managementGroup")
             } else if arm_id::same(scope, ws) {
-                Some("workspace")
+                Some("resource")
             } else if arm_id::same(scope, &rg) {
                 Some("resourceGroup")
             } else if arm_id::same(scope, &sub) {

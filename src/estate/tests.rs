@@ -357,7 +357,7 @@ fn role_assignments_are_scoped_segment_by_segment() {
             "managementGroup",
             "subscription",
             "resourceGroup",
-            "workspace"
+            "resource"
         ]
     );
     assert_eq!(
