@@ -593,24 +593,118 @@ fn guid(parts: &[String]) -> String {
 
 /// Standard base64 with padding (RFC 4648), as ARM's `base64()` returns.
 fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+fn from_base64(text: &str, of: &str) -> Result<String, Eval> {
+    use base64::Engine as _;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(text.trim())
+        .map_err(|e| Eval::Invalid(format!("{of}(): not base64 ({e})")))?;
+    String::from_utf8(bytes).map_err(|_| Eval::Invalid(format!("{of}(): not UTF-8 text")))
+}
+
+/// `encodeURIComponent`: every byte but the unreserved ones percent-encoded.
+fn uri_component(text: &str) -> String {
     let mut out = String::new();
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
+    for b in text.bytes() {
+        match b {
+            b'A'..=b'Z'
+            | b'a'..=b'z'
+            | b'0'..=b'9'
+            | b'-'
+            | b'_'
+            | b'.'
+            | b'!'
+            | b'~'
+            | b'*'
+            | b'\''
+            | b'('
+            | b')' => out.push(b as char),
+            _ => out.push_str(&format!("%{b:02X}")),
         }
     }
     out
+}
+
+fn from_uri_component(text: &str) -> Result<String, Eval> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = text
+                .get(i + 1..i + 3)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+                .ok_or_else(|| Eval::Invalid("uriComponentToString(): a bad % escape".into()))?;
+            out.push(hex);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).map_err(|_| Eval::Invalid("uriComponentToString(): not UTF-8".into()))
+}
+
+/// `uri(base, relative)`: the relative reference resolved against the base, as ARM does
+/// (a base ending in `/` is a folder; otherwise its last segment is replaced).
+fn uri(base: &str, relative: &str) -> Result<String, Eval> {
+    let Some((scheme, rest)) = base.split_once("://") else {
+        return invalid(format!("uri(): `{base}` is not an absolute URI"));
+    };
+    let host_end = rest.find('/').unwrap_or(rest.len());
+    let authority = &rest[..host_end];
+    if relative.contains("://") {
+        return Ok(relative.to_string());
+    }
+    if let Some(absolute) = relative.strip_prefix('/') {
+        return Ok(format!("{scheme}://{authority}/{absolute}"));
+    }
+    let path = &rest[host_end..];
+    let folder = &path[..path.rfind('/').map_or(0, |i| i + 1)];
+    let folder = if folder.is_empty() { "/" } else { folder };
+    Ok(format!("{scheme}://{authority}{folder}{relative}"))
+}
+
+/// A CIDR block: its network address and prefix length.
+fn cidr(text: &str, of: &str) -> Result<(std::net::IpAddr, u32), Eval> {
+    let bad = || Eval::Invalid(format!("{of}(): `{text}` is not a CIDR block"));
+    let (ip, bits) = text.trim().split_once('/').ok_or_else(bad)?;
+    let ip: std::net::IpAddr = ip.parse().map_err(|_| bad())?;
+    let bits: u32 = bits.parse().map_err(|_| bad())?;
+    let max = if ip.is_ipv4() { 32 } else { 128 };
+    if bits > max {
+        return Err(bad());
+    }
+    Ok((ip, bits))
+}
+
+fn ip_bits(ip: std::net::IpAddr) -> (u128, u32) {
+    match ip {
+        std::net::IpAddr::V4(v) => (u128::from(u32::from(v)), 32),
+        std::net::IpAddr::V6(v) => (u128::from(v), 128),
+    }
+}
+
+fn ip_of(n: u128, width: u32) -> String {
+    match width {
+        32 => std::net::Ipv4Addr::from(n as u32).to_string(),
+        _ => std::net::Ipv6Addr::from(n).to_string(),
+    }
+}
+
+fn mask(bits: u32, width: u32) -> u128 {
+    let all = if width == 32 {
+        u128::from(u32::MAX)
+    } else {
+        u128::MAX
+    };
+    match bits {
+        0 => 0,
+        b => all & !((1u128 << (width - b)).wrapping_sub(1) & all) & all,
+    }
 }
 
 /// `Type/names...`: the resource id segments of a type and its names.
@@ -1001,6 +1095,233 @@ fn call(name: &str, args: &[Expr], cx: &dyn Context) -> Outcome {
             }
             Ok(Value::Object(out))
         }
+        "array" => {
+            arity(1..=1)?;
+            Ok(match arg(0)? {
+                Value::Array(a) => Value::Array(a.clone()),
+                other => Value::Array(vec![other.clone()]),
+            })
+        }
+        // indexFromEnd(array, n): the n-th element from the end (1 is the last).
+        "indexfromend" | "tryindexfromend" => {
+            arity(2..=2)?;
+            let Value::Array(items) = arg(0)? else {
+                return invalid(format!("{name}() takes an array"));
+            };
+            let n = as_int(arg(1)?, name)?;
+            let at = usize::try_from(n)
+                .ok()
+                .filter(|n| *n >= 1)
+                .and_then(|n| items.len().checked_sub(n));
+            match (at.and_then(|i| items.get(i)), lower.as_str()) {
+                (Some(v), _) => Ok(v.clone()),
+                (None, "tryindexfromend") => Ok(Value::Null),
+                (None, _) => invalid(format!("{name}(): index {n} is outside the array")),
+            }
+        }
+        "intersection" => {
+            if v.len() < 2 {
+                return invalid("intersection() takes two or more arrays or objects");
+            }
+            match &v[0] {
+                Value::Array(first) => {
+                    let mut out: Vec<Value> = Vec::new();
+                    for x in first {
+                        let everywhere = v[1..]
+                            .iter()
+                            .all(|o| o.as_array().is_some_and(|a| a.contains(x)));
+                        if everywhere && !out.contains(x) {
+                            out.push(x.clone());
+                        }
+                    }
+                    Ok(Value::Array(out))
+                }
+                Value::Object(first) => {
+                    let mut out = Map::new();
+                    for (k, x) in first {
+                        if v[1..].iter().all(|o| o.get(k) == Some(x)) {
+                            out.insert(k.clone(), x.clone());
+                        }
+                    }
+                    Ok(Value::Object(out))
+                }
+                other => invalid(format!("intersection() of {other}")),
+            }
+        }
+        "float" => {
+            arity(1..=1)?;
+            let f = match arg(0)? {
+                Value::Number(n) => n.as_f64(),
+                Value::String(s) => s.trim().parse::<f64>().ok(),
+                _ => None,
+            };
+            f.and_then(serde_json::Number::from_f64)
+                .map(Value::Number)
+                .map_or_else(
+                    || {
+                        invalid(format!(
+                            "float() of {}",
+                            arg(0).map(string).unwrap_or_default()
+                        ))
+                    },
+                    Ok,
+                )
+        }
+        "items" | "objectkeys" => {
+            arity(1..=1)?;
+            let Value::Object(o) = arg(0)? else {
+                return invalid(format!("{name}() takes an object"));
+            };
+            Ok(Value::Array(
+                o.iter()
+                    .map(|(k, x)| match lower.as_str() {
+                        "items" => json!({"key": k, "value": x}),
+                        _ => json!(k),
+                    })
+                    .collect(),
+            ))
+        }
+        "join" => {
+            arity(2..=2)?;
+            let Value::Array(items) = arg(0)? else {
+                return invalid("join() takes an array of strings");
+            };
+            let parts: Vec<String> = items.iter().map(string).collect();
+            Ok(Value::String(parts.join(as_str(arg(1)?, name)?)))
+        }
+        "base64tostring" => {
+            arity(1..=1)?;
+            Ok(Value::String(from_base64(as_str(arg(0)?, name)?, name)?))
+        }
+        "base64tojson" => {
+            arity(1..=1)?;
+            let text = from_base64(as_str(arg(0)?, name)?, name)?;
+            serde_json::from_str(&text).map_err(|e| Eval::Invalid(format!("{name}(): {e}")))
+        }
+        "datauri" => {
+            arity(1..=1)?;
+            Ok(Value::String(format!(
+                "data:text/plain;charset=utf8;base64,{}",
+                base64(string(arg(0)?).as_bytes())
+            )))
+        }
+        "datauritostring" => {
+            arity(1..=1)?;
+            let text = as_str(arg(0)?, name)?;
+            let Some((_, data)) = text.split_once(";base64,") else {
+                return invalid(format!("{name}(): not a base64 data URI"));
+            };
+            Ok(Value::String(from_base64(data, name)?))
+        }
+        "uri" => {
+            arity(2..=2)?;
+            Ok(Value::String(uri(
+                as_str(arg(0)?, name)?,
+                as_str(arg(1)?, name)?,
+            )?))
+        }
+        "uricomponent" => {
+            arity(1..=1)?;
+            Ok(Value::String(uri_component(&string(arg(0)?))))
+        }
+        "uricomponenttostring" => {
+            arity(1..=1)?;
+            Ok(Value::String(from_uri_component(as_str(arg(0)?, name)?)?))
+        }
+        "parsecidr" => {
+            arity(1..=1)?;
+            let (ip, bits) = cidr(as_str(arg(0)?, name)?, name)?;
+            let (n, width) = ip_bits(ip);
+            let m = mask(bits, width);
+            let network = n & m;
+            let last = network
+                | (!m
+                    & if width == 32 {
+                        u128::from(u32::MAX)
+                    } else {
+                        u128::MAX
+                    });
+            let mut out = json!({
+                "network": ip_of(network, width),
+                "netmask": ip_of(m, width),
+                "firstUsable": ip_of(if bits + 1 >= width { network } else { network + 1 }, width),
+                "lastUsable": ip_of(if width == 32 && bits + 1 < width { last - 1 } else { last }, width),
+                "cidr": bits,
+            });
+            if width == 32 {
+                out["broadcast"] = json!(ip_of(last, width));
+            }
+            Ok(out)
+        }
+        // cidrSubnet(block, newPrefix, index): the index-th subnet of that size in the block.
+        "cidrsubnet" => {
+            arity(3..=3)?;
+            let (ip, bits) = cidr(as_str(arg(0)?, name)?, name)?;
+            let (n, width) = ip_bits(ip);
+            let new = u32::try_from(as_int(arg(1)?, name)?).unwrap_or(u32::MAX);
+            let index = u128::try_from(as_int(arg(2)?, name)?)
+                .map_err(|_| Eval::Invalid(format!("{name}(): a negative index")))?;
+            if new < bits || new > width || (new - bits < 128 && index >> (new - bits) != 0) {
+                return invalid(format!(
+                    "{name}(): /{new} subnet {index} is not inside /{bits}"
+                ));
+            }
+            let start = (n & mask(bits, width)) + (index << (width - new).min(127));
+            Ok(Value::String(format!("{}/{new}", ip_of(start, width))))
+        }
+        // cidrHost(block, index): the index-th usable host address of the block.
+        "cidrhost" => {
+            arity(2..=2)?;
+            let (ip, bits) = cidr(as_str(arg(0)?, name)?, name)?;
+            let (n, width) = ip_bits(ip);
+            let index = u128::try_from(as_int(arg(1)?, name)?)
+                .map_err(|_| Eval::Invalid(format!("{name}(): a negative index")))?;
+            let size = if width - bits >= 127 {
+                u128::MAX
+            } else {
+                1u128 << (width - bits)
+            };
+            let reserved = if width == 32 { 2 } else { 1 };
+            if index.saturating_add(reserved) >= size {
+                return invalid(format!("{name}(): host {index} is not inside /{bits}"));
+            }
+            Ok(Value::String(ip_of(
+                (n & mask(bits, width)) + 1 + index,
+                width,
+            )))
+        }
+        "datetimefromepoch" => {
+            arity(1..=1)?;
+            Ok(Value::String(crate::date::rfc3339(as_int(arg(0)?, name)?)))
+        }
+        "datetimetoepoch" => {
+            arity(1..=1)?;
+            crate::date::parse_timestamp(as_str(arg(0)?, name)?)
+                .map(Value::from)
+                .ok_or_else(|| Eval::Invalid(format!("{name}(): not an ISO 8601 date and time")))
+        }
+        // dateTimeAdd(base, ISO 8601 duration): a .NET output format is not reproduced.
+        "datetimeadd" => {
+            arity(2..=3)?;
+            if v.len() == 3 {
+                return unknown(format!(
+                    "{name}() with a .NET date format is not evaluated by amlsec"
+                ));
+            }
+            let base = crate::date::parse_timestamp(as_str(arg(0)?, name)?)
+                .ok_or_else(|| Eval::Invalid(format!("{name}(): not an ISO 8601 date and time")))?;
+            crate::date::add_duration(base, as_str(arg(1)?, name)?)
+                .map(|t| Value::String(crate::date::rfc3339(t)))
+                .ok_or_else(|| Eval::Invalid(format!("{name}(): not an ISO 8601 duration")))
+        }
+        "tenant" => {
+            arity(0..=0)?;
+            Ok(json!({
+                "tenantId": "00000000-0000-0000-0000-000000000000",
+                "displayName": "template",
+                "countryCode": "",
+            }))
+        }
         "null" => Ok(Value::Null),
         "true" => Ok(Value::Bool(true)),
         "false" => Ok(Value::Bool(false)),
@@ -1119,10 +1440,23 @@ fn call(name: &str, args: &[Expr], cx: &dyn Context) -> Outcome {
             arity(0..=0)?;
             Ok(cx.environment())
         }
-        "reference" | "listkeys" | "listsecrets" | "listaccountsas" | "listservicesas"
-        | "utcnow" | "newguid" | "pickzones" | "managementgroup" => {
-            unknown(format!("{name}() is known only at deployment time"))
+        "managementgroupresourceid" => {
+            let s = strings();
+            // Without a management group named, it is the deployment's: not known here.
+            match s.first() {
+                Some(mg) if !mg.contains('/') && s.len() >= 3 => Ok(Value::String(format!(
+                    "/providers/Microsoft.Management/managementGroups/{mg}/{}",
+                    resource_path(&s[1], &s[2..])?
+                ))),
+                Some(_) => unknown(format!(
+                    "{name}() of the deployment's management group is known only at deployment time"
+                )),
+                None => invalid(format!("{name}() without a resource type")),
+            }
         }
+        "reference" | "references" | "listkeys" | "listsecrets" | "listaccountsas"
+        | "listservicesas" | "utcnow" | "newguid" | "pickzones" | "managementgroup"
+        | "deployer" | "providers" => unknown(format!("{name}() is known only at deployment time")),
         f if f.starts_with("list") => unknown(format!("{name}() is known only at deployment time")),
         _ => match cx.symbolic(name) {
             Some(_) => invalid(format!("{name} is a resource, not a function")),
@@ -1134,6 +1468,7 @@ fn call(name: &str, args: &[Expr], cx: &dyn Context) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::BTreeSet;
 
     struct Cx;
     impl Context for Cx {
@@ -1367,6 +1702,147 @@ mod tests {
             "[map(createArray(1), lambda('x', 'y', 'z', 1))]",
             "[reduce(createArray(1), lambda('a', 'b', 1))]",
             "[map(createObject('a', 1), lambda('x', 1))]",
+        ] {
+            assert!(
+                matches!(ev(bad), Err(Eval::Invalid(_))),
+                "{bad}: {:?}",
+                ev(bad)
+            );
+        }
+    }
+
+    /// Every function Microsoft documents for ARM templates is evaluated, but those whose value
+    /// only the deployment knows (marked `*` in the list), which are `unknown`.
+    #[test]
+    fn every_documented_deterministic_function_is_evaluated() {
+        let list = include_str!("../../../tests/data/templates/arm-template-functions.txt");
+        let (mut evaluated, mut at_deployment) = (BTreeSet::new(), BTreeSet::new());
+        for line in list
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        {
+            let (_, names) = line.split_once(':').unwrap();
+            for name in names.split_whitespace() {
+                match name.strip_suffix('*') {
+                    Some(n) => at_deployment.insert(n.to_string()),
+                    None => evaluated.insert(name.to_string()),
+                };
+            }
+        }
+        // Called without arguments: a value or an argument error, never "not evaluated".
+        let outcome = |n: &str| call(n, &[], &Cx);
+        for name in &evaluated {
+            match outcome(name) {
+                Err(Eval::Unknown(why)) => panic!("{name}() is not evaluated: {why}"),
+                Ok(_) | Err(Eval::Invalid(_)) => {}
+            }
+        }
+        for name in &at_deployment {
+            assert!(
+                matches!(outcome(name), Err(Eval::Unknown(ref w)) if w.contains("deployment")),
+                "{name}() is known only at deployment"
+            );
+        }
+        assert_eq!((evaluated.len(), at_deployment.len()), (94, 11));
+    }
+
+    #[test]
+    fn string_array_object_cidr_and_date_functions_as_documented() {
+        let cases = [
+            ("[array('a')]", json!(["a"])),
+            ("[indexFromEnd(createArray(1, 2, 3), 1)]", json!(3)),
+            ("[tryIndexFromEnd(createArray(1), 5)]", Value::Null),
+            (
+                "[intersection(createArray('a', 'b', 'c'), createArray('b', 'c', 'd'))]",
+                json!(["b", "c"]),
+            ),
+            (
+                "[intersection(createObject('a', 1, 'b', 2), createObject('a', 1, 'b', 3))]",
+                json!({"a": 1}),
+            ),
+            ("[float('1.5')]", json!(1.5)),
+            (
+                "[items(createObject('b', 2, 'a', 1))]",
+                json!([{"key": "a", "value": 1}, {"key": "b", "value": 2}]),
+            ),
+            (
+                "[objectKeys(createObject('a', 1, 'b', 2))]",
+                json!(["a", "b"]),
+            ),
+            ("[join(createArray('a', 'b'), ',')]", json!("a,b")),
+            (
+                "[base64ToString('b25lLCB0d28sIHRocmVl')]",
+                json!("one, two, three"),
+            ),
+            ("[base64ToJson(base64('{\"a\": 1}'))]", json!({"a": 1})),
+            (
+                "[dataUri('Hello')]",
+                json!("data:text/plain;charset=utf8;base64,SGVsbG8="),
+            ),
+            (
+                "[dataUriToString('data:;base64,SGVsbG8sIFdvcmxkIQ==')]",
+                json!("Hello, World!"),
+            ),
+            (
+                "[uri('http://contoso.com/resources/', 'nested/azuredeploy.json')]",
+                json!("http://contoso.com/resources/nested/azuredeploy.json"),
+            ),
+            (
+                "[uri('http://contoso.com/resources/azuredeploy.json', 'nested.json')]",
+                json!("http://contoso.com/resources/nested.json"),
+            ),
+            (
+                "[uriComponent('http://contoso.com/resources/nested/azuredeploy.json')]",
+                json!("http%3A%2F%2Fcontoso.com%2Fresources%2Fnested%2Fazuredeploy.json"),
+            ),
+            (
+                "[uriComponentToString('http%3A%2F%2Fcontoso.com')]",
+                json!("http://contoso.com"),
+            ),
+            (
+                "[parseCidr('10.144.0.0/20')]",
+                json!({"network": "10.144.0.0", "netmask": "255.255.240.0", "broadcast": "10.144.15.255", "firstUsable": "10.144.0.1", "lastUsable": "10.144.15.254", "cidr": 20}),
+            ),
+            (
+                "[parseCidr('fdad:3236:5555::/48').network]",
+                json!("fdad:3236:5555::"),
+            ),
+            (
+                "[cidrSubnet('10.144.0.0/20', 24, 3)]",
+                json!("10.144.3.0/24"),
+            ),
+            ("[cidrHost('10.144.3.0/24', 0)]", json!("10.144.3.1")),
+            (
+                "[dateTimeFromEpoch(1683040573)]",
+                json!("2023-05-02T15:16:13Z"),
+            ),
+            (
+                "[dateTimeToEpoch('2023-05-02T15:16:13Z')]",
+                json!(1683040573),
+            ),
+            (
+                "[dateTimeAdd('2020-04-07 14:53:14Z', 'P3Y')]",
+                json!("2023-04-07T14:53:14Z"),
+            ),
+            (
+                "[managementGroupResourceId('mg1', 'Microsoft.Authorization/policyDefinitions', 'p')]",
+                json!(
+                    "/providers/Microsoft.Management/managementGroups/mg1/providers/Microsoft.Authorization/policyDefinitions/p"
+                ),
+            ),
+        ];
+        for (text, want) in cases {
+            assert_eq!(ev(text), Ok(want), "{text}");
+        }
+        for bad in [
+            "[indexFromEnd(createArray(1), 2)]",
+            "[cidrSubnet('10.0.0.0/24', 16, 0)]",
+            "[cidrSubnet('10.0.0.0/24', 26, 4)]",
+            "[cidrHost('10.0.0.0/30', 2)]",
+            "[parseCidr('10.0.0.0/33')]",
+            "[base64ToString('***')]",
+            "[dateTimeAdd('2020-04-07', 'three years')]",
+            "[uri('relative', 'x')]",
         ] {
             assert!(
                 matches!(ev(bad), Err(Eval::Invalid(_))),
