@@ -13,7 +13,7 @@ pub mod credential;
 #[cfg(feature = "live")]
 mod pacing;
 #[cfg(feature = "live")]
-mod pkcs12;
+pub mod pkcs12;
 #[cfg(feature = "live")]
 mod read;
 #[cfg(feature = "live")]

@@ -54,9 +54,36 @@ pub fn load(
     scope: Option<&str>,
     cloud: crate::cloud::Cloud,
 ) -> Result<Template> {
-    let file = path.display().to_string();
     let text = crate::input::read_text(path, FILE_LIMIT)?;
-    let root = parse_json(&file, &text)?;
+    let parameters = match parameters_file {
+        Some(p) => Some((
+            p.display().to_string(),
+            crate::input::read_text(p, FILE_LIMIT)?,
+        )),
+        None => None,
+    };
+    expand(
+        &path.display().to_string(),
+        &text,
+        parameters.as_ref().map(|(n, t)| (n.as_str(), t.as_str())),
+        overrides,
+        scope,
+        cloud,
+    )
+}
+
+/// Expands a template given as text (named `file` in diagnostics), with a parameters file's
+/// name and text: [`load`] without the reading, for input from anywhere (a fuzzer's).
+pub fn expand(
+    file: &str,
+    text: &str,
+    parameters: Option<(&str, &str)>,
+    overrides: &[String],
+    scope: Option<&str>,
+    cloud: crate::cloud::Cloud,
+) -> Result<Template> {
+    let file = file.to_string();
+    let root = parse_json(&file, text)?;
     let here = Here {
         file: &file,
         text: text.as_bytes(),
@@ -80,10 +107,9 @@ pub fn load(
     }
     let mut values: HashMap<String, Given> = HashMap::new();
     let mut notices = Vec::new();
-    if let Some(p) = parameters_file {
-        let pfile = p.display().to_string();
-        let ptext = crate::input::read_text(p, FILE_LIMIT)?;
-        let proot = parse_json(&pfile, &ptext)?;
+    if let Some((pfile, ptext)) = parameters {
+        let pfile = pfile.to_string();
+        let proot = parse_json(&pfile, ptext)?;
         let Some(params) = member(&proot, "parameters").and_then(Value::as_object) else {
             return Err(Error::Template(Diagnostic {
                 file: pfile,
