@@ -48,6 +48,24 @@ pub trait Context {
     fn lambda_variable(&self, _name: &str) -> Option<Value> {
         None
     }
+    /// Counts work done (values computed) against the template's budget; an error past it.
+    fn spend(&self, _work: u64) -> Result<(), Eval> {
+        Ok(())
+    }
+}
+
+/// The values one template's expressions may compute in all (array elements, object members,
+/// string kilobytes, calls): enough for any template ARM accepts, bounded for one that is not.
+pub const WORK_BUDGET: u64 = 20_000_000;
+
+/// What computing a value cost: one, plus its elements or members, plus its text in KB.
+fn work_of(v: &Value) -> u64 {
+    1 + match v {
+        Value::Array(a) => a.len() as u64,
+        Value::Object(o) => o.len() as u64,
+        Value::String(s) => s.len() as u64 / 1024,
+        _ => 0,
+    }
 }
 
 /// A context with a lambda's variables bound over the one it is applied in.
@@ -83,6 +101,9 @@ impl Context for Bound<'_> {
     }
     fn environment(&self) -> Value {
         self.outer.environment()
+    }
+    fn spend(&self, work: u64) -> Result<(), Eval> {
+        self.outer.spend(work)
     }
     fn lambda_variable(&self, name: &str) -> Option<Value> {
         self.names
@@ -727,7 +748,14 @@ fn resource_path(kind: &str, names: &[String]) -> Result<String, Eval> {
     Ok(out)
 }
 
+/// A function call, its result charged to the template's work budget.
 fn call(name: &str, args: &[Expr], cx: &dyn Context) -> Outcome {
+    let v = call_unmetered(name, args, cx)?;
+    cx.spend(work_of(&v))?;
+    Ok(v)
+}
+
+fn call_unmetered(name: &str, args: &[Expr], cx: &dyn Context) -> Outcome {
     let lower = name.to_ascii_lowercase();
     // `if` evaluates only the branch it takes.
     if lower == "if" {
@@ -1125,12 +1153,21 @@ fn call(name: &str, args: &[Expr], cx: &dyn Context) -> Outcome {
             }
             match &v[0] {
                 Value::Array(first) => {
+                    let sets: Vec<std::collections::HashSet<String>> = v[1..]
+                        .iter()
+                        .map(|o| {
+                            o.as_array()
+                                .into_iter()
+                                .flatten()
+                                .map(Value::to_string)
+                                .collect()
+                        })
+                        .collect();
+                    let mut seen = std::collections::HashSet::new();
                     let mut out: Vec<Value> = Vec::new();
                     for x in first {
-                        let everywhere = v[1..]
-                            .iter()
-                            .all(|o| o.as_array().is_some_and(|a| a.contains(x)));
-                        if everywhere && !out.contains(x) {
+                        let key = x.to_string();
+                        if sets.iter().all(|s| s.contains(&key)) && seen.insert(key) {
                             out.push(x.clone());
                         }
                     }
@@ -1347,13 +1384,12 @@ fn call(name: &str, args: &[Expr], cx: &dyn Context) -> Outcome {
                 }
                 Ok(Value::Object(o))
             } else if v.iter().all(Value::is_array) {
+                // Distinct elements in order: by their JSON text, so the work stays linear.
+                let mut seen = std::collections::HashSet::new();
                 let mut out: Vec<Value> = Vec::new();
-                for x in v
-                    .iter()
-                    .flat_map(|a| a.as_array().cloned().unwrap_or_default())
-                {
-                    if !out.contains(&x) {
-                        out.push(x);
+                for x in v.iter().flat_map(|a| a.as_array().into_iter().flatten()) {
+                    if seen.insert(x.to_string()) {
+                        out.push(x.clone());
                     }
                 }
                 Ok(Value::Array(out))

@@ -89,6 +89,7 @@ pub fn expand(
         text: text.as_bytes(),
         outputs: RefCell::new(HashMap::new()),
         environment: cloud.environment(),
+        work: std::cell::Cell::new(0),
     };
     if !member(&root, "resources").is_some_and(|r| r.is_array() || r.is_object()) {
         return Err(here.error(&[], "not an ARM template: it has no `resources`"));
@@ -333,6 +334,8 @@ struct Here<'t> {
     /// What `environment()` returns: the cloud's.
     environment: Value,
     outputs: RefCell<HashMap<String, HashMap<String, Outcome>>>,
+    /// The evaluation work done so far, against [`expr::WORK_BUDGET`].
+    work: std::cell::Cell<u64>,
 }
 
 impl Here<'_> {
@@ -699,6 +702,9 @@ impl expr::Context for FrameView<'_, '_> {
     fn environment(&self) -> Value {
         self.frame.here.environment.clone()
     }
+    fn spend(&self, work: u64) -> std::result::Result<(), Eval> {
+        expr::Context::spend(self.frame, work)
+    }
 }
 
 fn copy_index(copies: &[(String, i64)], loop_name: Option<&str>) -> std::result::Result<i64, Eval> {
@@ -719,6 +725,17 @@ fn copy_index(copies: &[(String, i64)], loop_name: Option<&str>) -> std::result:
 impl expr::Context for Frame<'_> {
     fn environment(&self) -> Value {
         self.here.environment.clone()
+    }
+    fn spend(&self, work: u64) -> std::result::Result<(), Eval> {
+        let done = self.here.work.get().saturating_add(work);
+        self.here.work.set(done);
+        if done > expr::WORK_BUDGET {
+            return Err(Eval::Invalid(format!(
+                "the template asks for more than {} values to be computed (amlsec's evaluation budget; ARM itself limits templates to 4 MB and 800 copies)",
+                expr::WORK_BUDGET
+            )));
+        }
+        Ok(())
     }
     fn parameter(&self, name: &str) -> Outcome {
         self.lazy("parameter", &self.params, name)

@@ -34,6 +34,7 @@ pub fn load(path: &Path) -> Result<Template> {
         text: text.as_bytes(),
         outputs: Default::default(),
         environment: serde_json::Value::Null,
+        work: Default::default(),
     };
     // The CLI prints the result's properties at the top; the REST body nests them.
     let (changes, at) = match (root.get("changes"), root.pointer("/properties/changes")) {
