@@ -979,3 +979,27 @@ fn a_foundry_account_in_a_what_if_result_is_audited() {
         "a new account has no connections"
     );
 }
+
+/// A private endpoint in a nested deployment, its connections chosen by
+/// `if(equals(parameters('type'), 'AutoApproval'), ...)`: the parameters file's choice decides
+/// AML-NS-02, and a --parameter overrides it.
+#[test]
+fn a_nested_private_endpoint_chosen_by_a_parameter_approves_the_workspace() {
+    let template = "tests/data/templates/synthetic/nested-private-endpoint.json";
+    let parameters = "tests/data/templates/synthetic/nested-private-endpoint.parameters.json";
+    let (auto, _) = report(&["--template", template, "--parameters", parameters]);
+    assert_eq!(status(&auto, "AML-NS-02"), "pass");
+    let (manual, _) = report(&[
+        "--template",
+        template,
+        "--parameters",
+        parameters,
+        "--parameter",
+        "approval=ManualApproval",
+    ]);
+    assert_eq!(
+        status(&manual, "AML-NS-02"),
+        "fail",
+        "a manual connection is Pending"
+    );
+}
