@@ -8,6 +8,10 @@
 //! sets the size [default: 400/40; the is 2000/200]; AMLSEC_BENCH_TENANT_ONLY=1 runs only
 //! the tenant estates (even, and hot: a quarter of the workspaces in one subscription).
 //!
+//! AMLSEC_BENCH_MEMORY=1 (with AMLSEC_BENCH_TENANT) measures instead the peak RSS of a live
+//! audit and of `amlsec collect` on the even estate (Resource Graph on, no throttling) against
+//! the size of the snapshot `collect` writes (DESIGN §11: at most 2x). Needs /usr/bin/time.
+//!
 //! Run: cargo bench --bench live
 
 // Test and benchmark code may panic on what it sets up itself.
@@ -71,6 +75,9 @@ fn run_report(fake: &FakeArm, args: &[&str]) -> (Duration, usize, serde_json::Va
 }
 
 fn main() {
+    if std::env::var_os("AMLSEC_BENCH_MEMORY").is_some() {
+        return memory();
+    }
     if std::env::var_os("AMLSEC_BENCH_TENANT_ONLY").is_some() {
         return tenant();
     }
@@ -128,14 +135,98 @@ fn main() {
     tenant();
 }
 
-fn tenant() {
-    let (workspaces, subscriptions) = std::env::var("AMLSEC_BENCH_TENANT")
+fn tenant_size() -> (usize, usize) {
+    std::env::var("AMLSEC_BENCH_TENANT")
         .ok()
         .and_then(|v| {
             let (w, s) = v.split_once('/')?;
             Some((w.parse().ok()?, s.parse().ok()?))
         })
-        .unwrap_or((400usize, 40usize));
+        .unwrap_or((400usize, 40usize))
+}
+
+/// Peak RSS (KB, from /usr/bin/time) of the binary run with `args` against the fake.
+fn peak_rss(fake: &FakeArm, args: &[&str]) -> u64 {
+    let out = Command::new("/usr/bin/time")
+        .args(["-f", "%M", env!("CARGO_BIN_EXE_amlsec")])
+        .args(args)
+        .args([
+            "--arm-endpoint",
+            &fake.endpoint(),
+            "--auth",
+            "token",
+            "--quiet",
+        ])
+        .env("AMLSEC_ACCESS_TOKEN", "bench-token")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    stderr
+        .lines()
+        .last()
+        .and_then(|l| l.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no peak RSS in: {stderr}"))
+}
+
+fn memory() {
+    let (workspaces, subscriptions) = tenant_size();
+    let subs: Vec<String> = (0..subscriptions).map(support::subscription).collect();
+    let subs = subs.join(",");
+    let text = estate_with_hot(workspaces, subscriptions, 0);
+    let docs = snapshot::parse("tenant", text.as_bytes()).unwrap();
+    let fake = FakeArm::start(docs, 100, Duration::from_millis(20), vec![]);
+    let file = std::env::temp_dir().join("amlsec-bench-collected.json");
+    let scope = [
+        "--subscription",
+        &subs,
+        "--concurrency",
+        "16",
+        "--resource-graph",
+        "always",
+    ];
+    let collect = peak_rss(
+        &fake,
+        &[&["collect", "--output", file.to_str().unwrap()], &scope[..]].concat(),
+    );
+    let size = std::fs::metadata(&file).unwrap().len() / 1024;
+    let audit = peak_rss(
+        &fake,
+        &[&["audit", "--level", "2", "--format", "json"], &scope[..]].concat(),
+    );
+    let offline = Command::new("/usr/bin/time")
+        .args([
+            "-f",
+            "%M",
+            env!("CARGO_BIN_EXE_amlsec"),
+            "audit",
+            "--snapshot",
+            file.to_str().unwrap(),
+            "--level",
+            "2",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let offline: u64 = String::from_utf8_lossy(&offline.stderr)
+        .lines()
+        .last()
+        .and_then(|l| l.trim().parse().ok())
+        .unwrap_or(0);
+    println!(
+        "{workspaces} workspaces in {subscriptions} subscriptions: collected snapshot {:.1} MB; peak RSS: live audit {:.1} MB ({:.2}x), collect {:.1} MB ({:.2}x), offline audit of the snapshot {:.1} MB ({:.2}x)",
+        size as f64 / 1024.0,
+        audit as f64 / 1024.0,
+        audit as f64 / size as f64,
+        collect as f64 / 1024.0,
+        collect as f64 / size as f64,
+        offline as f64 / 1024.0,
+        offline as f64 / size as f64,
+    );
+}
+
+fn tenant() {
+    let (workspaces, subscriptions) = tenant_size();
     let subs: Vec<String> = (0..subscriptions).map(support::subscription).collect();
     let subs = subs.join(",");
     // Even, and hot: a quarter of the workspaces in one subscription (DESIGN §11).

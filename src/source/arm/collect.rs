@@ -21,6 +21,20 @@ use crate::graph::SubjectId;
 use crate::graph::{self, Find, Scope, Subject, TargetKind, api};
 
 type Read = Result<Value, ReadFailure>;
+
+/// A read's answer as the run keeps it: the reply's JSON text, parsed again by each reader
+/// (so a run holds text, several times smaller than the parsed trees), or the failure.
+type Stored = Result<Arc<str>, ReadFailure>;
+
+fn stored(value: &Value) -> Arc<str> {
+    serde_json::to_string(value)
+        .expect("a Value serialises")
+        .into()
+}
+
+fn parsed(text: &str) -> Value {
+    serde_json::from_str(text).expect("text the collector wrote from a Value")
+}
 /// The documents a target's reads produced, which its children are found from.
 type Found = Arc<Vec<Value>>;
 type Node<'a> = Pin<Box<dyn Future<Output = Found> + Send + 'a>>;
@@ -35,17 +49,23 @@ pub struct Collector {
     sql_hosts: OnceCell<HashMap<String, String>>,
     /// The targets to read for each subject kind, parents first.
     kinds: Vec<(&'static Subject, Vec<TargetKind>)>,
-    memo: Mutex<HashMap<String, Arc<OnceCell<Read>>>>,
-    /// List items and GET bodies apart: a GET body (a compute read on its own) is added after
-    /// the list item of the same id, which it replaces.
-    listed: Mutex<Vec<Value>>,
-    got: Mutex<Vec<Value>>,
+    /// Every read's answer by path (a list's under its path, a document's under its id).
+    memo: Mutex<HashMap<String, Arc<OnceCell<Stored>>>>,
     failures: Mutex<Vec<ReadFailure>>,
     /// Ids of the documents Resource Graph provided, for the snapshot's record.
     from_graph: Mutex<Vec<String>>,
     found: std::sync::atomic::AtomicUsize,
     done: std::sync::atomic::AtomicUsize,
+    /// Subjects being read at once: each holds its targets' documents while it waits for its
+    /// reads, so a run's memory follows this, not the estate.
+    in_flight: Arc<tokio::sync::Semaphore>,
+    /// And per subscription, so a throttled subscription never holds them all.
+    per_subscription: Mutex<HashMap<String, Arc<tokio::sync::Semaphore>>>,
 }
+
+/// Subjects read at once, in all and per subscription (see [`Collector::start`]).
+const SUBJECTS_IN_FLIGHT: usize = 64;
+const SUBJECTS_IN_FLIGHT_PER_SUBSCRIPTION: usize = 8;
 
 impl Collector {
     pub fn new(
@@ -70,12 +90,12 @@ impl Collector {
                 })
                 .collect(),
             memo: Mutex::new(HashMap::new()),
-            listed: Mutex::new(Vec::new()),
-            got: Mutex::new(Vec::new()),
             failures: Mutex::new(Vec::new()),
             from_graph: Mutex::new(Vec::new()),
             found: Default::default(),
             done: Default::default(),
+            in_flight: Arc::new(tokio::sync::Semaphore::new(SUBJECTS_IN_FLIGHT)),
+            per_subscription: Mutex::new(HashMap::new()),
         })
     }
 
@@ -104,7 +124,23 @@ impl Collector {
     ) {
         let me = Arc::clone(self);
         me.found.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let subscription = arm_id::key(&arm_id::subscription(&id).unwrap_or_default());
+        let own = Arc::clone(
+            me.per_subscription
+                .lock()
+                .expect("slots lock")
+                .entry(subscription)
+                .or_insert_with(|| {
+                    Arc::new(tokio::sync::Semaphore::new(
+                        SUBJECTS_IN_FLIGHT_PER_SUBSCRIPTION,
+                    ))
+                }),
+        );
         tasks.spawn(async move {
+            // Its subscription's turn first, then a place among all: a subject waiting for a
+            // throttled subscription holds no place another subscription could use.
+            let _own = own.acquire_owned().await;
+            let _place = Arc::clone(&me.in_flight).acquire_owned().await;
             me.subject(subject, &id).await;
             me.done.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         });
@@ -306,13 +342,12 @@ impl Collector {
     /// answered already; true if it was recorded.
     fn seed_got(&self, doc: Value) -> bool {
         let cell = self.cell(text(&doc, "id"));
-        let recorded = cell.set(Ok(doc.clone())).is_ok();
+        let recorded = cell.set(Ok(stored(&doc))).is_ok();
         if recorded {
             self.from_graph
                 .lock()
                 .expect("graph lock")
                 .push(text(&doc, "id").to_string());
-            self.got.lock().expect("docs lock").push(doc);
         }
         recorded
     }
@@ -327,27 +362,26 @@ impl Collector {
     /// Records the items of a list as the answer to reading that list.
     fn seed_list(&self, path: &str, items: Vec<Value>) {
         let cell = self.cell(path);
-        if cell.set(Ok(Value::Array(items.clone()))).is_ok() {
-            self.from_graph
-                .lock()
-                .expect("graph lock")
-                .extend(items.iter().map(|i| text(i, "id").to_string()));
-            self.listed.lock().expect("docs lock").extend(items);
+        let list = Value::Array(items);
+        if cell.set(Ok(stored(&list))).is_ok() {
+            self.from_graph.lock().expect("graph lock").extend(
+                list.as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|i| text(i, "id").to_string()),
+            );
         }
     }
 
     /// The one answer to reading `path`, however many readers and seeds ask for it.
-    fn cell(&self, path: &str) -> Arc<OnceCell<Read>> {
+    fn cell(&self, path: &str) -> Arc<OnceCell<Stored>> {
         let mut memo = self.memo.lock().expect("memo lock");
         Arc::clone(memo.entry(arm_id::key(path)).or_default())
     }
 
     /// Records a document already read (a complete list item) as the answer to its GET.
     fn seed(&self, id: &str, doc: Value) {
-        let cell = self.cell(id);
-        if cell.set(Ok(doc.clone())).is_ok() {
-            self.listed.lock().expect("docs lock").push(doc);
-        }
+        let _ = self.cell(id).set(Ok(stored(&doc)));
     }
 
     /// Whether the selected controls read anything of this kind of subject.
@@ -360,7 +394,7 @@ impl Collector {
     /// A document already read (by GET, from a list or from Resource Graph).
     pub fn read_document(&self, id: &str) -> Option<Value> {
         let cell = self.cell(id);
-        cell.get().and_then(|r| r.as_ref().ok().cloned())
+        cell.get().and_then(|r| r.as_ref().ok().map(|t| parsed(t)))
     }
 
     /// The Foundry accounts these workspaces' connections name (Annex B §B.1): each
@@ -394,13 +428,25 @@ impl Collector {
             .cloned()
     }
 
-    /// The documents and failed reads collected so far.
+    /// The documents and failed reads collected: taken, as the run's last step (each answer
+    /// is dropped as it moves into the store). List items go in first: a GET body of the same
+    /// id (a compute read on its own) replaces its list item.
     pub fn documents(&self) -> Documents {
+        let memo = std::mem::take(&mut *self.memo.lock().expect("memo lock"));
         let mut docs = Documents::default();
-        for list in [&self.listed, &self.got] {
-            for d in list.lock().expect("docs lock").drain(..) {
-                docs.insert(d);
+        let mut bodies: Vec<Arc<str>> = Vec::new();
+        for (_, cell) in memo {
+            let Some(Ok(text)) = cell.get().cloned() else {
+                continue;
+            };
+            drop(cell);
+            match parsed(&text) {
+                Value::Array(items) => items.into_iter().for_each(|d| docs.insert(d)),
+                _ => bodies.push(text),
             }
+        }
+        for text in bodies {
+            docs.insert(parsed(&text));
         }
         for f in self.failures.lock().expect("failures lock").iter() {
             docs.record_failure(f.clone());
@@ -411,25 +457,23 @@ impl Collector {
     /// One read, made once per path however many workspaces need it.
     async fn read(&self, path: &str, list: bool, api: &str, query: &[(&str, &str)]) -> Read {
         let cell = self.cell(path);
-        cell.get_or_init(|| async {
-            let result = if list {
-                self.client.list(path, api, query).await.map(Value::Array)
-            } else {
-                self.client.get(path, api).await
-            };
-            match &result {
-                Ok(Value::Array(found)) if list => self
-                    .listed
-                    .lock()
-                    .expect("docs lock")
-                    .extend(found.iter().cloned()),
-                Ok(doc) => self.got.lock().expect("docs lock").push(doc.clone()),
-                Err(f) => self.failures.lock().expect("failures lock").push(f.clone()),
-            }
-            result
-        })
-        .await
-        .clone()
+        let answer = cell
+            .get_or_init(|| async {
+                let result = if list {
+                    self.client.list(path, api, query).await.map(Value::Array)
+                } else {
+                    self.client.get(path, api).await
+                };
+                if let Err(f) = &result {
+                    self.failures.lock().expect("failures lock").push(f.clone());
+                }
+                result.map(|v| stored(&v))
+            })
+            .await;
+        match answer {
+            Ok(text) => Ok(parsed(text)),
+            Err(f) => Err(f.clone()),
+        }
     }
 
     async fn get(&self, id: &str, api: &str) -> Option<Value> {
