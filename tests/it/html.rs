@@ -173,23 +173,83 @@ fn the_page_renders_filters_and_prints_in_a_real_browser() {
     );
 }
 
-/// Names, tags and messages come from the audited estate: they are text, never markup.
+/// Every text the page shows comes from somewhere a user or an estate controls: documents
+/// (every string of every document but ids and types), rule files (titles, guidance, fixes),
+/// exceptions (reasons) and answers. Poisoned all at once, none of it becomes markup or breaks
+/// out of an attribute.
 #[test]
-fn estate_text_cannot_become_markup() {
-    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/default-workspace.json");
-    let mut docs: Value = serde_json::from_str(&std::fs::read_to_string(example).unwrap()).unwrap();
-    let hostile = "<img src=x onerror=alert(1)><script>alert(2)</script>";
-    for doc in docs.as_array_mut().unwrap() {
-        if doc["type"]
-            .as_str()
-            .is_some_and(|t| t.eq_ignore_ascii_case("Microsoft.MachineLearningServices/workspaces"))
-        {
-            doc["location"] = Value::String(hostile.into());
+fn no_text_from_documents_rules_exceptions_or_answers_becomes_markup() {
+    const POISON: &str =
+        "<img src=x onerror=alert(1)><script>alert(2)</script>\" onmouseover=\"alert(3)";
+    fn poison(v: &mut Value, key: &str) {
+        match v {
+            Value::String(s) if !matches!(key, "id" | "type") && !s.starts_with('/') => {
+                s.push_str(POISON)
+            }
+            Value::Array(items) => items.iter_mut().for_each(|x| poison(x, key)),
+            Value::Object(o) => o.iter_mut().for_each(|(k, x)| poison(x, k)),
+            _ => {}
         }
     }
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/default-workspace.json");
+    let mut docs: Value = serde_json::from_str(&std::fs::read_to_string(example).unwrap()).unwrap();
+    poison(&mut docs, "");
     let snapshot = scratch("hostile.json");
     std::fs::write(&snapshot, serde_json::to_vec(&docs).unwrap()).unwrap();
-    let html = String::from_utf8(audit(&snapshot, "html")).unwrap();
-    assert!(html.contains("&lt;img src=x onerror=alert(1)&gt;&lt;script&gt;"));
-    assert!(!html.contains("<img") && html.matches("<script>").count() == 1);
+    let quoted = serde_json::to_string(POISON).unwrap();
+    let rules = scratch("hostile-rules.yaml");
+    std::fs::write(
+        &rules,
+        format!(
+            "category: network\ncontrols:\n  - id: AML-NS-01\n    title: {quoted}\n    severity: high\n    level: 1\n    mode: automated\n    target: workspace\n    pass: {{field: properties.publicNetworkAccess, equals: Disabled}}\n    remediation: {quoted}\n    docs: https://learn.microsoft.com/x?a=\"><script>\n  - id: AML-X-01\n    title: {quoted}\n    severity: low\n    level: 1\n    mode: manual\n    target: workspace\n    guidance: {quoted}\n    docs: https://learn.microsoft.com/y\n"
+        ),
+    )
+    .unwrap();
+    let exceptions = scratch("hostile-exceptions.yaml");
+    std::fs::write(
+        &exceptions,
+        format!("- control: AML-NS-02\n  resource: '*'\n  reason: {quoted}\n  expires: 2027-06-01\n  approvedBy: {quoted}\n"),
+    )
+    .unwrap();
+    let answers = scratch("hostile-answers.yaml");
+    std::fs::write(
+        &answers,
+        format!("- control: AML-X-01\n  verdict: partly\n  answer: {quoted}\n  answeredBy: {quoted}\n  answeredOn: 2026-12-01\n  expires: 2027-05-31\n"),
+    )
+    .unwrap();
+    let out = cargo_bin_cmd!("amlsec")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["audit", "--snapshot"])
+        .arg(&snapshot)
+        .args(["--rules"])
+        .arg(&rules)
+        .args(["--exceptions"])
+        .arg(&exceptions)
+        .args(["--answers"])
+        .arg(&answers)
+        .args([
+            "--level",
+            "2",
+            "--format",
+            "html",
+            "--status",
+            "fail,pass,error,manual,not_applicable,waived",
+        ])
+        .output()
+        .unwrap();
+    let html = String::from_utf8(out.stdout).unwrap();
+    assert!(!html.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+    // The poison is there, as text, from each kind of source.
+    let shown = "&lt;img src=x onerror=alert(1)&gt;&lt;script&gt;alert(2)&lt;/script&gt;&quot; onmouseover=&quot;alert(3)";
+    assert!(html.matches(shown).count() >= 5, "{html}");
+    assert!(!html.contains("<img"));
+    assert_eq!(
+        html.matches("<script").count(),
+        1,
+        "only the page's own script"
+    );
+    assert!(
+        !html.contains("\" onmouseover"),
+        "no attribute is broken out of"
+    );
 }
