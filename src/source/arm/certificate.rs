@@ -175,11 +175,44 @@ fn pem_problem(e: &rustls_pki_types::pem::Error) -> &'static str {
     }
 }
 
-/// Whether the certificate carries the key's public half (its RSAPublicKey, the bit string
-/// of the certificate's subjectPublicKeyInfo).
+/// Whether the certificate's SubjectPublicKeyInfo is the key's public half: an RSA key
+/// (algorithm rsaEncryption) whose bit string (no unused bits) is the key's RSAPublicKey. A
+/// certificate that does not parse as X.509 is no match.
 fn holds_public_key(certificate: &[u8], key: &RsaKeyPair) -> bool {
+    /// The DER of the OID 1.2.840.113549.1.1.1 (rsaEncryption).
+    const RSA_ENCRYPTION: &[u8] = &[
+        0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01,
+    ];
+    let der = CertificateDer::from(certificate);
+    let Ok(parsed) = webpki::EndEntityCert::try_from(&der) else {
+        return false;
+    };
+    let spki = parsed.subject_public_key_info();
+    let spki = spki.as_ref();
+    // The SPKI's last element: BIT STRING, its DER length, no unused bits, the RSAPublicKey.
     let public = key.public().as_ref();
-    certificate.windows(public.len()).any(|w| w == public)
+    let content = public.len() + 1;
+    let mut bit_string = vec![0x03];
+    match u8::try_from(content) {
+        Ok(n) if n < 0x80 => bit_string.push(n),
+        _ => {
+            let bytes: Vec<u8> = content
+                .to_be_bytes()
+                .into_iter()
+                .skip_while(|b| *b == 0)
+                .collect();
+            bit_string.push(0x80 | bytes.len() as u8);
+            bit_string.extend(bytes);
+        }
+    }
+    bit_string.push(0x00);
+    bit_string.extend_from_slice(public);
+    spki.strip_suffix(bit_string.as_slice())
+        .is_some_and(|algorithm| {
+            algorithm
+                .windows(RSA_ENCRYPTION.len())
+                .any(|w| w == RSA_ENCRYPTION)
+        })
 }
 
 #[async_trait::async_trait]
@@ -208,7 +241,10 @@ mod tests {
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
     use serde_json::Value;
 
-    use super::CertificateAssertion;
+    use super::{CertificateAssertion, holds_public_key};
+    use ring::signature::RsaKeyPair;
+    use rustls_pki_types::pem::PemObject;
+    use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 
     const PEM: &[u8] = include_bytes!("../../../tests/data/certificate/service-principal.pem");
     const PUBLIC_KEY: &[u8] = include_bytes!("../../../tests/data/certificate/public-key.der");
@@ -447,5 +483,28 @@ mod tests {
         assert!(err.contains("not the private key's"), "{err}");
         let no_key = &PEM[..PEM.windows(5).position(|w| w == b"-----").unwrap() + 60];
         assert!(CertificateAssertion::from_pem(no_key, CLIENT, TOKEN_URL.into()).is_err());
+    }
+
+    /// The certificate is the key's by its SubjectPublicKeyInfo, not because the key's bytes
+    /// appear somewhere in it (in an extension, say).
+    #[test]
+    fn the_key_matches_a_certificate_by_its_subject_public_key_info() {
+        let certificate = CertificateDer::pem_slice_iter(PEM).next().unwrap().unwrap();
+        let key = match PrivateKeyDer::from_pem_slice(PEM).unwrap() {
+            PrivateKeyDer::Pkcs8(der) => RsaKeyPair::from_pkcs8(der.secret_pkcs8_der()),
+            PrivateKeyDer::Pkcs1(der) => RsaKeyPair::from_der(der.secret_pkcs1_der()),
+            _ => panic!("the test key is RSA"),
+        }
+        .unwrap();
+        assert!(holds_public_key(&certificate, &key));
+        // The key's RSAPublicKey inside bytes that are no certificate: no match.
+        let mut carrier = b"not a certificate".to_vec();
+        carrier.extend_from_slice(key.public().as_ref());
+        assert!(!holds_public_key(&carrier, &key));
+        // The certificate with a byte of its key changed: no match.
+        let mut changed = certificate.as_ref().to_vec();
+        let at = changed.len() / 2;
+        changed[at] ^= 1;
+        assert!(!holds_public_key(&changed, &key));
     }
 }
