@@ -2,3 +2,4 @@
 pub mod fake_arm;
 pub mod golden;
 pub mod programs;
+pub mod report;

@@ -1388,14 +1388,7 @@ fn other_kinds_of_account() -> Vec<Value> {
 }
 
 fn foundry_status(report: &Value, control: &str) -> String {
-    report["foundryAccounts"][0]["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["control"] == control)
-        .map_or("absent".into(), |r| {
-            r["status"].as_str().unwrap().to_string()
-        })
+    crate::common::report::status_in(report, "foundryAccounts", control)
 }
 
 #[test]

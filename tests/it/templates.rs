@@ -9,6 +9,8 @@ use assert_cmd::cargo::cargo_bin_cmd;
 use predicates::prelude::*;
 use serde_json::{Value, json};
 
+use crate::common::report::status_in;
+
 const VNET: &str = "tests/data/templates/machine-learning-create-vnet/azuredeploy.json";
 const VNET_PARAMS: &str =
     "tests/data/templates/machine-learning-create-vnet/azuredeploy.parameters.json";
@@ -888,15 +890,7 @@ fn azure_verified_modules_audit_without_refusal_or_silent_skips() {
         }
     }
     // The modules' secure defaults are read as deployed: local auth off, public access off.
-    let foundry = |control: &str| {
-        report["foundryAccounts"][0]["results"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|r| r["control"] == control)
-            .unwrap()["status"]
-            .clone()
-    };
+    let foundry = |control: &str| status_in(&report, "foundryAccounts", control);
     assert_eq!(foundry("AML-IM-16"), "pass");
     assert_eq!(
         foundry("AML-IM-18"),
@@ -958,15 +952,7 @@ fn a_foundry_account_in_a_what_if_result_is_audited() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let status = |control: &str| {
-        report["foundryAccounts"][0]["results"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|r| r["control"] == control)
-            .unwrap()["status"]
-            .clone()
-    };
+    let status = |control: &str| status_in(&report, "foundryAccounts", control);
     assert_eq!(status("AML-IM-16"), "fail", "local auth is on");
     assert_eq!(
         status("AML-PV-14"),
