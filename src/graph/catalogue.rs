@@ -3,7 +3,8 @@
 //! the way a target's documents are: list documents wrap their items in `value`, and included
 //! lists sit at their member.
 
-use std::sync::OnceLock;
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
 
 use serde_json::{Value, json};
 
@@ -22,8 +23,35 @@ pub fn type_tree(resource_type: &str, api_version: &str) -> Option<&'static Valu
 }
 
 /// What a target's documents look like: the type's tree, its included lists, and for a list
-/// read as one document `{id, value: [items]}`.
-pub fn document_tree(kind: &TargetKind) -> Option<Value> {
+/// read as one document `{id, value: [items]}`. Built once per target kind and kept: every
+/// rule path is checked against it, at each load of the rules.
+pub fn document_tree(kind: &TargetKind) -> Option<&'static Value> {
+    static TREES: OnceLock<Mutex<HashMap<&'static str, Option<&'static Value>>>> = OnceLock::new();
+    let link = kind.link();
+    let mut trees = TREES
+        .get_or_init(Default::default)
+        .lock()
+        .expect("catalogue lock");
+    *trees
+        .entry(link.name)
+        // One tree per declared link, so at most LINKS.len() are kept.
+        .or_insert_with(|| build_document_tree(kind).map(|t| &*Box::leak(Box::new(t))))
+}
+
+/// The tree of a list of `kind`'s documents (`[*]` over its document tree): what a fact that
+/// gathers them holds. Kept like [`document_tree`].
+pub fn list_tree(kind: &TargetKind) -> Option<&'static Value> {
+    static TREES: OnceLock<Mutex<HashMap<&'static str, Option<&'static Value>>>> = OnceLock::new();
+    let mut trees = TREES
+        .get_or_init(Default::default)
+        .lock()
+        .expect("catalogue lock");
+    *trees
+        .entry(kind.link().name)
+        .or_insert_with(|| document_tree(kind).map(|t| &*Box::leak(Box::new(json!({"[*]": t})))))
+}
+
+fn build_document_tree(kind: &TargetKind) -> Option<Value> {
     let link = kind.link();
     let mut tree = type_tree(link.resource_type, link.api_version)?.clone();
     for include in link.includes {

@@ -20,7 +20,7 @@ pub struct Unknown {
 /// Where relative paths start: a target's document, or somewhere inside it.
 #[derive(Clone)]
 struct Here {
-    node: Value,
+    node: &'static Value,
     owner: TargetKind,
 }
 
@@ -129,7 +129,7 @@ impl Checker<'_> {
         let mut node = start.node;
         let mut steps = path.steps().peekable();
         while let Some(step) = steps.next() {
-            if catalogue::is_open(&node) {
+            if catalogue::is_open(node) {
                 return None;
             }
             let next = match step {
@@ -142,18 +142,17 @@ impl Checker<'_> {
                             let of = declared
                                 .filter(|f| f.from != crate::graph::FactFrom::Computed)
                                 .and_then(|f| f.needs.first())
-                                .and_then(|n| TargetKind::parse(n).ok())
-                                .and_then(|n| catalogue::document_tree(&n));
-                            match (of, declared.map(|f| f.from)) {
-                                (Some(tree), Some(crate::graph::FactFrom::Gather)) => {
-                                    node = serde_json::json!({"[*]": tree});
-                                    continue;
+                                .and_then(|n| TargetKind::parse(n).ok());
+                            let tree = match (of, declared.map(|f| f.from)) {
+                                (Some(n), Some(crate::graph::FactFrom::Gather)) => {
+                                    catalogue::list_tree(&n)
                                 }
-                                (Some(tree), Some(_)) => {
-                                    node = tree;
-                                    continue;
-                                }
-                                _ => {}
+                                (Some(n), Some(_)) => catalogue::document_tree(&n),
+                                _ => None,
+                            };
+                            if let Some(tree) = tree {
+                                node = tree;
+                                continue;
                             }
                         }
                         other => {
@@ -179,10 +178,10 @@ impl Checker<'_> {
                     return None;
                 }
                 // A map (additional properties) takes any key.
-                PathStep::Key(k) => match catalogue::member(&node, k).or(node.get("{*}")) {
-                    Some(child) => child.clone(),
+                PathStep::Key(k) => match catalogue::member(node, k).or(node.get("{*}")) {
+                    Some(child) => child,
                     None => {
-                        let hint = catalogue::suggest(&node, k)
+                        let hint = catalogue::suggest(node, k)
                             .map(|s| format!("; did you mean `{s}`?"))
                             .unwrap_or_default();
                         self.unknown(
@@ -198,7 +197,7 @@ impl Checker<'_> {
                     }
                 },
                 PathStep::Elements => match node.get("[*]") {
-                    Some(items) => items.clone(),
+                    Some(items) => items,
                     None => {
                         self.unknown(
                             path,
@@ -213,10 +212,7 @@ impl Checker<'_> {
                     }
                 },
                 // A map's values, or any member's value of an object with named members.
-                PathStep::Values => match node.get("{*}") {
-                    Some(values) => values.clone(),
-                    None => return None,
-                },
+                PathStep::Values => node.get("{*}")?,
             };
             node = next;
         }
