@@ -20,3 +20,21 @@ pub(super) fn list_document(collection: &str, items: Vec<Value>) -> Value {
     list.insert("value".into(), Value::Array(items));
     Value::Object(list)
 }
+
+/// A location as ARM compares them: no spaces, lower case (`West Europe` is `westeurope`).
+pub(super) fn location(l: &str) -> String {
+    l.chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_ascii_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locations_are_normalised() {
+        assert_eq!(location("West Europe"), "westeurope");
+    }
+}

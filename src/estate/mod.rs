@@ -6,6 +6,7 @@
 //! `amlsec` (computed once here, so rules stay declarative).
 
 mod derived;
+mod gathered;
 mod policy;
 mod resolve;
 #[cfg(test)]

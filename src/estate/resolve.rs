@@ -6,11 +6,12 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde_json::{Value, json};
 
-use super::derived::{list_document, with_facts};
+use super::derived::{list_document, location, with_facts};
+use super::gathered::{add_gathered_facts, add_log_destinations, docs_of, union};
 use super::{Estate, Instance, InstanceState, Target, policy};
 use crate::arm_id;
 use crate::cloud::Settings;
-use crate::documents::{Doc, Documents, ReadFailure, Step, Unread, elements, member, text};
+use crate::documents::{Doc, Documents, ReadFailure, Unread, elements, member, text};
 use crate::graph::{self, Find, Link, Scope, Shape, TargetKind};
 
 /// Lists read at a subscription's scope (Defender pricings, the activity log's settings),
@@ -789,155 +790,6 @@ fn reference_facts(kind: &TargetKind, referrers: &[&Value]) -> Value {
     }
 }
 
-/// A parent and the instances of another target as one target: a Foundry account and its
-/// projects. An unreadable addition is an instance in error beside the parent's, so what was
-/// read is still judged (Annex B §B.4).
-fn union(parent: Option<&Target>, with: Option<&Target>, id: &str, with_name: &str) -> Target {
-    let Some(Target::Present(mine)) = parent else {
-        return parent.cloned().unwrap_or_else(|| {
-            Target::Failed(ReadFailure::bad_reference(
-                id,
-                "its parent target was not resolved",
-            ))
-        });
-    };
-    let mut items = mine.clone();
-    match with {
-        Some(Target::Present(more)) => items.extend(more.iter().cloned()),
-        Some(Target::Absent(_)) => {}
-        Some(Target::Failed(f)) => items.push(Instance {
-            id: f.path.as_str().into(),
-            state: InstanceState::Failed(f.clone()),
-        }),
-        None => items.push(Instance {
-            id: id.into(),
-            state: InstanceState::Failed(ReadFailure::bad_reference(
-                id,
-                &format!("{with_name} was not resolved for this audit"),
-            )),
-        }),
-    }
-    Target::Present(items)
-}
-
-/// Facts that are other targets' documents ([`graph::FactFrom`]): every document of a
-/// target, or the one a property names. A target that could not be read, wholly or in part,
-/// leaves the fact unknown where its documents would be.
-fn add_gathered_facts(targets: &mut BTreeMap<TargetKind, Target>, deployment: bool) {
-    let kinds: Vec<TargetKind> = targets
-        .keys()
-        .filter(|k| {
-            k.link()
-                .facts
-                .iter()
-                .any(|f| f.from != graph::FactFrom::Computed)
-        })
-        .cloned()
-        .collect();
-    for kind in kinds {
-        let link = kind.link();
-        let sources: Vec<(&graph::Fact, Option<Target>)> = link
-            .facts
-            .iter()
-            .filter(|f| f.from != graph::FactFrom::Computed)
-            .map(|f| {
-                let need = f.needs.first().and_then(|n| TargetKind::parse(n).ok());
-                (f, need.and_then(|n| targets.get(&n).cloned()))
-            })
-            .collect();
-        let Some(Target::Present(items)) = targets.get_mut(&kind) else {
-            continue;
-        };
-        for item in items {
-            let InstanceState::Doc(doc) = &mut item.state else {
-                continue;
-            };
-            let mut facts = serde_json::Map::new();
-            let mut unread: Vec<(Vec<Step>, ReadFailure)> = Vec::new();
-            for (fact, source) in &sources {
-                let at = || vec![Step::Key("amlsec".into()), Step::Key(fact.name.into())];
-                let unresolved = || {
-                    ReadFailure::bad_reference(&item.id, &format!("{}: not resolved", fact.name))
-                };
-                match (fact.from, source) {
-                    (graph::FactFrom::Gather, Some(Target::Present(found))) => {
-                        let docs = instance_docs(found);
-                        // Some of them could not be read: the whole list is unknown.
-                        if let Some(f) = first_failure(found) {
-                            unread.push((at(), f));
-                        }
-                        facts.insert(fact.name.into(), Value::Array(docs));
-                    }
-                    (graph::FactFrom::Gather, Some(Target::Absent(_))) => {
-                        facts.insert(fact.name.into(), json!([]));
-                    }
-                    (graph::FactFrom::Join { property, on }, source) => {
-                        let wanted = text(&doc.value, property).trim().to_string();
-                        if wanted.is_empty() {
-                            continue;
-                        }
-                        let found = match source {
-                            Some(Target::Present(found)) => instance_docs(found)
-                                .into_iter()
-                                .find(|d| text(d, on).trim().eq_ignore_ascii_case(&wanted)),
-                            _ => None,
-                        };
-                        match (found, source) {
-                            (Some(d), _) => {
-                                facts.insert(fact.name.into(), d);
-                            }
-                            (None, Some(Target::Failed(f))) => unread.push((at(), f.clone())),
-                            (None, Some(Target::Present(found))) if first_failure(found).is_some() => {
-                                unread.push((at(), first_failure(found).unwrap_or_else(unresolved)))
-                            }
-                            (None, None) => unread.push((at(), unresolved())),
-                            // A template names a policy it does not deploy (a system one,
-                            // or one that exists already): what it holds is not known.
-                            (None, _) if deployment => unread.push((
-                                at(),
-                                ReadFailure::unknown(
-                                    &item.id,
-                                    &format!("{property} names `{wanted}`, which the template does not deploy"),
-                                ),
-                            )),
-                            (None, _) => unread.push((
-                                at(),
-                                ReadFailure::bad_reference(
-                                    &item.id,
-                                    &format!("{property} names `{wanted}`, which the {} list does not hold", fact.needs.join(", ")),
-                                ),
-                            )),
-                        }
-                    }
-                    (_, Some(Target::Failed(f))) => unread.push((at(), f.clone())),
-                    (_, _) => unread.push((at(), unresolved())),
-                }
-            }
-            doc.value = with_facts(doc.value.take(), Value::Object(facts));
-            for (at, failure) in unread {
-                doc.unread.push(Unread { at, failure });
-            }
-        }
-    }
-}
-
-fn instance_docs(items: &[Instance]) -> Vec<Value> {
-    items
-        .iter()
-        .filter_map(|i| match &i.state {
-            InstanceState::Doc(d) => Some(d.value.clone()),
-            _ => None,
-        })
-        .collect()
-}
-
-fn first_failure(items: &[Instance]) -> Option<ReadFailure> {
-    items.iter().find_map(|i| match &i.state {
-        InstanceState::Failed(f) => Some(f.clone()),
-        _ => None,
-    })
-}
-
 /// Facts of a list read as one document: a registry's replications (AML-BR-05).
 fn list_facts(kind: &TargetKind, target: &mut Target, parent: &Value) {
     if kind.name() != "registry-replications" {
@@ -1003,88 +855,6 @@ fn filter_instances(target: &Target, keep: impl Fn(&Value) -> bool, absent: &str
     }
 }
 
-fn docs_of(target: &Target) -> Vec<&Value> {
-    match target {
-        Target::Present(items) => items
-            .iter()
-            .filter_map(|i| match &i.state {
-                InstanceState::Doc(d) => Some(&d.value),
-                _ => None,
-            })
-            .collect(),
-        _ => vec![],
-    }
-}
-
-/// The Log Analytics workspaces the estate's logs go to (AML-LT-07's set D), as facts on the
-/// workspace target: `amlsec.logAnalyticsWorkspaceIds` (distinct, lower-cased) and
-/// `amlsec.logAnalyticsSources`; a hole when a read they come from failed, or was not made.
-fn add_log_destinations(targets: &mut BTreeMap<TargetKind, Target>) {
-    let Some(workspace) = graph::link_named("workspace") else {
-        return;
-    };
-    let Some(fact) = workspace
-        .facts
-        .iter()
-        .find(|f| f.name == "logAnalyticsWorkspaceIds")
-    else {
-        return;
-    };
-    let mut sources: Vec<(String, String)> = Vec::new();
-    let mut failure = None;
-    for need in fact.needs {
-        let kind = TargetKind::parse(need).expect("graph facts name valid targets");
-        match targets.get(&kind) {
-            None => {
-                failure = failure.or(Some(ReadFailure::bad_reference(
-                    need,
-                    "not resolved for this audit",
-                )))
-            }
-            Some(Target::Failed(f)) => failure = failure.or(Some(f.clone())),
-            Some(target) if kind.name() == "insights" => {
-                for doc in docs_of(target) {
-                    let la = text(doc, "properties.WorkspaceResourceId");
-                    if !la.is_empty() {
-                        sources.push((la.to_string(), "insights".into()));
-                    }
-                }
-            }
-            Some(target) => {
-                for list in docs_of(target) {
-                    for setting in list["value"].as_array().into_iter().flatten() {
-                        let la = text(setting, "properties.workspaceId");
-                        if !la.is_empty() {
-                            sources.push((
-                                la.to_string(),
-                                format!("{kind} {}", text(setting, "name")),
-                            ));
-                        }
-                    }
-                }
-            }
-        }
-    }
-    let ids: BTreeSet<String> = sources.iter().map(|(id, _)| arm_id::key(id)).collect();
-    let sources: Vec<Value> = sources
-        .into_iter()
-        .map(|(id, source)| json!({"id": id, "source": source}))
-        .collect();
-    if let Some(Target::Present(items)) = targets.get_mut(&TargetKind::named("workspace"))
-        && let Some(InstanceState::Doc(doc)) = items.first_mut().map(|i| &mut i.state)
-    {
-        if let Some(facts) = doc.value.get_mut("amlsec").and_then(Value::as_object_mut) {
-            facts.insert("logAnalyticsWorkspaceIds".into(), json!(ids));
-            facts.insert("logAnalyticsSources".into(), Value::Array(sources));
-        }
-        // A read they come from failed (or was not made): the destinations are unknown.
-        if let Some(f) = failure {
-            doc.set_unread(&["amlsec", "logAnalyticsWorkspaceIds"], &f);
-            doc.set_unread(&["amlsec", "logAnalyticsSources"], &f);
-        }
-    }
-}
-
 pub(super) fn list_target(collection: &str, items: Vec<Value>) -> Target {
     single(Ok((
         collection.to_string(),
@@ -1113,21 +883,4 @@ fn non_empty_tag_keys(doc: &Value) -> Vec<String> {
         .collect();
     keys.sort();
     keys
-}
-
-fn location(l: &str) -> String {
-    l.chars()
-        .filter(|c| !c.is_whitespace())
-        .collect::<String>()
-        .to_ascii_lowercase()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn locations_are_normalised() {
-        assert_eq!(location("West Europe"), "westeurope");
-    }
 }
