@@ -12,7 +12,9 @@ use amlsec::cloud::Cloud;
 use amlsec::config::Config;
 use amlsec::error::{Error, Result};
 use amlsec::pipeline::{Estate, RulesRequest, Source};
-use amlsec::report::{self, Format, View};
+
+use crate::subscription::{one_subscription, subscription_scope};
+use amlsec::report::{self, View};
 use amlsec::rules::Severity;
 use amlsec::source::arm::{AuthMode, LiveOptions, ResourceGraph, Selector, Tenant};
 use amlsec::terminal::terminal_width;
@@ -350,7 +352,7 @@ pub struct AuditArgs {
     pub status: Vec<String>,
     /// Largest Markdown summary; past it a compact form is written. 64KiB fits a pull-request
     /// comment [default: 1MiB, what GitHub's step summary takes].
-    #[arg(long, value_name = "SIZE", value_parser = markdown_limit, help_heading = "Output")]
+    #[arg(long, value_name = "SIZE", value_parser = crate::output::markdown_limit, help_heading = "Output")]
     pub markdown_limit: Option<usize>,
     /// Also summarise the verdicts by the items of a framework: mcsb (Microsoft cloud security
     /// benchmark v1), or cis (CIS Controls v8) or nist (NIST SP 800-53 r4) as the benchmark
@@ -543,15 +545,6 @@ impl AzureArgs {
     }
 }
 
-/// `/subscriptions/{id}` from a subscription id or path.
-fn subscription_scope(sub: &str) -> String {
-    let sub = sub.trim().trim_end_matches('/');
-    match sub.rsplit_once('/') {
-        Some((_, id)) => format!("/subscriptions/{id}"),
-        None => format!("/subscriptions/{sub}"),
-    }
-}
-
 /// Which workspaces and registries the flags name (DESIGN §3, SOURCE; Annex A §1.7).
 /// The subscriptions `--subscription` names, else AZURE_SUBSCRIPTION_ID's.
 fn subscriptions(source: &SourceArgs) -> Vec<String> {
@@ -567,35 +560,6 @@ fn subscriptions(source: &SourceArgs) -> Vec<String> {
         subs.push(subscription_scope(&default));
     }
     subs
-}
-
-/// The one subscription a flag (`what`) needs: `--subscription`, else AZURE_SUBSCRIPTION_ID,
-/// else the Azure CLI's default (`az account show`), as `az` itself would use.
-fn one_subscription(subs: &[String], what: &str) -> Result<String> {
-    match subs {
-        [one] => Ok(one.clone()),
-        [] => cli_default_subscription().ok_or_else(|| {
-            Error::Usage(format!(
-                "{what} needs --subscription (or AZURE_SUBSCRIPTION_ID, or a default subscription in `az account show`)"
-            ))
-        }),
-        _ => Err(Error::Usage(format!("{what} takes one --subscription"))),
-    }
-}
-
-/// The Azure CLI's default subscription, when `az` is installed and signed in.
-fn cli_default_subscription() -> Option<String> {
-    let out = std::process::Command::new("az")
-        .args(["account", "show", "--query", "id", "-o", "tsv"])
-        .stdin(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .output()
-        .ok()?;
-    let id = String::from_utf8(out.stdout).ok()?;
-    let id = id.trim();
-    let plausible =
-        !id.is_empty() && id.len() <= 64 && id.chars().all(|c| c.is_ascii_hexdigit() || c == '-');
-    (out.status.success() && plausible).then(|| subscription_scope(id))
 }
 
 pub fn selector(source: &SourceArgs) -> Result<Selector> {
@@ -671,24 +635,6 @@ pub fn selector(source: &SourceArgs) -> Result<Selector> {
         )),
     }
     Ok(selector)
-}
-
-pub fn parse_output(spec: &str, given: Option<&str>) -> Result<(Format, PathBuf)> {
-    if let Some((prefix, path)) = spec.split_once(':')
-        && Format::NAMES.contains(&prefix.to_ascii_lowercase().as_str())
-        && !path.is_empty()
-    {
-        return Ok((Format::parse(prefix)?, PathBuf::from(path)));
-    }
-    let path = PathBuf::from(spec);
-    match (Format::from_extension(&path), given) {
-        (Some(f), _) => Ok((f, path)),
-        (None, Some(format)) => Ok((Format::parse(format)?, path)),
-        (None, None) => Err(Error::Usage(format!(
-            "--output {spec}: cannot tell the format; write FORMAT:PATH (formats: {}), give --format, or end the name in .json, .sarif, .xml, .junit, .md, .markdown, .csv or .txt",
-            Format::NAMES.join(", ")
-        ))),
-    }
 }
 
 impl RuleArgs {
@@ -942,16 +888,5 @@ impl AuditArgs {
                 selector: selector(&self.source)?,
             },
         })
-    }
-}
-
-/// `--markdown-limit`: a size, and enough for the header and the "n more" lines.
-fn markdown_limit(text: &str) -> std::result::Result<usize, String> {
-    let bytes = amlsec::input::parse_size(text)?;
-    match usize::try_from(bytes) {
-        Ok(b) if b >= 2048 => Ok(b),
-        _ => Err(format!(
-            "{text} is too small for a summary; give at least 2KiB"
-        )),
     }
 }

@@ -2,6 +2,7 @@
 
 mod args;
 mod output;
+mod subscription;
 
 use std::process::ExitCode;
 
@@ -85,7 +86,7 @@ fn audit(a: AuditArgs) -> Result<u8> {
     let outputs = a
         .output
         .iter()
-        .map(|o| args::parse_output(o, a.format.as_deref()))
+        .map(|o| output::parse_output(o, a.format.as_deref()))
         .collect::<Result<Vec<_>>>()?;
     let format = Format::parse(a.format.as_deref().unwrap_or("table"))?;
     let source = a.source()?;
