@@ -83,62 +83,29 @@ pub(super) fn add_gathered_facts(targets: &mut BTreeMap<TargetKind, Target>, dep
             let mut facts = serde_json::Map::new();
             let mut unread: Vec<(Vec<Step>, ReadFailure)> = Vec::new();
             for (fact, source) in &sources {
-                let at = || vec![Step::Key("amlsec".into()), Step::Key(fact.name.into())];
-                let unresolved = || {
-                    ReadFailure::bad_reference(&item.id, &format!("{}: not resolved", fact.name))
-                };
-                match (fact.from, source) {
-                    (graph::FactFrom::Gather, Some(Target::Present(found))) => {
-                        let docs = instance_docs(found);
-                        // Some of them could not be read: the whole list is unknown.
-                        if let Some(f) = first_failure(found) {
-                            unread.push((at(), f));
-                        }
-                        facts.insert(fact.name.into(), Value::Array(docs));
-                    }
-                    (graph::FactFrom::Gather, Some(Target::Absent(_))) => {
-                        facts.insert(fact.name.into(), json!([]));
-                    }
-                    (graph::FactFrom::Join { property, on }, source) => {
+                let derived = match fact.from {
+                    graph::FactFrom::Join { property, on } => {
                         let wanted = text(&doc.value, property).trim().to_string();
                         if wanted.is_empty() {
                             continue;
                         }
-                        let found = match source {
-                            Some(Target::Present(found)) => instance_docs(found)
-                                .into_iter()
-                                .find(|d| text(d, on).trim().eq_ignore_ascii_case(&wanted)),
-                            _ => None,
+                        let named = Named {
+                            property,
+                            wanted: &wanted,
+                            on,
                         };
-                        match (found, source) {
-                            (Some(d), _) => {
-                                facts.insert(fact.name.into(), d);
-                            }
-                            (None, Some(Target::Failed(f))) => unread.push((at(), f.clone())),
-                            (None, Some(Target::Present(found))) if first_failure(found).is_some() => {
-                                unread.push((at(), first_failure(found).unwrap_or_else(unresolved)))
-                            }
-                            (None, None) => unread.push((at(), unresolved())),
-                            // A template names a policy it does not deploy (a system one,
-                            // or one that exists already): what it holds is not known.
-                            (None, _) if deployment => unread.push((
-                                at(),
-                                ReadFailure::unknown(
-                                    &item.id,
-                                    &format!("{property} names `{wanted}`, which the template does not deploy"),
-                                ),
-                            )),
-                            (None, _) => unread.push((
-                                at(),
-                                ReadFailure::bad_reference(
-                                    &item.id,
-                                    &format!("{property} names `{wanted}`, which the {} list does not hold", fact.needs.join(", ")),
-                                ),
-                            )),
-                        }
+                        joined(fact, source.as_ref(), &named, deployment, &item.id)
                     }
-                    (_, Some(Target::Failed(f))) => unread.push((at(), f.clone())),
-                    (_, _) => unread.push((at(), unresolved())),
+                    _ => gathered(fact, source.as_ref(), &item.id),
+                };
+                match derived {
+                    Ok(value) => {
+                        facts.insert(fact.name.into(), value);
+                    }
+                    Err(failure) => unread.push((
+                        vec![Step::Key("amlsec".into()), Step::Key(fact.name.into())],
+                        failure,
+                    )),
                 }
             }
             doc.value = with_facts(doc.value.take(), Value::Object(facts));
@@ -147,6 +114,76 @@ pub(super) fn add_gathered_facts(targets: &mut BTreeMap<TargetKind, Target>, dep
             }
         }
     }
+}
+
+/// Every document of the source target; a part that could not be read makes it all unknown.
+fn gathered(fact: &graph::Fact, source: Option<&Target>, id: &str) -> Result<Value, ReadFailure> {
+    match source {
+        Some(Target::Present(found)) => match first_failure(found) {
+            Some(f) => Err(f),
+            None => Ok(Value::Array(instance_docs(found))),
+        },
+        Some(Target::Absent(_)) => Ok(json!([])),
+        Some(Target::Failed(f)) => Err(f.clone()),
+        None => Err(ReadFailure::bad_reference(
+            id,
+            &format!("{}: not resolved", fact.name),
+        )),
+    }
+}
+
+/// What a joined fact looks for: the document whose `on` is `wanted`, named by `property`.
+struct Named<'a> {
+    property: &'a str,
+    wanted: &'a str,
+    on: &'a str,
+}
+
+/// The source's document whose `on` is `wanted`. Not found: the list's failure if part of it
+/// failed; unknown in a template (it may name what exists already); else a failed reference.
+fn joined(
+    fact: &graph::Fact,
+    source: Option<&Target>,
+    named: &Named<'_>,
+    deployment: bool,
+    id: &str,
+) -> Result<Value, ReadFailure> {
+    let Named {
+        property,
+        wanted,
+        on,
+    } = named;
+    let found = match source {
+        Some(Target::Present(found)) => found,
+        Some(Target::Failed(f)) => return Err(f.clone()),
+        Some(Target::Absent(_)) => &Vec::new(),
+        None => {
+            return Err(ReadFailure::bad_reference(
+                id,
+                &format!("{}: not resolved", fact.name),
+            ));
+        }
+    };
+    if let Some(d) = instance_docs(found)
+        .into_iter()
+        .find(|d| text(d, on).trim().eq_ignore_ascii_case(wanted))
+    {
+        return Ok(d);
+    }
+    if let Some(f) = first_failure(found) {
+        return Err(f);
+    }
+    let lists = fact.needs.join(", ");
+    Err(match deployment {
+        true => ReadFailure::unknown(
+            id,
+            &format!("{property} names `{wanted}`, which the template does not deploy"),
+        ),
+        false => ReadFailure::bad_reference(
+            id,
+            &format!("{property} names `{wanted}`, which the {lists} list does not hold"),
+        ),
+    })
 }
 
 fn instance_docs(items: &[Instance]) -> Vec<Value> {
