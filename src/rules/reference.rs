@@ -231,7 +231,7 @@ pub fn validated(set: &super::RuleSet) -> String {
 /// `amlsec rules targets`: every target of the link graph, how it is found, what it reads and
 /// the facts derived from it.
 pub fn targets() -> String {
-    use crate::graph::{Arg, Find, LINKS};
+    use crate::graph::{Arg, LINKS};
     // One block per target, its lines wrapped at the terminal's width; type names and
     // api-versions are looked up, not read, so each stands whole on its own line.
     let width = crate::terminal::terminal_width();
@@ -260,91 +260,7 @@ pub fn targets() -> String {
             _ if link.needs.is_empty() => "the audited id".to_string(),
             _ => link.needs.to_string(),
         };
-        let how = match link.find {
-            Find::Audited => {
-                let subject = crate::graph::SUBJECTS
-                    .iter()
-                    .find(|s| s.root == link.name)
-                    .map_or("subject", |s| s.noun.0);
-                format!("GET of the audited {subject}")
-            }
-            Find::WorkspaceBody { hub } => {
-                format!("the workspace itself, or GET of {hub} for a project")
-            }
-            Find::Reference { property, required } => format!(
-                "GET of the id in {property}{}",
-                if required { "" } else { " (absent when unset)" }
-            ),
-            Find::ReferenceChild {
-                property, child, ..
-            } => format!("GET of {{{property}}}/{child}"),
-            Find::Children {
-                path,
-                keep,
-                complete_at,
-            } => format!(
-                "list {{parent}}/{path}{}{}",
-                keep.map(|(p, v)| format!(", where {p} in {}", v.join(", ")))
-                    .unwrap_or_default(),
-                complete_at
-                    .map(|c| format!("; an item without {c} is read on its own"))
-                    .unwrap_or_default()
-            ),
-            Find::Select { property, equals } => {
-                format!("the parent's items with {property} = {equals}")
-            }
-            Find::ListDocument { path } => format!("list {{parent}}/{path}, as one document"),
-            Find::References {
-                path,
-                when,
-                id,
-                read,
-            } => format!(
-                "{} each distinct id at {path}{}{}",
-                if read {
-                    "GET of"
-                } else {
-                    "the lists included under"
-                },
-                if id.is_empty() {
-                    String::new()
-                } else {
-                    format!(".{id}")
-                },
-                when.map(|(p, v)| format!(" where {p} = {v}"))
-                    .unwrap_or_default()
-            ),
-            Find::ScopeList {
-                scope,
-                path,
-                at_scope,
-                ..
-            } => format!(
-                "list {}/{path}{}",
-                match scope {
-                    crate::graph::Scope::Workspace => "{subject}",
-                    crate::graph::Scope::ResourceGroup => "{resource group}",
-                    crate::graph::Scope::Subscription => "{subscription}",
-                },
-                if at_scope { "?$filter=atScope()" } else { "" }
-            ),
-            Find::Child {
-                path,
-                missing_means_unset,
-            } => format!(
-                "GET of {{parent}}/{path}{}",
-                if missing_means_unset {
-                    " (404: not configured)"
-                } else {
-                    ""
-                }
-            ),
-            Find::SqlServers => {
-                "SQL servers of the scanned subscriptions whose host a SQL connection names (§1.4)"
-                    .to_string()
-            }
-            Find::Union { with } => format!("the parent and every {with}"),
-        };
+        let how = how_found(link);
         let mut reads = format!("{}@{}", link.resource_type, link.api_version);
         for include in link.includes {
             reads.push_str(&format!(
@@ -384,6 +300,96 @@ pub fn targets() -> String {
         out.push('\n');
     }
     format!("{out}{} targets\n", LINKS.len())
+}
+
+/// How a target's documents are found, in words (`rules targets`).
+fn how_found(link: &crate::graph::Link) -> String {
+    use crate::graph::Find;
+    match link.find {
+        Find::Audited => {
+            let subject = crate::graph::SUBJECTS
+                .iter()
+                .find(|s| s.root == link.name)
+                .map_or("subject", |s| s.noun.0);
+            format!("GET of the audited {subject}")
+        }
+        Find::WorkspaceBody { hub } => {
+            format!("the workspace itself, or GET of {hub} for a project")
+        }
+        Find::Reference { property, required } => format!(
+            "GET of the id in {property}{}",
+            if required { "" } else { " (absent when unset)" }
+        ),
+        Find::ReferenceChild {
+            property, child, ..
+        } => format!("GET of {{{property}}}/{child}"),
+        Find::Children {
+            path,
+            keep,
+            complete_at,
+        } => format!(
+            "list {{parent}}/{path}{}{}",
+            keep.map(|(p, v)| format!(", where {p} in {}", v.join(", ")))
+                .unwrap_or_default(),
+            complete_at
+                .map(|c| format!("; an item without {c} is read on its own"))
+                .unwrap_or_default()
+        ),
+        Find::Select { property, equals } => {
+            format!("the parent's items with {property} = {equals}")
+        }
+        Find::ListDocument { path } => format!("list {{parent}}/{path}, as one document"),
+        Find::References {
+            path,
+            when,
+            id,
+            read,
+        } => format!(
+            "{} each distinct id at {path}{}{}",
+            if read {
+                "GET of"
+            } else {
+                "the lists included under"
+            },
+            if id.is_empty() {
+                String::new()
+            } else {
+                format!(".{id}")
+            },
+            when.map(|(p, v)| format!(" where {p} = {v}"))
+                .unwrap_or_default()
+        ),
+        Find::ScopeList {
+            scope,
+            path,
+            at_scope,
+            ..
+        } => format!(
+            "list {}/{path}{}",
+            match scope {
+                crate::graph::Scope::Workspace => "{subject}",
+                crate::graph::Scope::ResourceGroup => "{resource group}",
+                crate::graph::Scope::Subscription => "{subscription}",
+            },
+            if at_scope { "?$filter=atScope()" } else { "" }
+        ),
+        Find::Child {
+            path,
+            missing_means_unset,
+        } => format!(
+            "GET of {{parent}}/{path}{}",
+            if missing_means_unset {
+                " (404: not configured)"
+            } else {
+                ""
+            }
+        ),
+        Find::SqlServers => {
+            "SQL servers of the scanned subscriptions whose host a SQL connection names (§1.4)"
+                .to_string()
+        }
+        Find::Union { with } => format!("the parent and every {with}"),
+    }
 }
 
 /// `text` after `first`, wrapped at `width` between words, continued after `rest`.
