@@ -23,29 +23,7 @@ pub fn exit_reason(
         .collect();
     let gating = gating_results.len();
     let errors = results().filter(|r| r.status == Status::Error).count();
-    // ", 1 workspace could not be read, 1 list of registries could not be read"
-    let mut unreadable = String::new();
-    for subject in SUBJECTS {
-        let n = workspaces
-            .iter()
-            .filter(|w| w.subject == subject && w.error.is_some())
-            .count();
-        if n > 0 {
-            let noun = if n == 1 {
-                subject.noun.0
-            } else {
-                subject.noun.1
-            };
-            unreadable.push_str(&format!(", {n} {noun} could not be read"));
-        }
-    }
-    if !unlisted.is_empty() {
-        let lists = if unlisted.len() == 1 { "list" } else { "lists" };
-        unreadable.push_str(&format!(
-            ", {} {lists} of subjects could not be read",
-            unlisted.len()
-        ));
-    }
+    let unreadable = unreadable(workspaces, unlisted);
     let waived = results().filter(|r| r.status == Status::Waived).count();
     let by_severity = || {
         let mut parts = Vec::new();
@@ -91,26 +69,10 @@ pub fn exit_reason(
     }
     // Under --fail-on-new the findings that decide the exit code are named: a CI log must say
     // which failure is new, not only that one is.
-    if gate.new_only {
-        let new: Vec<String> = workspaces
-            .iter()
-            .flat_map(|w| &w.results)
-            .filter(|r| r.gates(gate))
-            .flat_map(|r| {
-                r.resources
-                    .iter()
-                    .filter(|x| x.status == Status::Fail && x.is_new())
-                    .map(move |x| format!("{} on {}", r.control.id, x.id))
-            })
-            .collect();
-        if !new.is_empty() {
-            let shown = new.iter().take(5).cloned().collect::<Vec<_>>().join("; ");
-            let more = new.len().saturating_sub(5);
-            extra.push(match more {
-                0 => format!("new: {shown}"),
-                n => format!("new: {shown}; {n} more in the report"),
-            });
-        }
+    if gate.new_only
+        && let Some(new) = new_findings(workspaces, gate)
+    {
+        extra.push(new);
     }
     let extra = if extra.is_empty() {
         String::new()
@@ -147,6 +109,57 @@ pub fn exit_reason(
             fail_on.as_str()
         ),
     }
+}
+
+/// ", 1 workspace could not be read, 1 list of subjects could not be read"
+fn unreadable(workspaces: &[SubjectResult<'_>], unlisted: &[ReadFailure]) -> String {
+    let mut unreadable = String::new();
+    for subject in SUBJECTS {
+        let n = workspaces
+            .iter()
+            .filter(|w| w.subject == subject && w.error.is_some())
+            .count();
+        if n > 0 {
+            let noun = if n == 1 {
+                subject.noun.0
+            } else {
+                subject.noun.1
+            };
+            unreadable.push_str(&format!(", {n} {noun} could not be read"));
+        }
+    }
+    if !unlisted.is_empty() {
+        let lists = if unlisted.len() == 1 { "list" } else { "lists" };
+        unreadable.push_str(&format!(
+            ", {} {lists} of subjects could not be read",
+            unlisted.len()
+        ));
+    }
+    unreadable
+}
+
+/// The new failures that decide the exit code under --fail-on-new: the first five, and how
+/// many more.
+fn new_findings(workspaces: &[SubjectResult<'_>], gate: Gate) -> Option<String> {
+    let new: Vec<String> = workspaces
+        .iter()
+        .flat_map(|w| &w.results)
+        .filter(|r| r.gates(gate))
+        .flat_map(|r| {
+            r.resources
+                .iter()
+                .filter(|x| x.status == Status::Fail && x.is_new())
+                .map(move |x| format!("{} on {}", r.control.id, x.id))
+        })
+        .collect();
+    if new.is_empty() {
+        return None;
+    }
+    let shown = new.iter().take(5).cloned().collect::<Vec<_>>().join("; ");
+    Some(match new.len().saturating_sub(5) {
+        0 => format!("new: {shown}"),
+        n => format!("new: {shown}; {n} more in the report"),
+    })
 }
 
 /// Which failures decide the exit code.
