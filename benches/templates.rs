@@ -8,6 +8,9 @@
 
 #![allow(clippy::unwrap_used)]
 
+#[path = "../tests/common/avm.rs"]
+mod avm;
+
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
@@ -19,37 +22,15 @@ use amlsec::cloud::Cloud;
 use amlsec::date::Date;
 use amlsec::pipeline::{self, AuditRequest, Source};
 use amlsec::rules::{RuleSet, RuleSource, Severity};
-use serde_json::{Value, json};
 
 fn data(path: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
 }
 
-/// The AVM modules as one deployment: an inline nested deployment each, inner scope.
+/// The seven AVM modules as one deployment, written to a file.
 fn composed_avm() -> PathBuf {
-    let dir = data("tests/data/templates/avm");
-    let mut resources = serde_json::Map::new();
-    let mut modules: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_dir())
-        .collect();
-    modules.sort();
-    for m in modules {
-        let read = |f: &str| -> Value {
-            serde_json::from_str(&std::fs::read_to_string(m.join(f)).unwrap()).unwrap()
-        };
-        let name = m.file_name().unwrap().to_string_lossy().into_owned();
-        resources.insert(name.clone(), json!({
-            "type": "Microsoft.Resources/deployments", "apiVersion": "2022-09-01", "name": name,
-            "properties": {"expressionEvaluationOptions": {"scope": "inner"}, "mode": "Incremental",
-                           "parameters": read("main.parameters.json")["parameters"], "template": read("main.json")}
-        }));
-    }
     let file = std::env::temp_dir().join("amlsec-bench-avm.json");
-    let template = json!({"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
-                          "languageVersion": "2.0", "contentVersion": "1.0.0.0", "resources": resources});
-    std::fs::write(&file, template.to_string()).unwrap();
+    std::fs::write(&file, avm::avm_estate().to_string()).unwrap();
     file
 }
 

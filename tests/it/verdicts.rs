@@ -350,32 +350,22 @@ fn every_case_gives_the_verdict_the_spec_prescribes() {
 /// with the rule parameters `parameters.json` gives it.
 #[test]
 fn every_annex_b_case_gives_its_named_verdict() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/foundry-cases");
-    let params: BTreeMap<String, BTreeMap<String, Value>> =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("parameters.json")).unwrap())
-            .unwrap();
     let builtin = RuleSet::load(&RuleSource::builtin()).unwrap();
-    let mut names: Vec<String> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with("AML-"))
-        .collect();
-    names.sort();
-    assert_eq!(names.len(), 62, "31 controls, a pass and a fail case each");
-    let failures: Vec<String> = names
+    let cases = crate::common::foundry::annex_b_cases();
+    assert_eq!(cases.len(), 62, "31 controls, a pass and a fail case each");
+    let failures: Vec<String> = cases
         .iter()
-        .filter_map(|name| {
-            let (control, expect) = name.trim_end_matches(".json").rsplit_once('.').unwrap();
+        .filter_map(|c| {
             let case: Case = serde_json::from_value(serde_json::json!({
-                "control": control,
-                "base": name,
-                "expect": expect,
-                "param": params.get(name).cloned().unwrap_or_default(),
+                "control": c.control,
+                "base": c.name,
+                "expect": c.expect,
+                "param": c.params.iter().cloned().collect::<BTreeMap<_, _>>(),
             }))
             .unwrap();
-            run(&case, name, &builtin)
+            run(&case, &c.name, &builtin)
                 .err()
-                .map(|e| format!("{name}: {e}"))
+                .map(|e| format!("{}: {e}", c.name))
         })
         .collect();
     assert!(failures.is_empty(), "{}", failures.join("\n"));
