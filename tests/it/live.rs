@@ -79,16 +79,15 @@ fn results(stdout: &[u8]) -> Value {
 }
 
 fn offline(example_name: &str, extra: &[&str]) -> Value {
+    audit_snapshot(Path::new(&example(example_name)), extra)
+}
+
+/// The results of auditing a snapshot file at level 2.
+fn audit_snapshot(file: &Path, extra: &[&str]) -> Value {
     let out = amlsec()
-        .args([
-            "audit",
-            "--snapshot",
-            &example(example_name),
-            "--level",
-            "2",
-            "--format",
-            "json",
-        ])
+        .args(["audit", "--snapshot"])
+        .arg(file)
+        .args(["--level", "2", "--format", "json"])
         .args(extra)
         .output()
         .unwrap();
@@ -234,18 +233,7 @@ fn collect_writes_a_snapshot_that_audits_identically() {
     let text = std::fs::read_to_string(&file).unwrap();
     assert!(text.starts_with("{\"schema\":\"amlsec-snapshot/1\""));
     assert!(!text.contains(TOKEN), "no token in the snapshot");
-    let from_file = amlsec()
-        .args([
-            "audit",
-            "--snapshot",
-            file.to_str().unwrap(),
-            "--level",
-            "2",
-            "--format",
-            "json",
-        ])
-        .output()
-        .unwrap();
+    let from_file = audit_snapshot(&file, &[]);
     let direct = live(
         &fake,
         &[
@@ -255,7 +243,7 @@ fn collect_writes_a_snapshot_that_audits_identically() {
             "/subscriptions/5b1c8a3e-0d4f-4c7e-9a61-2f3e4d5c6b7a",
         ],
     );
-    assert_eq!(results(&from_file.stdout), results(&direct.stdout));
+    assert_eq!(from_file, results(&direct.stdout));
     assert_eq!(results(&direct.stdout), offline("hub-and-project", &[]));
 }
 
@@ -727,13 +715,8 @@ fn registries_are_discovered_with_the_workspaces_and_read_once() {
         .assert()
         .code(0)
         .stderr(predicate::str::contains("1 workspace, 1 registry"));
-    let from_file = amlsec()
-        .args(["audit", "--snapshot", file.to_str().unwrap()])
-        .args(["--level", "2", "--format", "json"])
-        .output()
-        .unwrap();
     assert_eq!(
-        results(&from_file.stdout),
+        audit_snapshot(&file, &[]),
         offline("hardened-workspace", &[])
     );
 
@@ -1497,14 +1480,24 @@ fn a_foundry_account_is_audited_live_as_offline_and_other_kinds_are_not() {
 fn a_hub_connection_to_an_ai_services_account_audits_the_account_too() {
     let mut docs = example_documents("hardened-workspace");
     docs.extend(example_documents("foundry-hardened"));
-    // The hub's AI-services connection as public code writes it: metadata.ResourceId.
-    let connection = json!({
-        "id": format!("{HARDENED_WS}/connections/ai-services"),
-        "name": "ai-services",
-        "type": "Microsoft.MachineLearningServices/workspaces/connections",
-        "properties": {"category": "AIServices", "authType": "AAD", "target": "https://myaccount.cognitiveservices.azure.com/",
-                       "metadata": {"ApiType": "Azure", "resourceid": FOUNDRY_ACCOUNT}}
-    });
+    // The recorded connection list example's item, made the hub's AI-services connection as
+    // public code writes it: category AIServices, Entra auth, metadata.ResourceId.
+    let recorded: Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("examples/arm-shapes/machinelearning/connection-list.body.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let mut connection = recorded["value"][0].clone();
+    connection["id"] = json!(format!("{HARDENED_WS}/connections/ai-services"));
+    connection["name"] = json!("ai-services");
+    connection["properties"]["category"] = json!("AIServices");
+    connection["properties"]["authType"] = json!("AAD");
+    connection["properties"]["target"] = json!("https://myaccount.cognitiveservices.azure.com/");
+    connection["properties"]["metadata"] =
+        json!({"ApiType": "Azure", "resourceid": FOUNDRY_ACCOUNT});
     docs.push(connection);
     let fake = serving(docs.clone());
     let out = live(&fake, &["--workspace", HARDENED_WS]);
@@ -1520,22 +1513,8 @@ fn a_hub_connection_to_an_ai_services_account_audits_the_account_too() {
     // The same link offline, from a snapshot that holds both.
     let file = Path::new(env!("CARGO_TARGET_TMPDIR")).join("hub-with-account.json");
     std::fs::write(&file, serde_json::to_string(&docs).unwrap()).unwrap();
-    let out = amlsec()
-        .args([
-            "audit",
-            "--snapshot",
-            file.to_str().unwrap(),
-            "--workspace",
-            "mlw-hardened",
-            "--level",
-            "2",
-            "--format",
-            "json",
-        ])
-        .output()
-        .unwrap();
     assert_eq!(
-        results(&out.stdout)["foundryAccounts"],
+        audit_snapshot(&file, &["--workspace", "mlw-hardened"])["foundryAccounts"],
         report["foundryAccounts"]
     );
     // --no-foundry leaves the link alone.
@@ -1546,39 +1525,25 @@ fn a_hub_connection_to_an_ai_services_account_audits_the_account_too() {
 /// Each Annex B case file served by the fake gives, live, the verdict its name says.
 #[test]
 fn every_annex_b_case_gives_its_named_verdict_live() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/foundry-cases");
-    let params: Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("parameters.json")).unwrap())
-            .unwrap();
-    let mut names: Vec<String> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with("AML-"))
-        .collect();
-    names.sort();
     let mut wrong = Vec::new();
-    for name in &names {
-        let (control, expect) = name.trim_end_matches(".json").rsplit_once('.').unwrap();
-        let docs: Vec<Value> =
-            serde_json::from_str(&std::fs::read_to_string(dir.join(name)).unwrap()).unwrap();
-        let fake = serving(docs);
+    for case in crate::common::foundry::annex_b_cases() {
+        let fake = serving(case.documents());
         let mut args = vec![
             "--foundry".to_string(),
             FOUNDRY_ACCOUNT.to_string(),
             "--control".into(),
-            control.into(),
+            case.control.clone(),
         ];
-        if let Some(p) = params[name.as_str()].as_object() {
-            for (k, v) in p {
-                args.extend(["--param".to_string(), format!("{k}={v}")]);
-            }
+        for (k, v) in &case.params {
+            args.extend(["--param".to_string(), format!("{k}={v}")]);
         }
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let out = live(&fake, &args);
-        let got = foundry_status(&results(&out.stdout), control);
-        if got != expect {
+        let got = foundry_status(&results(&out.stdout), &case.control);
+        if got != case.expect {
             wrong.push(format!(
-                "{name}: {got}: {}",
+                "{}: {got}: {}",
+                case.name,
                 String::from_utf8_lossy(&out.stderr)
             ));
         }
@@ -1590,10 +1555,11 @@ fn every_annex_b_case_gives_its_named_verdict_live() {
 /// deployment naming it is an error (Annex B §B.2, R-16).
 #[test]
 fn a_content_filter_policy_missing_from_the_list_is_read_once_by_get() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/foundry-cases");
-    let docs: Vec<Value> =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("AML-PV-09.pass.json")).unwrap())
-            .unwrap();
+    let docs: Vec<Value> = serde_json::from_str(
+        &std::fs::read_to_string(crate::common::foundry::dir().join("AML-PV-09.pass.json"))
+            .unwrap(),
+    )
+    .unwrap();
     let list = format!("{FOUNDRY_ACCOUNT}/raiPolicies");
     let policy = format!("{list}/raiPolicyName");
     let run = |faults: Vec<Fault>| {
@@ -1704,17 +1670,5 @@ fn foundry_connection_credentials_never_reach_a_snapshot_or_a_report() {
         }
     }
     // And the collected snapshot audits as the example does.
-    let out = amlsec()
-        .args([
-            "audit",
-            "--snapshot",
-            file.to_str().unwrap(),
-            "--level",
-            "2",
-            "--format",
-            "json",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(results(&out.stdout), offline("foundry-hardened", &[]));
+    assert_eq!(audit_snapshot(&file, &[]), offline("foundry-hardened", &[]));
 }
