@@ -393,7 +393,8 @@ impl Collector {
 
     /// A document already read (by GET, from a list or from Resource Graph).
     pub fn read_document(&self, id: &str) -> Option<Value> {
-        let cell = self.cell(id);
+        let memo = self.memo.lock().expect("memo lock");
+        let cell = memo.get(&arm_id::key(id))?;
         cell.get().and_then(|r| r.as_ref().ok().map(|t| parsed(t)))
     }
 
