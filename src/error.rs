@@ -71,6 +71,13 @@ pub enum Error {
     /// No credential could get a token; the message lists each mode tried and why.
     #[error("{0}")]
     Auth(String),
+    /// What a live read runs on (the async runtime, the HTTP client) could not be started.
+    #[error("cannot start {what}: {source}")]
+    Start {
+        what: &'static str,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     /// A read that decides which workspaces exist failed (exit 3).
     #[error("{0}")]
     Unreadable(crate::documents::ReadFailure),

@@ -36,12 +36,12 @@ pub const DEFAULT_STATUSES: [Status; 5] = [
 ];
 
 impl View {
-    /// No colour, manual controls as one line, the width of the terminal (or `COLUMNS`).
+    /// No colour, manual controls as one line, 100 columns: a report file is no terminal.
     pub fn plain() -> View {
         View {
             color: false,
             show_manual: false,
-            width: crate::terminal::terminal_width(),
+            width: 100,
             markdown_limit: super::MARKDOWN_LIMIT,
             statuses: DEFAULT_STATUSES.to_vec(),
         }

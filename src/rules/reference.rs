@@ -78,22 +78,22 @@ fn or_none(text: &str) -> &str {
 fn cell(text: &str) -> String {
     text.replace('|', "\\|").replace('\n', " ")
 }
-/// A table that wraps its cells to the terminal's width (or `COLUMNS`).
-fn fitted_table() -> comfy_table::Table {
+/// A table that wraps its cells to `width` columns.
+fn fitted_table(width: usize) -> comfy_table::Table {
     let mut t = comfy_table::Table::new();
     t.load_style(comfy_table::presets::UTF8_FULL_CONDENSED)
         .set_content_arrangement(comfy_table::ContentArrangement::Dynamic)
-        .set_width(crate::terminal::terminal_width() as u16);
+        .set_width(u16::try_from(width).unwrap_or(u16::MAX));
     t
 }
 
 /// `amlsec rules list`: one row per control. Below 120 columns the category (the id says it)
 /// and the target (`rules show` has it) make room for the title.
-pub fn table(controls: &[&Control]) -> String {
+pub fn table(controls: &[&Control], width: usize) -> String {
     use comfy_table::{ColumnConstraint, Width};
-    let wide = crate::terminal::terminal_width() >= 120;
+    let wide = width >= 120;
     let keep = |column: &str| wide || !matches!(column, "Category" | "Target");
-    let mut t = fitted_table();
+    let mut t = fitted_table(width);
     let header = [
         "Id", "Category", "Severity", "Level", "Mode", "Target", "Title",
     ];
@@ -230,11 +230,10 @@ pub fn validated(set: &super::RuleSet) -> String {
 
 /// `amlsec rules targets`: every target of the link graph, how it is found, what it reads and
 /// the facts derived from it.
-pub fn targets() -> String {
+pub fn targets(width: usize) -> String {
     use crate::graph::{Arg, LINKS};
     // One block per target, its lines wrapped at the terminal's width; type names and
     // api-versions are looked up, not read, so each stands whole on its own line.
-    let width = crate::terminal::terminal_width();
     let mut out = String::new();
     for link in LINKS {
         let name = match link.arg {

@@ -180,3 +180,31 @@ fn the_scan_sees_imports_in_every_form() {
         ["derived", "policy", "table"].map(String::from).into()
     );
 }
+
+/// The library reports through what it returns and through the host's progress sink; only the
+/// binary writes to the terminal (or builds the runtime that a live read runs on).
+#[test]
+fn only_the_binary_writes_to_the_terminal_or_starts_a_runtime() {
+    let mut all = Vec::new();
+    files(&src(), &mut all);
+    let forbidden = [
+        "std::io::stderr",
+        "std::io::stdout",
+        "eprintln!",
+        "println!",
+        "eprint!",
+        "runtime::Builder",
+    ];
+    let mut found = Vec::new();
+    for file in &all {
+        let text = std::fs::read_to_string(file).unwrap();
+        // Unit tests may print.
+        let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+        for word in forbidden {
+            if code.contains(word) {
+                found.push(format!("{} uses {word}", file.display()));
+            }
+        }
+    }
+    assert!(found.is_empty(), "{}", found.join("\n"));
+}

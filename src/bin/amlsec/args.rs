@@ -13,11 +13,11 @@ use amlsec::config::Config;
 use amlsec::error::{Error, Result};
 use amlsec::pipeline::{Estate, RulesRequest, Source};
 
+use crate::output::terminal_width;
 use crate::subscription::{one_subscription, subscription_scope};
 use amlsec::report::{self, View};
 use amlsec::rules::Severity;
 use amlsec::source::arm::{AuthMode, LiveOptions, ResourceGraph, Selector, Tenant};
-use amlsec::terminal::terminal_width;
 
 pub const AFTER_HELP: &str = "\
 Examples:
@@ -531,13 +531,12 @@ impl AzureArgs {
             max_run_reply_bytes: self
                 .max_run_reply_size
                 .unwrap_or(amlsec::source::arm::RUN_REPLY_LIMIT),
-            progress: !self.quiet,
             resource_graph: match self.resource_graph.unwrap_or(GraphArg::Auto) {
                 GraphArg::Auto => ResourceGraph::Auto,
                 GraphArg::Always => ResourceGraph::Always,
                 GraphArg::Never => ResourceGraph::Never,
             },
-            verbose: self.verbose,
+            host: std::sync::Arc::new(crate::host::Terminal::new(self.quiet, self.verbose)),
             max_reply_bytes: self
                 .max_reply_size
                 .unwrap_or(amlsec::source::arm::REPLY_LIMIT),

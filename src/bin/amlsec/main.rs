@@ -1,6 +1,7 @@
 //! The `amlsec` command line: flags become a library request; the work is in the library.
 
 mod args;
+mod host;
 mod output;
 mod subscription;
 
@@ -161,7 +162,7 @@ fn rules(cmd: RulesCommand) -> Result<u8> {
             match format.as_str() {
                 "markdown" => reference::markdown(&controls),
                 "json" => reference::json(&controls),
-                _ => reference::table(&controls),
+                _ => reference::table(&controls, output::terminal_width()),
             }
         }
         RulesCommand::Show { id, rules } => {
@@ -171,7 +172,7 @@ fn rules(cmd: RulesCommand) -> Result<u8> {
                 Error::Usage(format!("no control {id} (see `amlsec rules list`)"))
             })?)
         }
-        RulesCommand::Targets => reference::targets(),
+        RulesCommand::Targets => reference::targets(output::terminal_width()),
         RulesCommand::Validate {
             paths,
             no_builtin_rules,

@@ -78,20 +78,35 @@ pub fn is_loopback(url: &Url) -> bool {
 }
 
 /// Why an ARM endpoint may not be used: clear text off loopback, or credentials in the URL
-/// (they would be sent as Basic auth and echoed into reports).
-pub fn check_endpoint(url: &Url) -> Result<(), String> {
+/// (they would be sent as Basic auth and echoed into reports). Holds the URL without them.
+#[derive(Debug, thiserror::Error)]
+pub enum EndpointError {
+    #[error(
+        "--arm-endpoint {0}: only https is allowed, or http to a loopback address (127.0.0.1, ::1, localhost)"
+    )]
+    ClearText(String),
+    #[error(
+        "--arm-endpoint {0}: remove the user name and password from the URL; amlsec signs in with --auth"
+    )]
+    Credentials(String),
+}
+
+/// Why the client could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error(transparent)]
+    Endpoint(#[from] EndpointError),
+    #[error("cannot start the HTTP client: {0}")]
+    Http(#[from] reqwest::Error),
+}
+
+pub fn check_endpoint(url: &Url) -> Result<(), EndpointError> {
     let scheme = url.scheme();
     if scheme != "https" && !(scheme == "http" && is_loopback(url)) {
-        return Err(format!(
-            "--arm-endpoint {}: only https is allowed, or http to a loopback address (127.0.0.1, ::1, localhost)",
-            redacted(url)
-        ));
+        return Err(EndpointError::ClearText(redacted(url)));
     }
     if !url.username().is_empty() || url.password().is_some() {
-        return Err(format!(
-            "--arm-endpoint {}: remove the user name and password from the URL; amlsec signs in with --auth",
-            redacted(url)
-        ));
+        return Err(EndpointError::Credentials(redacted(url)));
     }
     Ok(())
 }
@@ -105,7 +120,10 @@ fn redacted(url: &Url) -> String {
 }
 
 impl ArmClient {
-    pub fn new(options: ClientOptions, tokens: TokenProvider) -> Result<Arc<ArmClient>, String> {
+    pub fn new(
+        options: ClientOptions,
+        tokens: TokenProvider,
+    ) -> Result<Arc<ArmClient>, ClientError> {
         check_endpoint(&options.endpoint)?;
         let origin = options.endpoint.origin();
         // Same origin only: a redirect elsewhere would carry data we did not ask ARM for.
@@ -122,8 +140,7 @@ impl ArmClient {
             .user_agent(concat!("amlsec/", env!("CARGO_PKG_VERSION")))
             .timeout(options.timeout)
             .redirect(redirects)
-            .build()
-            .map_err(|e| format!("cannot start the HTTP client: {e}"))?;
+            .build()?;
         Ok(Arc::new(ArmClient {
             graph_quota: std::sync::Mutex::new(None),
             http,

@@ -19,6 +19,7 @@ mod read;
 #[cfg(feature = "live")]
 mod slots;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 pub use crate::cloud::Cloud;
@@ -44,18 +45,52 @@ pub struct LiveOptions {
     pub auth: AuthMode,
     pub concurrency: usize,
     pub timeout: Duration,
-    /// Progress on stderr (only drawn when stderr is a terminal).
-    pub progress: bool,
     /// Whether what Resource Graph indexes is read through it.
     pub resource_graph: ResourceGraph,
-    /// Say on stderr which credential signed in.
-    pub verbose: bool,
     /// Largest reply body read (see [`REPLY_LIMIT`]).
     pub max_reply_bytes: u64,
     /// How long the whole read may take: throttled reads are retried until then.
     pub max_duration: Duration,
     /// What all replies of the run may add up to (see [`RUN_REPLY_LIMIT`]).
     pub max_run_reply_bytes: u64,
+    /// The program running the read: its runtime and where progress goes.
+    pub host: Arc<dyn Host>,
+}
+
+/// What the program running a live read provides. The library neither starts a runtime nor
+/// writes to the terminal: the program owns both.
+pub trait Host: Send + Sync + std::fmt::Debug {
+    /// The async runtime the read runs on.
+    #[cfg(feature = "live")]
+    fn runtime(&self) -> std::io::Result<tokio::runtime::Handle>;
+    /// Told as the read goes. Best effort: it cannot fail the read.
+    fn progress(&self, event: Progress<'_>);
+}
+
+/// How a live read is going.
+#[derive(Debug, Clone, Copy)]
+pub enum Progress<'a> {
+    /// Which credential got the token.
+    SignedIn { credential: &'a str },
+    /// Resource Graph answered with this many documents.
+    GraphRead { documents: usize },
+    /// Resource Graph could not be read; what it would have given is read by GET.
+    GraphUnreadable { reason: &'a str },
+    /// Every 200 ms while subjects are read.
+    Reading(Status),
+    /// Once, when every subject is read.
+    Read(Status),
+}
+
+/// Counts for a progress line.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Status {
+    pub subscriptions: usize,
+    pub subjects_read: usize,
+    pub subjects_found: usize,
+    pub requests: u64,
+    pub pending: u64,
+    pub throttled: u64,
 }
 
 /// When to read what Azure Resource Graph indexes through it rather than by GET.
