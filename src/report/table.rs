@@ -389,7 +389,54 @@ impl<'a> Shared<'a> {
     }
 }
 
+/// One subject: its headline, then its controls grouped by status, failures first.
 fn workspace(out: &mut String, w: &SubjectResult<'_>, view: &View, shared: &Shared<'_>) {
+    headline(out, w, view);
+    failing(out, w, view, shared);
+    waived(out, w, view);
+    for (status, why) in [
+        (Status::Error, "a read they need failed"),
+        (Status::Unknown, "the template cannot tell"),
+    ] {
+        unjudged(out, w, view, status, why);
+    }
+    manual(out, w, view);
+    for (status, heading) in [
+        (Status::Pass, ("control passes", "controls pass")),
+        (
+            Status::NotApplicable,
+            ("control does not apply", "controls do not apply"),
+        ),
+    ] {
+        let shown = listed(w, view, status);
+        if !shown.is_empty() {
+            let _ = writeln!(out, "\n  {}:", plural(shown.len(), heading.0, heading.1));
+            for r in shown {
+                control_line(out, r, view);
+                if status == Status::NotApplicable {
+                    out.push_str(&wrap(
+                        &clip(&r.message, TEXT_CHARS),
+                        view.width,
+                        "           ",
+                        "             ",
+                    ));
+                }
+            }
+        }
+    }
+    out.push('\n');
+}
+
+/// The subject's results of `status`, when the view shows that status.
+fn listed<'a>(w: &'a SubjectResult<'a>, view: &View, status: Status) -> Vec<&'a ControlResult<'a>> {
+    if !view.statuses.contains(&status) {
+        return Vec::new();
+    }
+    w.results.iter().filter(|r| r.status == status).collect()
+}
+
+/// Name, location, score and counts; the id; why the subject could not be read.
+fn headline(out: &mut String, w: &SubjectResult<'_>, view: &View) {
     let (width, color) = (view.width, view.color);
     let s = Summary::of(&w.results);
     let unknown = if s.unknown > 0 {
@@ -421,13 +468,12 @@ fn workspace(out: &mut String, w: &SubjectResult<'_>, view: &View, shared: &Shar
             "    ",
         ));
     }
-    let listed = |status: Status| -> Vec<&ControlResult<'_>> {
-        if !view.statuses.contains(&status) {
-            return Vec::new();
-        }
-        w.results.iter().filter(|r| r.status == status).collect()
-    };
-    let mut failing = listed(Status::Fail);
+}
+
+/// Failing controls, most severe first; those an earlier subject shows are only named.
+fn failing(out: &mut String, w: &SubjectResult<'_>, view: &View, shared: &Shared<'_>) {
+    let width = view.width;
+    let mut failing = listed(w, view, Status::Fail);
     failing.sort_by(|a, b| {
         b.control
             .severity
@@ -465,7 +511,12 @@ fn workspace(out: &mut String, w: &SubjectResult<'_>, view: &View, shared: &Shar
             ));
         }
     }
-    let waived = listed(Status::Waived);
+}
+
+/// Waived controls, each with its waiver.
+fn waived(out: &mut String, w: &SubjectResult<'_>, view: &View) {
+    let (width, color) = (view.width, view.color);
+    let waived = listed(w, view, Status::Waived);
     if !waived.is_empty() {
         let _ = writeln!(
             out,
@@ -495,62 +546,67 @@ fn workspace(out: &mut String, w: &SubjectResult<'_>, view: &View, shared: &Shar
             }
         }
     }
-    for (status, why) in [
-        (Status::Error, "a read they need failed"),
-        (Status::Unknown, "the template cannot tell"),
-    ] {
-        let unjudged = listed(status);
-        if unjudged.is_empty() {
-            continue;
-        }
-        let _ = writeln!(
-            out,
-            "\n  {} ({why}):",
-            plural(
-                unjudged.len(),
-                "control could not be judged",
-                "controls could not be judged"
-            )
-        );
-        // One cause is said once: a workspace that cannot be read fails every control the
-        // same way, which would be the same paragraph fifty times.
-        let mut causes: Vec<(&str, Vec<&ControlResult<'_>>)> = Vec::new();
-        for r in unjudged {
-            match causes.iter_mut().find(|(m, _)| *m == &*r.message) {
-                Some((_, controls)) => controls.push(r),
-                None => causes.push((&r.message, vec![r])),
-            }
-        }
-        for (message, controls) in causes {
-            if controls.len() < SHARED_CAUSE {
-                for r in controls {
-                    control_line(out, r, view);
-                    out.push_str(&wrap(
-                        &clip(message, TEXT_CHARS),
-                        width,
-                        "           ",
-                        "             ",
-                    ));
-                }
-                continue;
-            }
-            let ids: Vec<&str> = controls.iter().map(|r| r.control.id.as_str()).collect();
-            let cause = match &w.error {
-                Some(e) if e.to_string() == message => {
-                    format!("the {} could not be read (above)", w.subject.noun.0)
-                }
-                _ => clip(message, TEXT_CHARS),
-            };
-            out.push_str(&wrap(
-                &format!("{} controls, one cause: {cause}", controls.len()),
-                width,
-                "  ",
-                "    ",
-            ));
-            out.push_str(&wrap(&ids.join(" "), width, "    ", "    "));
+}
+
+/// Controls that could not be judged, one paragraph per cause.
+fn unjudged(out: &mut String, w: &SubjectResult<'_>, view: &View, status: Status, why: &str) {
+    let width = view.width;
+    let unjudged = listed(w, view, status);
+    if unjudged.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "\n  {} ({why}):",
+        plural(
+            unjudged.len(),
+            "control could not be judged",
+            "controls could not be judged"
+        )
+    );
+    // One cause is said once: a workspace that cannot be read fails every control the
+    // same way, which would be the same paragraph fifty times.
+    let mut causes: Vec<(&str, Vec<&ControlResult<'_>>)> = Vec::new();
+    for r in unjudged {
+        match causes.iter_mut().find(|(m, _)| *m == &*r.message) {
+            Some((_, controls)) => controls.push(r),
+            None => causes.push((&r.message, vec![r])),
         }
     }
-    let manual = listed(Status::Manual);
+    for (message, controls) in causes {
+        if controls.len() < SHARED_CAUSE {
+            for r in controls {
+                control_line(out, r, view);
+                out.push_str(&wrap(
+                    &clip(message, TEXT_CHARS),
+                    width,
+                    "           ",
+                    "             ",
+                ));
+            }
+            continue;
+        }
+        let ids: Vec<&str> = controls.iter().map(|r| r.control.id.as_str()).collect();
+        let cause = match &w.error {
+            Some(e) if e.to_string() == message => {
+                format!("the {} could not be read (above)", w.subject.noun.0)
+            }
+            _ => clip(message, TEXT_CHARS),
+        };
+        out.push_str(&wrap(
+            &format!("{} controls, one cause: {cause}", controls.len()),
+            width,
+            "  ",
+            "    ",
+        ));
+        out.push_str(&wrap(&ids.join(" "), width, "    ", "    "));
+    }
+}
+
+/// Manual controls: listed with their guidance under `--show manual`, else counted.
+fn manual(out: &mut String, w: &SubjectResult<'_>, view: &View) {
+    let width = view.width;
+    let manual = listed(w, view, Status::Manual);
     if !manual.is_empty() {
         if view.show_manual {
             let _ = writeln!(
@@ -589,30 +645,6 @@ fn workspace(out: &mut String, w: &SubjectResult<'_>, view: &View, shared: &Shar
             ));
         }
     }
-    for (status, heading) in [
-        (Status::Pass, ("control passes", "controls pass")),
-        (
-            Status::NotApplicable,
-            ("control does not apply", "controls do not apply"),
-        ),
-    ] {
-        let shown = listed(status);
-        if !shown.is_empty() {
-            let _ = writeln!(out, "\n  {}:", plural(shown.len(), heading.0, heading.1));
-            for r in shown {
-                control_line(out, r, view);
-                if status == Status::NotApplicable {
-                    out.push_str(&wrap(
-                        &clip(&r.message, TEXT_CHARS),
-                        width,
-                        "           ",
-                        "             ",
-                    ));
-                }
-            }
-        }
-    }
-    out.push('\n');
 }
 
 /// `SEVERITY  ID  title`, wrapped under the title.
