@@ -421,79 +421,16 @@ impl ArmClient {
         let mut attempt = 0;
         let mut throttled_times: u32 = 0;
         loop {
-            // Waits for its subscription's read budget before taking a slot, so that the
-            // reads of other subscriptions go on meanwhile.
             if let Some(sub) = &subscription {
-                let wait = self.pacing.before_send(sub);
-                if std::time::Instant::now() + wait > self.deadline {
-                    self.pacing.answered(sub, None);
-                    return Err(failure(
-                        path,
-                        (throttled_times > 0).then_some(429),
-                        Some("ThrottledPastDeadline"),
-                        format!(
-                            "the subscription's read budget would let this read go only in {} s, after the run's deadline (--max-duration)",
-                            wait.as_secs()
-                        ),
-                        None,
-                    ));
-                }
-                if !wait.is_zero() {
-                    self.throttled.fetch_add(1, Ordering::Relaxed);
-                    tokio::time::sleep(wait).await;
-                }
+                self.wait_for_budget(path, sub, throttled_times).await?;
             }
-            let token = self
-                .tokens
-                .token()
-                .await
-                .map_err(|why| failure(path, None, Some("CredentialUnavailable"), why, None))?;
-            let response = {
-                let _slot = self.slots.acquire(next_page).await;
-                self.requests.fetch_add(1, Ordering::Relaxed);
-                self.in_flight.fetch_add(1, Ordering::Relaxed);
-                let request = match body {
-                    Some(b) => self
-                        .http
-                        .post(url.clone())
-                        .header("content-type", "application/json")
-                        .body(b.to_string()),
-                    None => self.http.get(url.clone()),
-                };
-                let sent = request
-                    .bearer_auth(token.secret())
-                    .header("accept", "application/json")
-                    .send()
-                    .await;
-                self.in_flight.fetch_sub(1, Ordering::Relaxed);
-                sent
-            };
+            let response = self.exchange(path, &url, next_page, body).await;
             if response.is_err()
                 && let Some(sub) = &subscription
             {
                 self.pacing.answered(sub, None);
             }
-            let response = match response {
-                Ok(r) => r,
-                Err(e) if e.is_timeout() => {
-                    return Err(failure(
-                        path,
-                        None,
-                        Some("Timeout"),
-                        format!("no answer within {} s", self.timeout.as_secs_f64()),
-                        None,
-                    ));
-                }
-                Err(e) => {
-                    return Err(failure(
-                        path,
-                        None,
-                        Some("ConnectionFailed"),
-                        describe(&e),
-                        None,
-                    ));
-                }
-            };
+            let response = response?;
             let status = response.status().as_u16();
             let request_id = response
                 .headers()
@@ -505,18 +442,13 @@ impl ArmClient {
                 self.note_graph_quota(response.headers());
             }
             if let Some(sub) = &subscription {
-                let left = response
-                    .headers()
-                    .get("x-ms-ratelimit-remaining-subscription-reads")
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(|v| v.trim().parse().ok());
-                self.pacing.answered(sub, left);
-                if status == 429 {
-                    let wait = retry_after.unwrap_or_else(|| {
-                        jittered(self.backoff * 2u32.pow(throttled_times.min(6)))
-                    });
-                    self.pacing.throttled(sub, wait);
-                }
+                self.note_read_budget(
+                    sub,
+                    response.headers(),
+                    status,
+                    retry_after,
+                    throttled_times,
+                );
             }
             if (300..400).contains(&status) {
                 let location = response
@@ -576,31 +508,100 @@ impl ArmClient {
                     request_id,
                 ));
             }
-            if let Some(at) =
-                crate::documents::entry::too_deep(&body, crate::documents::entry::MAX_DEPTH)
-            {
-                return Err(failure(
-                    path,
-                    Some(status),
-                    Some(INVALID_RESPONSE),
-                    format!(
-                        "the reply nests deeper than {} levels (byte {at})",
-                        crate::documents::entry::MAX_DEPTH
-                    ),
-                    request_id,
-                ));
-            }
-            let mut doc: Value = serde_json::from_slice(&body).map_err(|e| {
-                failure(
-                    path,
-                    Some(status),
-                    Some(INVALID_RESPONSE),
-                    format!("the reply is not JSON that can be read in full: {e}"),
-                    request_id,
-                )
-            })?;
-            crate::documents::entry::normalise_ids(&mut doc);
-            return Ok(doc);
+            return decoded(path, status, &body, request_id);
+        }
+    }
+
+    /// Waits for the subscription's read budget before a slot is taken, so that the reads of
+    /// other subscriptions go on meanwhile; a wait past the run's deadline is a failed read.
+    async fn wait_for_budget(
+        &self,
+        path: &str,
+        subscription: &str,
+        throttled_times: u32,
+    ) -> Result<(), ReadFailure> {
+        let wait = self.pacing.before_send(subscription);
+        if std::time::Instant::now() + wait > self.deadline {
+            self.pacing.answered(subscription, None);
+            return Err(failure(
+                path,
+                (throttled_times > 0).then_some(429),
+                Some("ThrottledPastDeadline"),
+                format!(
+                    "the subscription's read budget would let this read go only in {} s, after the run's deadline (--max-duration)",
+                    wait.as_secs()
+                ),
+                None,
+            ));
+        }
+        if !wait.is_zero() {
+            self.throttled.fetch_add(1, Ordering::Relaxed);
+            tokio::time::sleep(wait).await;
+        }
+        Ok(())
+    }
+
+    /// One request in a slot, with a fresh token; no answer at all is a failed read.
+    async fn exchange(
+        &self,
+        path: &str,
+        url: &Url,
+        next_page: bool,
+        body: Option<&Value>,
+    ) -> Result<reqwest::Response, ReadFailure> {
+        let token = self
+            .tokens
+            .token()
+            .await
+            .map_err(|why| failure(path, None, Some("CredentialUnavailable"), why, None))?;
+        let _slot = self.slots.acquire(next_page).await;
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        self.in_flight.fetch_add(1, Ordering::Relaxed);
+        let request = match body {
+            Some(b) => self
+                .http
+                .post(url.clone())
+                .header("content-type", "application/json")
+                .body(b.to_string()),
+            None => self.http.get(url.clone()),
+        };
+        let sent = request
+            .bearer_auth(token.secret())
+            .header("accept", "application/json")
+            .send()
+            .await;
+        self.in_flight.fetch_sub(1, Ordering::Relaxed);
+        sent.map_err(|e| match e.is_timeout() {
+            true => failure(
+                path,
+                None,
+                Some("Timeout"),
+                format!("no answer within {} s", self.timeout.as_secs_f64()),
+                None,
+            ),
+            false => failure(path, None, Some("ConnectionFailed"), describe(&e), None),
+        })
+    }
+
+    /// What an answer says of the subscription's read budget: the reads left, and a 429's
+    /// wait (`Retry-After`, else a growing backoff).
+    fn note_read_budget(
+        &self,
+        subscription: &str,
+        headers: &reqwest::header::HeaderMap,
+        status: u16,
+        retry_after: Option<Duration>,
+        throttled_times: u32,
+    ) {
+        let left = headers
+            .get("x-ms-ratelimit-remaining-subscription-reads")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse().ok());
+        self.pacing.answered(subscription, left);
+        if status == 429 {
+            let wait = retry_after
+                .unwrap_or_else(|| jittered(self.backoff * 2u32.pow(throttled_times.min(6))));
+            self.pacing.throttled(subscription, wait);
         }
     }
 
@@ -666,6 +667,36 @@ fn hms(text: &str) -> Option<Duration> {
 /// A reply that is not what ARM returns for the read.
 pub(super) fn invalid(path: &str, why: &str) -> ReadFailure {
     failure(path, None, Some(INVALID_RESPONSE), why.to_string(), None)
+}
+
+/// A 2xx reply's body as JSON, within the depth limit, with its ids normalised.
+fn decoded(
+    path: &str,
+    status: u16,
+    body: &[u8],
+    request_id: Option<String>,
+) -> Result<Value, ReadFailure> {
+    use crate::documents::entry::{MAX_DEPTH, normalise_ids, too_deep};
+    if let Some(at) = too_deep(body, MAX_DEPTH) {
+        return Err(failure(
+            path,
+            Some(status),
+            Some(INVALID_RESPONSE),
+            format!("the reply nests deeper than {MAX_DEPTH} levels (byte {at})"),
+            request_id,
+        ));
+    }
+    let mut doc: Value = serde_json::from_slice(body).map_err(|e| {
+        failure(
+            path,
+            Some(status),
+            Some(INVALID_RESPONSE),
+            format!("the reply is not JSON that can be read in full: {e}"),
+            request_id,
+        )
+    })?;
+    normalise_ids(&mut doc);
+    Ok(doc)
 }
 
 fn failure(
