@@ -14,7 +14,7 @@ use crate::documents::Documents;
 use crate::error::{Error, Result};
 use crate::graph;
 use crate::report::{self, Format, Report};
-use crate::rules::{RuleSet, RuleSource, Severity};
+use crate::rules::{Control, RuleSet, RuleSource, Severity};
 use crate::source::arm::{self, LiveOptions, Selector};
 use crate::source::{snapshot, template};
 
@@ -172,101 +172,14 @@ pub fn audit(
         }
         None => None,
     };
-    let mut template_notices = Vec::new();
-    let (docs, ids, source, requests, errors) = match request.source {
-        Source::Snapshot {
-            path,
-            max_bytes,
-            pick,
-        } => {
-            let docs = snapshot::load(&path, max_bytes)?;
-            let ids = audit::subjects(&docs, &pick, &settings)?;
-            let label = path.display().to_string();
-            (
-                docs,
-                ids,
-                report::Source::Snapshot { path: label },
-                0,
-                vec![],
-            )
-        }
-        Source::Documents {
-            documents,
-            label,
-            pick,
-        } => {
-            let ids = audit::subjects(&documents, &pick, &settings)?;
-            let source = report::Source::Snapshot { path: label };
-            (*documents, ids, source, 0, vec![])
-        }
-        Source::Template {
-            path,
-            parameters_file,
-            parameters,
-            estate,
-            scope,
-        } => {
-            let t = template::load(
-                &path,
-                parameters_file.as_deref(),
-                &parameters,
-                scope.as_deref(),
-                request.cloud,
-            )?;
-            template_notices = t.notices;
-            // The subjects the template deploys or adds to, judged as it would leave them.
-            let ids = deployed_subjects(&t.documents, &path, &settings)?;
-            let source = report::Source::Template {
-                path: path.display().to_string(),
-            };
-            let (docs, requests) = match estate {
-                Some(Estate::Snapshot { path, max_bytes }) => {
-                    let mut base = snapshot::load(&path, max_bytes)?;
-                    base.overlay(t.documents);
-                    (base, 0)
-                }
-                Some(Estate::Live(options)) => {
-                    let live = arm::read(
-                        &options,
-                        &template_selector(&ids)?,
-                        &settings,
-                        &audit::needs(&controls),
-                    )?;
-                    let mut base = live.documents;
-                    base.overlay(t.documents);
-                    (base, live.requests)
-                }
-                None => (t.documents, 0),
-            };
-            (docs, ids, source, requests, vec![])
-        }
-        Source::WhatIf { path } => {
-            let t = template::what_if::load(&path)?;
-            template_notices = t.notices;
-            let file = path.display().to_string();
-            let ids = deployed_subjects(&t.documents, &path, &settings)?;
-            (
-                t.documents,
-                ids,
-                report::Source::Template { path: file },
-                0,
-                vec![],
-            )
-        }
-        Source::Live { options, selector } => {
-            let live = arm::read(&options, &selector, &settings, &audit::needs(&controls))?;
-            let source = report::Source::Live {
-                endpoint: live.endpoint,
-            };
-            (
-                live.documents,
-                live.subjects,
-                source,
-                live.requests,
-                live.errors,
-            )
-        }
-    };
+    let Read {
+        docs,
+        ids,
+        source,
+        requests,
+        errors,
+        notices: template_notices,
+    } = read(request.source, &settings, &controls, request.cloud)?;
     let mut subjects = audit::run(&docs, &ids, rules, &controls, &settings);
     audit::locate(&mut subjects, &docs);
     drop(docs);
@@ -312,12 +225,139 @@ pub fn audit(
         exceptions: outcomes,
         baseline: comparison,
     };
+    write_outputs(request.outputs, &report, request.markdown_limit)?;
+    show(&report)?;
+    Ok(Finished {
+        code,
+        reason,
+        notices,
+    })
+}
+
+/// What a source gave: the documents, the subjects to audit, where they came from, the
+/// requests made, the subject lists that failed, and the template's notices.
+struct Read {
+    docs: Documents,
+    ids: Vec<SubjectId>,
+    source: report::Source,
+    requests: u64,
+    errors: Vec<crate::documents::ReadFailure>,
+    notices: Vec<String>,
+}
+
+/// Reads the request's source: a snapshot, documents, a template (alone or over an estate),
+/// a what-if result, or ARM live.
+fn read(source: Source, settings: &Settings, controls: &[&Control], cloud: Cloud) -> Result<Read> {
+    let offline = |docs, ids, source, notices| Read {
+        docs,
+        ids,
+        source,
+        requests: 0,
+        errors: Vec::new(),
+        notices,
+    };
+    Ok(match source {
+        Source::Snapshot {
+            path,
+            max_bytes,
+            pick,
+        } => {
+            let docs = snapshot::load(&path, max_bytes)?;
+            let ids = audit::subjects(&docs, &pick, settings)?;
+            let label = path.display().to_string();
+            offline(docs, ids, report::Source::Snapshot { path: label }, vec![])
+        }
+        Source::Documents {
+            documents,
+            label,
+            pick,
+        } => {
+            let ids = audit::subjects(&documents, &pick, settings)?;
+            offline(
+                *documents,
+                ids,
+                report::Source::Snapshot { path: label },
+                vec![],
+            )
+        }
+        Source::Template {
+            path,
+            parameters_file,
+            parameters,
+            estate,
+            scope,
+        } => {
+            let t = template::load(
+                &path,
+                parameters_file.as_deref(),
+                &parameters,
+                scope.as_deref(),
+                cloud,
+            )?;
+            // The subjects the template deploys or adds to, judged as it would leave them.
+            let ids = deployed_subjects(&t.documents, &path, settings)?;
+            let source = report::Source::Template {
+                path: path.display().to_string(),
+            };
+            let (docs, requests) = match estate {
+                Some(Estate::Snapshot { path, max_bytes }) => {
+                    let mut base = snapshot::load(&path, max_bytes)?;
+                    base.overlay(t.documents);
+                    (base, 0)
+                }
+                Some(Estate::Live(options)) => {
+                    let selector = template_selector(&ids)?;
+                    let live = arm::read(&options, &selector, settings, &audit::needs(controls))?;
+                    let mut base = live.documents;
+                    base.overlay(t.documents);
+                    (base, live.requests)
+                }
+                None => (t.documents, 0),
+            };
+            Read {
+                requests,
+                ..offline(docs, ids, source, t.notices)
+            }
+        }
+        Source::WhatIf { path } => {
+            let t = template::what_if::load(&path)?;
+            let file = path.display().to_string();
+            let ids = deployed_subjects(&t.documents, &path, settings)?;
+            offline(
+                t.documents,
+                ids,
+                report::Source::Template { path: file },
+                t.notices,
+            )
+        }
+        Source::Live { options, selector } => {
+            let live = arm::read(&options, &selector, settings, &audit::needs(controls))?;
+            Read {
+                docs: live.documents,
+                ids: live.subjects,
+                source: report::Source::Live {
+                    endpoint: live.endpoint,
+                },
+                requests: live.requests,
+                errors: live.errors,
+                notices: Vec::new(),
+            }
+        }
+    })
+}
+
+/// Writes each `--output` file, making its folder when missing (`amlsec init` suggests
+/// `reports/...`).
+fn write_outputs(
+    outputs: Vec<(Format, PathBuf)>,
+    report: &Report<'_>,
+    markdown_limit: usize,
+) -> Result<()> {
     let file_view = report::View {
-        markdown_limit: request.markdown_limit,
+        markdown_limit,
         ..report::View::plain()
     };
-    for (format, path) in request.outputs {
-        // A report's folder is made when missing (`amlsec init` suggests `reports/...`).
+    for (format, path) in outputs {
         let folder = path.parent().filter(|p| !p.as_os_str().is_empty());
         folder
             .map_or(Ok(()), std::fs::create_dir_all)
@@ -326,16 +366,11 @@ pub fn audit(
                 if format == report::Format::Csv {
                     std::io::Write::write_all(&mut file, report::CSV_BOM.as_bytes())?;
                 }
-                report::write(format, &report, &file_view, &mut file)
+                report::write(format, report, &file_view, &mut file)
             })
             .map_err(|source| Error::Write { path, source })?;
     }
-    show(&report)?;
-    Ok(Finished {
-        code,
-        reason,
-        notices,
-    })
+    Ok(())
 }
 
 /// The subjects a template (or what-if result) at `path` deploys or adds to; none is an

@@ -209,6 +209,19 @@ struct Adder<'d> {
     failed_at: Vec<(String, LineColumn)>,
 }
 
+/// What the members of a top-level object said so far.
+#[derive(Default)]
+struct TopLevel {
+    seen: Vec<String>,
+    schema: bool,
+    first_unknown: Option<(String, LineColumn)>,
+    documents_at: Option<LineColumn>,
+    held_documents: Option<(Vec<u8>, u64, LineColumn)>,
+    errors: Option<(Vec<u8>, u64, LineColumn)>,
+    value_at: Option<(bool, LineColumn)>,
+    id: bool,
+}
+
 impl Adder<'_> {
     /// The whole snapshot: an array of documents, a list envelope or an `amlsec-snapshot/1`
     /// object.
@@ -284,106 +297,12 @@ impl Adder<'_> {
     /// problem in the file is the one reported, and a member given twice is one.
     fn object(&mut self, p: &mut Pieces<'_>) -> Result<(), Failure> {
         p.bump();
-        let mut seen: Vec<String> = Vec::new();
-        let mut schema = false;
-        let mut first_unknown: Option<(String, LineColumn)> = None;
-        let mut documents_at: Option<LineColumn> = None;
-        let mut held_documents: Option<(Vec<u8>, u64, LineColumn)> = None;
-        let mut errors: Option<(Vec<u8>, u64, LineColumn)> = None;
-        let mut value_at: Option<(bool, LineColumn)> = None;
-        let mut id = false;
+        let mut top = TopLevel::default();
         if p.peek()? == Some(b'}') {
             p.bump();
         } else {
             loop {
-                if p.peek()? != Some(b'"') {
-                    return Err(Stop::Syntax(p.offset(), "key must be a string".into()).into());
-                }
-                let key_span = p.value()?;
-                let key: String = json(p, &key_span)?;
-                // Positions are found only for the members that may need one, each at most
-                // once: finding one costs a scan of what is held.
-                let noted = NOTED_KEYS.contains(&key.as_str());
-                let key_at = if noted || schema || first_unknown.is_none() {
-                    p.position(key_span.offset)
-                } else {
-                    (0, 0) // never shown
-                };
-                p.expect(b':', "`:`")?;
-                if p.peek()?.is_none() {
-                    return Err(Stop::Syntax(p.offset(), "EOF while parsing a value".into()).into());
-                }
-                let at = if noted {
-                    p.position(p.offset())
-                } else {
-                    key_at
-                };
-                if noted && seen.contains(&key) {
-                    return Err(Failure::At(Some(key_at), format!("`{key}` is given twice")));
-                }
-                let is_array = p.peek()? == Some(b'[');
-                if !SNAPSHOT_KEYS.contains(&key.as_str()) {
-                    if schema {
-                        return Err(unknown_key(&key, key_at));
-                    }
-                    if first_unknown.is_none() {
-                        first_unknown = Some((key.clone(), key_at));
-                    }
-                }
-                match key.as_str() {
-                    "schema" => {
-                        let span = p.value()?;
-                        let text = utf8(p, &span)?;
-                        if serde_json::from_str::<String>(text).ok().as_deref() != Some(SCHEMA) {
-                            json::<IgnoredAny>(p, &span)?;
-                            return Err(Failure::At(
-                                Some(at),
-                                format!(
-                                    "unsupported snapshot schema {text}; this amlsec reads {SCHEMA:?}"
-                                ),
-                            ));
-                        }
-                        if let Some((key, key_at)) = first_unknown.take() {
-                            return Err(unknown_key(&key, key_at));
-                        }
-                        schema = true;
-                        if let Some((text, offset, at)) = held_documents.take() {
-                            let mut again = Pieces::whole(&text, offset, at);
-                            self.documents(&mut again, at)?;
-                        }
-                    }
-                    "documents" if schema => {
-                        documents_at = Some(at);
-                        self.documents(p, at)?;
-                    }
-                    "documents" => {
-                        documents_at = Some(at);
-                        let span = p.value()?;
-                        held_documents = Some((p.get(&span).to_vec(), span.offset, at));
-                    }
-                    "errors" => {
-                        let span = p.value()?;
-                        errors = Some((p.get(&span).to_vec(), span.offset, at));
-                    }
-                    "value" if !schema && !id && is_array => {
-                        value_at = Some((true, at));
-                        p.bump();
-                        self.array(p)?;
-                    }
-                    "value" => {
-                        value_at = Some((is_array, at));
-                        let span = p.value()?;
-                        json::<IgnoredAny>(p, &span)?;
-                    }
-                    _ => {
-                        id |= key == "id";
-                        let span = p.value()?;
-                        json::<IgnoredAny>(p, &span)?;
-                    }
-                }
-                if noted {
-                    seen.push(key);
-                }
+                self.member(p, &mut top)?;
                 match p.peek()? {
                     Some(b',') => p.bump(),
                     Some(b'}') => {
@@ -401,21 +320,21 @@ impl Adder<'_> {
                 }
             }
         }
-        if schema {
-            if documents_at.is_none() {
+        if top.schema {
+            if top.documents_at.is_none() {
                 return Err(Failure::At(
                     None,
                     "`documents` must be an array of ARM documents".into(),
                 ));
             }
-            if let Some((text, offset, at)) = errors {
+            if let Some((text, offset, at)) = top.errors {
                 self.failures(&text, offset, at)?;
             }
             return Ok(());
         }
-        match value_at {
-            Some((true, _)) if !id => Ok(()),
-            Some((false, at)) if !id => Err(Failure::At(
+        match top.value_at {
+            Some((true, _)) if !top.id => Ok(()),
+            Some((false, at)) if !top.id => Err(Failure::At(
                 Some(at),
                 "`value` must be an array of ARM documents".into(),
             )),
@@ -426,6 +345,97 @@ impl Adder<'_> {
                 ),
             )),
         }
+    }
+
+    /// One member of the top-level object, from its key to the end of its value.
+    fn member(&mut self, p: &mut Pieces<'_>, top: &mut TopLevel) -> Result<(), Failure> {
+        if p.peek()? != Some(b'"') {
+            return Err(Stop::Syntax(p.offset(), "key must be a string".into()).into());
+        }
+        let key_span = p.value()?;
+        let key: String = json(p, &key_span)?;
+        // Positions are found only for the members that may need one, each at most
+        // once: finding one costs a scan of what is held.
+        let noted = NOTED_KEYS.contains(&key.as_str());
+        let key_at = if noted || top.schema || top.first_unknown.is_none() {
+            p.position(key_span.offset)
+        } else {
+            (0, 0) // never shown
+        };
+        p.expect(b':', "`:`")?;
+        if p.peek()?.is_none() {
+            return Err(Stop::Syntax(p.offset(), "EOF while parsing a value".into()).into());
+        }
+        let at = if noted {
+            p.position(p.offset())
+        } else {
+            key_at
+        };
+        if noted && top.seen.contains(&key) {
+            return Err(Failure::At(Some(key_at), format!("`{key}` is given twice")));
+        }
+        let is_array = p.peek()? == Some(b'[');
+        if !SNAPSHOT_KEYS.contains(&key.as_str()) {
+            if top.schema {
+                return Err(unknown_key(&key, key_at));
+            }
+            if top.first_unknown.is_none() {
+                top.first_unknown = Some((key.clone(), key_at));
+            }
+        }
+        match key.as_str() {
+            "schema" => {
+                let span = p.value()?;
+                let text = utf8(p, &span)?;
+                if serde_json::from_str::<String>(text).ok().as_deref() != Some(SCHEMA) {
+                    json::<IgnoredAny>(p, &span)?;
+                    return Err(Failure::At(
+                        Some(at),
+                        format!("unsupported snapshot schema {text}; this amlsec reads {SCHEMA:?}"),
+                    ));
+                }
+                if let Some((key, key_at)) = top.first_unknown.take() {
+                    return Err(unknown_key(&key, key_at));
+                }
+                top.schema = true;
+                if let Some((text, offset, at)) = top.held_documents.take() {
+                    let mut again = Pieces::whole(&text, offset, at);
+                    self.documents(&mut again, at)?;
+                }
+            }
+            "documents" if top.schema => {
+                top.documents_at = Some(at);
+                self.documents(p, at)?;
+            }
+            "documents" => {
+                top.documents_at = Some(at);
+                let span = p.value()?;
+                top.held_documents = Some((p.get(&span).to_vec(), span.offset, at));
+            }
+            "errors" => {
+                let span = p.value()?;
+                top.errors = Some((p.get(&span).to_vec(), span.offset, at));
+            }
+            "value" if !top.schema && !top.id && is_array => {
+                top.value_at = Some((true, at));
+                p.bump();
+                self.array(p)?;
+            }
+            "value" => {
+                top.value_at = Some((is_array, at));
+                let span = p.value()?;
+                json::<IgnoredAny>(p, &span)?;
+            }
+            _ => {
+                top.id |= key == "id";
+                let span = p.value()?;
+                json::<IgnoredAny>(p, &span)?;
+            }
+        }
+        if noted {
+            top.seen.push(key);
+        }
+        Ok(())
     }
 
     /// The `documents` of an `amlsec-snapshot/1` object, at `at`.

@@ -592,157 +592,184 @@ impl Collector {
         let link = kind.link();
         let api = link.api_version;
         let first = parents.first();
-        let docs: Vec<Value> = match link.find {
-            Find::Audited => self.get(ws, api).await.into_iter().collect(),
-            Find::WorkspaceBody { hub } => match first {
-                Some(body) if text(body, "kind").eq_ignore_ascii_case("project") => {
-                    match text(body, hub) {
-                        "" => vec![],
-                        hub => self.get(hub, api).await.into_iter().collect(),
+        let docs: Vec<Value> =
+            match link.find {
+                Find::Audited => self.get(ws, api).await.into_iter().collect(),
+                Find::WorkspaceBody { hub } => match first {
+                    Some(body) if text(body, "kind").eq_ignore_ascii_case("project") => {
+                        match text(body, hub) {
+                            "" => vec![],
+                            hub => self.get(hub, api).await.into_iter().collect(),
+                        }
                     }
-                }
-                Some(body) => vec![body.clone()],
-                None => vec![],
-            },
-            Find::Reference { property, .. } => match first.map(|d| text(d, property)) {
-                Some(id) if !id.is_empty() => self.get(id, api).await.into_iter().collect(),
-                _ => vec![],
-            },
-            Find::ReferenceChild {
-                property, child, ..
-            } => match first.map(|d| text(d, property)) {
-                Some(id) if !id.is_empty() => self
-                    .get(&format!("{id}/{child}"), api)
-                    .await
-                    .into_iter()
+                    Some(body) => vec![body.clone()],
+                    None => vec![],
+                },
+                Find::Reference { property, .. } => match first.map(|d| text(d, property)) {
+                    Some(id) if !id.is_empty() => self.get(id, api).await.into_iter().collect(),
+                    _ => vec![],
+                },
+                Find::ReferenceChild {
+                    property, child, ..
+                } => match first.map(|d| text(d, property)) {
+                    Some(id) if !id.is_empty() => self
+                        .get(&format!("{id}/{child}"), api)
+                        .await
+                        .into_iter()
+                        .collect(),
+                    _ => vec![],
+                },
+                Find::Children {
+                    path,
+                    keep,
+                    complete_at,
+                } => self.children(parents, path, keep, complete_at, api).await,
+                Find::Select { property, equals } => parents
+                    .iter()
+                    .filter(|d| text(d, property).eq_ignore_ascii_case(equals))
+                    .cloned()
                     .collect(),
-                _ => vec![],
-            },
-            Find::Children {
-                path,
-                keep,
-                complete_at,
-            } => {
-                let lists = join_all(parents.iter().map(|parent| async move {
+                Find::ListDocument { path } => join_all(parents.iter().map(|parent| async move {
                     let collection = format!("{}/{path}", text(parent, "id"));
-                    self.list(&collection, api, &[]).await.unwrap_or_default()
-                }))
-                .await;
-                let kept = lists.into_iter().flatten().filter(|d| {
-                    keep.is_none_or(|(property, values)| {
-                        values
-                            .iter()
-                            .any(|v| text(d, property).eq_ignore_ascii_case(v))
-                    })
-                });
-                // A list item without its inner properties is read on its own (§1.2).
-                join_all(kept.map(|item| async move {
-                    let incomplete = complete_at
-                        .is_some_and(|p| crate::documents::elements(&item, p).is_empty());
-                    match incomplete {
-                        true => self.get(text(&item, "id"), api).await.unwrap_or(item),
-                        false => item,
-                    }
-                }))
-                .await
-            }
-            Find::Select { property, equals } => parents
-                .iter()
-                .filter(|d| text(d, property).eq_ignore_ascii_case(equals))
-                .cloned()
-                .collect(),
-            Find::ListDocument { path } => join_all(parents.iter().map(|parent| async move {
-                let collection = format!("{}/{path}", text(parent, "id"));
-                let items = self.list(&collection, api, &[]).await;
-                items.map(|items| json!({"id": collection, "value": items}))
-            }))
-            .await
-            .into_iter()
-            .flatten()
-            .collect(),
-            Find::References {
-                path,
-                when,
-                id,
-                read,
-            } => {
-                let mut ids: BTreeMap<String, String> = BTreeMap::new();
-                for parent in parents {
-                    for element in elements(parent, path) {
-                        if let Some((property, value)) = when
-                            && !text(element, property).eq_ignore_ascii_case(value)
-                        {
-                            continue;
-                        }
-                        let found = match id {
-                            "" => element.as_str().map(str::trim).unwrap_or_default(),
-                            at => text(element, at),
-                        };
-                        if !found.is_empty() && graph::keeps_reference(kind, found, &self.settings)
-                        {
-                            ids.insert(arm_id::key(found), found.to_string());
-                        }
-                    }
-                }
-                join_all(ids.into_values().map(|id| async move {
-                    match read {
-                        true => self.get(&id, api).await,
-                        false => Some(json!({"id": id})),
-                    }
+                    let items = self.list(&collection, api, &[]).await;
+                    items.map(|items| json!({"id": collection, "value": items}))
                 }))
                 .await
                 .into_iter()
                 .flatten()
-                .collect()
-            }
-            Find::ScopeList {
-                scope,
-                path,
-                at_scope,
-                ..
-            } => {
-                let scope_id = match scope {
-                    Scope::Workspace => ws.to_string(),
-                    Scope::ResourceGroup => arm_id::resource_group(ws).unwrap_or_default(),
-                    Scope::Subscription => arm_id::subscription(ws).unwrap_or_default(),
-                };
-                let collection = format!("{scope_id}/{path}");
-                let query: &[(&str, &str)] = if at_scope {
-                    &[("$filter", "atScope()")]
-                } else {
-                    &[]
-                };
-                self.list(&collection, api, query)
+                .collect(),
+                Find::References {
+                    path,
+                    when,
+                    id,
+                    read,
+                } => {
+                    let ids = self.references(kind, parents, path, when, id);
+                    join_all(ids.into_iter().map(|id| async move {
+                        match read {
+                            true => self.get(&id, api).await,
+                            false => Some(json!({"id": id})),
+                        }
+                    }))
                     .await
-                    .map(|items| json!({"id": collection, "value": items}))
                     .into_iter()
+                    .flatten()
                     .collect()
-            }
-            Find::Child { path, .. } => {
-                join_all(parents.iter().map(|p| async move {
+                }
+                Find::ScopeList {
+                    scope,
+                    path,
+                    at_scope,
+                    ..
+                } => {
+                    let scope_id = match scope {
+                        Scope::Workspace => ws.to_string(),
+                        Scope::ResourceGroup => arm_id::resource_group(ws).unwrap_or_default(),
+                        Scope::Subscription => arm_id::subscription(ws).unwrap_or_default(),
+                    };
+                    let collection = format!("{scope_id}/{path}");
+                    let query: &[(&str, &str)] = if at_scope {
+                        &[("$filter", "atScope()")]
+                    } else {
+                        &[]
+                    };
+                    self.list(&collection, api, query)
+                        .await
+                        .map(|items| json!({"id": collection, "value": items}))
+                        .into_iter()
+                        .collect()
+                }
+                Find::Child { path, .. } => join_all(parents.iter().map(|p| async move {
                     self.get(&format!("{}/{path}", text(p, "id")), api).await
                 }))
                 .await
                 .into_iter()
                 .flatten()
-                .collect()
-            }
-            Find::SqlServers => self.sql_servers(parents, link.resource_type).await,
-            // Its documents are read by the targets it joins.
-            Find::Union { .. } => return parents.to_vec(),
-        };
+                .collect(),
+                Find::SqlServers => self.sql_servers(parents, link.resource_type).await,
+                // Its documents are read by the targets it joins.
+                Find::Union { .. } => return parents.to_vec(),
+            };
         // The child lists a target includes are read under each of its documents.
-        join_all(docs.into_iter().map(|mut doc| async move {
-            for include in link.includes {
-                let path = format!("{}/{}", text(&doc, "id"), include.path);
-                let items = self.list(&path, include.api_version, &[]).await;
-                if let (Some(obj), Some(items)) = (doc.as_object_mut(), items) {
-                    obj.insert(include.member.to_string(), Value::Array(items));
-                }
+        join_all(
+            docs.into_iter()
+                .map(|doc| self.with_includes(doc, link.includes)),
+        )
+        .await
+    }
+
+    /// A document with the child lists its target includes, each read under it.
+    async fn with_includes(&self, mut doc: Value, includes: &[graph::Include]) -> Value {
+        for include in includes {
+            let path = format!("{}/{}", text(&doc, "id"), include.path);
+            let items = self.list(&path, include.api_version, &[]).await;
+            if let (Some(obj), Some(items)) = (doc.as_object_mut(), items) {
+                obj.insert(include.member.to_string(), Value::Array(items));
             }
-            doc
+        }
+        doc
+    }
+
+    /// The items of a child list under each parent, those `keep` names; a list item without
+    /// its inner properties is read on its own (§1.2).
+    async fn children(
+        &self,
+        parents: &[Value],
+        path: &str,
+        keep: Option<(&str, &[&str])>,
+        complete_at: Option<&str>,
+        api: &str,
+    ) -> Vec<Value> {
+        let lists = join_all(parents.iter().map(|parent| async move {
+            let collection = format!("{}/{path}", text(parent, "id"));
+            self.list(&collection, api, &[]).await.unwrap_or_default()
+        }))
+        .await;
+        let kept = lists.into_iter().flatten().filter(|d| {
+            keep.is_none_or(|(property, values)| {
+                values
+                    .iter()
+                    .any(|v| text(d, property).eq_ignore_ascii_case(v))
+            })
+        });
+        join_all(kept.map(|item| async move {
+            let incomplete =
+                complete_at.is_some_and(|p| crate::documents::elements(&item, p).is_empty());
+            match incomplete {
+                true => self.get(text(&item, "id"), api).await.unwrap_or(item),
+                false => item,
+            }
         }))
         .await
+    }
+
+    /// The ids the parents' elements at `path` name (those `when` selects), by key.
+    fn references(
+        &self,
+        kind: &TargetKind,
+        parents: &[Value],
+        path: &str,
+        when: Option<(&str, &str)>,
+        id: &str,
+    ) -> Vec<String> {
+        let mut ids: BTreeMap<String, String> = BTreeMap::new();
+        for parent in parents {
+            for element in elements(parent, path) {
+                if let Some((property, value)) = when
+                    && !text(element, property).eq_ignore_ascii_case(value)
+                {
+                    continue;
+                }
+                let found = match id {
+                    "" => element.as_str().map(str::trim).unwrap_or_default(),
+                    at => text(element, at),
+                };
+                if !found.is_empty() && graph::keeps_reference(kind, found, &self.settings) {
+                    ids.insert(arm_id::key(found), found.to_string());
+                }
+            }
+        }
+        ids.into_values().collect()
     }
 
     /// The SQL servers of the scanned subscriptions whose host names the SQL connections
