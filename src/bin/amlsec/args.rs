@@ -757,135 +757,143 @@ impl AuditArgs {
             return Ok(Source::WhatIf { path });
         }
         if let Some(path) = self.template.clone() {
-            if let Some(flag) = (!self.source.registry.is_empty())
-                .then_some("--registry")
-                .or((!self.source.foundry.is_empty()).then_some("--foundry"))
-                .or(self.source.workspace.is_some().then_some("--workspace"))
-                .or(self
-                    .source
-                    .management_group
-                    .is_some()
-                    .then_some("--management-group"))
-                .or(self
-                    .source
-                    .all_subscriptions
-                    .then_some("--all-subscriptions"))
-            {
-                return Err(Error::Usage(format!(
-                    "{flag}: with --template, what is audited is what the template deploys or adds to"
-                )));
+            return self.template_source(path);
+        }
+        match self.snapshot.clone() {
+            Some(path) => self.snapshot_source(path),
+            None => Ok(Source::Live {
+                options: self.azure.options(),
+                selector: selector(&self.source)?,
+            }),
+        }
+    }
+
+    /// A template, alone or laid over a snapshot or a live resource group.
+    fn template_source(&self, path: PathBuf) -> Result<Source> {
+        if let Some(flag) = (!self.source.registry.is_empty())
+            .then_some("--registry")
+            .or((!self.source.foundry.is_empty()).then_some("--foundry"))
+            .or(self.source.workspace.is_some().then_some("--workspace"))
+            .or(self
+                .source
+                .management_group
+                .is_some()
+                .then_some("--management-group"))
+            .or(self
+                .source
+                .all_subscriptions
+                .then_some("--all-subscriptions"))
+        {
+            return Err(Error::Usage(format!(
+                "{flag}: with --template, what is audited is what the template deploys or adds to"
+            )));
+        }
+        // `--resource-group` (with its subscription) is where the template is deployed,
+        // and the live estate it is laid over.
+        let (estate, scope) = match (&self.source.resource_group, self.snapshot.clone()) {
+            (Some(_), Some(_)) => {
+                return Err(Error::Usage(
+                    "--template is laid over one estate: --snapshot or --resource-group, not both"
+                        .into(),
+                ));
             }
-            // `--resource-group` (with its subscription) is where the template is deployed,
-            // and the live estate it is laid over.
-            let (estate, scope) = match (&self.source.resource_group, self.snapshot.clone()) {
-                (Some(_), Some(_)) => {
+            (Some(rg), None) => {
+                if self.deployment_scope.is_some() {
                     return Err(Error::Usage(
-                        "--template is laid over one estate: --snapshot or --resource-group, not both"
+                        "--resource-group is the deployment scope; leave out --deployment-scope"
                             .into(),
                     ));
                 }
-                (Some(rg), None) => {
-                    if self.deployment_scope.is_some() {
-                        return Err(Error::Usage(
-                            "--resource-group is the deployment scope; leave out --deployment-scope"
-                                .into(),
-                        ));
-                    }
-                    let sub = one_subscription(&subscriptions(&self.source), "--resource-group")?;
-                    (
-                        Some(Estate::Live(self.azure.options())),
-                        Some(format!("{sub}/resourceGroups/{rg}")),
-                    )
-                }
-                (None, Some(snapshot)) => {
-                    let max_bytes = self
-                        .max_snapshot_size
-                        .unwrap_or(amlsec::input::SNAPSHOT_LIMIT);
-                    (
-                        Some(Estate::Snapshot {
-                            path: snapshot,
-                            max_bytes,
-                        }),
-                        self.deployment_scope.clone(),
-                    )
-                }
-                (None, None) => {
-                    if let Some(flag) =
-                        self.azure
-                            .given()
-                            .or((!self.source.subscription.is_empty()).then_some("--subscription"))
-                    {
-                        return Err(Error::Usage(format!(
-                            "{flag}: --template reads Azure only to overlay a live resource group: add --resource-group RG"
-                        )));
-                    }
-                    (None, self.deployment_scope.clone())
-                }
-            };
-            return Ok(Source::Template {
-                path,
-                parameters_file: self.parameters.clone(),
-                parameters: self.parameter.clone(),
-                estate,
-                scope,
-            });
-        }
-        Ok(match self.snapshot.clone() {
-            Some(path) => {
-                let live_only = (self
-                    .source
-                    .resource_group
-                    .is_some()
-                    .then_some("--resource-group"))
-                .or((!self.source.subscription.is_empty()).then_some("--subscription"))
-                .or(self
-                    .source
-                    .management_group
-                    .is_some()
-                    .then_some("--management-group"))
-                .or(self
-                    .source
-                    .all_subscriptions
-                    .then_some("--all-subscriptions"));
-                if let Some(flag) = self.azure.given().or(live_only) {
-                    return Err(Error::Usage(format!(
-                        "{flag} reads from Azure; it does not go with --snapshot"
-                    )));
-                }
+                let sub = one_subscription(&subscriptions(&self.source), "--resource-group")?;
+                (
+                    Some(Estate::Live(self.azure.options())),
+                    Some(format!("{sub}/resourceGroups/{rg}")),
+                )
+            }
+            (None, Some(snapshot)) => {
                 let max_bytes = self
                     .max_snapshot_size
                     .unwrap_or(amlsec::input::SNAPSHOT_LIMIT);
-                if let Some(flag) = (self.source.no_registries)
-                    .then_some("--no-registries")
-                    .or(self.source.no_foundry.then_some("--no-foundry"))
+                (
+                    Some(Estate::Snapshot {
+                        path: snapshot,
+                        max_bytes,
+                    }),
+                    self.deployment_scope.clone(),
+                )
+            }
+            (None, None) => {
+                if let Some(flag) = self
+                    .azure
+                    .given()
+                    .or((!self.source.subscription.is_empty()).then_some("--subscription"))
                 {
                     return Err(Error::Usage(format!(
-                        "{flag} limits discovery in Azure; with --snapshot, pick what to audit with --workspace, --registry and --foundry"
+                        "{flag}: --template reads Azure only to overlay a live resource group: add --resource-group RG"
                     )));
                 }
-                let (workspace, registry, foundry) = (
-                    amlsec::graph::workspace_subject(),
-                    amlsec::graph::registry_subject(),
-                    amlsec::graph::foundry_subject(),
-                );
-                let pick = self
-                    .source
-                    .workspace
-                    .iter()
-                    .map(|w| (workspace, w.clone()))
-                    .chain(self.source.registry.iter().map(|r| (registry, r.clone())))
-                    .chain(self.source.foundry.iter().map(|f| (foundry, f.clone())))
-                    .collect();
-                Source::Snapshot {
-                    path,
-                    max_bytes,
-                    pick,
-                }
+                (None, self.deployment_scope.clone())
             }
-            None => Source::Live {
-                options: self.azure.options(),
-                selector: selector(&self.source)?,
-            },
+        };
+        Ok(Source::Template {
+            path,
+            parameters_file: self.parameters.clone(),
+            parameters: self.parameter.clone(),
+            estate,
+            scope,
+        })
+    }
+
+    /// A snapshot, and the subjects picked from it.
+    fn snapshot_source(&self, path: PathBuf) -> Result<Source> {
+        let live_only = (self
+            .source
+            .resource_group
+            .is_some()
+            .then_some("--resource-group"))
+        .or((!self.source.subscription.is_empty()).then_some("--subscription"))
+        .or(self
+            .source
+            .management_group
+            .is_some()
+            .then_some("--management-group"))
+        .or(self
+            .source
+            .all_subscriptions
+            .then_some("--all-subscriptions"));
+        if let Some(flag) = self.azure.given().or(live_only) {
+            return Err(Error::Usage(format!(
+                "{flag} reads from Azure; it does not go with --snapshot"
+            )));
+        }
+        let max_bytes = self
+            .max_snapshot_size
+            .unwrap_or(amlsec::input::SNAPSHOT_LIMIT);
+        if let Some(flag) = (self.source.no_registries)
+            .then_some("--no-registries")
+            .or(self.source.no_foundry.then_some("--no-foundry"))
+        {
+            return Err(Error::Usage(format!(
+                "{flag} limits discovery in Azure; with --snapshot, pick what to audit with --workspace, --registry and --foundry"
+            )));
+        }
+        let (workspace, registry, foundry) = (
+            amlsec::graph::workspace_subject(),
+            amlsec::graph::registry_subject(),
+            amlsec::graph::foundry_subject(),
+        );
+        let pick = self
+            .source
+            .workspace
+            .iter()
+            .map(|w| (workspace, w.clone()))
+            .chain(self.source.registry.iter().map(|r| (registry, r.clone())))
+            .chain(self.source.foundry.iter().map(|f| (foundry, f.clone())))
+            .collect();
+        Ok(Source::Snapshot {
+            path,
+            max_bytes,
+            pick,
         })
     }
 }
