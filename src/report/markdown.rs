@@ -181,6 +181,24 @@ fn subject(
             score(&c)
         );
     }
+    let repeated = findings(md, w, shown);
+    if repeated > 0 {
+        let _ = writeln!(
+            md,
+            "\n{repeated} more failing resources are shared with a workspace above and listed there."
+        );
+    }
+    waived_and_manual(md, w);
+    md.push('\n');
+}
+
+/// The subject's failing, erroring and unknown controls, a row per resource; a failure a
+/// subject above showed already is counted, not repeated. Returns that count.
+fn findings(
+    md: &mut String,
+    w: &crate::audit::SubjectResult<'_>,
+    shown: &mut std::collections::HashSet<(String, String)>,
+) -> usize {
     let findings: Vec<_> = super::by_attention(&w.results)
         .into_iter()
         .filter(|r| matches!(r.status, Status::Fail | Status::Error | Status::Unknown))
@@ -247,12 +265,11 @@ fn subject(
             }
         }
     }
-    if repeated > 0 {
-        let _ = writeln!(
-            md,
-            "\n{repeated} more failing resources are shared with a workspace above and listed there."
-        );
-    }
+    repeated
+}
+
+/// The waived controls on one line, and the manual questions folded.
+fn waived_and_manual(md: &mut String, w: &crate::audit::SubjectResult<'_>) {
     let waived: Vec<_> = w
         .results
         .iter()
@@ -283,7 +300,6 @@ fn subject(
         }
         md.push_str("\nSee `amlsec rules show <ID>` for the guidance of each.\n</details>\n");
     }
-    md.push('\n');
 }
 
 /// Appends `line` when it leaves room for the trailer; says whether it did.
