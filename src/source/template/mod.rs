@@ -110,41 +110,11 @@ pub fn expand(
             ),
         ));
     }
-    let mut values: HashMap<String, Given> = HashMap::new();
+    let mut values = match parameters {
+        Some((pfile, ptext)) => parameters_file(pfile, ptext)?,
+        None => HashMap::new(),
+    };
     let mut notices = Vec::new();
-    if let Some((pfile, ptext)) = parameters {
-        let pfile = pfile.to_string();
-        let proot = parse_json(&pfile, ptext)?;
-        let Some(params) = member(&proot, "parameters").and_then(Value::as_object) else {
-            return Err(Error::Template(Diagnostic {
-                file: pfile,
-                position: None,
-                message: "not a parameters file: it has no `parameters` object".into(),
-            }));
-        };
-        for (name, entry) in params {
-            let value = match (member(entry, "value"), member(entry, "reference")) {
-                (Some(v), _) => Given::Value(v.clone()),
-                // A Key Vault reference: the secret itself is never read.
-                (None, Some(_)) => {
-                    Given::Unknown("a Key Vault secret, read at deployment time".into())
-                }
-                _ => {
-                    let at = scan::position(
-                        ptext.as_bytes(),
-                        &[scan::Step::Key("parameters"), scan::Step::Key(name)],
-                    )
-                    .map(|(line, column)| Position { line, column });
-                    return Err(Error::Template(Diagnostic {
-                        file: pfile,
-                        position: at,
-                        message: format!("parameter {name} has neither `value` nor `reference`"),
-                    }));
-                }
-            };
-            values.insert(name.to_ascii_lowercase(), value);
-        }
-    }
     let declared: Vec<&String> = member(&root, "parameters")
         .and_then(Value::as_object)
         .map(|p| p.keys().collect())
@@ -163,7 +133,66 @@ pub fn expand(
             serde_json::from_str(value).unwrap_or_else(|_| Value::String(value.to_string()));
         values.insert(name.to_ascii_lowercase(), Given::Value(value));
     }
-    let scope = match scope {
+    let scope = deployment_scope(scope)?;
+    let secure = Secure::of(&root, &values);
+    let mut out = Expansion {
+        here: &here,
+        docs: Vec::new(),
+        notices: Vec::new(),
+    };
+    let expanded = Frame::new(&root, &values, Vec::new(), scope, &here, &mut notices)
+        .and_then(|frame| out.template(&root, &frame, Vec::new(), 0));
+    expanded.map_err(|e| secure.hide_in_error(e))?;
+    notices.append(&mut out.notices);
+    let notices = notices.iter().map(|n| secure.hide(n)).collect();
+    for d in &mut out.docs {
+        secure.hide_in_value(&mut d.doc);
+        for (_, why) in &mut d.unknown {
+            *why = secure.hide(why);
+        }
+    }
+    let documents = out.into_documents();
+    Ok(Template { documents, notices })
+}
+
+/// The values a parameters file gives, by lower-case name; a Key Vault reference is unknown.
+fn parameters_file(pfile: &str, ptext: &str) -> Result<HashMap<String, Given>> {
+    let mut values: HashMap<String, Given> = HashMap::new();
+    let pfile = pfile.to_string();
+    let proot = parse_json(&pfile, ptext)?;
+    let Some(params) = member(&proot, "parameters").and_then(Value::as_object) else {
+        return Err(Error::Template(Diagnostic {
+            file: pfile,
+            position: None,
+            message: "not a parameters file: it has no `parameters` object".into(),
+        }));
+    };
+    for (name, entry) in params {
+        let value = match (member(entry, "value"), member(entry, "reference")) {
+            (Some(v), _) => Given::Value(v.clone()),
+            // A Key Vault reference: the secret itself is never read.
+            (None, Some(_)) => Given::Unknown("a Key Vault secret, read at deployment time".into()),
+            _ => {
+                let at = scan::position(
+                    ptext.as_bytes(),
+                    &[scan::Step::Key("parameters"), scan::Step::Key(name)],
+                )
+                .map(|(line, column)| Position { line, column });
+                return Err(Error::Template(Diagnostic {
+                    file: pfile,
+                    position: at,
+                    message: format!("parameter {name} has neither `value` nor `reference`"),
+                }));
+            }
+        };
+        values.insert(name.to_ascii_lowercase(), value);
+    }
+    Ok(values)
+}
+
+/// The resource group the template is deployed to: `--deployment-scope`, else a stand-in.
+fn deployment_scope(scope: Option<&str>) -> Result<Scope> {
+    Ok(match scope {
         None => Scope {
             subscription: TEMPLATE_SUBSCRIPTION.to_string(),
             resource_group: TEMPLATE_RESOURCE_GROUP.to_string(),
@@ -187,26 +216,7 @@ pub fn expand(
                 }
             }
         }
-    };
-    let secure = Secure::of(&root, &values);
-    let mut out = Expansion {
-        here: &here,
-        docs: Vec::new(),
-        notices: Vec::new(),
-    };
-    let expanded = Frame::new(&root, &values, Vec::new(), scope, &here, &mut notices)
-        .and_then(|frame| out.template(&root, &frame, Vec::new(), 0));
-    expanded.map_err(|e| secure.hide_in_error(e))?;
-    notices.append(&mut out.notices);
-    let notices = notices.iter().map(|n| secure.hide(n)).collect();
-    for d in &mut out.docs {
-        secure.hide_in_value(&mut d.doc);
-        for (_, why) in &mut d.unknown {
-            *why = secure.hide(why);
-        }
-    }
-    let documents = out.into_documents();
-    Ok(Template { documents, notices })
+    })
 }
 
 /// What the template's secure parameters (`securestring`, `secureObject`) hold, as given or
