@@ -94,30 +94,7 @@ impl Checker<'_> {
 
     /// Walks a path through the catalogue; what it reaches, when that is known.
     fn path(&mut self, path: &Path, here: Option<&Here>) -> Option<Here> {
-        let start = match path.root() {
-            Root::Current => here.cloned(),
-            Root::Context(name) if name == "root" => self.start(&self.control.target),
-            Root::Context(name) => {
-                // A context of another subject kind (`$workspace` in a registry control) is
-                // never resolved for this control's subject.
-                let context = TargetKind::named(name);
-                let (theirs, ours) = (
-                    crate::graph::subject_of(&context),
-                    crate::graph::subject_of(&self.control.target),
-                );
-                if theirs != ours {
-                    self.problems.push(Unknown {
-                        at: path.at,
-                        message: format!(
-                            "{}: `${name}` belongs to the {} subject; target {} is evaluated per {}",
-                            self.control.id, theirs.noun.0, self.control.target, ours.noun.0
-                        ),
-                    });
-                    return None;
-                }
-                self.start(&context)
-            }
-        }?;
+        let start = self.root(path, here)?;
         if self.uncatalogued.iter().any(|u| {
             path.as_str()
                 .to_ascii_lowercase()
@@ -135,47 +112,13 @@ impl Checker<'_> {
             let next = match step {
                 // Facts are derived by amlsec, not read from ARM: the graph declares them.
                 PathStep::Key(k) if k.eq_ignore_ascii_case("amlsec") => {
-                    match steps.next() {
-                        // A fact that is another target's documents: checked against its type.
-                        Some(PathStep::Key(fact)) if link.facts.iter().any(|f| f.name == fact) => {
-                            let declared = link.facts.iter().find(|f| f.name == fact);
-                            let of = declared
-                                .filter(|f| f.from != crate::graph::FactFrom::Computed)
-                                .and_then(|f| f.needs.first())
-                                .and_then(|n| TargetKind::parse(n).ok());
-                            let tree = match (of, declared.map(|f| f.from)) {
-                                (Some(n), Some(crate::graph::FactFrom::Gather)) => {
-                                    catalogue::list_tree(&n)
-                                }
-                                (Some(n), Some(_)) => catalogue::document_tree(&n),
-                                _ => None,
-                            };
-                            if let Some(tree) = tree {
-                                node = tree;
-                                continue;
-                            }
+                    match self.fact(path, link, steps.next()) {
+                        Some(tree) => {
+                            node = tree;
+                            continue;
                         }
-                        other => {
-                            let facts: Vec<&str> = link.facts.iter().map(|f| f.name).collect();
-                            let found = match other {
-                                Some(PathStep::Key(f)) => format!("`amlsec.{f}`"),
-                                _ => "`amlsec`".into(),
-                            };
-                            self.unknown(
-                                path,
-                                format!(
-                                    "{found} is not a fact of the {} target; its facts: {}",
-                                    link.name,
-                                    if facts.is_empty() {
-                                        "none".into()
-                                    } else {
-                                        facts.join(", ")
-                                    }
-                                ),
-                            );
-                        }
+                        None => return None,
                     }
-                    return None;
                 }
                 // A map (additional properties) takes any key.
                 PathStep::Key(k) => match catalogue::member(node, k).or(node.get("{*}")) {
@@ -220,6 +163,79 @@ impl Checker<'_> {
             node,
             owner: start.owner,
         })
+    }
+
+    /// Where a path starts: the current element, the control's target, or a context.
+    fn root(&mut self, path: &Path, here: Option<&Here>) -> Option<Here> {
+        match path.root() {
+            Root::Current => here.cloned(),
+            Root::Context(name) if name == "root" => self.start(&self.control.target),
+            Root::Context(name) => {
+                // A context of another subject kind (`$workspace` in a registry control) is
+                // never resolved for this control's subject.
+                let context = TargetKind::named(name);
+                let (theirs, ours) = (
+                    crate::graph::subject_of(&context),
+                    crate::graph::subject_of(&self.control.target),
+                );
+                if theirs != ours {
+                    self.problems.push(Unknown {
+                        at: path.at,
+                        message: format!(
+                            "{}: `${name}` belongs to the {} subject; target {} is evaluated per {}",
+                            self.control.id, theirs.noun.0, self.control.target, ours.noun.0
+                        ),
+                    });
+                    return None;
+                }
+                self.start(&context)
+            }
+        }
+    }
+
+    /// The catalogue of the fact `amlsec.<step>` reaches, when it is another target's
+    /// documents; a name that is no fact of the target is a problem.
+    fn fact(
+        &mut self,
+        path: &Path,
+        link: &crate::graph::Link,
+        step: Option<PathStep<'_>>,
+    ) -> Option<&'static Value> {
+        match step {
+            // A fact that is another target's documents: checked against its type.
+            Some(PathStep::Key(fact)) if link.facts.iter().any(|f| f.name == fact) => {
+                let declared = link.facts.iter().find(|f| f.name == fact);
+                let of = declared
+                    .filter(|f| f.from != crate::graph::FactFrom::Computed)
+                    .and_then(|f| f.needs.first())
+                    .and_then(|n| TargetKind::parse(n).ok());
+                match (of, declared.map(|f| f.from)) {
+                    (Some(n), Some(crate::graph::FactFrom::Gather)) => catalogue::list_tree(&n),
+                    (Some(n), Some(_)) => catalogue::document_tree(&n),
+                    _ => None,
+                }
+            }
+            other => {
+                let facts: Vec<&str> = link.facts.iter().map(|f| f.name).collect();
+                let found = match other {
+                    Some(PathStep::Key(f)) => format!("`amlsec.{f}`"),
+                    _ => "`amlsec`".into(),
+                };
+                self.unknown(
+                    path,
+                    format!(
+                        "{found} is not a fact of the {} target; its facts: {}",
+                        link.name,
+                        if facts.is_empty() {
+                            "none".into()
+                        } else {
+                            facts.join(", ")
+                        }
+                    ),
+                );
+                None
+            }
+        }
     }
 
     fn unknown(&mut self, path: &Path, message: String) {

@@ -420,49 +420,7 @@ impl Cx<'_> {
         }
         let target = TargetKind::parse(&raw.target.value)
             .map_err(|m| self.at(&raw.target.referenced, format!("{id}: {m}")))?;
-        match raw.mode {
-            Mode::Manual => {
-                if let Some(c) = raw
-                    .applies
-                    .as_ref()
-                    .or(raw.pass.as_ref())
-                    .or(raw.manual.as_ref())
-                {
-                    return Err(self.at(&c.referenced, format!("{id}: a manual control has no `applies` or `pass` condition; it always needs a human answer")));
-                }
-                if raw.guidance.as_deref().is_none_or(|g| g.trim().is_empty()) {
-                    return Err(self.at(&loc, format!("{id}: a manual control needs `guidance`")));
-                }
-            }
-            Mode::Automated => {
-                if raw.manual.is_some()
-                    && raw.guidance.as_deref().is_none_or(|g| g.trim().is_empty())
-                {
-                    return Err(self.at(
-                        &loc,
-                        format!(
-                            "{id}: a `manual` condition needs `guidance`: what the person checks"
-                        ),
-                    ));
-                }
-                if raw.pass.is_none() {
-                    return Err(self.at(
-                        &loc,
-                        format!("{id}: an automated control needs a `pass` condition"),
-                    ));
-                }
-                if raw
-                    .remediation
-                    .as_deref()
-                    .is_none_or(|r| r.trim().is_empty())
-                {
-                    return Err(self.at(
-                        &loc,
-                        format!("{id}: an automated control needs `remediation`"),
-                    ));
-                }
-            }
-        }
+        self.mode_needs(&raw, &id, &loc)?;
         let mut params = Vec::new();
         let mut condition =
             |c: Option<Spanned<RawCondition>>| -> Result<Option<Condition>, Diagnostic> {
@@ -471,17 +429,7 @@ impl Cx<'_> {
         let applies = condition(raw.applies)?;
         let pass = condition(raw.pass)?;
         let manual = condition(raw.manual)?;
-        let mut evidence = Evidence::default();
-        let mut shown = Vec::new();
-        for e in raw.evidence {
-            let path = self.path(&e.value.path, &e.referenced, &id)?;
-            shown.push(Shown {
-                path: path.to_string(),
-                expected: e.value.expected,
-            });
-            evidence.paths.push(path);
-        }
-        evidence.shown = shown.into();
+        let evidence = self.evidence(raw.evidence, &id)?;
         let docs = match raw.docs {
             Some(d) => {
                 Some(docs_url(&d.value).map_err(|m| self.at(&d.referenced, format!("{id}: {m}")))?)
@@ -523,6 +471,80 @@ impl Cx<'_> {
             });
         }
         Ok(LoadedControl { control, params })
+    }
+
+    /// What a control's mode asks of it: a manual one only guidance, an automated one a
+    /// `pass` condition and remediation (and guidance for its `manual` condition).
+    fn mode_needs(
+        &self,
+        raw: &RawControl,
+        id: &str,
+        loc: &serde_saphyr::Location,
+    ) -> Result<(), Diagnostic> {
+        match raw.mode {
+            Mode::Manual => {
+                if let Some(c) = raw
+                    .applies
+                    .as_ref()
+                    .or(raw.pass.as_ref())
+                    .or(raw.manual.as_ref())
+                {
+                    return Err(self.at(&c.referenced, format!("{id}: a manual control has no `applies` or `pass` condition; it always needs a human answer")));
+                }
+                if raw.guidance.as_deref().is_none_or(|g| g.trim().is_empty()) {
+                    return Err(self.at(loc, format!("{id}: a manual control needs `guidance`")));
+                }
+            }
+            Mode::Automated => {
+                if raw.manual.is_some()
+                    && raw.guidance.as_deref().is_none_or(|g| g.trim().is_empty())
+                {
+                    return Err(self.at(
+                        loc,
+                        format!(
+                            "{id}: a `manual` condition needs `guidance`: what the person checks"
+                        ),
+                    ));
+                }
+                if raw.pass.is_none() {
+                    return Err(self.at(
+                        loc,
+                        format!("{id}: an automated control needs a `pass` condition"),
+                    ));
+                }
+                if raw
+                    .remediation
+                    .as_deref()
+                    .is_none_or(|r| r.trim().is_empty())
+                {
+                    return Err(self.at(
+                        loc,
+                        format!("{id}: an automated control needs `remediation`"),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The evidence paths a control shows, checked.
+    fn evidence(
+        &self,
+        raw_evidence: Vec<Spanned<RawEvidence>>,
+        id: &str,
+    ) -> Result<Evidence, Diagnostic> {
+        let mut evidence = Evidence::default();
+        let mut shown = Vec::new();
+        for e in raw_evidence {
+            let path = self.path(&e.value.path, &e.referenced, id)?;
+            shown.push(Shown {
+                path: path.to_string(),
+                expected: e.value.expected,
+            });
+            evidence.paths.push(path);
+        }
+        evidence.shown = shown.into();
+        Ok(evidence)
     }
 
     fn path(&self, text: &str, loc: &serde_saphyr::Location, id: &str) -> Result<Path, Diagnostic> {
