@@ -7,6 +7,38 @@
 use aes::cipher::{BlockDecryptMut, KeyIvInit, block_padding::Pkcs7};
 use ring::{digest, hmac, pbkdf2};
 
+/// Why a PKCS#12 file cannot be read. No variant holds the password or key material.
+#[derive(Debug, thiserror::Error)]
+pub enum Pkcs12Error {
+    /// Not DER in the shape PKCS#12 has at `what`.
+    #[error("{what}: {problem}")]
+    Malformed {
+        what: &'static str,
+        problem: &'static str,
+    },
+    /// A form amlsec does not read: an algorithm, a version, a mode.
+    #[error("{0}")]
+    Unsupported(String),
+    /// The MAC does not match, or a bag does not decrypt.
+    #[error("{0}")]
+    WrongPassword(&'static str),
+    /// The file asks for more key derivation than [`MAX_ITERATIONS`] in all.
+    #[error(
+        "{what} of {iterations}: the file asks for more than {budget} key-derivation iterations in all"
+    )]
+    TooMuchWork {
+        what: &'static str,
+        iterations: u64,
+        budget: u64,
+    },
+}
+
+type Result<T> = std::result::Result<T, Pkcs12Error>;
+
+fn malformed(what: &'static str, problem: &'static str) -> Pkcs12Error {
+    Pkcs12Error::Malformed { what, problem }
+}
+
 /// What a file holds: its certificates (DER) and private keys (PKCS#8 DER).
 #[derive(Default)]
 pub struct Contents {
@@ -25,16 +57,17 @@ struct Work {
 }
 
 impl Work {
-    fn spend(&mut self, iterations: u64, what: &str) -> Result<(), String> {
+    fn spend(&mut self, iterations: u64, what: &'static str) -> Result<()> {
         match self.left.checked_sub(iterations) {
             Some(left) if iterations > 0 => {
                 self.left = left;
                 Ok(())
             }
-            _ => Err(format!(
-                "{what} of {iterations}: the file asks for more than {} key-derivation iterations in all",
-                self.budget
-            )),
+            _ => Err(Pkcs12Error::TooMuchWork {
+                what,
+                iterations,
+                budget: self.budget,
+            }),
         }
     }
 }
@@ -76,12 +109,12 @@ const CONTEXT_0: u8 = 0xa0;
 const CONTEXT_0_PRIMITIVE: u8 = 0x80;
 
 /// The certificates and keys of a PKCS#12 file, once its MAC proves the password right.
-pub fn read(der: &[u8], password: &str) -> Result<Contents, String> {
+pub fn read(der: &[u8], password: &str) -> Result<Contents> {
     read_within(der, password, MAX_ITERATIONS)
 }
 
 /// As [`read`], with at most `budget` key-derivation iterations for the whole file.
-fn read_within(der: &[u8], password: &str, budget: u64) -> Result<Contents, String> {
+fn read_within(der: &[u8], password: &str, budget: u64) -> Result<Contents> {
     let mut work = Work {
         left: budget,
         budget,
@@ -89,15 +122,17 @@ fn read_within(der: &[u8], password: &str, budget: u64) -> Result<Contents, Stri
     let mut top = Reader::new(der, 0);
     let mut pfx = top.expect(SEQUENCE, "the file")?;
     if top.more() {
-        return Err("bytes after the PKCS#12 structure".into());
+        return Err(malformed("the file", "bytes after the PKCS#12 structure"));
     }
     let version = pfx.integer("the version")?;
     if version != 3 {
-        return Err(format!("PKCS#12 version {version}, not 3"));
+        return Err(Pkcs12Error::Unsupported(format!(
+            "PKCS#12 version {version}, not 3"
+        )));
     }
     let mut auth_safe = pfx.expect(SEQUENCE, "authSafe")?;
     if auth_safe.oid("authSafe's content type")? != DATA {
-        return Err("authSafe is not `data`: public-key integrity mode is not supported".into());
+        return Err(Pkcs12Error::Unsupported("authSafe is not `data`: public-key integrity mode is not supported".into()));
     }
     let content = auth_safe
         .expect(CONTEXT_0, "authSafe")?
@@ -109,7 +144,7 @@ fn read_within(der: &[u8], password: &str, budget: u64) -> Result<Contents, Stri
             password,
             &mut work,
         )?,
-        false => return Err("the file has no integrity MAC".into()),
+        false => return Err(malformed("the file", "no integrity MAC")),
     }
     let mut contents = Contents::default();
     let mut safes = Reader::new(&content, 1);
@@ -129,7 +164,7 @@ fn read_within(der: &[u8], password: &str, budget: u64) -> Result<Contents, Stri
             let ciphertext = info.implicit_octets("encryptedContent")?;
             decrypt(algorithm, &ciphertext, password, &mut work)?
         } else {
-            return Err("a ContentInfo neither data nor encryptedData (enveloped?)".into());
+            return Err(Pkcs12Error::Unsupported("a ContentInfo neither data nor encryptedData (enveloped?)".into()));
         };
         bags(&safe_contents, password, &mut contents, &mut work)?;
     }
@@ -142,7 +177,7 @@ fn bags(
     password: &str,
     out: &mut Contents,
     work: &mut Work,
-) -> Result<(), String> {
+) -> Result<()> {
     let mut outer = Reader::new(safe_contents, 2);
     let mut list = outer.expect(SEQUENCE, "SafeContents")?;
     while list.more() {
@@ -177,20 +212,20 @@ fn decrypt(
     ciphertext: &[u8],
     password: &str,
     work: &mut Work,
-) -> Result<Vec<u8>, String> {
+) -> Result<Vec<u8>> {
     let id = algorithm.oid("the encryption algorithm")?;
     if id.starts_with(LEGACY_PBE) {
-        return Err(format!(
+        return Err(Pkcs12Error::Unsupported(format!(
             "the file is encrypted with a legacy algorithm (RC2 or 3DES); {CONVERT}"
-        ));
+        )));
     }
     if id != PBES2 {
-        return Err("the file is encrypted with an algorithm other than PBES2".into());
+        return Err(Pkcs12Error::Unsupported("the file is encrypted with an algorithm other than PBES2".into()));
     }
     let mut params = algorithm.expect(SEQUENCE, "PBES2 parameters")?;
     let mut kdf = params.expect(SEQUENCE, "the key derivation")?;
     if kdf.oid("the key derivation")? != PBKDF2 {
-        return Err("a PBES2 key derivation other than PBKDF2".into());
+        return Err(Pkcs12Error::Unsupported("a PBES2 key derivation other than PBKDF2".into()));
     }
     let mut kdf = kdf.expect(SEQUENCE, "PBKDF2 parameters")?;
     let salt = kdf.octets("the PBKDF2 salt")?;
@@ -209,7 +244,7 @@ fn decrypt(
         HMAC_SHA256 => pbkdf2::PBKDF2_HMAC_SHA256,
         HMAC_SHA384 => pbkdf2::PBKDF2_HMAC_SHA384,
         HMAC_SHA512 => pbkdf2::PBKDF2_HMAC_SHA512,
-        _ => return Err("a PBKDF2 PRF other than HMAC-SHA-1/256/384/512".into()),
+        _ => return Err(Pkcs12Error::Unsupported("a PBKDF2 PRF other than HMAC-SHA-1/256/384/512".into())),
     };
     let mut scheme = params.expect(SEQUENCE, "the encryption scheme")?;
     let cipher = scheme.oid("the encryption scheme")?;
@@ -218,30 +253,33 @@ fn decrypt(
         Some([0x02]) => 16,
         Some([0x16]) => 24,
         Some([0x2a]) => 32,
-        _ => return Err("an encryption scheme other than AES-CBC".into()),
+        _ => return Err(Pkcs12Error::Unsupported("an encryption scheme other than AES-CBC".into())),
     };
     work.spend(iterations, "a PBKDF2 iteration count")?;
     let iterations = u32::try_from(iterations)
         .ok()
         .and_then(std::num::NonZeroU32::new)
-        .ok_or_else(|| format!("a PBKDF2 iteration count of {iterations}"))?;
+        .ok_or(malformed(
+            "the PBKDF2 iteration count",
+            "not a positive 32-bit number",
+        ))?;
     let mut key = vec![0u8; key_len];
     pbkdf2::derive(prf, iterations, &salt, password.as_bytes(), &mut key);
     let iv: [u8; 16] = iv
         .try_into()
-        .map_err(|_| "an AES IV that is not 16 bytes")?;
+        .map_err(|_| malformed("the AES IV", "not 16 bytes"))?;
     let plain = match key_len {
         16 => cbc::Decryptor::<aes::Aes128>::new_from_slices(&key, &iv)
-            .map_err(|e| e.to_string())?
+            .map_err(|_| malformed("the AES key", "of the wrong length"))?
             .decrypt_padded_vec_mut::<Pkcs7>(ciphertext),
         24 => cbc::Decryptor::<aes::Aes192>::new_from_slices(&key, &iv)
-            .map_err(|e| e.to_string())?
+            .map_err(|_| malformed("the AES key", "of the wrong length"))?
             .decrypt_padded_vec_mut::<Pkcs7>(ciphertext),
         _ => cbc::Decryptor::<aes::Aes256>::new_from_slices(&key, &iv)
-            .map_err(|e| e.to_string())?
+            .map_err(|_| malformed("the AES key", "of the wrong length"))?
             .decrypt_padded_vec_mut::<Pkcs7>(ciphertext),
     };
-    plain.map_err(|_| "a bag does not decrypt (a wrong password?)".into())
+    plain.map_err(|_| Pkcs12Error::WrongPassword("a bag does not decrypt (a wrong password?)"))
 }
 
 /// The integrity MAC: HMAC over the authSafe content with a key from the PKCS#12 KDF.
@@ -250,7 +288,7 @@ fn check_mac(
     content: &[u8],
     password: &str,
     work: &mut Work,
-) -> Result<(), String> {
+) -> Result<()> {
     let mut digest_info = mac_data.expect(SEQUENCE, "the MAC")?;
     let mut algorithm = digest_info.expect(SEQUENCE, "the MAC algorithm")?;
     let (hash, mac) = match algorithm.oid("the MAC algorithm")?.as_slice() {
@@ -259,7 +297,7 @@ fn check_mac(
             &digest::SHA1_FOR_LEGACY_USE_ONLY,
             hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY,
         ),
-        _ => return Err("a MAC algorithm other than SHA-1 or SHA-256".into()),
+        _ => return Err(Pkcs12Error::Unsupported("a MAC algorithm other than SHA-1 or SHA-256".into())),
     };
     let expected = digest_info.octets("the MAC value")?;
     let salt = mac_data.octets("the MAC salt")?;
@@ -277,7 +315,9 @@ fn check_mac(
         hash.output_len(),
     );
     hmac::verify(&hmac::Key::new(mac, &key), content, &expected).map_err(|_| {
-        "the password is wrong, or the file was altered (its MAC does not match)".into()
+        Pkcs12Error::WrongPassword(
+            "the password is wrong, or the file was altered (its MAC does not match)",
+        )
     })
 }
 
@@ -349,10 +389,10 @@ impl<'a> Reader<'a> {
     }
 
     /// The next element: its tag, its contents, and the whole encoding.
-    fn next(&mut self, what: &str) -> Result<(u8, &'a [u8]), String> {
-        let bad = || format!("{what}: not a well-formed PKCS#12 file");
+    fn next(&mut self, what: &'static str) -> Result<(u8, &'a [u8])> {
+        let bad = || malformed(what, "not a well-formed PKCS#12 file");
         if self.depth > MAX_DEPTH {
-            return Err(format!("{what}: nested too deeply"));
+            return Err(malformed(what, "nested too deeply"));
         }
         let tag = *self.data.first().ok_or_else(bad)?;
         let first = *self.data.get(1).ok_or_else(bad)?;
@@ -390,41 +430,41 @@ impl<'a> Reader<'a> {
     }
 
     /// The next element, which must have this tag, as a reader over its contents.
-    fn expect(&mut self, tag: u8, what: &str) -> Result<Reader<'a>, String> {
+    fn expect(&mut self, tag: u8, what: &'static str) -> Result<Reader<'a>> {
         Ok(Reader::new(self.raw(tag, what)?, self.depth + 1))
     }
 
     /// The contents of the next element, which must have this tag.
-    fn raw(&mut self, tag: u8, what: &str) -> Result<&'a [u8], String> {
+    fn raw(&mut self, tag: u8, what: &'static str) -> Result<&'a [u8]> {
         match self.next(what)? {
             (t, contents) if t == tag => Ok(contents),
-            _ => Err(format!("{what}: not what a PKCS#12 file has there")),
+            _ => Err(malformed(what, "not what a PKCS#12 file has there")),
         }
     }
 
-    fn oid(&mut self, what: &str) -> Result<Vec<u8>, String> {
+    fn oid(&mut self, what: &'static str) -> Result<Vec<u8>> {
         self.raw(OID, what).map(<[u8]>::to_vec)
     }
 
-    fn integer(&mut self, what: &str) -> Result<u64, String> {
+    fn integer(&mut self, what: &'static str) -> Result<u64> {
         let bytes = self.raw(INTEGER, what)?;
         if bytes.is_empty() || bytes.len() > 8 || bytes[0] & 0x80 != 0 {
-            return Err(format!("{what}: not a small positive integer"));
+            return Err(malformed(what, "not a small positive integer"));
         }
         Ok(bytes.iter().fold(0u64, |acc, b| acc << 8 | u64::from(*b)))
     }
 
     /// An OCTET STRING, primitive or (BER) constructed of primitive pieces.
-    fn octets(&mut self, what: &str) -> Result<Vec<u8>, String> {
+    fn octets(&mut self, what: &'static str) -> Result<Vec<u8>> {
         self.string(OCTET_STRING, what)
     }
 
     /// `[0] IMPLICIT OCTET STRING`, primitive or constructed.
-    fn implicit_octets(&mut self, what: &str) -> Result<Vec<u8>, String> {
+    fn implicit_octets(&mut self, what: &'static str) -> Result<Vec<u8>> {
         self.string(CONTEXT_0_PRIMITIVE, what)
     }
 
-    fn string(&mut self, primitive: u8, what: &str) -> Result<Vec<u8>, String> {
+    fn string(&mut self, primitive: u8, what: &'static str) -> Result<Vec<u8>> {
         match self.next(what)? {
             (t, contents) if t == primitive => Ok(contents.to_vec()),
             (t, contents) if t == primitive | 0x20 => {
@@ -435,7 +475,7 @@ impl<'a> Reader<'a> {
                 }
                 Ok(out)
             }
-            _ => Err(format!("{what}: not what a PKCS#12 file has there")),
+            _ => Err(malformed(what, "not what a PKCS#12 file has there")),
         }
     }
 }
@@ -462,8 +502,10 @@ mod tests {
         // The file's MAC and its two encrypted bags each ask for 2,048 iterations.
         assert!(read_within(PFX, "test-only", 3 * 2_048).is_ok());
         let e = read_within(PFX, "test-only", 3 * 2_048 - 1).err().unwrap();
+        assert!(matches!(e, Pkcs12Error::TooMuchWork { budget: 6143, .. }));
         assert!(
-            e.contains("more than 6143 key-derivation iterations in all"),
+            e.to_string()
+                .contains("more than 6143 key-derivation iterations in all"),
             "{e}"
         );
     }
@@ -471,7 +513,7 @@ mod tests {
     #[test]
     fn a_wrong_password_or_an_altered_file_is_refused_by_the_mac() {
         let e = read(PFX, "wrong").err().unwrap();
-        assert!(e.contains("password is wrong"), "{e}");
+        assert!(matches!(e, Pkcs12Error::WrongPassword(_)), "{e}");
         let mut altered = PFX.to_vec();
         altered[200] ^= 1;
         assert!(read(&altered, "test-only").is_err());
@@ -500,7 +542,7 @@ mod tests {
         assert_eq!(aes128.certificates, openssl3.certificates);
         assert_eq!(aes128.keys, openssl3.keys);
         assert!(read(&file("aes128-sha1mac.pfx"), "passwords").is_err());
-        let e = read(&file("legacy.pfx"), "test-only").err().unwrap();
+        let e = read(&file("legacy.pfx"), "test-only").err().unwrap().to_string();
         assert!(e.contains("legacy") && e.contains("openssl pkcs12"), "{e}");
     }
 }
