@@ -20,6 +20,35 @@ const FILE_LIMIT: u64 = 1 << 20;
 /// How long an assertion is valid: Entra ID takes it once, right away.
 const LIFETIME_SECS: u64 = 600;
 
+/// Why a certificate file cannot sign in. No variant holds key material: a PEM problem is
+/// named by kind, never quoted.
+#[derive(Debug, thiserror::Error)]
+pub enum CertificateError {
+    #[error("AZURE_CLIENT_CERTIFICATE_PATH: {0}")]
+    File(#[source] Box<crate::error::Error>),
+    #[error("{}: {source}", file.display())]
+    In {
+        file: std::path::PathBuf,
+        #[source]
+        source: Box<CertificateError>,
+    },
+    #[error("not a PEM file, nor a PKCS#12 file amlsec can open: {0}")]
+    Pkcs12(#[from] super::pkcs12::Pkcs12Error),
+    /// A PEM section that cannot be read, or what the file lacks or holds wrongly.
+    #[error("{0}")]
+    Content(&'static str),
+    #[error("the certificate cannot be read: {0}")]
+    Certificate(&'static str),
+    #[error("no private key that can be read: {0}")]
+    Key(&'static str),
+    #[error("the private key is not an RSA key ring accepts ({0})")]
+    NotRsa(ring::error::KeyRejected),
+    #[error("{0}")]
+    Sign(&'static str),
+}
+
+type Result<T> = std::result::Result<T, CertificateError>;
+
 pub struct CertificateAssertion {
     key: RsaKeyPair,
     thumbprint: String,
@@ -47,15 +76,17 @@ impl CertificateAssertion {
         password: Option<&str>,
         client_id: &str,
         audience: String,
-    ) -> Result<Self, String> {
-        let shown = path.display();
+    ) -> Result<Self> {
         let bytes = crate::input::read(path, FILE_LIMIT)
-            .map_err(|e| format!("AZURE_CLIENT_CERTIFICATE_PATH: {e}"))?;
+            .map_err(|e| CertificateError::File(Box::new(e)))?;
         let read = match bytes.windows(11).any(|w| w == b"-----BEGIN ") {
             true => Self::from_pem(&bytes, client_id, audience),
             false => Self::from_pkcs12(&bytes, password.unwrap_or(""), client_id, audience),
         };
-        read.map_err(|e| format!("{shown}: {e}"))
+        read.map_err(|e| CertificateError::In {
+            file: path.to_path_buf(),
+            source: Box::new(e),
+        })
     }
 
     /// A PKCS#12 file: the certificate whose public key is the file's RSA key's.
@@ -64,51 +95,63 @@ impl CertificateAssertion {
         password: &str,
         client_id: &str,
         audience: String,
-    ) -> Result<Self, String> {
-        let contents = super::pkcs12::read(der, password)
-            .map_err(|e| format!("not a PEM file, nor a PKCS#12 file amlsec can open: {e}"))?;
+    ) -> Result<Self> {
+        let contents = super::pkcs12::read(der, password)?;
         let key = match contents.keys.as_slice() {
-            [key] => RsaKeyPair::from_pkcs8(key)
-                .map_err(|e| format!("the private key is not an RSA key ring accepts ({e})"))?,
-            [] => return Err("the PKCS#12 file holds no private key".into()),
-            _ => return Err("the PKCS#12 file holds several private keys".into()),
+            [key] => RsaKeyPair::from_pkcs8(key).map_err(CertificateError::NotRsa)?,
+            [] => {
+                return Err(CertificateError::Content(
+                    "the PKCS#12 file holds no private key",
+                ));
+            }
+            _ => {
+                return Err(CertificateError::Content(
+                    "the PKCS#12 file holds several private keys",
+                ));
+            }
         };
         let certificate = contents
             .certificates
             .iter()
             .find(|c| holds_public_key(c, &key))
-            .ok_or("no certificate in the PKCS#12 file is the private key's")?;
+            .ok_or(CertificateError::Content(
+                "no certificate in the PKCS#12 file is the private key's",
+            ))?;
         Ok(Self::new(key, certificate, client_id, audience))
     }
 
-    pub fn from_pem(pem: &[u8], client_id: &str, audience: String) -> Result<Self, String> {
+    pub fn from_pem(pem: &[u8], client_id: &str, audience: String) -> Result<Self> {
         if !pem.windows(11).any(|w| w == b"-----BEGIN ") {
-            return Err("not a PEM file".into());
+            return Err(CertificateError::Content("not a PEM file"));
         }
         let certificate = CertificateDer::pem_slice_iter(pem)
             .next()
-            .ok_or("no CERTIFICATE block")?
-            .map_err(|e| format!("the certificate cannot be read: {}", pem_problem(&e)))?;
+            .ok_or(CertificateError::Content("no CERTIFICATE block"))?
+            .map_err(|e| CertificateError::Certificate(pem_problem(&e)))?;
         if pem
             .windows(29)
             .any(|w| w == b"BEGIN ENCRYPTED PRIVATE KEY--")
         {
-            return Err("the private key is encrypted; give an unencrypted PEM key".into());
+            return Err(CertificateError::Content(
+                "the private key is encrypted; give an unencrypted PEM key",
+            ));
         }
-        let key =
-            match PrivateKeyDer::from_pem_slice(pem)
-                .map_err(|e| format!("no private key that can be read: {}", pem_problem(&e)))?
-            {
-                PrivateKeyDer::Pkcs8(der) => RsaKeyPair::from_pkcs8(der.secret_pkcs8_der()),
-                PrivateKeyDer::Pkcs1(der) => RsaKeyPair::from_der(der.secret_pkcs1_der()),
-                _ => return Err(
-                    "the private key is not an RSA key; Entra ID signs in with RSA certificates"
-                        .into(),
-                ),
+        let key = match PrivateKeyDer::from_pem_slice(pem)
+            .map_err(|e| CertificateError::Key(pem_problem(&e)))?
+        {
+            PrivateKeyDer::Pkcs8(der) => RsaKeyPair::from_pkcs8(der.secret_pkcs8_der()),
+            PrivateKeyDer::Pkcs1(der) => RsaKeyPair::from_der(der.secret_pkcs1_der()),
+            _ => {
+                return Err(CertificateError::Content(
+                    "the private key is not an RSA key; Entra ID signs in with RSA certificates",
+                ));
             }
-            .map_err(|e| format!("the private key is not an RSA key ring accepts ({e})"))?;
+        }
+        .map_err(CertificateError::NotRsa)?;
         if !holds_public_key(&certificate, &key) {
-            return Err("the certificate is not the private key's".into());
+            return Err(CertificateError::Content(
+                "the certificate is not the private key's",
+            ));
         }
         Ok(Self::new(key, &certificate, client_id, audience))
     }
@@ -126,11 +169,11 @@ impl CertificateAssertion {
     }
 
     /// The signed JWT, valid from `now` (seconds since the epoch).
-    fn sign(&self, now: u64) -> Result<String, String> {
+    fn sign(&self, now: u64) -> Result<String> {
         let mut id = [0u8; 16];
         self.rng
             .fill(&mut id)
-            .map_err(|_| "no random bytes for the assertion id")?;
+            .map_err(|_| CertificateError::Sign("no random bytes for the assertion id"))?;
         let header = serde_json::json!({"alg": "PS256", "typ": "JWT", "x5t#S256": self.thumbprint});
         let claims = serde_json::json!({
             "aud": self.audience,
@@ -154,7 +197,7 @@ impl CertificateAssertion {
                 signed.as_bytes(),
                 &mut signature,
             )
-            .map_err(|_| "the assertion cannot be signed")?;
+            .map_err(|_| CertificateError::Sign("the assertion cannot be signed"))?;
         Ok(format!("{signed}.{}", URL_SAFE_NO_PAD.encode(signature)))
     }
 }
@@ -222,7 +265,7 @@ impl ClientAssertion for CertificateAssertion {
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
         self.sign(now).map_err(|e| {
-            azure_core::Error::with_message(azure_core::error::ErrorKind::Credential, e)
+            azure_core::Error::with_message(azure_core::error::ErrorKind::Credential, e.to_string())
         })
     }
 }
@@ -420,6 +463,7 @@ mod tests {
         let load = |name: &str| {
             CertificateAssertion::load(&dir.join(name), Some("test-only"), CLIENT, TOKEN_URL.into())
                 .unwrap_err()
+                .to_string()
         };
         let wrong = CertificateAssertion::load(
             &dir.join("service-principal.pfx"),
@@ -427,7 +471,8 @@ mod tests {
             CLIENT,
             TOKEN_URL.into(),
         )
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
         assert!(wrong.contains("password is wrong"), "{wrong}");
         assert!(load("legacy.pfx").contains("legacy"));
         assert!(load("ec-service-principal.pem").contains("not an RSA key"));
@@ -435,7 +480,9 @@ mod tests {
         // A file far larger than any certificate is refused before it is read whole.
         let huge = std::env::temp_dir().join(format!("amlsec-huge-{}.pem", std::process::id()));
         std::fs::write(&huge, vec![b'A'; (super::FILE_LIMIT + 1) as usize]).unwrap();
-        let err = CertificateAssertion::load(&huge, None, CLIENT, TOKEN_URL.into()).unwrap_err();
+        let err = CertificateAssertion::load(&huge, None, CLIENT, TOKEN_URL.into())
+            .unwrap_err()
+            .to_string();
         std::fs::remove_file(&huge).unwrap();
         assert!(err.contains("larger than"), "{err}");
         // A key flattened onto one line (as secret stores do) is refused without being quoted.
@@ -449,6 +496,7 @@ mod tests {
         else {
             panic!("a one-line PEM file is not a certificate and key");
         };
+        let why = why.to_string();
         assert!(why.len() < 200, "the message quotes the file: {why}");
         let body: String = text[key_at..]
             .lines()
@@ -462,7 +510,7 @@ mod tests {
         }
         let encrypted = b"-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIB\n-----END ENCRYPTED PRIVATE KEY-----\n";
         let err = CertificateAssertion::from_pem(encrypted, CLIENT, TOKEN_URL.into()).unwrap_err();
-        assert!(err.contains("encrypted"), "{err}");
+        assert!(err.to_string().contains("encrypted"), "{err}");
         // A certificate that is not the key's: Entra ID would refuse it, so amlsec says why.
         let ec = std::fs::read(dir.join("ec-service-principal.pem")).unwrap();
         let key_at = PEM.windows(11).position(|w| w == b"-----BEGIN ").unwrap();
@@ -480,7 +528,10 @@ mod tests {
         let mismatched = [&ec[..ec_cert_end], &PEM[key_at..]].concat();
         let err =
             CertificateAssertion::from_pem(&mismatched, CLIENT, TOKEN_URL.into()).unwrap_err();
-        assert!(err.contains("not the private key's"), "{err}");
+        assert!(
+            matches!(err, super::CertificateError::Content(m) if m.contains("not the private key's")),
+            "{err}"
+        );
         let no_key = &PEM[..PEM.windows(5).position(|w| w == b"-----").unwrap() + 60];
         assert!(CertificateAssertion::from_pem(no_key, CLIENT, TOKEN_URL.into()).is_err());
     }

@@ -549,11 +549,15 @@ impl ArmClient {
         next_page: bool,
         body: Option<&Value>,
     ) -> Result<reqwest::Response, ReadFailure> {
-        let token = self
-            .tokens
-            .token()
-            .await
-            .map_err(|why| failure(path, None, Some("CredentialUnavailable"), why, None))?;
+        let token = self.tokens.token().await.map_err(|why| {
+            failure(
+                path,
+                None,
+                Some("CredentialUnavailable"),
+                why.to_string(),
+                None,
+            )
+        })?;
         let _slot = self.slots.acquire(next_page).await;
         self.requests.fetch_add(1, Ordering::Relaxed);
         self.in_flight.fetch_add(1, Ordering::Relaxed);

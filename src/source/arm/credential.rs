@@ -113,8 +113,23 @@ fn describe(e: &dyn std::error::Error) -> String {
     parts.join(": ").replace('\n', " ")
 }
 
-fn build(mode: AuthMode, cloud: Cloud) -> Result<Source, String> {
-    let need = |name: &str| env(name).ok_or_else(|| format!("{name} is not set"));
+/// Why one credential mode cannot be tried, or got no token.
+#[derive(Debug, thiserror::Error)]
+pub enum CredentialError {
+    #[error("{0} is not set")]
+    Unset(&'static str),
+    #[error("AZURE_CLIENT_SECRET is not set (nor AZURE_CLIENT_CERTIFICATE_PATH)")]
+    NoSecret,
+    #[error(transparent)]
+    Certificate(#[from] super::certificate::CertificateError),
+    #[error("{}", describe(.0))]
+    Azure(#[from] azure_core::Error),
+    #[error("no answer within {} s", .0.as_secs())]
+    Timeout(Duration),
+}
+
+fn build(mode: AuthMode, cloud: Cloud) -> Result<Source, CredentialError> {
+    let need = |name: &'static str| env(name).ok_or(CredentialError::Unset(name));
     let credential: Arc<dyn TokenCredential> = match mode {
         AuthMode::Token => {
             return need("AMLSEC_ACCESS_TOKEN")
@@ -138,15 +153,13 @@ fn build(mode: AuthMode, cloud: Cloud) -> Result<Source, String> {
                 };
                 return ClientAssertionCredential::new(tenant, client, assertion, Some(options))
                     .map(|c| Source::Credential(c))
-                    .map_err(|e| describe(&e));
+                    .map_err(CredentialError::from);
             }
-            let secret = need("AZURE_CLIENT_SECRET")
-                .map_err(|e| format!("{e} (nor AZURE_CLIENT_CERTIFICATE_PATH)"))?;
+            let secret = need("AZURE_CLIENT_SECRET").map_err(|_| CredentialError::NoSecret)?;
             let options = ClientSecretCredentialOptions {
                 client_options: client_options(cloud),
             };
-            ClientSecretCredential::new(&tenant, client, Secret::new(secret), Some(options))
-                .map_err(|e| describe(&e))?
+            ClientSecretCredential::new(&tenant, client, Secret::new(secret), Some(options))?
         }
         AuthMode::WorkloadIdentity => {
             need("AZURE_FEDERATED_TOKEN_FILE")?;
@@ -156,7 +169,7 @@ fn build(mode: AuthMode, cloud: Cloud) -> Result<Source, String> {
                 },
                 ..Default::default()
             };
-            WorkloadIdentityCredential::new(Some(options)).map_err(|e| describe(&e))?
+            WorkloadIdentityCredential::new(Some(options))?
         }
         AuthMode::AzurePipelines => {
             need("SYSTEM_OIDCREQUESTURI")?;
@@ -171,17 +184,16 @@ fn build(mode: AuthMode, cloud: Cloud) -> Result<Source, String> {
                     client_options: client_options(cloud),
                 },
             };
-            AzurePipelinesCredential::new(tenant, client, &connection, token, Some(options))
-                .map_err(|e| describe(&e))?
+            AzurePipelinesCredential::new(tenant, client, &connection, token, Some(options))?
         }
         AuthMode::ManagedIdentity => {
             let options = ManagedIdentityCredentialOptions {
                 user_assigned_id: env("AZURE_CLIENT_ID").map(UserAssignedId::ClientId),
                 client_options: client_options(cloud),
             };
-            ManagedIdentityCredential::new(Some(options)).map_err(|e| describe(&e))?
+            ManagedIdentityCredential::new(Some(options))?
         }
-        AuthMode::Cli => DeveloperToolsCredential::new(None).map_err(|e| describe(&e))?,
+        AuthMode::Cli => DeveloperToolsCredential::new(None)?,
         AuthMode::Auto => unreachable!("auto is a chain of the other modes"),
     };
     Ok(Source::Credential(credential))
@@ -234,20 +246,20 @@ impl TokenProvider {
                     cached: Mutex::new(None),
                 },
                 Err(why) => {
-                    failures.push((m.name().to_string(), why));
+                    failures.push((m.name().to_string(), why.to_string()));
                     continue;
                 }
             };
             match provider.token().await {
                 Ok(_) => return Ok(provider),
-                Err(why) => failures.push((m.name().to_string(), why)),
+                Err(why) => failures.push((m.name().to_string(), why.to_string())),
             }
         }
         Err(AuthError(failures))
     }
 
     /// A bearer token, from the cache while it is fresh.
-    pub async fn token(&self) -> Result<Secret, String> {
+    pub async fn token(&self) -> Result<Secret, CredentialError> {
         let credential = match &self.source {
             Source::Static(secret) => return Ok(secret.clone()),
             Source::Credential(c) => c,
@@ -261,8 +273,8 @@ impl TokenProvider {
         let scopes = [self.scope.as_str()];
         let request = credential.get_token(&scopes, None);
         let token = match tokio::time::timeout(ATTEMPT_TIMEOUT, request).await {
-            Err(_) => return Err(format!("no answer within {} s", ATTEMPT_TIMEOUT.as_secs())),
-            Ok(Err(e)) => return Err(describe(&e)),
+            Err(_) => return Err(CredentialError::Timeout(ATTEMPT_TIMEOUT)),
+            Ok(Err(e)) => return Err(e.into()),
             Ok(Ok(t)) => t,
         };
         let lifetime = (token.expires_on - azure_core::time::OffsetDateTime::now_utc())

@@ -132,7 +132,9 @@ fn read_within(der: &[u8], password: &str, budget: u64) -> Result<Contents> {
     }
     let mut auth_safe = pfx.expect(SEQUENCE, "authSafe")?;
     if auth_safe.oid("authSafe's content type")? != DATA {
-        return Err(Pkcs12Error::Unsupported("authSafe is not `data`: public-key integrity mode is not supported".into()));
+        return Err(Pkcs12Error::Unsupported(
+            "authSafe is not `data`: public-key integrity mode is not supported".into(),
+        ));
     }
     let content = auth_safe
         .expect(CONTEXT_0, "authSafe")?
@@ -164,7 +166,9 @@ fn read_within(der: &[u8], password: &str, budget: u64) -> Result<Contents> {
             let ciphertext = info.implicit_octets("encryptedContent")?;
             decrypt(algorithm, &ciphertext, password, &mut work)?
         } else {
-            return Err(Pkcs12Error::Unsupported("a ContentInfo neither data nor encryptedData (enveloped?)".into()));
+            return Err(Pkcs12Error::Unsupported(
+                "a ContentInfo neither data nor encryptedData (enveloped?)".into(),
+            ));
         };
         bags(&safe_contents, password, &mut contents, &mut work)?;
     }
@@ -172,12 +176,7 @@ fn read_within(der: &[u8], password: &str, budget: u64) -> Result<Contents> {
 }
 
 /// The SafeBags of one SafeContents: certificates and keys kept, other bags skipped.
-fn bags(
-    safe_contents: &[u8],
-    password: &str,
-    out: &mut Contents,
-    work: &mut Work,
-) -> Result<()> {
+fn bags(safe_contents: &[u8], password: &str, out: &mut Contents, work: &mut Work) -> Result<()> {
     let mut outer = Reader::new(safe_contents, 2);
     let mut list = outer.expect(SEQUENCE, "SafeContents")?;
     while list.more() {
@@ -220,12 +219,16 @@ fn decrypt(
         )));
     }
     if id != PBES2 {
-        return Err(Pkcs12Error::Unsupported("the file is encrypted with an algorithm other than PBES2".into()));
+        return Err(Pkcs12Error::Unsupported(
+            "the file is encrypted with an algorithm other than PBES2".into(),
+        ));
     }
     let mut params = algorithm.expect(SEQUENCE, "PBES2 parameters")?;
     let mut kdf = params.expect(SEQUENCE, "the key derivation")?;
     if kdf.oid("the key derivation")? != PBKDF2 {
-        return Err(Pkcs12Error::Unsupported("a PBES2 key derivation other than PBKDF2".into()));
+        return Err(Pkcs12Error::Unsupported(
+            "a PBES2 key derivation other than PBKDF2".into(),
+        ));
     }
     let mut kdf = kdf.expect(SEQUENCE, "PBKDF2 parameters")?;
     let salt = kdf.octets("the PBKDF2 salt")?;
@@ -244,7 +247,11 @@ fn decrypt(
         HMAC_SHA256 => pbkdf2::PBKDF2_HMAC_SHA256,
         HMAC_SHA384 => pbkdf2::PBKDF2_HMAC_SHA384,
         HMAC_SHA512 => pbkdf2::PBKDF2_HMAC_SHA512,
-        _ => return Err(Pkcs12Error::Unsupported("a PBKDF2 PRF other than HMAC-SHA-1/256/384/512".into())),
+        _ => {
+            return Err(Pkcs12Error::Unsupported(
+                "a PBKDF2 PRF other than HMAC-SHA-1/256/384/512".into(),
+            ));
+        }
     };
     let mut scheme = params.expect(SEQUENCE, "the encryption scheme")?;
     let cipher = scheme.oid("the encryption scheme")?;
@@ -253,7 +260,11 @@ fn decrypt(
         Some([0x02]) => 16,
         Some([0x16]) => 24,
         Some([0x2a]) => 32,
-        _ => return Err(Pkcs12Error::Unsupported("an encryption scheme other than AES-CBC".into())),
+        _ => {
+            return Err(Pkcs12Error::Unsupported(
+                "an encryption scheme other than AES-CBC".into(),
+            ));
+        }
     };
     work.spend(iterations, "a PBKDF2 iteration count")?;
     let iterations = u32::try_from(iterations)
@@ -297,7 +308,11 @@ fn check_mac(
             &digest::SHA1_FOR_LEGACY_USE_ONLY,
             hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY,
         ),
-        _ => return Err(Pkcs12Error::Unsupported("a MAC algorithm other than SHA-1 or SHA-256".into())),
+        _ => {
+            return Err(Pkcs12Error::Unsupported(
+                "a MAC algorithm other than SHA-1 or SHA-256".into(),
+            ));
+        }
     };
     let expected = digest_info.octets("the MAC value")?;
     let salt = mac_data.octets("the MAC salt")?;
@@ -542,7 +557,10 @@ mod tests {
         assert_eq!(aes128.certificates, openssl3.certificates);
         assert_eq!(aes128.keys, openssl3.keys);
         assert!(read(&file("aes128-sha1mac.pfx"), "passwords").is_err());
-        let e = read(&file("legacy.pfx"), "test-only").err().unwrap().to_string();
+        let e = read(&file("legacy.pfx"), "test-only")
+            .err()
+            .unwrap()
+            .to_string();
         assert!(e.contains("legacy") && e.contains("openssl pkcs12"), "{e}");
     }
 }
