@@ -101,6 +101,17 @@ pub struct Settings {
     pub foundry_private_dns_zones: BTreeMap<String, Vec<String>>,
 }
 
+/// A `--setting` that names no setting or gives it a value it cannot take.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct SettingError(pub String);
+
+impl From<String> for SettingError {
+    fn from(message: String) -> Self {
+        SettingError(message)
+    }
+}
+
 impl Settings {
     /// Every setting name, for `{setting: NAME}` in rules and `--setting NAME=VALUE`.
     pub const NAMES: &[&str] = &[
@@ -168,19 +179,19 @@ impl Settings {
     }
 
     /// Overrides one setting from `NAME=VALUE`, VALUE a YAML list or one string.
-    pub fn set(&mut self, assignment: &str) -> Result<(), String> {
+    pub fn set(&mut self, assignment: &str) -> Result<(), SettingError> {
         let (name, value) = assignment
             .split_once('=')
-            .ok_or_else(|| format!("--setting {assignment}: write NAME=VALUE"))?;
+            .ok_or_else(|| SettingError(format!("--setting {assignment}: write NAME=VALUE")))?;
         let (name, value) = (name.trim(), value.trim());
         let strict = serde_saphyr::options! { strict_booleans: true };
         if name == "foundry_private_dns_zones" {
             let zones: BTreeMap<String, Vec<String>> =
                 serde_saphyr::from_str_with_options(value, strict).map_err(|e| {
-                    format!(
+                    SettingError(format!(
                         "--setting {name}: expected a map of account kind to zone names, e.g. {{AIServices: [privatelink.openai.azure.com]}}: {}",
                         e
-                    )
+                    ))
                 })?;
             self.foundry_private_dns_zones = zones;
             return Ok(());
@@ -190,7 +201,9 @@ impl Settings {
                 .into_iter()
                 .map(|v| match v {
                     Value::String(s) => Ok(s),
-                    other => Err(format!("--setting {name}: {other} is not a text")),
+                    other => Err(SettingError::from(format!(
+                        "--setting {name}: {other} is not a text"
+                    ))),
                 })
                 .collect::<Result<_, _>>()?,
             Ok(Value::Null) => vec![],
@@ -202,10 +215,10 @@ impl Settings {
             "sql_host_suffixes" => self.sql_host_suffixes = list,
             "foundry_kinds" => self.foundry_kinds = list,
             _ => {
-                return Err(format!(
+                return Err(SettingError::from(format!(
                     "--setting {name}: unknown setting; settings: {}",
                     Self::NAMES.join(", ")
-                ));
+                )));
             }
         }
         Ok(())
@@ -247,6 +260,7 @@ mod tests {
         assert!(
             s.set("dns_vnet_ids=[x]")
                 .unwrap_err()
+                .0
                 .contains("unknown setting")
         );
         assert!(s.set("no-equals").is_err());

@@ -71,8 +71,13 @@ pub fn read_text(path: &Path, limit: u64) -> Result<String> {
     })
 }
 
+/// A size that is not one, as given.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{0}`: write a size such as 64MiB, 2GiB or 1048576")]
+pub struct SizeError(pub String);
+
 /// A size such as `1048576`, `512K`, `64MiB` or `2G` (binary multiples), in bytes.
-pub fn parse_size(text: &str) -> std::result::Result<u64, String> {
+pub fn parse_size(text: &str) -> std::result::Result<u64, SizeError> {
     let t = text.trim();
     let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
     let (digits, unit) = t.split_at(split);
@@ -81,18 +86,14 @@ pub fn parse_size(text: &str) -> std::result::Result<u64, String> {
         "k" | "kb" | "kib" => 10,
         "m" | "mb" | "mib" => 20,
         "g" | "gb" | "gib" => 30,
-        _ => {
-            return Err(format!(
-                "`{text}`: write a size such as 64MiB, 2GiB or 1048576"
-            ));
-        }
+        _ => return Err(SizeError(text.to_string())),
     };
     digits
         .parse::<u64>()
         .ok()
         .and_then(|n| n.checked_mul(1 << shift))
         .filter(|n| *n > 0)
-        .ok_or_else(|| format!("`{text}`: write a size such as 64MiB, 2GiB or 1048576"))
+        .ok_or_else(|| SizeError(text.to_string()))
 }
 
 /// A text field of a user's YAML file that must be written as text: YAML would turn `5`,

@@ -139,7 +139,7 @@ pub struct Finished {
 pub fn settings(cloud: Cloud, overrides: &[String]) -> Result<Settings> {
     let mut settings = Settings::for_cloud(cloud);
     for o in overrides {
-        settings.set(o).map_err(Error::Usage)?;
+        settings.set(o).map_err(|e| Error::Usage(e.to_string()))?;
     }
     Ok(settings)
 }

@@ -86,12 +86,16 @@ impl TargetKind {
         link_named(parent).map(|link| TargetKind { link, arg: None })
     }
 
-    pub fn parse(text: &str) -> Result<TargetKind, String> {
+    pub fn parse(text: &str) -> Result<TargetKind, TargetError> {
         let text = text.trim();
         let (name, arg) = match text.split_once('(') {
             Some((n, rest)) => match rest.strip_suffix(')') {
                 Some(a) => (n.trim(), Some(a.trim())),
-                None => return Err(format!("unknown target `{text}`: missing `)`")),
+                None => {
+                    return Err(TargetError::from(format!(
+                        "unknown target `{text}`: missing `)`"
+                    )));
+                }
             },
             None => (text, None),
         };
@@ -107,10 +111,10 @@ impl TargetKind {
                 .join(", ")
         };
         let Some(link) = link_named(name) else {
-            return Err(format!(
+            return Err(TargetError::from(format!(
                 "unknown target `{text}`; known targets: {}",
                 known()
-            ));
+            )));
         };
         let kind = |arg: Option<&str>| TargetKind {
             link,
@@ -118,29 +122,46 @@ impl TargetKind {
         };
         match (link.arg, arg) {
             (Arg::None, None) => Ok(kind(None)),
-            (Arg::None, Some(_)) => {
-                Err(format!("unknown target `{text}`: {name} takes no argument"))
-            }
+            (Arg::None, Some(_)) => Err(TargetError::from(format!(
+                "unknown target `{text}`: {name} takes no argument"
+            ))),
             (Arg::Parent(options), Some(a)) if options.iter().any(|(o, _)| *o == a) => {
                 Ok(kind(Some(a)))
             }
-            (Arg::Parent(options), _) => Err(format!(
+            (Arg::Parent(options), _) => Err(TargetError::from(format!(
                 "unknown target `{text}`: {name} takes one of {}",
                 options
                     .iter()
                     .map(|(o, _)| *o)
                     .collect::<Vec<_>>()
                     .join(", ")
-            )),
+            ))),
             (Arg::Name(_), Some(a))
                 if !a.is_empty() && a.chars().all(|c| c.is_ascii_alphanumeric()) =>
             {
                 Ok(kind(Some(a)))
             }
-            (Arg::Name(what), _) => Err(format!(
+            (Arg::Name(what), _) => Err(TargetError::from(format!(
                 "unknown target `{text}`: name the {what}, e.g. defender-pricing(StorageAccounts)"
-            )),
+            ))),
         }
+    }
+}
+
+/// A rule's target that names no target of the graph, or names it wrongly.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct TargetError(pub String);
+
+impl From<String> for TargetError {
+    fn from(message: String) -> Self {
+        TargetError(message)
+    }
+}
+
+impl From<&str> for TargetError {
+    fn from(message: &str) -> Self {
+        TargetError(message.to_string())
     }
 }
 
@@ -183,6 +204,7 @@ mod tests {
         assert!(
             TargetKind::parse("vm")
                 .unwrap_err()
+                .0
                 .starts_with("unknown target `vm`")
         );
     }

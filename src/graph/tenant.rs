@@ -14,6 +14,16 @@ pub fn descendants_path(group: &str) -> String {
     format!("/providers/Microsoft.Management/managementGroups/{group}/descendants")
 }
 
+/// An item of a subscription list or a group's descendants that is neither.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "item {id:?} of type {kind:?} is neither a subscription (/subscriptions/{{id}}) nor a management group"
+)]
+pub struct NotATenantItem {
+    pub id: String,
+    pub kind: String,
+}
+
 /// The subscription an item of `GET /subscriptions` or of a group's descendants stands for
 /// (`/subscriptions/{id}`); `None` for a management group.
 ///
@@ -23,7 +33,7 @@ pub fn descendants_path(group: &str) -> String {
 /// `DescendantInfo.type` says `/subscriptions` (as the service's children carry it), so the
 /// type is never what decides. An item that is neither a subscription nor a management group
 /// leaves the set of subscriptions unknown, and is an error.
-pub fn subscription_of(item: &Value) -> Result<Option<String>, String> {
+pub fn subscription_of(item: &Value) -> Result<Option<String>, NotATenantItem> {
     let id = text(item, "id").trim();
     let mut segments = id.trim_matches('/').split('/');
     if let (Some(first), Some(sub), None) = (segments.next(), segments.next(), segments.next())
@@ -37,9 +47,10 @@ pub fn subscription_of(item: &Value) -> Result<Option<String>, String> {
         || kind.eq_ignore_ascii_case("/providers/Microsoft.Management/managementGroups");
     match group {
         true => Ok(None),
-        false => Err(format!(
-            "item {id:?} of type {kind:?} is neither a subscription (/subscriptions/{{id}}) nor a management group"
-        )),
+        false => Err(NotATenantItem {
+            id: id.to_string(),
+            kind: kind.to_string(),
+        }),
     }
 }
 

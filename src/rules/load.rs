@@ -809,13 +809,15 @@ pub fn parse_condition(yaml: &str) -> Result<Condition, Diagnostic> {
 }
 
 /// A `docs` value: an https URL without blanks, of a sensible length, since reports link to it.
-fn docs_url(text: &str) -> Result<String, String> {
+/// A `docs` value that is not one https URL (its first 80 characters).
+#[derive(Debug, thiserror::Error)]
+#[error("`docs` must be one https URL, not `{0}`")]
+struct NotADocsUrl(String);
+
+fn docs_url(text: &str) -> Result<String, NotADocsUrl> {
     let url = text.trim();
     if !url.starts_with("https://") || url.len() > 2048 || url.chars().any(char::is_whitespace) {
-        return Err(format!(
-            "`docs` must be one https URL, not `{}`",
-            text.chars().take(80).collect::<String>()
-        ));
+        return Err(NotADocsUrl(text.chars().take(80).collect()));
     }
     Ok(url.to_string())
 }

@@ -25,6 +25,23 @@ enum Segment {
     Values,
 }
 
+/// Why a rule's path cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct PathError(pub String);
+
+impl From<String> for PathError {
+    fn from(message: String) -> Self {
+        PathError(message)
+    }
+}
+
+impl From<&str> for PathError {
+    fn from(message: &str) -> Self {
+        PathError(message.to_string())
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Path {
     text: String,
@@ -54,10 +71,10 @@ pub enum Found<'v> {
 pub type Located<'v> = (Option<&'v Value>, Vec<Step>);
 
 impl Path {
-    pub fn parse(text: &str) -> Result<Path, String> {
+    pub fn parse(text: &str) -> Result<Path, PathError> {
         let trimmed = text.trim();
         if trimmed.is_empty() {
-            return Err("empty path".into());
+            return Err(PathError::from("empty path"));
         }
         if trimmed == "." {
             return Ok(Path {
@@ -72,9 +89,9 @@ impl Path {
             Some(first) if first.starts_with('$') => {
                 let name = &first[1..];
                 if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
-                    return Err(format!(
+                    return Err(PathError::from(format!(
                         "invalid context name `{first}` in path `{trimmed}`"
-                    ));
+                    )));
                 }
                 let root = Root::Context(name.to_string());
                 parts.next();
@@ -98,15 +115,17 @@ impl Path {
                 }
             }
             if rest.is_empty() && wildcards.is_empty() {
-                return Err(format!("empty segment in path `{trimmed}`"));
+                return Err(PathError::from(format!(
+                    "empty segment in path `{trimmed}`"
+                )));
             }
             if rest
                 .chars()
                 .any(|c| matches!(c, '[' | ']' | '{' | '}' | '$') || c.is_whitespace())
             {
-                return Err(format!(
+                return Err(PathError::from(format!(
                     "invalid segment `{part}` in path `{trimmed}` (use `name`, `name[*]` or `name{{*}}`)"
-                ));
+                )));
             }
             if !rest.is_empty() {
                 segments.push(Segment::Key(rest.to_string()));

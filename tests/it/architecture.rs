@@ -328,3 +328,24 @@ fn the_length_scan_skips_braces_in_literals() {
         ["let s = ; let c = ; let e = ; ", "fn x<'a>() {}"]
     );
 }
+
+/// The library's errors are typed (thiserror, sources kept): no function returns a bare
+/// `String` as its error.
+#[test]
+fn library_errors_are_typed() {
+    let mut all = Vec::new();
+    files(&src(), &mut all);
+    let found: Vec<String> = all
+        .iter()
+        .filter(|file| {
+            let text = std::fs::read_to_string(file).unwrap();
+            let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+            code.lines().any(|l| {
+                let l = l.replace(' ', "");
+                l.contains("->") && l.contains("Result<") && l.contains(",String>")
+            })
+        })
+        .map(|f| f.display().to_string())
+        .collect();
+    assert_eq!(found, Vec::<String>::new());
+}

@@ -50,7 +50,7 @@ pub fn parse_output(spec: &str, given: Option<&str>) -> Result<(Format, PathBuf)
 
 /// `--markdown-limit`: a size, and enough for the header and the "n more" lines.
 pub fn markdown_limit(text: &str) -> std::result::Result<usize, String> {
-    let bytes = amlsec::input::parse_size(text)?;
+    let bytes = amlsec::input::parse_size(text).map_err(|e| e.to_string())?;
     match usize::try_from(bytes) {
         Ok(b) if b >= 2048 => Ok(b),
         _ => Err(format!(

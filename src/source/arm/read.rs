@@ -297,7 +297,7 @@ async fn subscriptions_of(
         match tenant::subscription_of(&item) {
             Ok(Some(scope)) => scopes.push(scope),
             Ok(None) => {}
-            Err(why) => return Err(super::client::invalid(&path, &why)),
+            Err(why) => return Err(super::client::invalid(&path, &why.to_string())),
         }
     }
     scopes.sort_by_key(|s| s.to_ascii_lowercase());

@@ -94,8 +94,10 @@ impl Expansion<'_> {
         for key in ["type", "name"] {
             let raw = member(r, key).cloned().unwrap_or(Value::Null);
             let e = match &raw {
-                Value::String(s) => expr::parse_string(s)
-                    .map_err(|m| self.here.error(&with(at, Own::Key(key.into())), &m))?,
+                Value::String(s) => expr::parse_string(s).map_err(|m| {
+                    self.here
+                        .error(&with(at, Own::Key(key.into())), &m.to_string())
+                })?,
                 _ => {
                     return Err(self
                         .here

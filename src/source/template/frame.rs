@@ -246,7 +246,7 @@ impl FrameView<'_, '_> {
     pub(super) fn value(&self, raw: &Value, at: &[Own]) -> Outcome {
         match raw {
             Value::String(s) => {
-                let e = expr::parse_string(s).map_err(Eval::Invalid)?;
+                let e = expr::parse_string(s)?;
                 expr::eval(&e, self)
             }
             Value::Array(items) => Ok(Value::Array(

@@ -26,6 +26,12 @@ pub enum Eval {
 
 pub type Outcome = Result<Value, Eval>;
 
+impl From<SyntaxError> for Eval {
+    fn from(e: SyntaxError) -> Self {
+        Eval::Invalid(e.0)
+    }
+}
+
 /// Deepest nesting of calls, accessors and parentheses accepted in one expression.
 const MAX_DEPTH: usize = 64;
 /// Longest string or array an expression may build (against `range()` or `concat` blow-ups).
@@ -78,8 +84,25 @@ fn work_of(v: &Value) -> u64 {
     }
 }
 
+/// Why a template expression cannot be parsed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct SyntaxError(pub String);
+
+impl From<String> for SyntaxError {
+    fn from(message: String) -> Self {
+        SyntaxError(message)
+    }
+}
+
+impl From<&str> for SyntaxError {
+    fn from(message: &str) -> Self {
+        SyntaxError(message.to_string())
+    }
+}
+
 /// A template string: an expression when it is `[...]` (and not `[[...`), else a literal.
-pub fn parse_string(text: &str) -> Result<Expr, String> {
+pub fn parse_string(text: &str) -> Result<Expr, SyntaxError> {
     let t = text.trim();
     if t.starts_with("[[") {
         return Ok(Expr::Literal(Value::String(text.replacen("[[", "[", 1))));
@@ -92,10 +115,10 @@ pub fn parse_string(text: &str) -> Result<Expr, String> {
         let e = p.expr(0)?;
         p.ws();
         if p.at != p.s.len() {
-            return Err(format!(
+            return Err(SyntaxError::from(format!(
                 "unexpected `{}` in expression `{t}`",
                 String::from_utf8_lossy(&p.s[p.at..])
-            ));
+            )));
         }
         return Ok(e);
     }
@@ -124,11 +147,11 @@ impl Parser<'_> {
         }
     }
 
-    fn expr(&mut self, depth: usize) -> Result<Expr, String> {
+    fn expr(&mut self, depth: usize) -> Result<Expr, SyntaxError> {
         if depth > MAX_DEPTH {
-            return Err(format!(
+            return Err(SyntaxError::from(format!(
                 "an expression nested deeper than {MAX_DEPTH} levels"
-            ));
+            )));
         }
         let mut e = self.primary(depth)?;
         // Each accessor nests the tree one level deeper, like a call: a chain of thousands
@@ -137,9 +160,9 @@ impl Parser<'_> {
         let mut deeper = || {
             nested += 1;
             match nested > MAX_DEPTH {
-                true => Err(format!(
+                true => Err(SyntaxError::from(format!(
                     "an expression nested deeper than {MAX_DEPTH} levels"
-                )),
+                ))),
                 false => Ok(()),
             }
         };
@@ -148,14 +171,14 @@ impl Parser<'_> {
                 deeper()?;
                 let name = self.ident();
                 if name.is_empty() {
-                    return Err("a property name must follow `.`".into());
+                    return Err(SyntaxError::from("a property name must follow `.`"));
                 }
                 e = Expr::Member(Box::new(e), name);
             } else if self.eat(b'[') {
                 deeper()?;
                 let index = self.expr(depth + 1)?;
                 if !self.eat(b']') {
-                    return Err("`[` without its `]`".into());
+                    return Err(SyntaxError::from("`[` without its `]`"));
                 }
                 e = Expr::Index(Box::new(e), Box::new(index));
             } else {
@@ -175,16 +198,16 @@ impl Parser<'_> {
         String::from_utf8_lossy(&self.s[start..self.at]).into_owned()
     }
 
-    fn primary(&mut self, depth: usize) -> Result<Expr, String> {
+    fn primary(&mut self, depth: usize) -> Result<Expr, SyntaxError> {
         self.ws();
         match self.s.get(self.at) {
-            None => Err("an expression ends too early".into()),
+            None => Err(SyntaxError::from("an expression ends too early")),
             Some(b'\'') => {
                 self.at += 1;
                 let mut out = Vec::new();
                 loop {
                     match self.s.get(self.at) {
-                        None => return Err("a string without its closing `'`".into()),
+                        None => return Err(SyntaxError::from("a string without its closing `'`")),
                         Some(b'\'') if self.s.get(self.at + 1) == Some(&b'\'') => {
                             out.push(b'\'');
                             self.at += 2;
@@ -212,7 +235,7 @@ impl Parser<'_> {
                 let text = String::from_utf8_lossy(&self.s[start..self.at]);
                 text.parse::<i64>()
                     .map(|n| Expr::Literal(json!(n)))
-                    .map_err(|_| format!("`{text}` is not a number"))
+                    .map_err(|_| SyntaxError(format!("`{text}` is not a number")))
             }
             Some(c) if c.is_ascii_alphabetic() => {
                 let mut name = self.ident();
@@ -229,7 +252,9 @@ impl Parser<'_> {
                         "true" => Ok(Expr::Literal(Value::Bool(true))),
                         "false" => Ok(Expr::Literal(Value::Bool(false))),
                         "null" => Ok(Expr::Literal(Value::Null)),
-                        _ => Err(format!("`{name}` must be a function call: `{name}(...)`")),
+                        _ => Err(SyntaxError::from(format!(
+                            "`{name}` must be a function call: `{name}(...)`"
+                        ))),
                     };
                 }
                 let mut args = Vec::new();
@@ -240,13 +265,18 @@ impl Parser<'_> {
                             break;
                         }
                         if !self.eat(b',') {
-                            return Err(format!("`,` or `)` expected in the arguments of {name}"));
+                            return Err(SyntaxError::from(format!(
+                                "`,` or `)` expected in the arguments of {name}"
+                            )));
                         }
                     }
                 }
                 Ok(Expr::Call(name, args))
             }
-            Some(&c) => Err(format!("unexpected `{}` in an expression", c as char)),
+            Some(&c) => Err(SyntaxError::from(format!(
+                "unexpected `{}` in an expression",
+                c as char
+            ))),
         }
     }
 

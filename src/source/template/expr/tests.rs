@@ -41,7 +41,7 @@ impl Context for Cx {
 }
 
 fn ev(text: &str) -> Outcome {
-    eval(&parse_string(text).map_err(Eval::Invalid)?, &Cx)
+    eval(&parse_string(text)?, &Cx)
 }
 
 #[test]
