@@ -88,6 +88,33 @@ pub fn yielded_type(indexed: &Indexed) -> &'static str {
     }
 }
 
+/// Whether Resource Graph may hold the answer to reading `path`: a document of an indexed
+/// type by id (a subnet, for virtual networks), or a subscription list it indexes. Such reads
+/// wait for the graph's answer; every other read can start at once.
+pub fn may_answer(path: &str, list: bool) -> bool {
+    let path = crate::arm_id::normalise(path);
+    let of = |t: &str, yields: Yields| {
+        INDEXED
+            .iter()
+            .any(|i| i.yields == yields && i.resource_type.eq_ignore_ascii_case(t))
+    };
+    if list {
+        // `/subscriptions/{s}/providers/{type}`: the type is what `{path}/x` would denote.
+        let subscription_level = crate::arm_id::resource_group(path).is_none();
+        return subscription_level
+            && crate::arm_id::derive_type(&format!("{path}/x"))
+                .is_some_and(|t| of(&t, Yields::SubscriptionList));
+    }
+    match crate::arm_id::derive_type(path) {
+        Some(t) => {
+            of(&t, Yields::Document)
+                || t.strip_suffix("/subnets")
+                    .is_some_and(|v| of(v, Yields::Subnets))
+        }
+        None => false,
+    }
+}
+
 /// The indexed types a run that reads `kinds` needs: a type some wanted link reads by id, or
 /// (for a subscription list) lists at a subscription.
 pub fn needed(kinds: &[TargetKind]) -> Vec<&'static Indexed> {
@@ -136,6 +163,38 @@ pub fn query(table: &str, types: &[&str], subscriptions: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reads_the_graph_may_answer_are_told_from_the_others() {
+        let rg = "/subscriptions/s/resourceGroups/rg/providers";
+        assert!(may_answer(
+            &format!("{rg}/Microsoft.Storage/storageAccounts/st"),
+            false
+        ));
+        assert!(may_answer(
+            &format!("{rg}/Microsoft.Network/virtualNetworks/v/subnets/a"),
+            false
+        ));
+        assert!(may_answer(
+            "/subscriptions/s/providers/Microsoft.Security/pricings",
+            true
+        ));
+        // Lists, and types the graph does not index, never wait for it.
+        assert!(!may_answer(
+            &format!("{rg}/Microsoft.Storage/storageAccounts"),
+            true
+        ));
+        assert!(!may_answer(
+            &format!("{rg}/Microsoft.MachineLearningServices/workspaces/w/computes/c"),
+            false
+        ));
+        assert!(!may_answer(
+            &format!(
+                "{rg}/Microsoft.MachineLearningServices/workspaces/w/providers/Microsoft.Insights/diagnosticSettings"
+            ),
+            true
+        ));
+    }
 
     #[test]
     fn every_indexed_type_yields_what_a_link_reads() {

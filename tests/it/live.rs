@@ -1197,6 +1197,54 @@ fn across_subscriptions_the_graph_is_used_and_a_residual_403_stays_local() {
     }
 }
 
+/// Reads that do not depend on Resource Graph's answer start at once; those it may answer wait
+/// for it. The graph's first answer here is a 503 after a second, so its documents arrive
+/// only with the retry.
+#[test]
+fn reads_the_graph_cannot_answer_start_before_it_answers() {
+    let subs: Vec<String> = (0..3).map(support::subscription).collect();
+    let subs = subs.join(",");
+    let docs = snapshot::parse("tenant", support::estate_in(6, 3).as_bytes()).unwrap();
+    let slow_graph = Fault::new("/providers/Microsoft.ResourceGraph/resources", 503)
+        .delay(Duration::from_secs(1))
+        .times(1);
+    let fake = FakeArm::start(docs, 50, Duration::ZERO, vec![slow_graph]);
+    let out = live(
+        &fake,
+        &["--subscription", &subs, "--resource-graph", "always"],
+    );
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{out:?}");
+    let seen = fake.seen();
+    let last_query = seen.iter().rposition(|s| s.method == "POST").unwrap();
+    let before: Vec<&str> = seen[..last_query]
+        .iter()
+        .filter(|s| s.method == "GET")
+        .map(|s| s.path_and_query.split('?').next().unwrap())
+        .collect();
+    assert!(
+        before.iter().any(|p| p.ends_with("/workspaces")),
+        "the workspace lists went first: {before:?}"
+    );
+    for path in &before {
+        assert!(
+            !amlsec::graph::indexed::may_answer(path, false),
+            "{path} was read before the graph could answer it"
+        );
+    }
+    let by_get = {
+        let docs = snapshot::parse("tenant", support::estate_in(6, 3).as_bytes()).unwrap();
+        let fake = FakeArm::start(docs, 50, Duration::ZERO, vec![]);
+        results(
+            &live(
+                &fake,
+                &["--subscription", &subs, "--resource-graph", "never"],
+            )
+            .stdout,
+        )
+    };
+    assert_eq!(results(&out.stdout), by_get);
+}
+
 /// A snapshot collected through Resource Graph says which documents came from it, and audits
 /// as the live read through the graph does.
 #[test]

@@ -61,6 +61,9 @@ pub struct Collector {
     in_flight: Arc<tokio::sync::Semaphore>,
     /// And per subscription, so a throttled subscription never holds them all.
     per_subscription: Mutex<HashMap<String, Arc<tokio::sync::Semaphore>>>,
+    /// True while Resource Graph is being read: a read it may answer waits for it, every
+    /// other read goes on meanwhile.
+    graph_pending: tokio::sync::watch::Sender<bool>,
 }
 
 /// Subjects read at once, in all and per subscription (see [`Collector::start`]).
@@ -73,6 +76,7 @@ impl Collector {
         settings: Settings,
         subscriptions: Vec<String>,
         wanted: &[TargetKind],
+        graph: bool,
     ) -> Arc<Collector> {
         Arc::new(Collector {
             client,
@@ -96,7 +100,13 @@ impl Collector {
             done: Default::default(),
             in_flight: Arc::new(tokio::sync::Semaphore::new(SUBJECTS_IN_FLIGHT)),
             per_subscription: Mutex::new(HashMap::new()),
+            graph_pending: tokio::sync::watch::Sender::new(graph),
         })
+    }
+
+    /// Resource Graph has answered (or failed): the reads waiting for it go on.
+    pub fn graph_finished(&self) {
+        self.graph_pending.send_replace(false);
     }
 
     pub fn subjects_done(&self) -> usize {
@@ -457,6 +467,11 @@ impl Collector {
 
     /// One read, made once per path however many workspaces need it.
     async fn read(&self, path: &str, list: bool, api: &str, query: &[(&str, &str)]) -> Read {
+        if *self.graph_pending.borrow() && graph::indexed::may_answer(path, list) {
+            let mut pending = self.graph_pending.subscribe();
+            // The sender lives as long as the collector: this ends when the graph is read.
+            let _ = pending.wait_for(|pending| !pending).await;
+        }
         let cell = self.cell(path);
         let answer = cell
             .get_or_init(|| async {

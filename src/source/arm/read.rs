@@ -96,7 +96,13 @@ async fn read_with(
         .iter()
         .map(|s| crate::arm_id::last_segment(s).to_string())
         .collect();
-    let collector = Collector::new(Arc::clone(&client), settings.clone(), subscriptions, wanted);
+    let collector = Collector::new(
+        Arc::clone(&client),
+        settings.clone(),
+        subscriptions,
+        wanted,
+        graph,
+    );
     let status = {
         let (collector, client) = (Arc::clone(&collector), Arc::clone(&client));
         let subscriptions = subscription_ids.len();
@@ -119,15 +125,20 @@ async fn read_with(
         }
     });
     let graph_read_at = graph.then(crate::date::now_rfc3339);
-    if graph {
-        match collector.prefetch_from_graph(&subscription_ids).await {
-            Ok(documents) => options.host.progress(Progress::GraphRead { documents }),
-            Err(f) => options.host.progress(Progress::GraphUnreadable {
-                reason: &f.to_string(),
-            }),
+    // Reads the graph may answer wait for it; the others (lists, types it does not index)
+    // start at once.
+    let prefetch = async {
+        if graph {
+            match collector.prefetch_from_graph(&subscription_ids).await {
+                Ok(documents) => options.host.progress(Progress::GraphRead { documents }),
+                Err(f) => options.host.progress(Progress::GraphUnreadable {
+                    reason: &f.to_string(),
+                }),
+            }
+            collector.graph_finished();
         }
-    }
-    let read = subjects(&collector, selector, &scopes, settings).await;
+    };
+    let ((), read) = tokio::join!(prefetch, subjects(&collector, selector, &scopes, settings));
     ticker.abort();
     let (subjects, errors) = read?;
     options.host.progress(Progress::Read(Status {
