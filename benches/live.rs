@@ -8,6 +8,9 @@
 //! sets the size [default: 400/40; the is 2000/200]; AMLSEC_BENCH_TENANT_ONLY=1 runs only
 //! the tenant estates (even, and hot: a quarter of the workspaces in one subscription).
 //!
+//! AMLSEC_BENCH_CPU=1 adds the CPU time of amlsec and of the fake to each tenant run (both share
+//! this machine's cores).
+//!
 //! AMLSEC_BENCH_MEMORY=1 (with AMLSEC_BENCH_TENANT) measures instead the peak RSS of a live
 //! audit and of `amlsec collect` on the even estate (Resource Graph on, no throttling) against
 //! the size of the snapshot `collect` writes (DESIGN §11: at most 2x). Needs /usr/bin/time.
@@ -51,8 +54,10 @@ fn run_report(fake: &FakeArm, args: &[&str]) -> (Duration, usize, serde_json::Va
 /// A run's wall time, the requests it made, and its JSON report.
 fn run_seen(fake: &FakeArm, args: &[&str]) -> (Duration, Vec<fake_arm::Seen>, serde_json::Value) {
     let before = fake.seen().len();
+    let fake_cpu = own_cpu_seconds();
     let started = Instant::now();
-    let out = Command::new(env!("CARGO_BIN_EXE_amlsec"))
+    let out = Command::new("/usr/bin/time")
+        .args(["-f", "%U %S", env!("CARGO_BIN_EXE_amlsec")])
         .args([
             "audit",
             "--arm-endpoint",
@@ -77,7 +82,39 @@ fn run_seen(fake: &FakeArm, args: &[&str]) -> (Duration, Vec<fake_arm::Seen>, se
         String::from_utf8_lossy(&out.stderr)
     );
     let report = serde_json::from_slice(&out.stdout).unwrap_or_default();
+    // Both run on this machine's cores: when their CPU time nears cores x wall, the wall time
+    // measures the machine, not the scheduling.
+    let amlsec_cpu: f64 = String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .split_whitespace()
+        .filter_map(|t| t.parse::<f64>().ok())
+        .sum();
+    if std::env::var_os("AMLSEC_BENCH_CPU").is_some() {
+        println!(
+            "  CPU: amlsec {amlsec_cpu:.1} s, fake {:.1} s, in {:.1} s wall on {} cores",
+            own_cpu_seconds() - fake_cpu,
+            elapsed.as_secs_f64(),
+            std::thread::available_parallelism().map_or(1, |n| n.get())
+        );
+    }
     (elapsed, fake.seen().split_off(before), report)
+}
+
+/// This process's CPU time (user and system), from /proc; 0 where there is none.
+fn own_cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields 14 and 15 (utime, stime, in clock ticks of 1/100 s) follow the `)` of the name.
+    let after_name = stat.rsplit(')').next().unwrap_or_default();
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    (ticks(11) + ticks(12)) / 100.0
 }
 
 /// Whether a request reads what Resource Graph indexes by GET: the document of an indexed

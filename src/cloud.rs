@@ -106,12 +106,6 @@ pub struct Settings {
 #[error("{0}")]
 pub struct SettingError(pub String);
 
-impl From<String> for SettingError {
-    fn from(message: String) -> Self {
-        SettingError(message)
-    }
-}
-
 impl Settings {
     /// Every setting name, for `{setting: NAME}` in rules and `--setting NAME=VALUE`.
     pub const NAMES: &[&str] = &[
@@ -201,7 +195,7 @@ impl Settings {
                 .into_iter()
                 .map(|v| match v {
                     Value::String(s) => Ok(s),
-                    other => Err(SettingError::from(format!(
+                    other => Err(SettingError(format!(
                         "--setting {name}: {other} is not a text"
                     ))),
                 })
@@ -215,7 +209,7 @@ impl Settings {
             "sql_host_suffixes" => self.sql_host_suffixes = list,
             "foundry_kinds" => self.foundry_kinds = list,
             _ => {
-                return Err(SettingError::from(format!(
+                return Err(SettingError(format!(
                     "--setting {name}: unknown setting; settings: {}",
                     Self::NAMES.join(", ")
                 )));

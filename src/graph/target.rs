@@ -92,9 +92,7 @@ impl TargetKind {
             Some((n, rest)) => match rest.strip_suffix(')') {
                 Some(a) => (n.trim(), Some(a.trim())),
                 None => {
-                    return Err(TargetError::from(format!(
-                        "unknown target `{text}`: missing `)`"
-                    )));
+                    return Err(TargetError(format!("unknown target `{text}`: missing `)`")));
                 }
             },
             None => (text, None),
@@ -111,7 +109,7 @@ impl TargetKind {
                 .join(", ")
         };
         let Some(link) = link_named(name) else {
-            return Err(TargetError::from(format!(
+            return Err(TargetError(format!(
                 "unknown target `{text}`; known targets: {}",
                 known()
             )));
@@ -122,13 +120,13 @@ impl TargetKind {
         };
         match (link.arg, arg) {
             (Arg::None, None) => Ok(kind(None)),
-            (Arg::None, Some(_)) => Err(TargetError::from(format!(
+            (Arg::None, Some(_)) => Err(TargetError(format!(
                 "unknown target `{text}`: {name} takes no argument"
             ))),
             (Arg::Parent(options), Some(a)) if options.iter().any(|(o, _)| *o == a) => {
                 Ok(kind(Some(a)))
             }
-            (Arg::Parent(options), _) => Err(TargetError::from(format!(
+            (Arg::Parent(options), _) => Err(TargetError(format!(
                 "unknown target `{text}`: {name} takes one of {}",
                 options
                     .iter()
@@ -141,7 +139,7 @@ impl TargetKind {
             {
                 Ok(kind(Some(a)))
             }
-            (Arg::Name(what), _) => Err(TargetError::from(format!(
+            (Arg::Name(what), _) => Err(TargetError(format!(
                 "unknown target `{text}`: name the {what}, e.g. defender-pricing(StorageAccounts)"
             ))),
         }
@@ -152,18 +150,6 @@ impl TargetKind {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
 pub struct TargetError(pub String);
-
-impl From<String> for TargetError {
-    fn from(message: String) -> Self {
-        TargetError(message)
-    }
-}
-
-impl From<&str> for TargetError {
-    fn from(message: &str) -> Self {
-        TargetError(message.to_string())
-    }
-}
 
 impl fmt::Display for TargetKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -30,18 +30,6 @@ enum Segment {
 #[error("{0}")]
 pub struct PathError(pub String);
 
-impl From<String> for PathError {
-    fn from(message: String) -> Self {
-        PathError(message)
-    }
-}
-
-impl From<&str> for PathError {
-    fn from(message: &str) -> Self {
-        PathError(message.to_string())
-    }
-}
-
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Path {
     text: String,
@@ -74,7 +62,7 @@ impl Path {
     pub fn parse(text: &str) -> Result<Path, PathError> {
         let trimmed = text.trim();
         if trimmed.is_empty() {
-            return Err(PathError::from("empty path"));
+            return Err(PathError("empty path".into()));
         }
         if trimmed == "." {
             return Ok(Path {
@@ -89,7 +77,7 @@ impl Path {
             Some(first) if first.starts_with('$') => {
                 let name = &first[1..];
                 if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
-                    return Err(PathError::from(format!(
+                    return Err(PathError(format!(
                         "invalid context name `{first}` in path `{trimmed}`"
                     )));
                 }
@@ -115,15 +103,13 @@ impl Path {
                 }
             }
             if rest.is_empty() && wildcards.is_empty() {
-                return Err(PathError::from(format!(
-                    "empty segment in path `{trimmed}`"
-                )));
+                return Err(PathError(format!("empty segment in path `{trimmed}`")));
             }
             if rest
                 .chars()
                 .any(|c| matches!(c, '[' | ']' | '{' | '}' | '$') || c.is_whitespace())
             {
-                return Err(PathError::from(format!(
+                return Err(PathError(format!(
                     "invalid segment `{part}` in path `{trimmed}` (use `name`, `name[*]` or `name{{*}}`)"
                 )));
             }

@@ -768,21 +768,23 @@ impl AuditArgs {
         }
     }
 
+    /// The tenant-wide flag given, if any.
+    fn tenant_flag(&self) -> Option<&'static str> {
+        (self.source.management_group.is_some())
+            .then_some("--management-group")
+            .or(self
+                .source
+                .all_subscriptions
+                .then_some("--all-subscriptions"))
+    }
+
     /// A template, alone or laid over a snapshot or a live resource group.
     fn template_source(&self, path: PathBuf) -> Result<Source> {
         if let Some(flag) = (!self.source.registry.is_empty())
             .then_some("--registry")
             .or((!self.source.foundry.is_empty()).then_some("--foundry"))
             .or(self.source.workspace.is_some().then_some("--workspace"))
-            .or(self
-                .source
-                .management_group
-                .is_some()
-                .then_some("--management-group"))
-            .or(self
-                .source
-                .all_subscriptions
-                .then_some("--all-subscriptions"))
+            .or(self.tenant_flag())
         {
             return Err(Error::Usage(format!(
                 "{flag}: with --template, what is audited is what the template deploys or adds to"
@@ -852,15 +854,7 @@ impl AuditArgs {
             .is_some()
             .then_some("--resource-group"))
         .or((!self.source.subscription.is_empty()).then_some("--subscription"))
-        .or(self
-            .source
-            .management_group
-            .is_some()
-            .then_some("--management-group"))
-        .or(self
-            .source
-            .all_subscriptions
-            .then_some("--all-subscriptions"));
+        .or(self.tenant_flag());
         if let Some(flag) = self.azure.given().or(live_only) {
             return Err(Error::Usage(format!(
                 "{flag} reads from Azure; it does not go with --snapshot"

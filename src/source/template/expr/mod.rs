@@ -89,18 +89,6 @@ fn work_of(v: &Value) -> u64 {
 #[error("{0}")]
 pub struct SyntaxError(pub String);
 
-impl From<String> for SyntaxError {
-    fn from(message: String) -> Self {
-        SyntaxError(message)
-    }
-}
-
-impl From<&str> for SyntaxError {
-    fn from(message: &str) -> Self {
-        SyntaxError(message.to_string())
-    }
-}
-
 /// A template string: an expression when it is `[...]` (and not `[[...`), else a literal.
 pub fn parse_string(text: &str) -> Result<Expr, SyntaxError> {
     let t = text.trim();
@@ -115,7 +103,7 @@ pub fn parse_string(text: &str) -> Result<Expr, SyntaxError> {
         let e = p.expr(0)?;
         p.ws();
         if p.at != p.s.len() {
-            return Err(SyntaxError::from(format!(
+            return Err(SyntaxError(format!(
                 "unexpected `{}` in expression `{t}`",
                 String::from_utf8_lossy(&p.s[p.at..])
             )));
@@ -149,7 +137,7 @@ impl Parser<'_> {
 
     fn expr(&mut self, depth: usize) -> Result<Expr, SyntaxError> {
         if depth > MAX_DEPTH {
-            return Err(SyntaxError::from(format!(
+            return Err(SyntaxError(format!(
                 "an expression nested deeper than {MAX_DEPTH} levels"
             )));
         }
@@ -160,7 +148,7 @@ impl Parser<'_> {
         let mut deeper = || {
             nested += 1;
             match nested > MAX_DEPTH {
-                true => Err(SyntaxError::from(format!(
+                true => Err(SyntaxError(format!(
                     "an expression nested deeper than {MAX_DEPTH} levels"
                 ))),
                 false => Ok(()),
@@ -171,14 +159,14 @@ impl Parser<'_> {
                 deeper()?;
                 let name = self.ident();
                 if name.is_empty() {
-                    return Err(SyntaxError::from("a property name must follow `.`"));
+                    return Err(SyntaxError("a property name must follow `.`".into()));
                 }
                 e = Expr::Member(Box::new(e), name);
             } else if self.eat(b'[') {
                 deeper()?;
                 let index = self.expr(depth + 1)?;
                 if !self.eat(b']') {
-                    return Err(SyntaxError::from("`[` without its `]`"));
+                    return Err(SyntaxError("`[` without its `]`".into()));
                 }
                 e = Expr::Index(Box::new(e), Box::new(index));
             } else {
@@ -201,13 +189,13 @@ impl Parser<'_> {
     fn primary(&mut self, depth: usize) -> Result<Expr, SyntaxError> {
         self.ws();
         match self.s.get(self.at) {
-            None => Err(SyntaxError::from("an expression ends too early")),
+            None => Err(SyntaxError("an expression ends too early".into())),
             Some(b'\'') => {
                 self.at += 1;
                 let mut out = Vec::new();
                 loop {
                     match self.s.get(self.at) {
-                        None => return Err(SyntaxError::from("a string without its closing `'`")),
+                        None => return Err(SyntaxError("a string without its closing `'`".into())),
                         Some(b'\'') if self.s.get(self.at + 1) == Some(&b'\'') => {
                             out.push(b'\'');
                             self.at += 2;
@@ -252,7 +240,7 @@ impl Parser<'_> {
                         "true" => Ok(Expr::Literal(Value::Bool(true))),
                         "false" => Ok(Expr::Literal(Value::Bool(false))),
                         "null" => Ok(Expr::Literal(Value::Null)),
-                        _ => Err(SyntaxError::from(format!(
+                        _ => Err(SyntaxError(format!(
                             "`{name}` must be a function call: `{name}(...)`"
                         ))),
                     };
@@ -265,7 +253,7 @@ impl Parser<'_> {
                             break;
                         }
                         if !self.eat(b',') {
-                            return Err(SyntaxError::from(format!(
+                            return Err(SyntaxError(format!(
                                 "`,` or `)` expected in the arguments of {name}"
                             )));
                         }
@@ -273,7 +261,7 @@ impl Parser<'_> {
                 }
                 Ok(Expr::Call(name, args))
             }
-            Some(&c) => Err(SyntaxError::from(format!(
+            Some(&c) => Err(SyntaxError(format!(
                 "unexpected `{}` in an expression",
                 c as char
             ))),
