@@ -91,15 +91,22 @@ fn run_seen(fake: &FakeArm, args: &[&str]) -> (Duration, Vec<fake_arm::Seen>, se
         .split_whitespace()
         .filter_map(|t| t.parse::<f64>().ok())
         .sum();
+    let seen = fake.seen().split_off(before);
     if std::env::var_os("AMLSEC_BENCH_CPU").is_some() {
+        // Where the wall time went: before the first request (sign-in, start), between the
+        // first and the last, and after the last (building the store, evaluating, the report).
+        let since = |at: Option<&fake_arm::Seen>| {
+            at.map_or(0.0, |s| s.at.duration_since(started).as_secs_f64())
+        };
+        let (first, last) = (since(seen.first()), since(seen.last()));
         println!(
-            "  CPU: amlsec {amlsec_cpu:.1} s, fake {:.1} s, in {:.1} s wall on {} cores",
+            "  CPU: amlsec {amlsec_cpu:.1} s, fake {:.1} s, in {:.1} s wall on {} cores; requests from {first:.1} s to {last:.1} s",
             own_cpu_seconds() - fake_cpu,
             elapsed.as_secs_f64(),
             std::thread::available_parallelism().map_or(1, |n| n.get())
         );
     }
-    (elapsed, fake.seen().split_off(before), report)
+    (elapsed, seen, report)
 }
 
 /// This process's CPU time (user and system), from /proc; 0 where there is none.

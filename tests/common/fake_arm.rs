@@ -86,6 +86,8 @@ pub struct Seen {
     pub path_and_query: String,
     pub authorization: Option<String>,
     pub user_agent: Option<String>,
+    /// When it arrived.
+    pub at: std::time::Instant,
 }
 
 pub struct State {
@@ -105,6 +107,9 @@ pub struct State {
     graph_window: Mutex<(u64, std::time::Instant)>,
     /// The rows of each query asked so far, so that its pages are cut from one answer.
     graph_answers: Mutex<HashMap<String, Arc<Vec<Value>>>>,
+    /// Each list's items, computed once: a page of a long list is then a slice, not a scan
+    /// of the estate (which at tenant scale made the fake, not amlsec, the bottleneck).
+    lists: Mutex<HashMap<String, Option<Arc<Vec<Value>>>>>,
     /// ARM's read throttling, when set: per subscription a bucket of `capacity` reads refilled
     /// at `per_second`; an empty bucket answers 429 with `Retry-After: 1`.
     pub throttle: Mutex<Option<Throttle>>,
@@ -178,6 +183,7 @@ impl FakeArm {
             graph_quota: Mutex::new(15),
             graph_window: Mutex::new((0, std::time::Instant::now())),
             graph_answers: Mutex::new(HashMap::new()),
+            lists: Mutex::new(HashMap::new()),
             throttle: Mutex::new(None),
             throttled: Default::default(),
         });
@@ -261,6 +267,7 @@ impl State {
                 .unwrap_or_default(),
             authorization: header("authorization"),
             user_agent: header("user-agent"),
+            at: std::time::Instant::now(),
         });
         if !self.latency.is_zero() {
             tokio::time::sleep(self.latency).await;
@@ -346,7 +353,16 @@ impl State {
         if let Some(doc) = self.docs.find(&path) {
             return reply(200, &doc.to_string(), &budget);
         }
-        match self.list(&path) {
+        let items = {
+            let key = path.to_ascii_lowercase();
+            let cached = self.lists.lock().unwrap().get(&key).cloned();
+            cached.unwrap_or_else(|| {
+                let items = self.list(&path).map(Arc::new);
+                self.lists.lock().unwrap().insert(key, items.clone());
+                items
+            })
+        };
+        match items {
             Some(items) => {
                 let skip: usize = query.get("$skiptoken").and_then(|s| s.parse().ok()).unwrap_or(0);
                 let page: Vec<&Value> = items.iter().skip(skip).take(self.page_size).collect();
