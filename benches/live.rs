@@ -99,6 +99,14 @@ fn run_seen(fake: &FakeArm, args: &[&str]) -> (Duration, Vec<fake_arm::Seen>, se
             at.map_or(0.0, |s| s.at.duration_since(started).as_secs_f64())
         };
         let (first, last) = (since(seen.first()), since(seen.last()));
+        // Requests arriving per second: at 20 ms each and 16 at once, at most 800.
+        let mut per_second = vec![0usize; last as usize + 1];
+        for s in &seen {
+            per_second[s.at.duration_since(started).as_secs() as usize] += 1;
+        }
+        if std::env::var_os("AMLSEC_BENCH_TIMELINE").is_some() {
+            println!("  requests per second: {per_second:?}");
+        }
         println!(
             "  CPU: amlsec {amlsec_cpu:.1} s, fake {:.1} s, in {:.1} s wall on {} cores; requests from {first:.1} s to {last:.1} s",
             own_cpu_seconds() - fake_cpu,

@@ -4,8 +4,7 @@
 //! targets asked for (and their parents) are read; a read shared by workspaces (a
 //! subscription's pricings, a hub, a role definition) is made once.
 
-use std::collections::hash_map::Entry;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
@@ -20,7 +19,11 @@ use crate::documents::{Documents, ReadFailure, elements, text};
 use crate::graph::SubjectId;
 use crate::graph::{self, Find, Scope, Subject, TargetKind, api};
 
+mod resource_graph;
+
 type Read = Result<Value, ReadFailure>;
+/// A read's query parameters.
+type Query = &'static [(&'static str, &'static str)];
 
 /// A read's answer as the run keeps it: the reply's JSON text, parsed again by each reader
 /// (so a run holds text, several times smaller than the parsed trees), or the failure.
@@ -146,6 +149,7 @@ impl Collector {
                     ))
                 }),
         );
+        me.read_ahead(subject, &id);
         tasks.spawn(async move {
             // Its subscription's turn first, then a place among all: a subject waiting for a
             // throttled subscription holds no place another subscription could use.
@@ -153,6 +157,57 @@ impl Collector {
             let _place = Arc::clone(&me.in_flight).acquire_owned().await;
             me.subject(subject, &id).await;
             me.done.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        });
+    }
+
+    /// While Resource Graph is read, the subjects in flight soon all wait for it: the lists a
+    /// subject will read that depend on its id alone (its child lists, the lists at its
+    /// scopes, those its body includes) are read ahead meanwhile, one at a time per subject,
+    /// into the memo, where the subject finds them. Reading ahead stops when the graph has
+    /// answered; a list left unread then is read by the subject as before.
+    fn read_ahead(self: &Arc<Self>, subject: &'static Subject, id: &str) {
+        if !*self.graph_pending.borrow() {
+            return;
+        }
+        let Some((_, kinds)) = self.kinds.iter().find(|(s, _)| *s == subject) else {
+            return;
+        };
+        let mut lists: Vec<(String, &'static str, Query)> = Vec::new();
+        for kind in kinds {
+            let link = kind.link();
+            let under_subject = kind
+                .parent()
+                .is_some_and(|p| matches!(p.link().find, Find::Audited));
+            match link.find {
+                Find::Audited => lists.extend(
+                    link.includes
+                        .iter()
+                        .map(|i| (format!("{id}/{}", i.path), i.api_version, &[][..])),
+                ),
+                Find::ScopeList {
+                    scope,
+                    path,
+                    at_scope,
+                    ..
+                } => {
+                    let (collection, query) = scope_list(id, scope, path, at_scope);
+                    lists.push((collection, link.api_version, query));
+                }
+                Find::Children { path, .. } | Find::ListDocument { path } if under_subject => {
+                    lists.push((format!("{id}/{path}"), link.api_version, &[]));
+                }
+                _ => {}
+            }
+        }
+        let me = Arc::clone(self);
+        tokio::spawn(async move {
+            for (path, api, query) in lists {
+                if !*me.graph_pending.borrow() {
+                    break;
+                }
+                // A failure is kept in the memo too: the subject meets it there.
+                let _ = me.stored(&path, true, api, query).await;
+            }
         });
     }
 
@@ -228,159 +283,6 @@ impl Collector {
         }
         while tasks.join_next().await.is_some() {}
         Ok((ids.into_inner().into_values().collect(), unlisted))
-    }
-
-    /// Reads through Resource Graph what it indexes of the types this run reads, in the
-    /// `subscriptions` (ids), and records each row as the answer to the GET of its id (or,
-    /// for a subscription list, to that list). What the graph does not return is read by GET
-    /// as before. Returns how many documents it provided; on a failure nothing is recorded
-    /// from the failed query and every document of its types is read by GET.
-    pub async fn prefetch_from_graph(
-        &self,
-        subscriptions: &[String],
-    ) -> Result<usize, ReadFailure> {
-        use crate::graph::indexed::{self, Yields};
-        let kinds: Vec<TargetKind> = self.kinds.iter().flat_map(|(_, k)| k.clone()).collect();
-        let needed = indexed::needed(&kinds);
-        let mut tables: Vec<&str> = needed.iter().map(|i| i.table).collect();
-        tables.sort_unstable();
-        tables.dedup();
-        // Every table and batch at once: they are independent, and the reads by GET wait for
-        // them all.
-        let queries: Vec<(Vec<&indexed::Indexed>, &[String])> = tables
-            .iter()
-            .flat_map(|table| {
-                let of_table: Vec<&indexed::Indexed> = needed
-                    .iter()
-                    .copied()
-                    .filter(|i| i.table == *table)
-                    .collect();
-                subscriptions
-                    .chunks(indexed::SUBSCRIPTIONS_PER_QUERY)
-                    .map(move |batch| (of_table.clone(), batch))
-            })
-            .collect();
-        let answers = join_all(queries.iter().map(|(of_table, batch)| {
-            let types: Vec<&str> = of_table.iter().map(|i| i.resource_type).collect();
-            let query = indexed::query(of_table[0].table, &types, batch);
-            async move { self.client.resource_graph(&query, batch).await }
-        }))
-        .await;
-        let mut provided = 0;
-        let mut first_failure = None;
-        for ((of_table, _), answer) in queries.iter().zip(answers) {
-            let rows = match answer {
-                Ok(rows) => rows,
-                Err(f) => {
-                    first_failure.get_or_insert(f);
-                    continue;
-                }
-            };
-            let mut lists: BTreeMap<String, Vec<Value>> = BTreeMap::new();
-            let mut taken: Vec<(&indexed::Indexed, Value)> = Vec::new();
-            // Rows by id: two different rows for one id are never resolved by their order
-            // (a stale row could hide a failing setting); that id, and a list holding it, is
-            // read by GET instead.
-            let mut by_id: HashMap<String, Option<usize>> = HashMap::new();
-            for row in rows {
-                // A row is taken only when its id says it is of a type asked for.
-                let row_type = arm_id::derive_type(text(&row, "id")).unwrap_or_default();
-                let Some(kind) = of_table.iter().find(|i| {
-                    i.resource_type.eq_ignore_ascii_case(&row_type)
-                        && text(&row, "type").eq_ignore_ascii_case(&row_type)
-                }) else {
-                    continue;
-                };
-                let doc = graph_document(row, kind.resource_type);
-                match by_id.entry(arm_id::key(text(&doc, "id"))) {
-                    Entry::Vacant(e) => {
-                        e.insert(Some(taken.len()));
-                        taken.push((kind, doc));
-                    }
-                    Entry::Occupied(mut e) => {
-                        if e.get().is_some_and(|i| taken[i].1 != doc) {
-                            e.insert(None);
-                        }
-                    }
-                }
-            }
-            let conflicting: HashSet<String> = by_id
-                .iter()
-                .filter(|(_, at)| at.is_none())
-                .map(|(id, _)| id.clone())
-                .collect();
-            let mut unlisted: HashSet<String> = HashSet::new();
-            for (kind, doc) in taken {
-                if conflicting.contains(&arm_id::key(text(&doc, "id"))) {
-                    if let Yields::SubscriptionList = kind.yields {
-                        let sub = arm_id::subscription(text(&doc, "id")).unwrap_or_default();
-                        unlisted.insert(format!("{sub}/providers/{}", kind.resource_type));
-                    }
-                    continue;
-                }
-                match kind.yields {
-                    Yields::Document => provided += self.seed_got(doc) as usize,
-                    Yields::Subnets => {
-                        for subnet in subnets(&doc) {
-                            provided += self.seed_got(subnet) as usize;
-                        }
-                    }
-                    Yields::SubscriptionList => {
-                        let sub = arm_id::subscription(text(&doc, "id")).unwrap_or_default();
-                        let list = format!("{sub}/providers/{}", kind.resource_type);
-                        lists.entry(list).or_default().push(doc);
-                    }
-                }
-            }
-            // A subscription the graph returned nothing for is read by GET: an empty
-            // answer may only mean the identity cannot see its rows.
-            for (path, items) in lists {
-                if unlisted.contains(&path) {
-                    continue;
-                }
-                provided += items.len();
-                self.seed_list(&path, items);
-            }
-        }
-        match first_failure {
-            Some(f) => Err(f),
-            None => Ok(provided),
-        }
-    }
-
-    /// Records a Resource Graph document as the answer to the GET of its id, unless that was
-    /// answered already; true if it was recorded.
-    fn seed_got(&self, doc: Value) -> bool {
-        let cell = self.cell(text(&doc, "id"));
-        let recorded = cell.set(Ok(stored(&doc))).is_ok();
-        if recorded {
-            self.from_graph
-                .lock()
-                .expect("graph lock")
-                .push(text(&doc, "id").to_string());
-        }
-        recorded
-    }
-
-    /// The ids of the documents Resource Graph provided, sorted.
-    pub fn graph_documents(&self) -> Vec<String> {
-        let mut ids = self.from_graph.lock().expect("graph lock").clone();
-        ids.sort_by_key(|id| arm_id::key(id));
-        ids
-    }
-
-    /// Records the items of a list as the answer to reading that list.
-    fn seed_list(&self, path: &str, items: Vec<Value>) {
-        let cell = self.cell(path);
-        let list = Value::Array(items);
-        if cell.set(Ok(stored(&list))).is_ok() {
-            self.from_graph.lock().expect("graph lock").extend(
-                list.as_array()
-                    .into_iter()
-                    .flatten()
-                    .map(|i| text(i, "id").to_string()),
-            );
-        }
     }
 
     /// The one answer to reading `path`, however many readers and seeds ask for it.
@@ -467,29 +369,33 @@ impl Collector {
 
     /// One read, made once per path however many workspaces need it.
     async fn read(&self, path: &str, list: bool, api: &str, query: &[(&str, &str)]) -> Read {
+        match self.stored(path, list, api, query).await {
+            Ok(text) => Ok(parsed(&text)),
+            Err(f) => Err(f),
+        }
+    }
+
+    /// The kept answer to a read, reading it when it is the first to ask.
+    async fn stored(&self, path: &str, list: bool, api: &str, query: &[(&str, &str)]) -> Stored {
         if *self.graph_pending.borrow() && graph::indexed::may_answer(path, list) {
             let mut pending = self.graph_pending.subscribe();
             // The sender lives as long as the collector: this ends when the graph is read.
             let _ = pending.wait_for(|pending| !pending).await;
         }
         let cell = self.cell(path);
-        let answer = cell
-            .get_or_init(|| async {
-                let result = if list {
-                    self.client.list(path, api, query).await.map(Value::Array)
-                } else {
-                    self.client.get(path, api).await
-                };
-                if let Err(f) = &result {
-                    self.failures.lock().expect("failures lock").push(f.clone());
-                }
-                result.map(|v| stored(&v))
-            })
-            .await;
-        match answer {
-            Ok(text) => Ok(parsed(text)),
-            Err(f) => Err(f.clone()),
-        }
+        cell.get_or_init(|| async {
+            let result = if list {
+                self.client.list(path, api, query).await.map(Value::Array)
+            } else {
+                self.client.get(path, api).await
+            };
+            if let Err(f) = &result {
+                self.failures.lock().expect("failures lock").push(f.clone());
+            }
+            result.map(|v| stored(&v))
+        })
+        .await
+        .clone()
     }
 
     async fn get(&self, id: &str, api: &str) -> Option<Value> {
@@ -677,17 +583,7 @@ impl Collector {
                     at_scope,
                     ..
                 } => {
-                    let scope_id = match scope {
-                        Scope::Workspace => ws.to_string(),
-                        Scope::ResourceGroup => arm_id::resource_group(ws).unwrap_or_default(),
-                        Scope::Subscription => arm_id::subscription(ws).unwrap_or_default(),
-                    };
-                    let collection = format!("{scope_id}/{path}");
-                    let query: &[(&str, &str)] = if at_scope {
-                        &[("$filter", "atScope()")]
-                    } else {
-                        &[]
-                    };
+                    let (collection, query) = scope_list(ws, scope, path, at_scope);
                     self.list(&collection, api, query)
                         .await
                         .map(|items| json!({"id": collection, "value": items}))
@@ -828,38 +724,18 @@ impl Collector {
     }
 }
 
-/// A Resource Graph row as a GET of its id returns the document: without the nulls the graph
-/// gives for what the resource lacks, its ids normalised, and its type spelt as ARM spells it
-/// (the graph lower-cases types).
-fn graph_document(row: Value, resource_type: &str) -> Value {
-    let mut doc = match row {
-        Value::Object(map) => {
-            Value::Object(map.into_iter().filter(|(_, v)| !v.is_null()).collect())
-        }
-        other => other,
+/// A list at a subject's scope: its path, and the query that keeps it to that scope.
+fn scope_list(subject: &str, scope: Scope, path: &str, at_scope: bool) -> (String, Query) {
+    let scope_id = match scope {
+        Scope::Workspace => subject.to_string(),
+        Scope::ResourceGroup => arm_id::resource_group(subject).unwrap_or_default(),
+        Scope::Subscription => arm_id::subscription(subject).unwrap_or_default(),
     };
-    crate::documents::entry::normalise_ids(&mut doc);
-    doc["type"] = Value::String(resource_type.to_string());
-    doc
-}
-
-/// The subnets of a virtual network, each as a GET of the subnet returns it.
-fn subnets(vnet: &Value) -> Vec<Value> {
-    elements(vnet, "properties.subnets[*]")
-        .into_iter()
-        .filter(|s| !text(s, "id").is_empty())
-        .map(|s| {
-            let mut subnet = json!({
-                "id": text(s, "id"),
-                "name": text(s, "name"),
-                "type": "Microsoft.Network/virtualNetworks/subnets",
-            });
-            if let Some(p) = s.get("properties") {
-                subnet["properties"] = p.clone();
-            }
-            subnet
-        })
-        .collect()
+    let query: Query = match at_scope {
+        true => &[("$filter", "atScope()")],
+        false => &[],
+    };
+    (format!("{scope_id}/{path}"), query)
 }
 
 /// Runs futures concurrently on the current task and returns their outputs in order.
