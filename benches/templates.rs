@@ -58,6 +58,7 @@ fn audit(rules: &RuleSet, template: &Path, parameters: Option<&Path>) {
         fail_on_unknown: false,
         outputs: vec![],
         markdown_limit: amlsec::report::MARKDOWN_LIMIT,
+        text_width: 100,
         compliance: None,
         today: Date::today(),
     };

@@ -121,6 +121,8 @@ pub struct AuditRequest<'r> {
     pub outputs: Vec<(Format, PathBuf)>,
     /// Bytes a Markdown summary may take before its compact form is written.
     pub markdown_limit: usize,
+    /// Columns a text report file wraps at: the terminal's, or `COLUMNS`.
+    pub text_width: usize,
     /// Also summarise the verdicts by this framework's items.
     pub compliance: Option<crate::rules::mcsb::Framework>,
     pub today: Date,
@@ -225,7 +227,12 @@ pub fn audit(
         exceptions: outcomes,
         baseline: comparison,
     };
-    write_outputs(request.outputs, &report, request.markdown_limit)?;
+    let file_view = report::View {
+        markdown_limit: request.markdown_limit,
+        width: request.text_width,
+        ..report::View::plain()
+    };
+    write_outputs(request.outputs, &report, &file_view)?;
     show(&report)?;
     Ok(Finished {
         code,
@@ -351,12 +358,8 @@ fn read(source: Source, settings: &Settings, controls: &[&Control], cloud: Cloud
 fn write_outputs(
     outputs: Vec<(Format, PathBuf)>,
     report: &Report<'_>,
-    markdown_limit: usize,
+    file_view: &report::View,
 ) -> Result<()> {
-    let file_view = report::View {
-        markdown_limit,
-        ..report::View::plain()
-    };
     for (format, path) in outputs {
         let folder = path.parent().filter(|p| !p.as_os_str().is_empty());
         folder
@@ -366,7 +369,7 @@ fn write_outputs(
                 if format == report::Format::Csv {
                     std::io::Write::write_all(&mut file, report::CSV_BOM.as_bytes())?;
                 }
-                report::write(format, report, &file_view, &mut file)
+                report::write(format, report, file_view, &mut file)
             })
             .map_err(|source| Error::Write { path, source })?;
     }

@@ -36,7 +36,7 @@ pub const DEFAULT_STATUSES: [Status; 5] = [
 ];
 
 impl View {
-    /// No colour, manual controls as one line, 100 columns: a report file is no terminal.
+    /// No colour, manual controls as one line, 100 columns.
     pub fn plain() -> View {
         View {
             color: false,

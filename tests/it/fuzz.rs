@@ -97,6 +97,7 @@ fn audit_snapshot(text: &[u8], rules: &RuleSet) -> u8 {
         fail_on_unknown: false,
         outputs: vec![],
         markdown_limit: report::MARKDOWN_LIMIT,
+        text_width: 100,
         compliance: Some(Framework::Nist),
         today: Date::today(),
     };

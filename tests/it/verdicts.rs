@@ -193,6 +193,7 @@ fn run(case: &Case, label: &str, builtin: &RuleSet) -> Result<(), String> {
         fail_on_unknown: false,
         outputs: vec![],
         markdown_limit: amlsec::report::MARKDOWN_LIMIT,
+        text_width: 100,
         compliance: None,
         today: Date::today(),
     };

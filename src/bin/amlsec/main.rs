@@ -118,6 +118,7 @@ fn audit(a: AuditArgs) -> Result<u8> {
         fail_on_unknown: a.fail_on_unknown,
         outputs,
         markdown_limit: view.markdown_limit,
+        text_width: view.width,
         compliance: a
             .compliance
             .as_deref()
