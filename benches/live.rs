@@ -6,7 +6,8 @@
 //! Resource Graph and by GET only: requests per workspace (DESIGN §11: at most 10 through the
 //! graph) and wall time, at concurrency 16 and 64. AMLSEC_BENCH_TENANT=WORKSPACES/SUBSCRIPTIONS
 //! sets the size [default: 400/40; the is 2000/200]; AMLSEC_BENCH_TENANT_ONLY=1 runs only
-//! the tenant estates (even, and hot: a quarter of the workspaces in one subscription).
+//! the tenant estates (even, and hot: a quarter of the workspaces in one subscription);
+//! AMLSEC_BENCH_ESTATE=even (or hot) only that one.
 //!
 //! AMLSEC_BENCH_CPU=1 adds the CPU time of amlsec and of the fake to each tenant run (both share
 //! this machine's cores).
@@ -313,7 +314,11 @@ fn tenant() {
     let subs: Vec<String> = (0..subscriptions).map(support::subscription).collect();
     let subs = subs.join(",");
     // Even, and hot: a quarter of the workspaces in one subscription (DESIGN §11).
+    let only = std::env::var("AMLSEC_BENCH_ESTATE").ok();
     for (estate_name, hot) in [("even", 0), ("hot", workspaces / 4)] {
+        if only.as_deref().is_some_and(|only| only != estate_name) {
+            continue;
+        }
         let text = estate_with_hot(workspaces, subscriptions, hot);
         let mut reference: Option<serde_json::Value> = None;
         for (concurrency, mode, throttled) in [

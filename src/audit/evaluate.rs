@@ -52,7 +52,14 @@ pub fn locate(subjects: &mut [SubjectResult<'_>], docs: &Documents) {
     }
 }
 
-/// Audits the given subjects, each with the selected controls of its kind.
+/// The selected controls of one subject kind, and the targets they need.
+pub(super) type OfKind<'r> = (&'static Subject, Vec<&'r Control>, Vec<TargetKind>);
+
+/// Subjects below which one thread audits them all: starting threads costs more than it saves.
+const SUBJECTS_PER_THREAD: usize = 16;
+
+/// Audits the given subjects, each with the selected controls of its kind. Subjects are
+/// independent, so they are audited on every core, in contiguous runs that keep their order.
 pub fn run<'r>(
     docs: &Documents,
     subjects: &[SubjectId],
@@ -60,9 +67,29 @@ pub fn run<'r>(
     controls: &[&'r Control],
     settings: &Settings,
 ) -> Vec<SubjectResult<'r>> {
-    let shared = estate::Shared::default();
-    let mut texts = SharedTexts::default();
-    let by_kind: Vec<(&'static Subject, Vec<&'r Control>, Vec<TargetKind>)> = SUBJECTS
+    let by_kind = kinds_of(controls);
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(subjects.len() / SUBJECTS_PER_THREAD)
+        .max(1);
+    if threads == 1 {
+        return run_part(docs, subjects, rules, &by_kind, settings);
+    }
+    std::thread::scope(|scope| {
+        let parts: Vec<_> = subjects
+            .chunks(subjects.len().div_ceil(threads))
+            .map(|part| scope.spawn(|| run_part(docs, part, rules, &by_kind, settings)))
+            .collect();
+        parts
+            .into_iter()
+            .flat_map(|part| part.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    })
+}
+
+/// The selected controls of each subject kind, and the targets they need.
+pub(super) fn kinds_of<'r>(controls: &[&'r Control]) -> Vec<OfKind<'r>> {
+    SUBJECTS
         .iter()
         .map(|s| {
             let mine: Vec<&'r Control> = controls
@@ -73,7 +100,19 @@ pub fn run<'r>(
             let kinds = graph::closure(&needs(&mine));
             (s, mine, kinds)
         })
-        .collect();
+        .collect()
+}
+
+/// Audits a run of subjects on this thread, with its own shared texts and lists.
+pub(super) fn run_part<'r>(
+    docs: &Documents,
+    subjects: &[SubjectId],
+    rules: &'r RuleSet,
+    by_kind: &[OfKind<'r>],
+    settings: &Settings,
+) -> Vec<SubjectResult<'r>> {
+    let shared = estate::Shared::default();
+    let mut texts = SharedTexts::default();
     subjects
         .iter()
         .filter_map(|(subject, id)| {

@@ -377,3 +377,34 @@ fn subjects_are_found_by_id_or_unique_name() {
     assert!(e.contains("--registry ws") && e.contains("has: reg"), "{e}");
     assert!(subjects(&Documents::default(), &[], &Settings::default()).is_err());
 }
+
+#[test]
+fn subjects_audited_on_several_threads_keep_their_order_and_verdicts() {
+    let rules = rules(NO_PUBLIC_IP);
+    let mut docs = Documents::default();
+    let mut subjects = Vec::new();
+    // Enough subjects for every core to take a run of them, failing and passing in turn.
+    for i in 0..100 {
+        let ws = format!("{WS}-{i}");
+        docs.insert(json!({"id": ws}));
+        docs.insert(json!({"id": format!("{ws}/computes/c"), "properties": {"computeType": "AmlCompute", "properties": {"enableNodePublicIp": i % 3 == 0}}}));
+        subjects.push((graph::workspace_subject(), ws));
+    }
+    let controls: Vec<&Control> = rules.controls.iter().collect();
+    let settings = Settings::default();
+    let verdicts = |results: Vec<SubjectResult<'_>>| -> Vec<(String, Status)> {
+        results
+            .iter()
+            .map(|s| (s.id.clone(), s.results[0].status))
+            .collect()
+    };
+    let by_kind: Vec<evaluate::OfKind<'_>> = evaluate::kinds_of(&controls);
+    let one_thread = verdicts(evaluate::run_part(
+        &docs, &subjects, &rules, &by_kind, &settings,
+    ));
+    let all_cores = verdicts(run(&docs, &subjects, &rules, &controls, &settings));
+    assert_eq!(all_cores, one_thread);
+    assert_eq!(all_cores.len(), 100);
+    assert_eq!(all_cores[3], (format!("{WS}-3"), Status::Fail));
+    assert_eq!(all_cores[4], (format!("{WS}-4"), Status::Pass));
+}

@@ -302,6 +302,34 @@ impl Documents {
         }
     }
 
+    /// Adds a document read live, as the JSON text the collector kept: text it serialised
+    /// from a reply whose ids were normalised when it was decoded. Its secrets are redacted
+    /// first (the one case that parses it); like [`Documents::insert`], it replaces a document
+    /// it conflicts with. A text without a string `id` is not a document and is left out.
+    pub fn insert_read(&mut self, raw: &str) -> Result<(), serde_json::Error> {
+        #[derive(Deserialize)]
+        struct Id<'a> {
+            #[serde(borrow)]
+            id: Option<std::borrow::Cow<'a, str>>,
+        }
+        let Ok(Id { id: Some(id) }) = serde_json::from_str::<Id<'_>>(raw) else {
+            return Ok(());
+        };
+        let raw: Box<str> = match super::entry::secret_map(&id) {
+            Some(_) => {
+                let mut doc: Value = serde_json::from_str(raw)?;
+                super::entry::redact_secrets(&mut doc);
+                serde_json::to_string(&doc)?.into()
+            }
+            None => raw.into(),
+        };
+        let key: Key = arm_id::key(&id).into();
+        if self.insert_raw(key.clone(), raw.clone()) == Merge::Conflict {
+            self.docs.insert(key, Held::new(raw));
+        }
+        Ok(())
+    }
+
     /// Adds a document's JSON text under its id, given what the full parse of it found: `raw`
     /// must be text that [`super::entry::check`] accepted. Its ids are normalised and its
     /// secrets redacted first where needed.

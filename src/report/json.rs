@@ -155,7 +155,9 @@ pub fn to_json(report: &Report<'_>) -> String {
 }
 
 /// Streams the JSON report to `out`.
-pub fn write_json(report: &Report<'_>, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+/// Generic over the writer: the pretty printer writes each token on its own, which through a
+/// `dyn Write` was a virtual call apiece (a tenth of a 2,000-workspace audit).
+pub fn write_json<W: std::io::Write>(report: &Report<'_>, mut out: W) -> std::io::Result<()> {
     let sections = report
         .sections(true)
         .into_iter()
@@ -181,7 +183,7 @@ pub fn write_json(report: &Report<'_>, out: &mut dyn std::io::Write) -> std::io:
             duration_ms: report.duration_ms,
         },
     };
-    serde_json::to_writer_pretty(&mut *out, &json)?;
+    serde_json::to_writer_pretty(&mut out, &json)?;
     out.write_all(b"\n")
 }
 

@@ -289,16 +289,17 @@ impl ArmClient {
         ))
     }
 
-    /// Every row a Resource Graph query returns for these subscriptions, page by page on
-    /// `$skipToken` (a result marked truncated without one is a failure: rows are missing),
-    /// paced on the per-user quota the previous answer reported.
+    /// Every row a Resource Graph query returns for these subscriptions, handed to `on_page`
+    /// page by page on `$skipToken` (a result marked truncated without one is a failure: rows
+    /// are missing), paced on the per-user quota the previous answer reported. A caller keeps
+    /// what it takes of a page, so a tenant's rows are never all held parsed at once.
     pub async fn resource_graph(
         &self,
         query: &str,
         subscriptions: &[String],
-    ) -> Result<Vec<Value>, ReadFailure> {
+        mut on_page: impl FnMut(Vec<Value>),
+    ) -> Result<(), ReadFailure> {
         let url = self.url(GRAPH_PATH, crate::graph::indexed::API_VERSION, &[]);
-        let mut rows = Vec::new();
         let mut skip_token: Option<String> = None;
         for page_number in 0..MAX_PAGES {
             self.wait_for_graph_quota().await?;
@@ -332,7 +333,7 @@ impl ArmClient {
                     &format!("Resource Graph row {bad} has no resource `id`"),
                 ));
             }
-            rows.extend(data);
+            on_page(data);
             skip_token = match page.get("$skipToken") {
                 Some(Value::String(t)) if !t.is_empty() => Some(t.clone()),
                 None | Some(Value::Null) => None,
@@ -352,7 +353,7 @@ impl ArmClient {
                         None,
                     ));
                 }
-                return Ok(rows);
+                return Ok(());
             }
         }
         Err(failure(

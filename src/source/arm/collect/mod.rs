@@ -9,6 +9,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 
+use serde_json::value::RawValue;
 use serde_json::{Value, json};
 use tokio::sync::OnceCell;
 
@@ -348,18 +349,24 @@ impl Collector {
         let memo = std::mem::take(&mut *self.memo.lock().expect("memo lock"));
         let mut docs = Documents::default();
         let mut bodies: Vec<Arc<str>> = Vec::new();
+        // The kept texts go in as they are, never parsed into trees and written again.
+        let kept = "text the collector wrote from a Value";
         for (_, cell) in memo {
             let Some(Ok(text)) = cell.get().cloned() else {
                 continue;
             };
             drop(cell);
-            match parsed(&text) {
-                Value::Array(items) => items.into_iter().for_each(|d| docs.insert(d)),
-                _ => bodies.push(text),
+            match serde_json::from_str::<Vec<&RawValue>>(&text) {
+                Ok(items) => {
+                    for item in items {
+                        docs.insert_read(item.get()).expect(kept);
+                    }
+                }
+                Err(_) => bodies.push(text),
             }
         }
         for text in bodies {
-            docs.insert(parsed(&text));
+            docs.insert_read(&text).expect(kept);
         }
         for f in self.failures.lock().expect("failures lock").iter() {
             docs.record_failure(f.clone());
