@@ -15,6 +15,7 @@ pub mod error;
 pub mod estate;
 pub mod graph;
 pub mod input;
+pub mod parallel;
 pub mod pipeline;
 pub mod report;
 pub mod rules;

@@ -68,22 +68,8 @@ pub fn run<'r>(
     settings: &Settings,
 ) -> Vec<SubjectResult<'r>> {
     let by_kind = kinds_of(controls);
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(subjects.len() / SUBJECTS_PER_THREAD)
-        .max(1);
-    if threads == 1 {
-        return run_part(docs, subjects, rules, &by_kind, settings);
-    }
-    std::thread::scope(|scope| {
-        let parts: Vec<_> = subjects
-            .chunks(subjects.len().div_ceil(threads))
-            .map(|part| scope.spawn(|| run_part(docs, part, rules, &by_kind, settings)))
-            .collect();
-        parts
-            .into_iter()
-            .flat_map(|part| part.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-            .collect()
+    crate::parallel::map_parts(subjects, SUBJECTS_PER_THREAD, |part| {
+        run_part(docs, part, rules, &by_kind, settings)
     })
 }
 

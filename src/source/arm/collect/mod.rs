@@ -72,7 +72,7 @@ pub struct Collector {
 
 /// Subjects read at once, in all and per subscription (see [`Collector::start`]).
 const SUBJECTS_IN_FLIGHT: usize = 64;
-const SUBJECTS_IN_FLIGHT_PER_SUBSCRIPTION: usize = 8;
+const SUBJECTS_IN_FLIGHT_PER_SUBSCRIPTION: usize = 16;
 
 impl Collector {
     pub fn new(

@@ -1,0 +1,41 @@
+//! Work split over the machine's cores: contiguous parts of a slice, each on its own thread,
+//! their outputs joined in order.
+
+/// `f` applied to contiguous parts of `items` on up to every core, each part at least
+/// `min_per_thread` items long (one thread does fewer); the outputs in order.
+pub fn map_parts<T: Sync, R: Send>(
+    items: &[T],
+    min_per_thread: usize,
+    f: impl Fn(&[T]) -> Vec<R> + Sync,
+) -> Vec<R> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(items.len() / min_per_thread.max(1))
+        .max(1);
+    if threads == 1 {
+        return f(items);
+    }
+    std::thread::scope(|scope| {
+        let parts: Vec<_> = items
+            .chunks(items.len().div_ceil(threads))
+            .map(|part| scope.spawn(|| f(part)))
+            .collect();
+        parts
+            .into_iter()
+            .flat_map(|part| part.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::map_parts;
+
+    #[test]
+    fn parts_keep_the_order_of_the_items() {
+        let items: Vec<u32> = (0..1000).collect();
+        let doubled = map_parts(&items, 10, |part| part.iter().map(|i| i * 2).collect());
+        assert_eq!(doubled, items.iter().map(|i| i * 2).collect::<Vec<_>>());
+        assert!(map_parts(&[] as &[u32], 10, |part| part.to_vec()).is_empty());
+    }
+}
