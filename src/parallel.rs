@@ -8,10 +8,14 @@ pub fn map_parts<T: Sync, R: Send>(
     min_per_thread: usize,
     f: impl Fn(&[T]) -> Vec<R> + Sync,
 ) -> Vec<R> {
+    let most = items.len() / min_per_thread.max(1);
+    // Asked only when there is work for two: it reads the cgroup's CPU quota each time.
+    if most < 2 {
+        return f(items);
+    }
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
-        .min(items.len() / min_per_thread.max(1))
-        .max(1);
+        .min(most);
     if threads == 1 {
         return f(items);
     }
