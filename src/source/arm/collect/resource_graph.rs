@@ -3,7 +3,6 @@
 
 use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap, HashSet};
-
 use std::sync::Arc;
 
 use serde_json::{Value, json};
