@@ -20,13 +20,22 @@ pub fn map_parts<T: Sync, R: Send>(
         return f(items);
     }
     std::thread::scope(|scope| {
+        // A thread the system will not start (its limit reached) leaves its part to this one.
         let parts: Vec<_> = items
             .chunks(items.len().div_ceil(threads))
-            .map(|part| scope.spawn(|| f(part)))
+            .map(|part| {
+                let started = std::thread::Builder::new().spawn_scoped(scope, || f(part));
+                (part, started.ok())
+            })
             .collect();
         parts
             .into_iter()
-            .flat_map(|part| part.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .flat_map(|(part, started)| match started {
+                Some(thread) => thread
+                    .join()
+                    .unwrap_or_else(|p| std::panic::resume_unwind(p)),
+                None => f(part),
+            })
             .collect()
     })
 }
